@@ -1,0 +1,1 @@
+"""Feedforward Studio engine: pure NumPy, no Qt."""

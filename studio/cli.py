@@ -1,0 +1,42 @@
+"""The `ffstudio` command: no arguments opens the app; sub-commands run headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from core.errors import FFStudioError
+from studio.commands import register_all
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="ffstudio",
+        description="Feedforward Studio: design, train and understand feedforward neural networks. "
+        "Without a sub-command the desktop app opens.",
+    )
+    parser.add_argument("project", nargs="?", help="project file to open in the app (optional)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run; returns the process exit code (2 for user errors)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        if args.command is None:
+            from studio.app import run_app
+
+            return run_app(args.project)
+        return int(args.run(args) or 0)
+    except FFStudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
