@@ -467,6 +467,8 @@ def from_config(config: dict[str, Any]) -> Optimizer:
     if "class_name" in config and "config" in config:
         config = {**config["config"], "name": config["class_name"]}
     if "name" not in config:
-        raise ValueError(f"Optimizer config needs a 'name' ({', '.join(OPTIMIZER_NAMES)}). Received: {config!r}")
+        raise ValueError(
+            f"Optimizer config needs a 'name' ({', '.join(OPTIMIZER_NAMES)}). Received: {config!r}"
+        )
     kwargs = {k: v for k, v in config.items() if k != "name"}
     return get(str(config["name"]), **kwargs)
