@@ -1,0 +1,106 @@
+"""Column encoding stored in ``Dataset.preprocessing["columns"]`` and applied to new raw rows.
+
+Each column spec is JSON-able: ``{"name": "bill_mm", "kind": "numeric", "fill": 43.9}`` or
+``{"name": "island", "kind": "categorical", "categories": ["Biscoe", "Dream"], "fill": "Biscoe"}``.
+A categorical column becomes one float column per category, named ``"island=Biscoe"``.
+``fill`` (optional) is the imputation value used when a new row has a missing value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.errors import DataError
+
+
+def feature_names_for(columns: list[dict[str, Any]]) -> list[str]:
+    """Feature names produced by the column specs, in order."""
+    names: list[str] = []
+    for col in columns:
+        if col["kind"] == "categorical":
+            names.extend(f"{col['name']}={c}" for c in col["categories"])
+        else:
+            names.append(str(col["name"]))
+    return names
+
+
+def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32) -> np.ndarray:
+    """Encode ``df`` (DataFrame with the raw columns, or (n, f) array) -> (n, num_features) array.
+
+    Missing values use the stored ``fill``; without one they are an error naming the column.
+    """
+    import pandas as pd
+
+    columns: list[dict[str, Any]] = preprocessing.get("columns", [])
+    names = feature_names_for(columns)
+    out_dtype = np.uint8 if np.dtype(dtype) == np.uint8 else np.float32
+    if not isinstance(df, pd.DataFrame):
+        arr = np.asarray(df)
+        if arr.ndim == 1:
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2:
+            raise DataError(f"expected rows as a 2D array, got shape {arr.shape}")
+        if all(c["kind"] == "numeric" for c in columns) and arr.shape[1] == len(names):
+            try:
+                values = arr.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"rows must be numeric: {exc}") from None
+            return _finish(values, out_dtype, names)
+        raw = [c["name"] for c in columns]
+        if arr.shape[1] != len(raw):
+            raise DataError(f"expected {len(raw)} columns ({', '.join(map(str, raw))}), got {arr.shape[1]}")
+        df = pd.DataFrame(arr, columns=raw)
+    blocks: list[np.ndarray] = []
+    n = len(df)
+    for col in columns:
+        name = col["name"]
+        if name not in df.columns:
+            raise DataError(f"column {name!r} is missing (expected columns: "
+                            f"{', '.join(str(c['name']) for c in columns)})")
+        series = df[name]
+        missing = series.isna().to_numpy()
+        if col["kind"] == "numeric":
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            bad = np.isnan(values) & ~missing
+            if bad.any():
+                rows = np.flatnonzero(bad)[:5]
+                raise DataError(f"column {name!r}: expected numbers, got text in row(s) "
+                                f"{', '.join(str(int(r) + 1) for r in rows)} (e.g. {series.iloc[rows[0]]!r})")
+            if missing.any():
+                if col.get("fill") is None:
+                    raise DataError(f"column {name!r}: missing value in row {_first(missing)}")
+                values = np.where(missing, float(col["fill"]), values)
+            blocks.append(values.reshape(n, 1))
+        else:
+            cats = [str(c) for c in col["categories"]]
+            text = series.astype("string").to_numpy(dtype=object, na_value=None)
+            if missing.any():
+                if col.get("fill") is None:
+                    raise DataError(f"column {name!r}: missing value in row {_first(missing)}")
+                text = np.where(missing, str(col["fill"]), text)
+            lookup = {c: i for i, c in enumerate(cats)}
+            idx = np.array([lookup.get(str(v).strip(), -1) for v in text], dtype=np.int64)
+            if (idx < 0).any():
+                r = int(np.flatnonzero(idx < 0)[0])
+                raise DataError(f"column {name!r}: unknown category {text[r]!r} in row {r + 1}; "
+                                f"known: {', '.join(cats)}")
+            onehot = np.zeros((n, len(cats)))
+            onehot[np.arange(n), idx] = 1.0
+            blocks.append(onehot)
+    values = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0))
+    return _finish(values, out_dtype, names)
+
+
+def _first(mask: np.ndarray) -> int:
+    """1-based index of the first True in ``mask``."""
+    return int(np.flatnonzero(mask)[0]) + 1
+
+
+def _finish(values: np.ndarray, out_dtype: Any, names: list[str]) -> np.ndarray:
+    if out_dtype == np.uint8:
+        if np.any((values < 0) | (values > 255)) or np.any(values != np.round(values)):
+            return values.astype(np.float32)
+        return values.astype(np.uint8)
+    return values.astype(np.float32)
