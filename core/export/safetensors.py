@@ -1,0 +1,115 @@
+"""``.safetensors`` weights files (needs the ``[export]`` extra: ``pip install "ffstudio[export]"``).
+
+The tensors carry the same names as in the ``.npz`` format (``layer{i}.{name}.{weight}``, see
+``core.export.common``). The string metadata holds ``format`` (``ffstudio-weights``),
+``version``, ``architecture`` (JSON of ``model.get_config()``) and ``preprocessing`` (JSON of
+the dataset's fitted preprocessing). PyTorch users read it with
+``safetensors.torch.load_file(path)``; kernels are (inputs, units), so transpose them for
+``nn.Linear.weight``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from core.errors import ExportError
+from core.export.common import (
+    EXTRA_HINT,
+    apply_named_weights,
+    atomic_write,
+    header,
+    named_weights,
+    parse_header,
+    require_built,
+)
+
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+def _safetensors_numpy() -> Any:
+    try:
+        import safetensors.numpy as st_numpy
+    except ImportError:
+        raise ExportError(f"the .safetensors format needs the safetensors package: {EXTRA_HINT}") from None
+    return st_numpy
+
+
+def save_weights_safetensors(model: Any, path: str | os.PathLike[str],
+                             preprocessing: Mapping[str, Any] | None = None) -> str:
+    """Write ``model``'s weights with architecture/preprocessing metadata to ``path`` atomically.
+
+    Returns the absolute path written.
+    """
+    st_numpy = _safetensors_numpy()
+    require_built(model)
+    tensors = named_weights(model)
+    doc = header(model, preprocessing)
+    metadata = {
+        "format": doc["format"],
+        "version": str(doc["version"]),
+        "architecture": json.dumps(doc["architecture"]),
+        "preprocessing": json.dumps(doc["preprocessing"]),
+    }
+    data = st_numpy.save(tensors, metadata=metadata)
+    return atomic_write(path, lambda fh: fh.write(data), "weights file")
+
+
+def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read ``path`` -> (tensors by name, header dict with architecture/preprocessing)."""
+    source = os.fspath(path)
+    st_numpy = _safetensors_numpy()
+    try:
+        with open(source, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise ExportError(f"{source}: file not found") from None
+    except OSError as exc:
+        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    metadata = _read_metadata(data, source)
+    try:
+        tensors = st_numpy.load(data)
+    except Exception as exc:  # safetensors raises its own SafetensorError (not importable by a stable path)
+        raise ExportError(f"{source}: corrupt or truncated .safetensors file ({exc})") from None
+    doc: dict[str, Any] = {"format": metadata.get("format"), "tensors": list(tensors)}
+    try:
+        doc["version"] = int(metadata.get("version", ""))
+        doc["architecture"] = json.loads(metadata.get("architecture", "null"))
+        doc["preprocessing"] = json.loads(metadata.get("preprocessing", "{}"))
+    except ValueError:
+        raise ExportError(f"{source}: the ffstudio metadata (version, architecture, preprocessing) "
+                          "is invalid") from None
+    parse_header(json.dumps(doc), source)
+    return tensors, doc
+
+
+def _read_metadata(data: bytes, source: str) -> dict[str, str]:
+    """Validate the 8-byte length + JSON header and return its ``__metadata__`` dict."""
+    if len(data) < 8:
+        raise ExportError(f"{source}: not a .safetensors file (only {len(data)} bytes)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > _MAX_HEADER or 8 + n > len(data):
+        raise ExportError(f"{source}: corrupt or truncated .safetensors file (header says {n} bytes, "
+                          f"file has {len(data) - 8})")
+    try:
+        head = json.loads(data[8 : 8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ExportError(f"{source}: not a .safetensors file (the header is not JSON)") from None
+    if not isinstance(head, dict):
+        raise ExportError(f"{source}: not a .safetensors file (the header is not a JSON object)")
+    meta = head.get("__metadata__") or {}
+    if not isinstance(meta, dict) or meta.get("format") != "ffstudio-weights":
+        raise ExportError(f"{source}: not a Feedforward Studio weights file (no ffstudio-weights metadata)")
+    return {str(k): str(v) for k, v in meta.items()}
+
+
+def load_weights_safetensors(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load weights from ``path`` into ``model`` (all-or-nothing); return the header dict."""
+    tensors, doc = read_weights_safetensors(path)
+    apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
+    return doc
