@@ -57,9 +57,7 @@ __all__ = [
 def _check_learning_rate(value: Any) -> float:
     """Return ``value`` as a float, or raise ValueError if it is not a positive finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(
-            f"learning_rate must be a positive finite number. Received: learning_rate={value!r}"
-        )
+        raise ValueError(f"learning_rate must be a positive finite number. Received: learning_rate={value!r}")
     lr = float(value)
     if not math.isfinite(lr) or lr <= 0.0:
         raise ValueError(f"learning_rate must be a positive finite number. Received: learning_rate={lr!r}")
