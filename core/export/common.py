@@ -224,3 +224,33 @@ def parse_header(text: str, source: str) -> dict[str, Any]:
         raise ExportError(f"{source}: weights file version {doc.get('version')!r} is newer than this app "
                           f"supports ({VERSION})")
     return doc
+
+
+def activation_name(act: Any) -> str:
+    """Lower-case name of an activation object or name (``None`` -> ``"linear"``)."""
+    if act is None:
+        return "linear"
+    if isinstance(act, str):
+        return act
+    return str(getattr(act, "name", type(act).__name__)).lower()
+
+
+def activation_param(act: Any, key: str, default: float) -> float:
+    """A numeric argument of an activation (``alpha``), from the attribute or its config."""
+    value = getattr(act, key, None)
+    if value is None and hasattr(act, "get_config"):
+        value = act.get_config().get(key)
+    return float(default if value is None else value)
+
+
+def gelu_uses_tanh(act: Any) -> bool:
+    """True when the engine's gelu is the tanh approximation (checked numerically, not by name)."""
+    x = np.array([-2.0, -0.5, 0.7, 1.9])
+    y = np.asarray(act(x), dtype=np.float64)
+    tanh_form = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    return bool(np.max(np.abs(y - tanh_form)) < 1e-6)
+
+
+def step_at_zero(act: Any) -> float:
+    """The engine's step(0): 1.0 when step means x >= 0, 0.0 when it means x > 0."""
+    return float(np.asarray(act(np.array([0.0])), dtype=np.float64)[0])

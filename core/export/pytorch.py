@@ -1,0 +1,475 @@
+"""Generate a readable PyTorch ``model.py`` for a network, plus its weights file.
+
+The generated file defines ``build_model()`` returning the same ``nn.Sequential`` (Normalization
+module with the fitted feature scaling, ``nn.Linear`` for Dense, the same activations, Dropout,
+``nn.PReLU``), ``load_weights(model, path)`` reading the exported ``.npz`` or ``.safetensors``
+(kernels (inputs, units) are transposed to ``nn.Linear.weight``'s (out, in)), ``predict()`` and a
+short ``train()`` loop with the same optimizer, loss and hyper-parameters.
+
+Fused-loss convention (the engine does the same internally): a final softmax with
+(sparse) categorical cross-entropy becomes ``nn.CrossEntropyLoss`` on the logits, a final sigmoid
+with binary cross-entropy becomes ``nn.BCEWithLogitsLoss``; the Sequential then ends with the
+logits and ``predict()`` applies softmax / sigmoid, so its output equals the app's predictions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from core.errors import ExportError
+from core.export.common import (
+    activation_name,
+    activation_param,
+    atomic_write,
+    gelu_uses_tanh,
+    layer_weight_names,
+    require_built,
+    step_at_zero,
+    tensor_prefix,
+)
+from core.export.onnx import input_features
+
+_CE = ("categorical_crossentropy", "sparse_categorical_crossentropy")
+
+
+def _torch_activation(act: Any) -> tuple[str | None, set[str]]:
+    """(expression building the torch module or None for linear, helper classes it needs)."""
+    name = activation_name(act)
+    if name in ("linear", "identity", "none"):
+        return None, set()
+    simple = {"sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "relu": "nn.ReLU()",
+              "softplus": "nn.Softplus()", "softmax": "nn.Softmax(dim=-1)",
+              "swish": "nn.SiLU()", "silu": "nn.SiLU()"}
+    if name in simple:
+        return simple[name], set()
+    if name == "leaky_relu":
+        return f"nn.LeakyReLU(negative_slope={activation_param(act, 'alpha', 0.01)!r})", set()
+    if name == "elu":
+        return f"nn.ELU(alpha={activation_param(act, 'alpha', 1.0)!r})", set()
+    if name == "gelu":
+        tanh_form = isinstance(act, str) or gelu_uses_tanh(act)
+        return ('nn.GELU(approximate="tanh")' if tanh_form else "nn.GELU()"), set()
+    if name == "step":
+        inclusive = not isinstance(act, str) and step_at_zero(act) >= 0.5
+        return f"Step(inclusive={inclusive})", {"Step"}
+    raise ExportError(f"activation {name!r} has no PyTorch translation")
+
+
+def _loss_info(model: Any) -> tuple[str, dict[str, Any]]:
+    loss = getattr(model, "loss", None)
+    if loss is None:
+        return "", {}
+    if isinstance(loss, str):
+        return loss, {}
+    cfg: dict[str, Any] = {}
+    if hasattr(loss, "get_config"):
+        try:
+            cfg = dict(loss.get_config())
+        except Exception:  # a loss without a usable config still exports, with defaults
+            cfg = {}
+    return str(getattr(loss, "name", cfg.get("name", ""))).lower(), cfg
+
+
+_HELPERS = {
+    "Normalization": '''
+class Normalization(nn.Module):
+    """(x - mean) / sqrt(variance): the feature scaling fitted on the training data (never trained)."""
+
+    def __init__(self, features: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(features))
+        self.register_buffer("variance", torch.ones(features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / torch.sqrt(self.variance)
+''',
+    "Step": '''
+class Step(nn.Module):
+    """Heaviside step (x > 0, or x >= 0 when inclusive); it has no useful gradient."""
+
+    def __init__(self, inclusive: bool = False) -> None:
+        super().__init__()
+        self.inclusive = inclusive
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x >= 0) if self.inclusive else (x > 0)).to(x.dtype)
+''',
+}
+
+
+def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz",
+                          preprocessing: Mapping[str, Any] | None = None,
+                          training: Mapping[str, Any] | None = None) -> str:
+    """Return the source of ``model.py`` for ``model`` (see module docstring)."""
+    require_built(model)
+    pre = dict(preprocessing or {})
+    train_cfg = dict(training or {})
+    loss_name, loss_cfg = _loss_info(model)
+    layers = list(model.layers)
+
+    last_act_idx = None
+    for i in range(len(layers) - 1, -1, -1):
+        if type(layers[i]).__name__ in ("Dense", "Activation", "PReLU"):
+            last_act_idx = i
+            break
+    last_act = "linear"
+    if last_act_idx is not None:
+        last_act = activation_name(getattr(layers[last_act_idx], "activation", None))
+    fused = ""
+    if last_act == "softmax" and loss_name in _CE:
+        fused = "softmax"
+    elif last_act == "sigmoid" and loss_name == "binary_crossentropy":
+        fused = "sigmoid"
+
+    modules: list[str] = []   # source lines inside nn.Sequential(...)
+    weight_map: list[tuple[str, str, bool]] = []
+    regularized: list[tuple[int, str]] = []
+    helpers: set[str] = set()
+    seq = 0
+    arch: list[str] = []
+
+    def add(expr: str, comment: str) -> int:
+        nonlocal seq
+        modules.append(f"        {expr},  # {seq}: {comment}")
+        seq += 1
+        return seq - 1
+
+    for i, layer in enumerate(layers):
+        kind = type(layer).__name__
+        prefix = tensor_prefix(i, layer)
+        names = layer_weight_names(layer)
+        weights = dict(zip(names, layer.get_weights(), strict=True))
+        if kind == "Normalization":
+            helpers.add("Normalization")
+            n = int(weights["mean"].shape[0])
+            k = add(f"Normalization({n})", f"layer{i} {layer.name}: fitted feature scaling")
+            weight_map.append((f"{prefix}.mean", f"{k}.mean", False))
+            weight_map.append((f"{prefix}.variance", f"{k}.variance", False))
+            arch.append(f"Normalization({n})")
+        elif kind == "Dense":
+            n_in, n_out = (int(d) for d in weights["kernel"].shape)
+            has_bias = "bias" in weights
+            bias_arg = "" if has_bias else ", bias=False"
+            k = add(f"nn.Linear({n_in}, {n_out}{bias_arg})", f"layer{i} {layer.name}")
+            weight_map.append((f"{prefix}.kernel", f"{k}.weight", True))
+            if has_bias:
+                weight_map.append((f"{prefix}.bias", f"{k}.bias", False))
+            reg = getattr(layer, "kernel_regularizer", None)
+            if reg is not None:
+                regularized.append((k, _regularizer_expr(reg)))
+            arch.append(f"Linear({n_in}, {n_out})")
+            act = getattr(layer, "activation", None)
+            if i == last_act_idx and fused:
+                arch.append(f"[{fused} fused into the loss]")
+                continue
+            expr, need = _torch_activation(act)
+            helpers |= need
+            if expr:
+                add(expr, f"activation of layer{i}")
+                arch.append(expr.split("(")[0].replace("nn.", ""))
+        elif kind == "Activation":
+            if i == last_act_idx and fused:
+                arch.append(f"[{fused} fused into the loss]")
+                continue
+            expr, need = _torch_activation(getattr(layer, "activation", None))
+            helpers |= need
+            if expr:
+                add(expr, f"layer{i} {layer.name}")
+                arch.append(expr.split("(")[0].replace("nn.", ""))
+        elif kind == "PReLU":
+            n = int(weights["alpha"].shape[0])
+            k = add(f"nn.PReLU(num_parameters={n})", f"layer{i} {layer.name} (learnable alpha)")
+            weight_map.append((f"{prefix}.alpha", f"{k}.weight", False))
+            arch.append("PReLU")
+        elif kind == "Dropout":
+            rate = float(getattr(layer, "rate", 0.0))
+            add(f"nn.Dropout(p={rate!r})", f"layer{i} {layer.name} (identity in eval mode)")
+            arch.append(f"Dropout({rate:g})")
+        else:
+            raise ExportError(f"layer {i} ({kind}) has no PyTorch translation")
+
+    loss_expr, target_doc, loss_note = _loss_expr(loss_name, loss_cfg, fused)
+    opt_expr, opt_note = _optimizer_expr(getattr(model, "optimizer", None))
+    batch_size = int(train_cfg.get("batch_size") or 32)
+    epochs = int(train_cfg.get("epochs") or 10)
+    seed = int(train_cfg.get("seed") or 0)
+    n_in = input_features(model)
+    tails = {"softmax": "torch.softmax(out, dim=-1)", "sigmoid": "torch.sigmoid(out)"}
+    predict_tail = tails.get(fused, "out")
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out_kind = "class probabilities" if fused or last_act in ("softmax", "sigmoid") else "predictions"
+
+    src: list[str] = []
+    w = src.append
+    w(f'"""PyTorch version of a Feedforward Studio network (generated {stamp}).')
+    w("")
+    w("Architecture: " + " -> ".join(arch))
+    w(f"Loss: {loss_note}")
+    w(f"Optimizer: {opt_note}")
+    w("")
+    w(f"Weights: {weights_filename} beside this file (.npz or .safetensors exported by Feedforward Studio).")
+    w("Tensor names are layer{i}.{name}.{weight}; Dense kernels are stored (inputs, units) and are")
+    w("transposed here to nn.Linear.weight's (out, in).")
+    w("")
+    w(f"Input: float tensor (batch, {n_in}) of RAW features in the order of FEATURES (the scaling is the")
+    w(f"first module). predict() returns {out_kind}.")
+    w("")
+    w("Usage:")
+    w("    python model.py                      # load the weights and print predictions for 3 zero rows")
+    w("    python model.py --x X.npy --y Y.npy  # continue training on your arrays, save model_trained.pt")
+    w('"""')
+    w("")
+    w("from __future__ import annotations")
+    w("")
+    w("import argparse")
+    w("from pathlib import Path")
+    w("")
+    w("import numpy as np")
+    w("import torch")
+    w("from torch import nn")
+    w("")
+    w("HERE = Path(__file__).resolve().parent")
+    w(f"WEIGHTS = HERE / {weights_filename!r}")
+    w(f"FEATURES = {list(pre.get('feature_names', []))!r}")
+    w(f"CLASSES = {list(pre.get('class_names', []))!r}")
+    w(f"TARGETS = {list(pre.get('target_names', []))!r}")
+    w(f"BATCH_SIZE = {batch_size}")
+    w(f"EPOCHS = {epochs}")
+    w(f"SEED = {seed}")
+    for name in sorted(helpers):
+        w("")
+        src.extend(_HELPERS[name].rstrip("\n").split("\n"))
+    w("")
+    w("")
+    w("def build_model() -> nn.Sequential:")
+    w('    """The network as an nn.Sequential (index: what it is)."""')
+    w("    return nn.Sequential(")
+    src.extend(modules)
+    w("    )")
+    w("")
+    w("")
+    w("# exported tensor name -> (state_dict key, transpose?)")
+    w("WEIGHT_MAP = {")
+    for name, key, transpose in weight_map:
+        w(f"    {name!r}: ({key!r}, {transpose}),")
+    w("}")
+    w("")
+    w("")
+    w("def read_tensors(path: str | Path) -> dict[str, np.ndarray]:")
+    w('    """Arrays of an exported .npz (read without pickle) or .safetensors file, by name."""')
+    w('    if str(path).endswith(".safetensors"):')
+    w("        from safetensors.numpy import load_file")
+    w("")
+    w("        return load_file(str(path))")
+    w("    with np.load(path, allow_pickle=False) as archive:")
+    w('        return {key: archive[key] for key in archive.files if key != "__ffstudio__"}')
+    w("")
+    w("")
+    w("def load_weights(model: nn.Sequential, path: str | Path = WEIGHTS) -> nn.Sequential:")
+    w('    """Copy the exported weights into ``model`` (kernels transposed to (out, in))."""')
+    w("    tensors = read_tensors(path)")
+    w("    missing = [name for name in WEIGHT_MAP if name not in tensors]")
+    w("    if missing:")
+    w('        raise ValueError(f"{path}: missing tensors {missing}")')
+    w("    state = {}")
+    w("    for name, (key, transpose) in WEIGHT_MAP.items():")
+    w("        array = tensors[name].T if transpose else tensors[name]")
+    w("        state[key] = torch.tensor(np.ascontiguousarray(array), dtype=torch.float32)")
+    w("    model.load_state_dict(state)")
+    w("    return model")
+    w("")
+    w("")
+    w("def predict(model: nn.Sequential, x: np.ndarray) -> np.ndarray:")
+    w(f'    """Raw features (n, {n_in}) -> {out_kind} (n, outputs), as Feedforward Studio shows them."""')
+    w("    model.eval()")
+    w("    with torch.no_grad():")
+    w("        out = model(torch.as_tensor(np.asarray(x, dtype=np.float32)))")
+    w(f"        return {predict_tail}.numpy()")
+    w("")
+    w("")
+    w("def make_loss() -> nn.Module:")
+    w(f'    """{loss_note}"""')
+    w(f"    return {loss_expr}")
+    w("")
+    w("")
+    w("def make_optimizer(model: nn.Module) -> torch.optim.Optimizer:")
+    w(f'    """{opt_note}"""')
+    w(f"    return {opt_expr}")
+    w("")
+    w("")
+    w("def regularization(model: nn.Sequential) -> torch.Tensor:")
+    w('    """Kernel regularization penalty added to the loss (as the engine does)."""')
+    if regularized:
+        w("    total = torch.zeros(())")
+        for k, expr in regularized:
+            w(f"    weight = model[{k}].weight")
+            w(f"    total = total + {expr}")
+        w("    return total")
+    else:
+        w("    return torch.zeros(())")
+    w("")
+    w("")
+    w("def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, epochs: int = EPOCHS,")
+    w("          batch_size: int = BATCH_SIZE, seed: int = SEED) -> list[float]:")
+    w(f'    """Mini-batch training; ``x`` raw features (n, {n_in}), ``y`` {target_doc}.')
+    w("")
+    w('    Returns the mean loss of each epoch."""')
+    w("    torch.manual_seed(seed)")
+    w("    loss_fn = make_loss()")
+    w("    optimizer = make_optimizer(model)")
+    w("    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))")
+    w(f"    yt = torch.as_tensor(np.asarray(y){'.astype(np.int64)' if loss_name == _CE[1] else ''})")
+    if loss_name != _CE[1]:
+        w("    yt = yt.float()")
+        if loss_name in ("binary_crossentropy", "mse", "mae", "huber"):
+            w("    yt = yt.reshape(len(yt), -1)")
+        bce_smoothing = float(loss_cfg.get("label_smoothing", 0.0) or 0.0)
+        if loss_name == "binary_crossentropy" and bce_smoothing:
+            w(f"    yt = yt * {1.0 - bce_smoothing!r} + {0.5 * bce_smoothing!r}  # label smoothing")
+    w("    history = []")
+    w("    for epoch in range(1, epochs + 1):")
+    w("        model.train()")
+    w("        order = torch.randperm(len(xt))")
+    w("        total = 0.0")
+    w("        for start in range(0, len(xt), batch_size):")
+    w("            idx = order[start : start + batch_size]")
+    w("            optimizer.zero_grad()")
+    w("            loss = loss_fn(model(xt[idx]), yt[idx]) + regularization(model)")
+    w("            loss.backward()")
+    w("            optimizer.step()")
+    w("            total += float(loss) * len(idx)")
+    w("        history.append(total / len(xt))")
+    w('        print(f"epoch {epoch}/{epochs}: loss {history[-1]:.5f}")')
+    w("    return history")
+    w("")
+    w("")
+    w('if __name__ == "__main__":')
+    w("    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])")
+    w('    parser.add_argument("--weights", default=str(WEIGHTS), help="exported .npz or .safetensors")')
+    w('    parser.add_argument("--x", help="features as a .npy file (n, features)")')
+    w('    parser.add_argument("--y", help="targets as a .npy file")')
+    w('    parser.add_argument("--epochs", type=int, default=EPOCHS)')
+    w("    args = parser.parse_args()")
+    w("    net = load_weights(build_model(), args.weights)")
+    w("    print(net)")
+    w("    if args.x and args.y:")
+    w("        x, y = np.load(args.x, allow_pickle=False), np.load(args.y, allow_pickle=False)")
+    w("        train(net, x, y, args.epochs)")
+    w('        torch.save(net.state_dict(), HERE / "model_trained.pt")')
+    w("    else:")
+    w(f"        print(predict(net, np.zeros((3, {n_in}), dtype=np.float32)))")
+    return "\n".join(src) + "\n"
+
+
+def _regularizer_expr(reg: Any) -> str:
+    cfg: dict[str, Any] = {}
+    if isinstance(reg, Mapping):
+        cfg = dict(reg)
+    elif hasattr(reg, "get_config"):
+        cfg = dict(reg.get_config())
+    l1 = float(cfg.get("l1", getattr(reg, "l1", 0.0)) or 0.0)
+    l2 = float(cfg.get("l2", getattr(reg, "l2", 0.0)) or 0.0)
+    terms = []
+    if l1:
+        terms.append(f"{l1!r} * weight.abs().sum()")
+    if l2:
+        terms.append(f"{l2!r} * weight.pow(2).sum()")
+    return " + ".join(terms) or "0.0"
+
+
+def _loss_expr(name: str, cfg: Mapping[str, Any], fused: str) -> tuple[str, str, str]:
+    """(constructor expression, target description, one-line explanation)."""
+    smoothing = float(cfg.get("label_smoothing", 0.0) or 0.0)
+    if fused == "softmax":
+        arg = f"label_smoothing={smoothing!r}" if smoothing else ""
+        targets = "int64 class indices (n,)" if name == _CE[1] else "one-hot float (n, classes)"
+        return (f"nn.CrossEntropyLoss({arg})", targets,
+                f"nn.CrossEntropyLoss on logits ({name}; the final softmax is fused into the loss, "
+                "predict() applies it)")
+    if fused == "sigmoid":
+        return ("nn.BCEWithLogitsLoss()", "float 0/1 (n, 1)",
+                "nn.BCEWithLogitsLoss on logits (binary_crossentropy; the final sigmoid is fused into the "
+                "loss, predict() applies it)")
+    if name == "mse":
+        return "nn.MSELoss()", "float (n, outputs)", "nn.MSELoss (mean over all elements, as the engine)"
+    if name == "mae":
+        return "nn.L1Loss()", "float (n, outputs)", "nn.L1Loss (mean absolute error)"
+    if name == "huber":
+        delta = float(cfg.get("delta", 1.0) or 1.0)
+        return f"nn.HuberLoss(delta={delta!r})", "float (n, outputs)", f"nn.HuberLoss(delta={delta:g})"
+    if name == "binary_crossentropy":
+        return "nn.BCELoss()", "float 0/1 (n, 1)", "nn.BCELoss on the network's outputs (no final sigmoid)"
+    if name in _CE:
+        targets = "int64 class indices (n,)" if name == _CE[1] else "one-hot float (n, classes)"
+        return ("nn.NLLLoss()" if name == _CE[1] else "nn.CrossEntropyLoss()", targets,
+                f"{name} without a final softmax in the network")
+    return "nn.MSELoss()", "float (n, outputs)", "nn.MSELoss (the network was not compiled with a loss)"
+
+
+def _optimizer_expr(opt: Any) -> tuple[str, str]:
+    """(torch.optim constructor expression, one-line description)."""
+    if opt is None:
+        return ("torch.optim.Adam(model.parameters(), lr=0.001)",
+                "Adam(lr=0.001) (the network had no optimizer)")
+    cfg = dict(opt.get_config()) if hasattr(opt, "get_config") else {}
+    name = str(cfg.get("name", getattr(opt, "name", "adam"))).lower()
+    lr = float(getattr(opt, "learning_rate", cfg.get("learning_rate", 0.001)))
+    if name == "sgd":
+        expr = (f"torch.optim.SGD(model.parameters(), lr={lr!r}, "
+                f"momentum={float(cfg.get('momentum', 0.0))!r}, nesterov={bool(cfg.get('nesterov', False))})")
+    elif name == "adagrad":
+        expr = (f"torch.optim.Adagrad(model.parameters(), lr={lr!r}, "
+                f"initial_accumulator_value={float(cfg.get('initial_accumulator_value', 0.0))!r}, "
+                f"eps={float(cfg.get('epsilon', 1e-10))!r})")
+    elif name == "rmsprop":
+        expr = (f"torch.optim.RMSprop(model.parameters(), lr={lr!r}, alpha={float(cfg.get('rho', 0.9))!r}, "
+                f"eps={float(cfg.get('epsilon', 1e-8))!r}, momentum={float(cfg.get('momentum', 0.0))!r}, "
+                f"centered={bool(cfg.get('centered', False))})")
+    elif name in ("adam", "adamw"):
+        cls = "AdamW" if name == "adamw" else "Adam"
+        wd = f", weight_decay={float(cfg.get('weight_decay', 0.0))!r}" if name == "adamw" else ""
+        expr = (f"torch.optim.{cls}(model.parameters(), lr={lr!r}, "
+                f"betas=({float(cfg.get('beta_1', 0.9))!r}, {float(cfg.get('beta_2', 0.999))!r}), "
+                f"eps={float(cfg.get('epsilon', 1e-8))!r}{wd}, amsgrad={bool(cfg.get('amsgrad', False))})")
+    else:
+        raise ExportError(f"optimizer {name!r} has no PyTorch translation")
+    return expr, expr.replace("model.parameters(), ", "").replace("torch.optim.", "") + \
+        " (same update rule as the engine)"
+
+
+def export_pytorch(model: Any, path: str | os.PathLike[str], preprocessing: Mapping[str, Any] | None = None,
+                   training: Mapping[str, Any] | None = None, weights_format: str = "npz") -> list[str]:
+    """Write ``path`` (model.py) and its weights file beside it (``<stem>_weights.npz``).
+
+    Returns the absolute paths written [code, weights]. When writing the code fails, a weights
+    file created by this call is removed again.
+    """
+    if weights_format not in ("npz", "safetensors"):
+        raise ExportError(f"weights format must be npz or safetensors, got {weights_format!r}")
+    target = os.path.abspath(os.fspath(path))
+    stem = os.path.splitext(os.path.basename(target))[0]
+    weights_name = f"{stem}_weights.{weights_format}"
+    weights_path = os.path.join(os.path.dirname(target), weights_name)
+    code = generate_pytorch_code(model, weights_name, preprocessing, training)
+    existed = os.path.exists(weights_path)
+    if weights_format == "npz":
+        from core.export.npz import save_weights_npz
+
+        save_weights_npz(model, weights_path, preprocessing)
+    else:
+        from core.export.safetensors import save_weights_safetensors
+
+        save_weights_safetensors(model, weights_path, preprocessing)
+    try:
+        atomic_write(target, lambda fh: fh.write(code.encode("utf-8")), "PyTorch code")
+    except BaseException:
+        if not existed:
+            try:
+                os.unlink(weights_path)
+            except OSError:
+                pass
+        raise
+    return [target, weights_path]
