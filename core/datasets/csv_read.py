@@ -1,0 +1,235 @@
+"""Reading a CSV file into a table of strings, with clear errors for unusable files.
+
+Parsing is done by pandas (C engine). The stdlib ``csv`` module is used only to sniff the
+delimiter on a sample and to check that every record has as many fields as the header
+(pandas silently pads short rows), which also maps table rows back to file line numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.errors import DataError
+
+MAX_ROWS = 1_000_000
+NA_TOKENS = ("", "NA", "N/A", "n/a", "NaN", "nan", "?", "null", "NULL", "None")
+DELIMITERS = ",;\t|"
+_SAMPLE_BYTES = 64 * 1024
+_CHUNK_BYTES = 1 << 20
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class RawTable:
+    """The strings of a CSV file: ``frame`` (pandas DataFrame, dtype str, NaN = missing) and facts."""
+
+    frame: object
+    lines: np.ndarray  # (rows,) int64: 1-based file line where each row starts
+    encoding: str
+    delimiter: str
+    header: bool
+
+    bom: bool = False
+
+    @property
+    def encoding_name(self) -> str:
+        """Human-readable encoding: UTF-8, UTF-8 with BOM or latin-1."""
+        if self.encoding == "latin-1":
+            return "latin-1"
+        return "UTF-8 with BOM" if self.bom else "UTF-8"
+
+    @property
+    def delimiter_name(self) -> str:
+        return _NAMES.get(self.delimiter, repr(self.delimiter))
+
+
+def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int]:
+    """One pass over the bytes: refuse binary data, pick utf-8 (BOM ok) or latin-1, count lines."""
+    size = os.path.getsize(path)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    newlines = 0
+    done = 0
+    last_byte = b"\n"
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK_BYTES):
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                line = newlines + chunk.count(b"\n", 0, nul) + 1
+                raise DataError(f"{path}: not a text file (binary data at byte {done + nul}, line {line}); "
+                                "expected a CSV text file")
+            if done == 0:
+                ctrl = sum(chunk[:4096].count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13, 12))
+                if ctrl > 0.05 * min(len(chunk), 4096):
+                    raise DataError(f"{path}: not a text file (control bytes at the start); expected CSV")
+            newlines += chunk.count(b"\n")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+            done += len(chunk)
+            last_byte = chunk[-1:]
+            if newlines > max_rows + 1:
+                raise DataError(f"{path}: more than {max_rows:,} rows (at least {newlines - 1:,} found after "
+                                f"{done / 1e6:.0f} MB); the limit is {max_rows:,} rows. Take a sample of the "
+                                "file and load that")
+            if progress is not None and size:
+                progress(0.1 * done / size, "checking file")
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    records = newlines + (0 if last_byte == b"\n" else 1)
+    return ("utf-8-sig" if utf8 else "latin-1"), records
+
+
+def _sniff(sample: str) -> str:
+    """Pick the delimiter among , ; tab | from a text sample."""
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample may cut the last line
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        pass
+    best, best_score = ",", 0
+    for d in DELIMITERS:
+        counts = [ln.count(d) for ln in lines]
+        if counts and min(counts) > 0:
+            score = min(counts) * (2 if len(set(counts)) == 1 else 1)
+            if score > best_score:
+                best, best_score = d, score
+    return best
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _detect_header(rows: list[list[str]]) -> bool:
+    """A first row is a header unless it holds a number in a column; all-text data has a header."""
+    if not rows:
+        return True
+    first = [f.strip() for f in rows[0]]
+    if any(_is_number(f) for f in first if f not in NA_TOKENS):
+        return False
+    return True
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    header: bool | None = None,
+    max_rows: int = MAX_ROWS,
+    progress: Progress | None = None,
+) -> RawTable:
+    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+
+    Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
+    only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
+    cheap byte scan, before parsing, so it never hangs).
+    """
+    import pandas as pd
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise DataError(f"{path}: file not found")
+    if os.path.isdir(path):
+        raise DataError(f"{path}: is a folder, expected a CSV file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise DataError(f"{path}: file is empty; expected a header line and data rows")
+    encoding, _records = _scan(path, max_rows, progress)
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = _sniff(sample)
+
+    # Field counts per record (stdlib csv), header row, line numbers.
+    lines: list[int] = []
+    columns: list[str] = []
+    first_rows: list[list[str]] = []
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"', skipinitialspace=True)
+        width = -1
+        start = 1
+        try:
+            for rec in reader:
+                line_no = start
+                start = reader.line_num + 1
+                if not rec or (len(rec) == 1 and not rec[0].strip()):
+                    continue
+                if width < 0:
+                    width = len(rec)
+                    columns = rec
+                elif len(rec) != width:
+                    raise DataError(f"{path}: line {line_no} has {len(rec)} fields, expected {width} like "
+                                    f"line {lines[0]} (ragged rows; delimiter: {_NAMES.get(delimiter)})")
+                if len(first_rows) < 20:
+                    first_rows.append(rec)
+                lines.append(line_no)
+        except csv.Error as exc:
+            raise DataError(f"{path}: line {reader.line_num}: {exc}") from None
+    if header is None:
+        header = _detect_header(first_rows)
+    if header:
+        names = [c.strip() for c in columns]
+        for j, n in enumerate(names):
+            if not n:
+                names[j] = f"column_{j + 1}"
+        seen: dict[str, int] = {}
+        for j, n in enumerate(names):
+            if n in seen:
+                raise DataError(f"{path}: line {lines[0]}: duplicate column name {n!r} "
+                                f"(columns {seen[n] + 1} and {j + 1}); column names must be unique")
+            seen[n] = j
+        data_lines = lines[1:]
+    else:
+        names = [f"column_{j + 1}" for j in range(len(columns))]
+        data_lines = lines
+    if not data_lines:
+        raise DataError(f"{path}: has a header line but no data rows")
+    if len(data_lines) > max_rows:
+        raise DataError(f"{path}: {len(data_lines):,} data rows; the limit is {max_rows:,} rows. "
+                        "Take a sample of the file and load that")
+
+    total = len(data_lines)
+    chunks = []
+    done = 0
+    try:
+        reader = pd.read_csv(
+            path, sep=delimiter, header=0 if header else None, names=names, encoding=encoding,
+            dtype=str, keep_default_na=False, na_values=list(NA_TOKENS), skipinitialspace=True,
+            skip_blank_lines=True, quotechar='"', engine="c", chunksize=100_000,
+        )
+        with reader:
+            for chunk in reader:
+                chunks.append(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(0.1 + 0.8 * done / total, f"read {done:,} of {total:,} rows")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
+    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    for col in frame.columns:
+        s = frame[col].str.strip()
+        frame[col] = s.where(~s.isin(NA_TOKENS))
+    if len(frame) != total:
+        raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
+    return RawTable(frame=frame, lines=np.asarray(data_lines, dtype=np.int64), encoding=encoding,
+                    delimiter=delimiter, header=bool(header), bom=head.startswith(codecs.BOM_UTF8))
