@@ -22,7 +22,8 @@ Formulas (``lr0`` = ``initial_learning_rate``, ``e`` = epoch):
 - ``ExponentialDecay``: ``lr0 * decay_rate ** (e / decay_steps)`` (``floor`` of the exponent if ``staircase``)
 - ``CosineDecay``: ``lr0 * (alpha + (1 - alpha) * 0.5 * (1 + cos(pi * min(e, decay_steps) / decay_steps)))``
 - ``ReduceLROnPlateau``: multiply the rate by ``factor`` (not below ``min_lr``) when ``monitor`` has not
-  improved by more than ``min_delta`` for ``patience`` epochs, then wait ``cooldown`` epochs (Keras rules).
+  improved by more than ``min_delta`` for ``patience`` epochs (Keras counting); the ``cooldown`` epochs
+  right after a reduction are not counted as bad epochs (unlike Keras, where ``cooldown=1`` has no effect).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class CosineDecay(LearningRateSchedule):
 
 
 class ReduceLROnPlateau(LearningRateSchedule):
-    """Reduce the rate by ``factor`` when ``monitor`` stops improving (Keras rules).
+    """Reduce the rate by ``factor`` when ``monitor`` stops improving for ``patience`` epochs.
 
     Called with the logs of each finished epoch. ``mode`` is ``"min"``, ``"max"`` or ``"auto"`` (max for
     names containing ``acc``/``auc``/``r2``, else min). If ``logs`` lack ``monitor`` (e.g. ``val_loss``
@@ -258,13 +259,14 @@ class ReduceLROnPlateau(LearningRateSchedule):
         value = None if logs is None else logs.get(self.monitor)
         if value is not None and math.isfinite(float(value)):
             value = float(value)
-            if self.cooldown_counter > 0:
+            in_cooldown = self.cooldown_counter > 0
+            if in_cooldown:
                 self.cooldown_counter -= 1
                 self.wait = 0
             if self._improved(value):
                 self.best = value
                 self.wait = 0
-            elif self.cooldown_counter == 0:
+            elif not in_cooldown:
                 self.wait += 1
                 if self.wait >= self.patience:
                     new_lr = max(lr * self.factor, self.min_lr)
