@@ -4,6 +4,91 @@ Only NumPy is imported here; ``onnx``/``onnxruntime``/``safetensors`` (the ``[ex
 imported lazily inside the functions that need them, which raise ExportError naming the extra.
 """
 
-from core.export.npz import load_weights_npz, read_weights_npz, save_weights_npz
+from __future__ import annotations
 
-__all__ = ["load_weights_npz", "read_weights_npz", "save_weights_npz"]
+import importlib.util
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import ExportError
+from core.export.common import EXTRA_HINT
+from core.export.npz import load_weights_npz, read_weights_npz, save_weights_npz
+from core.export.weights_import import import_weights, read_weights
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: key, file suffix, one-line description, packages it needs."""
+
+    key: str
+    label: str
+    suffix: str
+    description: str
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """Required packages that are not installed."""
+        return [name for name in self.requires if importlib.util.find_spec(name) is None]
+
+    @property
+    def available(self) -> bool:
+        return not self.missing()
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "npz": ExportFormat("npz", "NumPy .npz", ".npz",
+                        "One array per weight plus architecture and preprocessing as JSON; "
+                        "loads with numpy alone, no pickle."),
+    "safetensors": ExportFormat("safetensors", "safetensors", ".safetensors",
+                                "The same tensors in the safe, fast format PyTorch and Hugging Face read "
+                                "(safetensors.torch.load_file).", ("safetensors",)),
+    "onnx": ExportFormat("onnx", "ONNX", ".onnx",
+                         "The whole network (scaling, layers, softmax/sigmoid) as a standard graph for "
+                         "onnxruntime, Netron and other runtimes.", ("onnx",)),
+    "pytorch": ExportFormat("pytorch", "PyTorch code", ".py",
+                            "A readable model.py defining the same nn.Sequential with a training loop, plus "
+                            "its weights (.npz) beside it.", ()),
+}
+
+
+def extra_note(fmt: ExportFormat) -> str:
+    """Human note about the optional packages a format needs."""
+    if not fmt.requires:
+        return "needs nothing extra" if fmt.key != "pytorch" else "running model.py needs torch"
+    return f"needs {', '.join(fmt.requires)} ({EXTRA_HINT})"
+
+
+def export_model(model: Any, fmt: str, path: str | os.PathLike[str],
+                 preprocessing: Mapping[str, Any] | None = None,
+                 training: Mapping[str, Any] | None = None) -> list[str]:
+    """Export ``model`` in format ``fmt`` to ``path``; return the absolute paths written."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "npz":
+        return [save_weights_npz(model, path, preprocessing)]
+    if fmt == "safetensors":
+        from core.export.safetensors import save_weights_safetensors
+
+        return [save_weights_safetensors(model, path, preprocessing)]
+    if fmt == "onnx":
+        from core.export.onnx import export_onnx
+
+        return [export_onnx(model, path, preprocessing)]
+    from core.export.pytorch import export_pytorch
+
+    return export_pytorch(model, path, preprocessing, training)
+
+
+__all__ = [
+    "FORMATS",
+    "ExportFormat",
+    "export_model",
+    "extra_note",
+    "import_weights",
+    "load_weights_npz",
+    "read_weights",
+    "read_weights_npz",
+    "save_weights_npz",
+]

@@ -1,0 +1,252 @@
+"""Apply a trained project to new rows from a CSV file (``ffstudio predict``, File → Predict on CSV…).
+
+Columns are matched by name when the file's header holds the raw feature columns the network
+was trained on (other columns, e.g. the target, are carried along but not used); otherwise by
+position (with or without a header row, the file must then have exactly those columns). The same
+encoding and scaling as in training apply (one-hot columns from ``preprocessing["columns"]``; the
+scaling lives in the network's Normalization layer). The output CSV holds the input columns plus
+``prob_<class>`` columns and ``predicted`` for classification, or ``pred_<target>`` for
+regression.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.errors import DataError, ExportError
+
+
+@dataclass
+class TrainedNetwork:
+    """A model with trained weights plus what is needed to encode rows and name its outputs."""
+
+    model: Any
+    preprocessing: dict[str, Any]
+    training: dict[str, Any] = field(default_factory=dict)
+    weights_path: str | None = None
+
+    @property
+    def task(self) -> str:
+        task = self.preprocessing.get("task")
+        if task in ("binary", "multiclass", "regression"):
+            return str(task)
+        from core.export.onnx import is_classification
+
+        if not is_classification(self.model, self.preprocessing):
+            return "regression"
+        return "binary" if int(self.model.output_dim) == 1 else "multiclass"
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """Raw input column names in training order."""
+        cols = self.preprocessing.get("columns")
+        if cols:
+            return [str(c["name"]) for c in cols]
+        return [str(n) for n in self.preprocessing.get("feature_names", [])]
+
+
+def _project_weights_path(project: Any, project_path: str) -> str:
+    weights = getattr(project, "weights", None)
+    if not weights:
+        raise ExportError(f"{project_path}: the project has no trained weights "
+                          "(train it with `ffstudio train PROJECT.json --out DIR` or in the app, then save)")
+    if not os.path.isabs(weights):
+        weights = os.path.join(os.path.dirname(os.path.abspath(project_path)), weights)
+    if not os.path.exists(weights):
+        raise ExportError(f"{project_path}: weights file {weights} does not exist")
+    return weights
+
+
+def load_trained(project_path: str | os.PathLike[str],
+                 progress: Callable[..., Any] | None = None) -> TrainedNetwork:
+    """Open ``project_path``, rebuild its network and load the referenced weights.
+
+    The network is rebuilt from the project (as ``ffstudio train`` does); when the weights file
+    lacks the data preprocessing, the dataset is loaded to recover it.
+    """
+    from core.export.common import apply_named_weights
+    from core.export.weights_import import read_weights
+    from core.project import build_dataset, build_model, load_project
+
+    source = os.fspath(project_path)
+    project = load_project(source)
+    weights_path = _project_weights_path(project, source)
+    tensors, doc = read_weights(weights_path)
+    preprocessing = dict(doc.get("preprocessing") or {})
+    model = None
+    if preprocessing.get("columns") and doc.get("architecture"):
+        model = _model_from_architecture(doc["architecture"])
+    if model is None:
+        dataset = build_dataset(project, progress=progress)
+        preprocessing = {**dataset.preprocessing, **preprocessing} if preprocessing.get("columns") \
+            else dict(dataset.preprocessing)
+        model = build_model(project, dataset)
+    apply_named_weights(model, tensors, weights_path, doc.get("architecture"))
+    return TrainedNetwork(model, preprocessing, dict(getattr(project, "training", {}) or {}), weights_path)
+
+
+def _model_from_architecture(config: Mapping[str, Any]) -> Any | None:
+    """A built Sequential from a stored ``get_config()``, or None when that is not possible."""
+    from core import Sequential
+
+    try:
+        model = Sequential.from_config(dict(config))
+        if not getattr(model, "built", False):
+            model.build(seed=0)
+    except (ValueError, TypeError, KeyError):
+        return None
+    return model if getattr(model, "built", False) else None
+
+
+# ---------------------------------------------------------------------------- reading rows
+def read_table(path: str | os.PathLike[str], header: bool = True) -> Any:
+    """Read a CSV (delimiter sniffed, UTF-8 with/without BOM, latin-1 fallback) as strings-or-numbers."""
+    import pandas as pd
+
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise DataError(f"{source}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in raw[:4096]:
+        raise DataError(f"{source}: not a text CSV file (it contains binary data)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    if not text.strip():
+        raise DataError(f"{source}: the file is empty")
+    try:
+        return pd.read_csv(io.StringIO(text), sep=None, engine="python", header=0 if header else None,
+                           na_values=["", "NA", "NaN", "?", "null"], skip_blank_lines=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as exc:
+        raise DataError(f"{source}: cannot parse as CSV ({str(exc).splitlines()[0]})") from None
+
+
+def match_columns(df: Any, trained: TrainedNetwork, source: str,
+                  reread: Callable[[], Any]) -> tuple[Any, Any, str]:
+    """Return (rows as read, frame with the raw columns in training order, "name" | "position").
+
+    ``df`` is the file read with a header row; ``reread()`` reads it again without one.
+    """
+    import pandas as pd
+
+    names = trained.raw_columns
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    if all(n in df.columns for n in names):
+        return df, df[names], "name"
+    no_header = reread()
+    if no_header.shape[1] != len(names):
+        raise DataError(f"{source}: the header does not name the feature columns "
+                        f"({', '.join(names)}), and matching by position needs exactly {len(names)} "
+                        f"columns, but the file has {no_header.shape[1]}")
+    kinds = {str(c["name"]): c.get("kind", "numeric") for c in trained.preprocessing.get("columns", [])}
+    first_is_header = False
+    if len(no_header):
+        for j, name in enumerate(names):
+            cell = no_header.iloc[0, j]
+            if kinds.get(name, "numeric") == "numeric" and not pd.isna(cell) and \
+                    pd.isna(pd.to_numeric(pd.Series([cell]), errors="coerce").iloc[0]):
+                first_is_header = True
+                break
+    if first_is_header:
+        rows = df.copy()
+    else:
+        rows = no_header.copy()
+        rows.columns = names
+    encoded = rows.copy()
+    encoded.columns = names
+    return rows, encoded, "position"
+
+
+# ---------------------------------------------------------------------------- predicting
+def prediction_columns(trained: TrainedNetwork, y: np.ndarray) -> dict[str, np.ndarray | list[Any]]:
+    """Output columns for predictions ``y`` (n, outputs) of ``trained``."""
+    pre = trained.preprocessing
+    n = y.shape[0]
+    out: dict[str, Any] = {}
+    if trained.task == "regression":
+        from core.export.onnx import target_transform
+
+        tt = target_transform(pre)
+        if tt is not None:
+            y = y * tt[0] + tt[1]
+        targets = list(pre.get("target_names") or [])
+        if len(targets) != y.shape[1]:
+            targets = [f"y{j}" for j in range(y.shape[1])] if y.shape[1] > 1 else (targets[:1] or ["y"])
+        for j, name in enumerate(targets):
+            out[f"pred_{name}"] = y[:, j]
+        return out
+    classes = [str(c) for c in (pre.get("class_names") or [])]
+    if y.shape[1] == 1:
+        p1 = y[:, 0].astype(np.float64)
+        probs = np.stack([1.0 - p1, p1], axis=1)
+    else:
+        probs = y.astype(np.float64)
+    if len(classes) != probs.shape[1]:
+        classes = [str(j) for j in range(probs.shape[1])]
+    for j, name in enumerate(classes):
+        out[f"prob_{name}"] = probs[:, j]
+    idx = (probs[:, 1] >= 0.5).astype(np.int64) if y.shape[1] == 1 else np.argmax(probs, axis=1)
+    out["predicted"] = [classes[int(i)] for i in idx] if n else []
+    return out
+
+
+def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any) -> Any:
+    """Predict for ``encoded`` (raw training columns) and return ``rows`` plus prediction columns."""
+    from core.datasets.encoding import encode_frame
+
+    x = encode_frame(trained.preprocessing, encoded)
+    y = np.asarray(trained.model.predict(x))
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    result = rows.reset_index(drop=True).copy()
+    for name, values in prediction_columns(trained, y).items():
+        result[name] = values
+    return result
+
+
+@dataclass(frozen=True)
+class PredictResult:
+    """What ``predict_csv`` did: rows predicted, output path, how columns were matched."""
+
+    rows: int
+    path: str
+    matched_by: str
+    columns: list[str]
+
+
+def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: str | os.PathLike[str],
+                out_path: str | os.PathLike[str]) -> PredictResult:
+    """Predict every row of ``input_path`` with a trained project and write ``out_path`` atomically."""
+    from core.export.common import atomic_write
+
+    trained = project if isinstance(project, TrainedNetwork) else load_trained(project)
+    source = os.fspath(input_path)
+    df = read_table(source, header=True)
+    if len(df.columns) == 0:
+        raise DataError(f"{source}: no columns found")
+    rows, encoded, how = match_columns(df, trained, source, lambda: read_table(source, header=False))
+    if len(rows) == 0:
+        raise DataError(f"{source}: no data rows to predict")
+    try:
+        result = predict_frame(trained, rows, encoded)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+    text = result.to_csv(index=False)
+    written = atomic_write(out_path, lambda fh: fh.write(text.encode("utf-8")), "predictions file")
+    return PredictResult(len(result), written, how, [str(c) for c in result.columns])
+
+
+__all__ = ["PredictResult", "TrainedNetwork", "load_trained", "predict_csv", "predict_frame",
+           "prediction_columns", "read_table", "match_columns"]

@@ -1,0 +1,55 @@
+"""`ffstudio export PROJECT.json --format npz|safetensors|onnx|pytorch -o PATH` (no Qt)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+FORMAT_CHOICES = ("npz", "safetensors", "onnx", "pytorch")
+
+_HELP = """\
+Export a trained project's network.
+
+formats:
+  npz          NumPy archive: arrays layer{i}.{name}.kernel/.bias/... plus the architecture and
+               preprocessing as JSON (entry __ffstudio__); numpy only, never pickled
+  safetensors  the same tensors; architecture/preprocessing in the metadata (needs safetensors)
+  onnx         the whole network: input "input" (batch, features) raw features -> "probabilities"
+               or "predictions"; opset 17 (needs onnx)
+  pytorch      model.py with the same nn.Sequential, weight loading and a training loop, plus
+               <stem>_weights.npz beside it (running it needs torch)
+
+safetensors and onnx need the optional extra: pip install "ffstudio[export]"
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `export` sub-command."""
+    p = subparsers.add_parser("export", help="export a trained network (npz, safetensors, onnx, pytorch)",
+                              description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("project", metavar="PROJECT.json", help="project file whose weights are referenced")
+    p.add_argument("--format", "-f", choices=FORMAT_CHOICES, required=True, help="export format")
+    p.add_argument("-o", "--out", metavar="PATH",
+                   help="file to write (default: beside the project, named after it, with the suffix)")
+    p.set_defaults(run=run)
+
+
+def default_path(project: str, fmt: str) -> str:
+    """``PROJECT.<suffix>`` beside the project (``PROJECT_model.py`` for pytorch)."""
+    from core.export import FORMATS
+
+    stem = os.path.splitext(project)[0]
+    return f"{stem}_model.py" if fmt == "pytorch" else stem + FORMATS[fmt].suffix
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the trained project, export it, print where the files went."""
+    from core.export import export_model
+    from core.predict import load_trained
+
+    out = args.out or default_path(args.project, args.format)
+    trained = load_trained(args.project)
+    paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0

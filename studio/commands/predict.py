@@ -1,0 +1,34 @@
+"""`ffstudio predict PROJECT.json --input NEW.csv --out PRED.csv` (no Qt)."""
+
+from __future__ import annotations
+
+import argparse
+
+_HELP = """\
+Apply a trained project to new rows.
+
+Columns are matched by name when the CSV header names the feature columns the network was
+trained on (extra columns are copied through), otherwise by position (the file must then have
+exactly those columns, with or without a header row). The same encoding and scaling as in
+training apply. The output holds the input columns plus prob_<class> columns and `predicted`
+for classification, or pred_<target> columns for regression.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `predict` sub-command."""
+    p = subparsers.add_parser("predict", help="predict new CSV rows with a trained project",
+                              description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("project", metavar="PROJECT.json", help="trained project (it references its weights)")
+    p.add_argument("--input", "-i", required=True, metavar="NEW.csv", help="rows to predict")
+    p.add_argument("--out", "-o", required=True, metavar="PRED.csv", help="where to write the predictions")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict and print a one-line summary."""
+    from core.predict import predict_csv
+
+    result = predict_csv(args.project, args.input, args.out)
+    print(f"wrote {result.rows} predictions to {result.path} (columns matched by {result.matched_by})")
+    return 0
