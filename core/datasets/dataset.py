@@ -8,7 +8,6 @@ models (and exported files) take raw numbers and carry their own scaling.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,14 +265,6 @@ class Dataset:
 
     def save_csv(self, path: str | os.PathLike[str]) -> None:
         """Write all rows as CSV atomically; reload with ``load_csv(path, ignore=["split"])``."""
-        path = os.fspath(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                self.to_frame().to_csv(fh, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from core.datasets.atomic import atomic_write
+
+        atomic_write(path, self.to_frame().to_csv(index=False))
