@@ -93,7 +93,7 @@ def load_trained(project_path: str | os.PathLike[str],
 
 def _model_from_architecture(config: Mapping[str, Any]) -> Any | None:
     """A built Sequential from a stored ``get_config()``, or None when that is not possible."""
-    from core import Sequential
+    from core.model import Sequential
 
     try:
         model = Sequential.from_config(dict(config))

@@ -37,6 +37,11 @@ def layer_weight_names(layer: Any) -> list[str]:
     weights = layer.get_weights()
     if not weights:
         return []
+    declared = getattr(layer, "weight_names", None)
+    if callable(declared):
+        names = [str(n) for n in declared()]
+        if len(names) == len(weights):
+            return names
     params = getattr(layer, "params", None)
     if isinstance(params, Mapping) and len(params) == len(weights) and all(
         np.shape(p) == np.shape(w) for p, w in zip(params.values(), weights, strict=True)

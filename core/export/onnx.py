@@ -9,7 +9,7 @@ of shape (batch, features), applies the fitted feature scaling, and returns what
 model's ``metadata_props``.
 
 Layer -> ONNX ops:
-- Normalization: ``Sub`` (mean) then ``Div`` (sqrt(variance))
+- Normalization: ``Sub`` (mean) then ``Mul`` (1/sqrt(variance), variance 0 counts as 1)
 - Dense: ``Gemm`` (kernel (inputs, units), bias) — ``MatMul`` when the layer has no bias
 - Dropout: nothing (identity at inference)
 - PReLU: ``PRelu`` with the per-unit alpha
@@ -144,10 +144,10 @@ def emit_activation(g: _GraphBuilder, x: str, act: Any, tag: str) -> str:
     raise ExportError(f"activation {name!r} has no ONNX translation; supported: {', '.join(ACTIVATION_OPS)}")
 
 
-def _normalization_std(layer: Any, variance: np.ndarray) -> np.ndarray:
-    """Divisor the engine's Normalization uses: sqrt(variance [+ epsilon])."""
-    eps = getattr(layer, "epsilon", None) or 0.0
-    return np.sqrt(np.asarray(variance, dtype=np.float64) + float(eps))
+def normalization_inv_std(variance: np.ndarray) -> np.ndarray:
+    """1 / sqrt(variance) in float64, variance 0 treated as 1 (as the engine's Normalization)."""
+    v = np.asarray(variance, dtype=np.float64)
+    return 1.0 / np.sqrt(np.where(v > 0, v, 1.0))
 
 
 def target_transform(preprocessing: Mapping[str, Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -192,8 +192,8 @@ def build_onnx(model: Any, preprocessing: Mapping[str, Any] | None = None, opset
         tag = f"layer{i}"
         if kind == "Normalization":
             mean = g.const(f"{tag}.mean", w["mean"])
-            std = g.const(f"{tag}.std", _normalization_std(layer, w["variance"]))
-            x = g.op("Div", [g.op("Sub", [x, mean], tag + "_centered"), std], tag + "_scaled")
+            inv_std = g.const(f"{tag}.inv_std", normalization_inv_std(w["variance"]))
+            x = g.op("Mul", [g.op("Sub", [x, mean], tag + "_centered"), inv_std], tag + "_scaled")
         elif kind == "Dense":
             kernel = g.const(f"{tag}.kernel", w["kernel"])
             if "bias" in w:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,7 +77,10 @@ def _loss_info(model: Any) -> tuple[str, dict[str, Any]]:
 _HELPERS = {
     "Normalization": '''
 class Normalization(nn.Module):
-    """(x - mean) / sqrt(variance): the feature scaling fitted on the training data (never trained)."""
+    """(x - mean) / sqrt(variance): the feature scaling fitted on the training data (never trained).
+
+    A variance of 0 counts as 1; 1/sqrt(variance) is computed in float64, as in Feedforward Studio.
+    """
 
     def __init__(self, features: int) -> None:
         super().__init__()
@@ -84,7 +88,9 @@ class Normalization(nn.Module):
         self.register_buffer("variance", torch.ones(features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / torch.sqrt(self.variance)
+        v = self.variance.double()
+        inv_std = 1.0 / torch.sqrt(torch.where(v > 0, v, torch.ones_like(v)))
+        return (x - self.mean) * inv_std.to(x.dtype)
 ''',
     "Step": '''
 class Step(nn.Module):
@@ -102,7 +108,7 @@ class Step(nn.Module):
 
 def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz",
                           preprocessing: Mapping[str, Any] | None = None,
-                          training: Mapping[str, Any] | None = None) -> str:
+                          training: Mapping[str, Any] | None = None, code_filename: str = "model.py") -> str:
     """Return the source of ``model.py`` for ``model`` (see module docstring)."""
     require_built(model)
     pre = dict(preprocessing or {})
@@ -206,9 +212,9 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w = src.append
     w(f'"""PyTorch version of a Feedforward Studio network (generated {stamp}).')
     w("")
-    w("Architecture: " + " -> ".join(arch))
-    w(f"Loss: {loss_note}")
-    w(f"Optimizer: {opt_note}")
+    for label, text in (("Architecture", " -> ".join(arch)), ("Loss", loss_note), ("Optimizer", opt_note)):
+        src.extend(textwrap.wrap(f"{label}: {text}", width=100, subsequent_indent="    ",
+                                 break_long_words=False, break_on_hyphens=False))
     w("")
     w(f"Weights: {weights_filename} beside this file (.npz or .safetensors exported by Feedforward Studio).")
     w("Tensor names are layer{i}.{name}.{weight}; Dense kernels are stored (inputs, units) and are")
@@ -218,8 +224,8 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w(f"first module). predict() returns {out_kind}.")
     w("")
     w("Usage:")
-    w("    python model.py                      # load the weights and print predictions for 3 zero rows")
-    w("    python model.py --x X.npy --y Y.npy  # continue training on your arrays, save model_trained.pt")
+    w(f"    python {code_filename}  # load the weights, print predictions for 3 zero rows")
+    w(f"    python {code_filename} --x X.npy --y Y.npy  # continue training, then save model_trained.pt")
     w('"""')
     w("")
     w("from __future__ import annotations")
@@ -340,7 +346,7 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w("            loss = loss_fn(model(xt[idx]), yt[idx]) + regularization(model)")
     w("            loss.backward()")
     w("            optimizer.step()")
-    w("            total += float(loss) * len(idx)")
+    w("            total += loss.item() * len(idx)")
     w("        history.append(total / len(xt))")
     w('        print(f"epoch {epoch}/{epochs}: loss {history[-1]:.5f}")')
     w("    return history")
@@ -453,7 +459,7 @@ def export_pytorch(model: Any, path: str | os.PathLike[str], preprocessing: Mapp
     stem = os.path.splitext(os.path.basename(target))[0]
     weights_name = f"{stem}_weights.{weights_format}"
     weights_path = os.path.join(os.path.dirname(target), weights_name)
-    code = generate_pytorch_code(model, weights_name, preprocessing, training)
+    code = generate_pytorch_code(model, weights_name, preprocessing, training, os.path.basename(target))
     existed = os.path.exists(weights_path)
     if weights_format == "npz":
         from core.export.npz import save_weights_npz
