@@ -1,0 +1,601 @@
+"""The Sequential model: a chain of layers whose parameters live in one flat buffer.
+
+After ``build`` every trainable parameter is a view into ``model.flat_params`` (one contiguous array of the
+model dtype) and every gradient a view into ``model.flat_grads``, so an optimizer updates all weights with
+a few in-place ufunc calls: ``optimizer.apply_gradients([flat_params], [flat_grads])``. Each parameter
+starts at a 64-byte aligned offset; the padding between them stays zero.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from core import losses as _losses
+from core.layers import Activation, Dense, Layer, deserialize
+
+__all__ = ["Sequential"]
+
+_ALIGN = 64  # bytes
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be 'float32' or 'float64'. Received: dtype={dtype!r}")
+    return dt
+
+
+def check_features(x: Any, input_dim: int | None, what: str = "x") -> np.ndarray:
+    """Validate a feature matrix (n, f): numeric, 2-D, non-empty, finite, f == input_dim (if known)."""
+    a = np.asarray(x)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise ValueError(f"{what} must be numeric. Received dtype {a.dtype}")
+    if a.ndim != 2:
+        raise ValueError(f"{what} must be a 2-D array (samples, features). Received shape {a.shape}")
+    if a.shape[0] == 0:
+        raise ValueError(f"{what} has no rows")
+    if input_dim is not None and a.shape[1] != input_dim:
+        raise ValueError(
+            f"{what} has {a.shape[1]} features but the model expects {input_dim} inputs "
+            f"(input_dim={input_dim})"
+        )
+    if np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.complexfloating):
+        finite = np.isfinite(a)
+        if not finite.all():
+            row = int(np.argmax(~finite.all(axis=1)))
+            raise ValueError(f"{what} contains NaN or infinite values (first at row {row})")
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    return a
+
+
+class Sequential:
+    """A linear stack of layers (Keras vocabulary).
+
+    ``Sequential([Dense(8, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])``
+    """
+
+    def __init__(
+        self, layers: Iterable[Layer] | None = None, dtype: Any = "float32", name: str | None = None
+    ):
+        self.name = name or "sequential"
+        self.dtype = _check_dtype(dtype)
+        self.layers: list[Layer] = []
+        self.built = False
+        self.optimizer: Any = None
+        self.loss: _losses.Loss | None = None
+        self.metrics: list[str] = []
+        self._metric_fns: list[Callable[[Any, Any], float]] = []
+        self.stop_training = False
+        self.history: Any = None
+        self.flat_params: np.ndarray | None = None
+        self.flat_grads: np.ndarray | None = None
+        self._layout: list[tuple[int, str, tuple[int, ...], int]] = []
+        self._input_dim: int | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # -- structure -------------------------------------------------------------------------------
+    def add(self, layer: Layer) -> None:
+        """Append a layer. The model must be (re)built afterwards; ``fit``/``predict`` do it."""
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                f"Sequential accepts layers (Dense, Dropout, Activation, PReLU, Normalization). "
+                f"Received: {layer!r}"
+            )
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"Layer '{layer.name}' is already in the model")
+        names = {other.name for other in self.layers}
+        if layer.name is None:
+            k = 1
+            while f"{layer.prefix}_{k}" in names:
+                k += 1
+            layer.name = f"{layer.prefix}_{k}"
+        elif layer.name in names:
+            raise ValueError(f"Duplicate layer name {layer.name!r}; layer names must be unique")
+        self.layers.append(layer)
+        self.built = False
+
+    @property
+    def input_dim(self) -> int | None:
+        """Number of input features (declared on a leading layer, or known once built)."""
+        if self.built:
+            return self._input_dim
+        for layer in self.layers:
+            if layer._declared_input_dim is not None:
+                return layer._declared_input_dim
+            if isinstance(layer, Dense):
+                break
+        return self._input_dim
+
+    @property
+    def output_dim(self) -> int | None:
+        """Number of outputs (units of the last Dense layer, or the input width without one)."""
+        if self.built:
+            return self.layers[-1].output_dim
+        for layer in reversed(self.layers):
+            if isinstance(layer, Dense):
+                return layer.units
+        return self.input_dim
+
+    def build(self, input_dim: int | None = None, seed: int | None = None) -> None:
+        """Initialize all weights (from ``seed``) for ``input_dim`` features and bind them to flat buffers.
+
+        Rebuilding a model with an unchanged structure re-initializes the weights inside the existing
+        buffers, so views held elsewhere stay valid.
+        """
+        if not self.layers:
+            raise ValueError("Cannot build an empty model: add at least one layer")
+        if input_dim is None:
+            input_dim = self.input_dim
+        if input_dim is None:
+            raise ValueError(
+                "Cannot build the model: the number of inputs is unknown. Pass input_dim to the first layer "
+                "or call model.build(input_dim)"
+            )
+        if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
+            raise ValueError(f"input_dim must be a positive integer. Received: input_dim={input_dim!r}")
+        rng = np.random.default_rng(seed)
+        dim = int(input_dim)
+        for layer in self.layers:
+            layer.build(dim, rng, self.dtype)
+            dim = layer.output_dim
+        layout: list[tuple[int, str, tuple[int, ...], int]] = []
+        offset = 0
+        step = _ALIGN // self.dtype.itemsize
+        for i, layer in enumerate(self.layers):
+            for key, value in layer.params.items():
+                layout.append((i, key, value.shape, offset))
+                offset += -(-value.size // step) * step
+        same = (
+            self.flat_params is not None
+            and self.flat_params.dtype == self.dtype
+            and [(i, k, s, o) for i, k, s, o in layout] == self._layout
+            and self.flat_params.size == offset
+        )
+        if not same:
+            self.flat_params = self._aligned_zeros(offset)
+            self.flat_grads = self._aligned_zeros(offset)
+            if self.optimizer is not None and hasattr(self.optimizer, "reset"):
+                self.optimizer.reset()
+        else:
+            self.flat_grads.fill(0)
+        self._layout = layout
+        views_p: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
+        views_g: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
+        for i, key, shape, off in layout:
+            size = math.prod(shape)
+            views_p[i][key] = self.flat_params[off : off + size].reshape(shape)
+            views_g[i][key] = self.flat_grads[off : off + size].reshape(shape)
+        for i, layer in enumerate(self.layers):
+            for key, value in layer.params.items():
+                np.copyto(views_p[i][key], value)
+            layer._bind(views_p[i], views_g[i])
+        self._input_dim = int(input_dim)
+        self.built = True
+        first = self.first_trainable_index()
+        for i, layer in enumerate(self.layers):
+            layer._skip_dx = i == first
+
+    def _aligned_zeros(self, size: int) -> np.ndarray:
+        """Zeroed 1-D array of the model dtype whose data starts on a 64-byte boundary."""
+        item = self.dtype.itemsize
+        raw = np.zeros(size + _ALIGN // item, dtype=self.dtype)
+        shift = (-raw.ctypes.data % _ALIGN) // item
+        return raw[shift : shift + size]
+
+    def first_trainable_index(self) -> int:
+        """Index of the first layer with trainable parameters (-1 if none)."""
+        for i, layer in enumerate(self.layers):
+            if layer.trainable:
+                return i
+        return -1
+
+    def _ensure_built(self, input_dim: int | None = None, seed: int | None = None) -> None:
+        if not self.built:
+            self.build(input_dim if self.input_dim is None else None, seed=seed)
+
+    # -- compile ------------------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: list[str] | None = None) -> None:
+        """Choose the optimizer (name or object), the loss (name or object) and metric names."""
+        from core import metrics as _metrics
+        from core import optimizers as _optimizers
+
+        if loss is None:
+            raise ValueError(f"compile() needs a loss. Valid names: {', '.join(_losses.LOSS_NAMES)}")
+        opt = _optimizers.get(optimizer)
+        loss_obj = _losses.get(loss)
+        names: list[str] = []
+        fns = []
+        for m in metrics or []:
+            fn = _metrics.get(m)
+            if fn.__name__ in names:
+                continue
+            names.append(fn.__name__)
+            fns.append(fn)
+        self.optimizer, self.loss, self.metrics, self._metric_fns = opt, loss_obj, names, fns
+
+    # -- weights ------------------------------------------------------------------------------------
+    def get_weights(self) -> list[np.ndarray]:
+        """All layers' weights in order (copies): Dense [kernel, bias], PReLU [alpha],
+        Normalization [mean, variance]."""
+        out: list[np.ndarray] = []
+        for layer in self.layers:
+            out.extend(layer.get_weights())
+        return out
+
+    @staticmethod
+    def _infer_input_dim(weights: list[Any]) -> int | None:
+        """Input width from the first weight array (Dense kernel, PReLU alpha or Normalization mean)."""
+        if weights and np.ndim(weights[0]) >= 1:
+            return int(np.shape(weights[0])[0])
+        return None
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Copy ``weights`` (as returned by ``get_weights``) into the model; shapes are validated.
+
+        An unbuilt model is built first, taking the input size from the first weight array.
+        """
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(f"set_weights expects a list of arrays. Received {type(weights).__name__}")
+        weights = list(weights)
+        if not self.built:
+            self.build(self.input_dim or self._infer_input_dim(weights))
+        counts = [len(layer.weight_names()) for layer in self.layers]
+        if sum(counts) != len(weights):
+            expected = [tuple(w.shape) for w in self.get_weights()]
+            raise ValueError(
+                f"set_weights expected {sum(counts)} arrays with shapes {expected}. Received "
+                f"{len(weights)} arrays with shapes {[np.shape(w) for w in weights]}"
+            )
+        chunks = []
+        start = 0
+        for layer, c in zip(self.layers, counts, strict=True):
+            chunks.append(weights[start : start + c])
+            layer._check_weights(chunks[-1])  # validate everything before changing anything
+            start += c
+        for layer, chunk in zip(self.layers, chunks, strict=True):
+            if chunk:
+                layer.set_weights(chunk)
+
+    def count_params(self) -> int:
+        """Number of trainable parameters."""
+        total = 0
+        for layer in self.layers:
+            if layer.built:
+                total += layer.count_params()
+            elif isinstance(layer, Dense) and layer.input_dim:
+                total += layer.input_dim * layer.units + (layer.units if layer.use_bias else 0)
+        return total
+
+    # -- inference --------------------------------------------------------------------------------------
+    def _prepare_x(self, x: Any, what: str = "x") -> np.ndarray:
+        a = check_features(x, self.input_dim, what)
+        self._ensure_built(a.shape[1])
+        return a
+
+    def _forward_chunks(self, x: np.ndarray, batch_size: int | None, logits: bool = False):
+        """Yield (start, outputs[, logits]) for x in chunks, inference mode, model dtype."""
+        n = x.shape[0]
+        step = n if batch_size is None else batch_size
+        step = max(1, min(step, 8192)) if batch_size is None else step
+        last = self.layers[-1]
+        for s in range(0, n, step):
+            a = np.asarray(x[s : s + step], dtype=self.dtype)
+            z = None
+            for layer in self.layers[:-1]:
+                a = layer.forward(a, False)
+            if logits and isinstance(last, Dense):
+                z = a @ last.kernel
+                if last.use_bias:
+                    z += last.bias
+                a = last.activation.forward(z, np.empty_like(z))
+            elif logits and isinstance(last, Activation):
+                z = a
+                a = last.activation.forward(z, np.empty_like(z))
+            else:
+                a = last.forward(a, False)
+            yield s, a, z
+
+    def predict(self, x: Any, batch_size: int | None = None) -> np.ndarray:
+        """Outputs after the final activation, shape (n, output_dim), model dtype. Caches nothing."""
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0
+        ):
+            raise ValueError(f"batch_size must be a positive integer. Received: batch_size={batch_size!r}")
+        a = self._prepare_x(x)
+        out = np.empty((a.shape[0], self.output_dim), dtype=self.dtype)
+        for s, y, _ in self._forward_chunks(a, batch_size):
+            out[s : s + y.shape[0]] = y
+        return out
+
+    def output_fused(self) -> bool:
+        """True when the output activation and the loss use the fused logits - targets gradient."""
+        if self.loss is None or not self.layers or self.loss.fused_activation is None:
+            return False
+        last = self.layers[-1]
+        act = last.activation if isinstance(last, (Dense, Activation)) else None
+        return act is not None and act.name == self.loss.fused_activation
+
+    def regularization_loss(self) -> float:
+        """Sum of all kernel penalties."""
+        return sum(layer.regularization_loss() for layer in self.layers if isinstance(layer, Dense))
+
+    def _check_compiled(self, what: str) -> None:
+        if self.loss is None or self.optimizer is None:
+            raise RuntimeError(
+                f"The model must be compiled before {what}(): call model.compile(optimizer=..., loss=...)"
+            )
+
+    def prepare_xy(self, x: Any, y: Any, what: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Validate (x, y) for this model and loss; return (x, prepared targets)."""
+        xa = self._prepare_x(x, f"{what}x")
+        ya = np.asarray(y)
+        if ya.ndim == 0 or ya.shape[0] != xa.shape[0]:
+            raise ValueError(
+                f"{what}x and {what}y have different numbers of rows: {xa.shape[0]} and "
+                f"{ya.shape[0] if ya.ndim else 'a scalar'}"
+            )
+        yp = self.loss.prepare_targets(ya, self.output_dim, self.dtype)
+        return xa, yp
+
+    def _loss_on(
+        self, x: np.ndarray, yp: np.ndarray, batch_size: int | None = None
+    ) -> tuple[float, np.ndarray]:
+        """Mean loss (plus penalties) and all outputs, inference mode."""
+        fused = self.output_fused()
+        out = np.empty((x.shape[0], self.output_dim), dtype=self.dtype)
+        total = 0.0
+        for s, a, z in self._forward_chunks(x, batch_size, logits=fused):
+            yb = yp[s : s + a.shape[0]]
+            v = self.loss.fused_value(yb, z) if fused else self.loss.value(yb, a)
+            total += v * a.shape[0]
+            out[s : s + a.shape[0]] = a
+        return total / x.shape[0] + self.regularization_loss(), out
+
+    def evaluate(self, x: Any, y: Any, batch_size: int | None = None) -> dict[str, float]:
+        """{"loss": ..., <metric>: ...} on (x, y), inference mode (dropout off)."""
+        self._check_compiled("evaluate")
+        xa, yp = self.prepare_xy(x, y)
+        return self._evaluate_prepared(xa, yp, np.asarray(y), batch_size)
+
+    def _evaluate_prepared(
+        self,
+        xa: np.ndarray,
+        yp: np.ndarray,
+        y_raw: np.ndarray,
+        batch_size: int | None = None,
+        prefix: str = "",
+    ) -> dict[str, float]:
+        loss, out = self._loss_on(xa, yp, batch_size)
+        logs = {f"{prefix}loss": float(loss)}
+        for name, fn in zip(self.metrics, self._metric_fns, strict=True):
+            logs[f"{prefix}{name}"] = float(fn(y_raw, out))
+        return logs
+
+    # -- training ---------------------------------------------------------------------------------------
+    def check_trainable(self) -> None:
+        """Raise ValueError if a layer uses an activation without a gradient (step)."""
+        for layer in self.layers:
+            act = getattr(layer, "activation", None)
+            if act is not None and not act.trainable:
+                raise ValueError(
+                    f"Layer '{layer.name}' uses the '{act.name}' activation, which has no gradient, so the "
+                    "model cannot be trained. Use it for predict() only, or choose 'sigmoid' or 'tanh'"
+                )
+
+    def make_step(self) -> _Step:
+        """A reusable training step bound to the current structure, loss and optimizer."""
+        self._check_compiled("fit")
+        self.check_trainable()
+        if not self.built:
+            raise ValueError("The model must be built before training")
+        return _Step(self)
+
+    def compute_gradients(self, x: Any, y: Any) -> float:
+        """Forward + backward on (x, y) in training mode; fills every ``layer.grads``; returns the loss.
+        Does not update weights."""
+        step = self.make_step()
+        xa, yp = self.prepare_xy(x, y)
+        return step.gradients(np.asarray(xa, dtype=self.dtype), yp)
+
+    def train_on_batch(self, x: Any, y: Any) -> float:
+        """One optimizer step on (x, y); returns the loss before the step."""
+        step = self.make_step()
+        xa, yp = self.prepare_xy(x, y)
+        loss = step.gradients(np.asarray(xa, dtype=self.dtype), yp)
+        if not math.isfinite(loss):
+            from core.errors import TrainingDiverged
+
+            raise TrainingDiverged(
+                f"Training diverged: the loss became {loss}; the weights were not changed. Try a lower "
+                f"learning rate (currently {self.optimizer.learning_rate:g})"
+            )
+        self.optimizer.apply_gradients(step.flat_list, step.grad_list)
+        return loss
+
+    def fit(
+        self,
+        x: Any,
+        y: Any,
+        epochs: int = 1,
+        batch_size: int = 32,
+        validation_data: Any = None,
+        shuffle: bool = True,
+        callbacks: list[Any] | None = None,
+        seed: int | None = None,
+    ) -> Any:
+        """Train for ``epochs`` epochs; returns a History (``history.history`` dict of lists)."""
+        from core.callbacks import History
+        from core.training import iter_training
+
+        history = History()
+        for p in iter_training(
+            self,
+            x,
+            y,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            seed=seed,
+            callbacks=callbacks,
+        ):
+            if p.kind == "epoch":
+                history.append(p.epoch - 1, p.logs)
+        self.history = history
+        return history
+
+    # -- description ------------------------------------------------------------------------------------
+    def summary(self) -> str:
+        """A text table: layer name (type), output shape, trainable params; totals at the bottom."""
+        rows = [("Layer (type)", "Output shape", "Param #")]
+        dim = self.input_dim
+        for layer in self.layers:
+            if layer.built:
+                dim = layer.output_dim
+            elif isinstance(layer, Dense):
+                dim = layer.units
+            if layer.built:
+                params = str(layer.count_params())
+            elif isinstance(layer, Dense):
+                params = (
+                    str(layer.input_dim * layer.units + layer.units * layer.use_bias)
+                    if layer.input_dim
+                    else "?"
+                )
+            else:
+                params = "?" if type(layer).__name__ == "PReLU" else "0"
+            fixed = layer.count_non_trainable()
+            if fixed:
+                params += f" (+{fixed} fixed)"
+            rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {dim if dim else '?'})", params))
+        widths = [max(len(r[c]) for r in rows) + 3 for c in range(3)]
+        line = "=" * sum(widths)
+        out = [f'Model: "{self.name}"', line]
+        for i, r in enumerate(rows):
+            out.append("".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+            out.append(line if i == 0 else "-" * sum(widths) if i < len(rows) - 1 else line)
+        trainable = self.count_params()
+        fixed = sum(layer.count_non_trainable() for layer in self.layers)
+        out.append(f"Total params: {trainable + fixed}")
+        out.append(f"Trainable params: {trainable}")
+        out.append(f"Non-trainable params: {fixed}")
+        return "\n".join(out)
+
+    def get_config(self) -> dict[str, Any]:
+        """JSON-able description: name, dtype, input_dim and the layers."""
+        return {
+            "name": self.name,
+            "dtype": self.dtype.name,
+            "input_dim": self.input_dim,
+            "layers": [
+                {"class_name": type(layer).__name__, "config": layer.get_config()} for layer in self.layers
+            ],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        """Rebuild an (unbuilt, uncompiled) model from ``get_config()`` output."""
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("Model config must be a dict with a 'layers' list")
+        model = cls(
+            [deserialize(c) for c in config["layers"]],
+            dtype=config.get("dtype", "float32"),
+            name=config.get("name"),
+        )
+        if config.get("input_dim") is not None and model.input_dim is None:
+            model._input_dim = int(config["input_dim"])
+        return model
+
+    def __repr__(self) -> str:
+        return f"<Sequential {self.name!r} {len(self.layers)} layers, {self.dtype.name}, built={self.built}>"
+
+
+class _NonFinite(Exception):
+    """Internal: the batch loss was NaN/inf (raised before the update; weights unchanged)."""
+
+    def __init__(self, loss: float) -> None:
+        self.loss = loss
+
+
+class _Step:
+    """Hot training step: forward (training mode), fused/non-fused loss gradient, backward, update.
+
+    All per-step work goes through bound methods prepared here; buffers are reused per batch size.
+    """
+
+    def __init__(self, model: Sequential) -> None:
+        self.model = model
+        layers = model.layers
+        first = model.first_trainable_index()
+        fused = model.output_fused()
+        for i, layer in enumerate(layers):
+            if hasattr(layer, "_set_fused"):
+                layer._set_fused(fused and i == len(layers) - 1)
+        self.forwards = [layer.forward for layer in layers]
+        self.backwards = [layer.backward for layer in reversed(layers[first:])] if first >= 0 else []
+        self.last = layers[-1]
+        self.fused = fused
+        self.loss = model.loss
+        self.reg_layers = [la for la in layers if isinstance(la, Dense) and la.kernel_regularizer is not None]
+        self.optimizer = model.optimizer
+        self.flat = model.flat_params
+        self.flat_list = [model.flat_params]
+        self.grad_list = [model.flat_grads]
+        self.backup = model.flat_params.copy()
+        self._gbufs: dict[int, np.ndarray] = {}
+        self.output: np.ndarray | None = None
+        if fused:
+            z_of = (lambda: self.last._z) if isinstance(self.last, Dense) else (lambda: self.last._x)
+            fused_fn = self.loss.fused
+
+            def loss_grad(y: np.ndarray, a: np.ndarray, g: np.ndarray) -> float:
+                return fused_fn(y, z_of(), a, g)
+
+            self.loss_grad = loss_grad
+        else:
+            self.loss_grad = self.loss.value_and_grad
+
+    def gradients(self, xb: np.ndarray, yb: np.ndarray) -> float:
+        """Forward + backward; fills the flat gradient buffer; returns the loss (with penalties)."""
+        a = xb
+        for f in self.forwards:
+            a = f(a, True)
+        self.output = a
+        n = a.shape[0]
+        g = self._gbufs.get(n)
+        if g is None:
+            g = self._gbufs[n] = np.empty(a.shape, dtype=a.dtype)
+        loss = self.loss_grad(yb, a, g)
+        for b in self.backwards:
+            g = b(g)
+        if self.reg_layers:
+            for layer in self.reg_layers:
+                loss += layer.regularization_loss()
+        return loss
+
+    def __call__(self, xb: np.ndarray, yb: np.ndarray) -> float:
+        """One step; raises _NonFinite (weights restored to the last finite state) on a NaN/inf loss."""
+        loss = self.gradients(xb, yb)
+        if loss - loss != 0.0:  # NaN or inf
+            np.copyto(self.flat, self.backup)
+            raise _NonFinite(loss)
+        np.copyto(self.backup, self.flat)
+        self.optimizer.apply_gradients(self.flat_list, self.grad_list)
+        return loss
+
+    def params_finite(self) -> bool:
+        """Check the current weights; restore the last finite ones and return False if any is NaN/inf."""
+        if np.isfinite(self.flat).all():
+            return True
+        np.copyto(self.flat, self.backup)
+        return False
