@@ -1,0 +1,360 @@
+"""The project file: versioned JSON tying network, data and training together (GUI and CLI share it).
+
+``load_project(path)`` validates everything (``core.project_schema``) and raises ProjectError listing
+all problems with JSON paths; ``save_project(project, path)`` writes atomically and rewrites
+relative paths (data file, weights) so they still point at the same files from the new folder.
+``build_dataset`` / ``build_model`` turn a project into a Dataset and a compiled Sequential.
+A project file never executes code: it is plain JSON read with ``json.loads``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.datasets.atomic import atomic_write
+from core.datasets.dataset import Dataset
+from core.errors import DataError, ProjectError
+from core.project_schema import FORMAT, VERSION, validate_project
+
+__all__ = ["Project", "load_project", "save_project", "build_dataset", "build_model", "resolve_loss",
+           "resolve_output_activation", "training_callbacks", "FORMAT", "VERSION", "DEFAULT_TRAINING"]
+
+DEFAULT_TRAINING: dict[str, Any] = {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.01},
+                                    "batch_size": 32, "epochs": 100, "seed": 0, "shuffle": True}
+DATA_DEFAULTS: dict[str, dict[str, Any]] = {
+    "toy": {"samples": 500, "noise": 0.0, "test_fraction": 0.5, "seed": 0, "classes": 3,
+            "scaling": "standard"},
+    "csv": {"target": None, "ignore": [], "missing": "drop", "task": "auto", "scaling": "standard",
+            "test_fraction": 0.2, "seed": 0, "header": "auto"},
+    "mnist": {"path": None, "subset": None, "download": True},
+}
+_CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy",
+                          "sparse_categorical_crossentropy")
+
+
+@dataclass
+class Project:
+    """An in-memory project. ``network`` is the list of layer dicts; paths are relative to ``base_dir``."""
+
+    network: list[dict[str, Any]]
+    data: dict[str, Any]
+    training: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULT_TRAINING))
+    layout: dict[str, list[float]] = field(default_factory=dict)
+    weights: str | None = None
+    name: str = ""
+    description: str = ""
+    dtype: str = "float32"
+    results: dict[str, float | None] = field(default_factory=dict)
+    gui: dict[str, Any] = field(default_factory=dict)
+    base_dir: str = "."
+    path: str | None = None
+
+    # ------------------------------------------------------------------ dict form
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".",
+                  path: str | None = None) -> Project:
+        """Validate ``doc`` and build a Project; raises ProjectError listing every problem."""
+        doc = _upgrade(copy.deepcopy(dict(doc)) if isinstance(doc, Mapping) else doc)
+        problems = validate_project(doc)
+        if problems:
+            raise ProjectError(problems, path)
+        net = doc["network"]
+        return cls(
+            network=list(net["layers"]), data=dict(doc["data"]), training=dict(doc["training"]),
+            layout={str(k): [float(v[0]), float(v[1])] for k, v in (doc.get("layout") or {}).items()},
+            weights=doc.get("weights"), name=doc.get("name", ""), description=doc.get("description", ""),
+            dtype=net.get("dtype", "float32"), results=dict(doc.get("results") or {}),
+            gui=dict(doc.get("gui") or {}), base_dir=os.path.abspath(os.fspath(base_dir)), path=path,
+        )
+
+    def to_dict(self, base_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """The JSON document; with ``base_dir`` relative paths are rewritten relative to it."""
+        net: dict[str, Any] = {"layers": copy.deepcopy(self.network)}
+        if self.dtype != "float32":
+            net["dtype"] = self.dtype
+        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+        if self.name:
+            doc["name"] = self.name
+        if self.description:
+            doc["description"] = self.description
+        doc["network"] = net
+        doc["data"] = copy.deepcopy(self.data)
+        doc["training"] = copy.deepcopy(self.training)
+        if self.layout:
+            doc["layout"] = {k: [float(v[0]), float(v[1])] for k, v in self.layout.items()}
+        weights = self.weights
+        if base_dir is not None:
+            new = os.path.abspath(os.fspath(base_dir))
+            if isinstance(doc["data"].get("path"), str):
+                doc["data"]["path"] = _rebase(doc["data"]["path"], self.base_dir, new)
+            if weights is not None:
+                weights = _rebase(weights, self.base_dir, new)
+        if weights is not None:
+            doc["weights"] = weights
+        if self.results:
+            doc["results"] = dict(self.results)
+        if self.gui:
+            doc["gui"] = copy.deepcopy(self.gui)
+        return doc
+
+    # ------------------------------------------------------------------ helpers
+    def resolve(self, relative: str) -> str:
+        """An absolute path for a path stored in the project (relative to the project folder)."""
+        if os.path.isabs(relative):
+            return relative
+        return os.path.normpath(os.path.join(self.base_dir, relative))
+
+    @property
+    def weights_path(self) -> str | None:
+        """Absolute path of the weights file, or None."""
+        return None if self.weights is None else self.resolve(self.weights)
+
+    def data_spec(self) -> dict[str, Any]:
+        """``data`` with every default filled in."""
+        return {**DATA_DEFAULTS[self.data["source"]], **copy.deepcopy(self.data)}
+
+    def training_spec(self) -> dict[str, Any]:
+        """``training`` with every default filled in."""
+        return {**copy.deepcopy(DEFAULT_TRAINING), **copy.deepcopy(self.training)}
+
+    def copy(self) -> Project:
+        return copy.deepcopy(self)
+
+
+def _rebase(path: str, old_base: str, new_base: str) -> str:
+    if os.path.isabs(path):
+        return path
+    absolute = os.path.normpath(os.path.join(old_base, path))
+    try:
+        rel = os.path.relpath(absolute, new_base)
+    except ValueError:  # different drives on Windows
+        return absolute
+    return rel.replace(os.sep, "/")
+
+
+def _upgrade(doc: Any) -> Any:
+    """Bring an older file up to ``VERSION`` (version 1 is the first; later versions add steps here)."""
+    return doc
+
+
+# ---------------------------------------------------------------------- files
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read and validate a project file; raises ProjectError (all problems, with JSON paths)."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise ProjectError("file not found", path) from None
+    except IsADirectoryError:
+        raise ProjectError("is a folder, expected a project .json file", path) from None
+    except OSError as exc:
+        raise ProjectError(f"cannot read file ({exc.strerror or exc})", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"not UTF-8 text (byte {exc.start}); expected a JSON project file", path) from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ProjectError(f"invalid JSON at {where}: {exc.msg}", path) from None
+    except ValueError as exc:
+        raise ProjectError(str(exc), path) from None
+    return Project.from_dict(doc, os.path.dirname(os.path.abspath(path)), path)
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"invalid JSON: {name} is not allowed (numbers must be finite)")
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write ``project`` to ``path`` atomically; relative paths are rewritten for the new folder.
+
+    After saving, ``project.base_dir``/``project.path`` point at the new location.
+    """
+    path = os.fspath(path)
+    new_base = os.path.dirname(os.path.abspath(path))
+    doc = project.to_dict(base_dir=new_base)
+    problems = validate_project(doc)
+    if problems:
+        raise ProjectError(problems, path)
+    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise ProjectError(f"cannot write file ({exc.strerror or exc})", path) from None
+    project.data = doc["data"]
+    project.weights = doc.get("weights")
+    project.base_dir = new_base
+    project.path = path
+
+
+# ---------------------------------------------------------------------- data
+def build_dataset(project: Project, progress: Callable[[float, str], None] | None = None) -> Dataset:
+    """Load the project's data (toy / csv / mnist) as a Dataset; raises DataError."""
+    spec = project.data_spec()
+    source = spec["source"]
+    if source == "toy":
+        from core.datasets.toy import make_toy
+
+        return make_toy(spec["name"], samples=spec["samples"], noise=spec["noise"],
+                        test_fraction=spec["test_fraction"], seed=spec["seed"], classes=spec["classes"],
+                        points=spec.get("points", ()), scaling=spec["scaling"])
+    if source == "csv":
+        from core.datasets.csv import load_csv
+
+        header = None if spec["header"] == "auto" else bool(spec["header"])
+        return load_csv(project.resolve(spec["path"]), target=spec["target"], ignore=spec["ignore"],
+                        missing=spec["missing"], task=None if spec["task"] == "auto" else spec["task"],
+                        scaling=spec["scaling"], test_fraction=spec["test_fraction"], seed=spec["seed"],
+                        progress=progress, header=header)
+    from core.datasets.mnist import load_mnist
+
+    path = project.resolve(spec["path"]) if spec.get("path") else None
+    return load_mnist(path=path, subset=spec["subset"], progress=progress, download=spec["download"])
+
+
+# ---------------------------------------------------------------------- model
+def resolve_output_activation(activation: Any, task: str) -> Any:
+    """``"auto"`` -> sigmoid (binary), softmax (multiclass), linear (regression)."""
+    if activation != "auto":
+        return activation
+    return {"binary": "sigmoid", "multiclass": "softmax"}.get(task, "linear")
+
+
+def _act_name(activation: Any) -> str:
+    if isinstance(activation, dict):
+        return str(activation.get("name", activation.get("class_name", ""))).lower()
+    return str(activation).lower()
+
+
+def resolve_loss(loss: Any, task: str, output_activation: Any) -> Any:
+    """``"auto"``: binary + sigmoid -> binary_crossentropy; multiclass + softmax ->
+    sparse_categorical_crossentropy; anything else -> mse. Other values are returned unchanged."""
+    if loss != "auto":
+        return loss
+    act = _act_name(output_activation)
+    if task == "binary" and act == "sigmoid":
+        return "binary_crossentropy"
+    if task == "multiclass" and act == "softmax":
+        return "sparse_categorical_crossentropy"
+    return "mse"
+
+
+def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any]:
+    """Problems between the network/training and the data, raised together. Returns (activation, loss)."""
+    from core import losses
+
+    problems: list[str] = []
+    layers = project.network
+    first, last = layers[0], layers[-1]
+    if "units" in first and first["units"] != dataset.num_features:
+        problems.append(f"network.layers[0].units: {first['units']} but the data has "
+                        f"{dataset.num_features} features ({', '.join(dataset.feature_names[:8])}"
+                        f"{', ...' if dataset.num_features > 8 else ''})")
+    out_i = len(layers) - 1
+    if "units" in last and last["units"] != dataset.output_units:
+        problems.append(f"network.layers[{out_i}].units: {last['units']} but the data needs "
+                        f"{dataset.output_units} output unit(s) for task {dataset.task}")
+    activation = resolve_output_activation(last.get("activation", "auto"), dataset.task)
+    act = _act_name(activation)
+    if act == "softmax" and dataset.output_units == 1:
+        problems.append(f"network.layers[{out_i}].activation: softmax over a single output unit is always 1; "
+                        "use sigmoid for a binary task")
+    spec = project.training_spec()
+    loss = resolve_loss(spec["loss"], dataset.task, activation)
+    canonical = losses.get(copy.deepcopy(loss)).name
+    if canonical in _CLASSIFICATION_LOSSES and dataset.task == "regression":
+        problems.append(f"training.loss: {canonical} needs a classification task, the data is regression")
+    if canonical == "categorical_crossentropy" or canonical == "sparse_categorical_crossentropy":
+        if dataset.output_units < 2:
+            problems.append(f"training.loss: {canonical} needs a softmax output with one unit per class; "
+                            "a binary task has 1 output unit (use binary_crossentropy)")
+        elif act != "softmax":
+            problems.append(f"training.loss: {canonical} expects softmax outputs, the output activation "
+                            f"is {act}")
+    if canonical == "binary_crossentropy" and act != "sigmoid":
+        problems.append(f"training.loss: binary_crossentropy expects sigmoid outputs, the output "
+                        f"activation is {act}")
+    if problems:
+        raise ProjectError(problems, project.path)
+    return activation, loss
+
+
+def build_model(project: Project, dataset: Dataset) -> Any:
+    """A compiled, built ``Sequential`` for ``project`` and ``dataset``.
+
+    The input layer becomes ``Normalization(dataset.normalization())`` (scaling fitted on the training
+    split); the output layer becomes ``Dense(dataset.output_units, activation)`` with "auto" resolved
+    by task; the loss "auto" is resolved by ``resolve_loss``. Weights are initialized from
+    ``training.seed``. Raises ProjectError for mismatches between network and data.
+    """
+    from core import Sequential
+    from core.layers import Activation, Dense, Dropout, Normalization, PReLU
+
+    activation, loss = _check_fit(project, dataset)
+    spec = project.training_spec()
+    mean, variance = dataset.normalization()
+    layers: list[Any] = []
+    problems: list[str] = []
+    for i, cfg in enumerate(project.network):
+        kind = cfg["type"]
+        kw = {k: v for k, v in cfg.items() if k not in ("type", "units")}
+        try:
+            if kind == "input":
+                layers.append(Normalization(mean, variance, name=kw.get("name")))
+            elif kind == "dense":
+                kw.setdefault("activation", "linear")
+                layers.append(Dense(cfg["units"], **kw))
+            elif kind == "output":
+                kw["activation"] = activation
+                layers.append(Dense(dataset.output_units, **kw))
+            elif kind == "dropout":
+                layers.append(Dropout(**kw))
+            elif kind == "activation":
+                layers.append(Activation(**kw))
+            elif kind == "prelu":
+                layers.append(PReLU(**kw))
+        except (ValueError, TypeError) as exc:
+            problems.append(f"network.layers[{i}]: {exc}")
+    if problems:
+        raise ProjectError(problems, project.path)
+    try:
+        model = Sequential(layers, dtype=project.dtype)
+        metrics = list(spec.get("metrics") or (["accuracy"] if dataset.is_classification else ["mae"]))
+        model.compile(optimizer=copy.deepcopy(spec["optimizer"]), loss=copy.deepcopy(loss), metrics=metrics)
+        model.build(input_dim=dataset.num_features, seed=spec["seed"])
+    except ValueError as exc:
+        raise ProjectError(str(exc), project.path) from None
+    return model
+
+
+def training_callbacks(project: Project) -> list[Any]:
+    """EarlyStopping and learning-rate schedule objects from ``training`` (for ``iter_training``)."""
+    from core import schedules
+    from core.callbacks import EarlyStopping
+
+    spec = project.training_spec()
+    out: list[Any] = []
+    if spec.get("early_stopping"):
+        out.append(EarlyStopping(**spec["early_stopping"]))
+    if spec.get("schedule") is not None:
+        out.append(schedules.get(copy.deepcopy(spec["schedule"])))
+    return out
+
+
+def training_arrays(project: Project, dataset: Dataset, model: Any) -> tuple[np.ndarray, np.ndarray,
+                                                                             np.ndarray, np.ndarray]:
+    """``(x_train, y_train, x_test, y_test)`` with targets shaped for the model's loss."""
+    if len(dataset.y_train) == 0:
+        raise DataError(f"data set {dataset.name} has no training rows")
+    y_train, y_test = dataset.targets(model.loss.name)
+    return dataset.x_train, y_train, dataset.x_test, y_test
