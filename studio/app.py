@@ -1,14 +1,40 @@
-"""Start the Qt application (placeholder window until the builder lands)."""
+"""Start the Qt application: the main window with a project file or the built-in default.
+
+The default is the TensorFlow Playground network (2-4-2-1 tanh) on the circle toy set, ready to press Play.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import Any
+
+DEFAULT_TEMPLATE = "playground"
+
+
+def create_window(project_path: str | None = None, settings: Any = None) -> Any:
+    """Build the :class:`studio.main_window.MainWindow` (an application must exist) with a project loaded."""
+    from studio.main_window import MainWindow
+
+    window = MainWindow(settings=settings)
+    opened = False
+    if project_path:
+        opened = window.load_project_file(project_path)
+    if not opened:
+        window.new_project(DEFAULT_TEMPLATE)
+    return window
 
 
 def run_app(project_path: str | None = None) -> int:
     """Open the main window, optionally with ``project_path``; returns the exit code."""
-    from PySide6.QtWidgets import QApplication, QLabel
+    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
-    label = QLabel("Feedforward Studio")
-    label.resize(640, 400)
-    label.show()
+    from studio import theme
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Feedforward Studio")
+    app.setOrganizationName("FeedforwardStudio")
+    theme.apply(app)
+    window = create_window(project_path)
+    window.show()
+    window.canvas.fit_to_view()
     return app.exec()

@@ -1,0 +1,715 @@
+"""The pure graph model behind the Studio canvas (no Qt).
+
+A :class:`Graph` holds layer nodes (id, kind, config, canvas position) and directed edges between them.
+Feedforward networks are a single chain ``input -> ... -> output``; the graph may be temporarily broken while
+the user edits it, and :meth:`Graph.validate` says what is wrong, naming the node ids involved.
+
+Serialization matches the project file (``core.project``): :meth:`Graph.to_network` returns the
+``network.layers`` list (``[{"type": "input"}, {"type": "dense", "units": 8, "activation": "tanh"}]``) and
+:meth:`Graph.layout` the ``layout`` mapping ``node-id -> [x, y]``. :meth:`Graph.from_network` rebuilds the
+graph with the same canonical ids (``input``, ``dense_1``, ``dropout_1``, ..., ``output``), so a saved layout
+lines up with the layers again after loading.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+NODE_KINDS: tuple[str, ...] = ("input", "dense", "dropout", "activation", "prelu", "output")
+ACTIVATIONS: tuple[str, ...] = (
+    "linear",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "swish",
+    "silu",
+    "softplus",
+    "softmax",
+    "step",
+)
+OUTPUT_ACTIVATIONS: tuple[str, ...] = ("auto", "sigmoid", "softmax", "linear", "tanh")
+INITIALIZERS: tuple[str, ...] = (
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "random_normal",
+    "random_uniform",
+    "zeros",
+)
+LOSSES: tuple[str, ...] = (
+    "auto",
+    "mse",
+    "mae",
+    "huber",
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+)
+TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
+
+KIND_LABELS: dict[str, str] = {
+    "input": "Input",
+    "dense": "Dense",
+    "dropout": "Dropout",
+    "activation": "Activation",
+    "prelu": "PReLU",
+    "output": "Output",
+}
+
+#: Default config of a freshly created node of each kind (keys as in the project file, without "type").
+DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
+    "input": {},
+    "dense": {"units": 8, "activation": "relu"},
+    "dropout": {"rate": 0.2},
+    "activation": {"activation": "relu"},
+    "prelu": {},
+    "output": {"activation": "auto"},
+}
+
+_CLASSIFICATION_LOSSES = {
+    "binary_crossentropy",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+}
+
+
+class GraphError(ValueError):
+    """An edit that would make the graph something other than a feedforward chain."""
+
+
+@dataclass
+class Node:
+    """One layer on the canvas: ``kind`` in :data:`NODE_KINDS`, ``config`` as in the project file."""
+
+    id: str
+    kind: str
+    config: dict[str, Any] = field(default_factory=dict)
+    pos: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation finding; ``severity`` is "error" (training impossible) or "warning"."""
+
+    node_id: str | None
+    severity: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What the network needs to know about the data: feature count, output units and task."""
+
+    num_features: int
+    output_units: int
+    task: str  # "binary" | "multiclass" | "regression"
+    num_classes: int = 0
+
+    @classmethod
+    def from_dataset(cls, dataset: Any) -> DataInfo:
+        """Read the fields from a ``core.datasets.Dataset``-like object."""
+        num_classes = int(getattr(dataset, "num_classes", 0) or 0)
+        return cls(int(dataset.num_features), int(dataset.output_units), str(dataset.task), num_classes)
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    """One row of the analysis table; ``units`` None when unknown (input/output without data)."""
+
+    node_id: str
+    name: str
+    kind: str
+    units: int | None
+    activation: str
+    params: int | None
+
+    @property
+    def shape(self) -> str:
+        """Keras-style output shape, e.g. ``(None, 8)``."""
+        return f"(None, {self.units if self.units is not None else '?'})"
+
+
+def resolve_output_activation(activation: str, task: str | None) -> str:
+    """``"auto"`` -> sigmoid (binary), softmax (multiclass), linear (regression)."""
+    if activation != "auto":
+        return activation
+    return {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}.get(task or "", "auto")
+
+
+def resolve_loss(loss: str, task: str | None, activation: str) -> str:
+    """``"auto"`` loss for a task and (resolved) output activation, as the Studio trains it."""
+    if loss != "auto":
+        return loss
+    if task == "binary":
+        return "binary_crossentropy" if activation == "sigmoid" else "mse"
+    if task == "multiclass":
+        return "sparse_categorical_crossentropy" if activation == "softmax" else "mse"
+    return "mse"
+
+
+class Graph:
+    """Layer nodes plus directed edges; edits keep it acyclic with fan-in and fan-out of at most one."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[tuple[str, str]] = []
+
+    # ------------------------------------------------------------------ nodes
+    def new_id(self, kind: str) -> str:
+        """A fresh id: ``input``/``output`` for the first of those, else ``<kind>_<n>``."""
+        if kind in ("input", "output") and kind not in self.nodes:
+            return kind
+        n = 1
+        while f"{kind}_{n}" in self.nodes:
+            n += 1
+        return f"{kind}_{n}"
+
+    def add_node(
+        self,
+        kind: str,
+        config: Mapping[str, Any] | None = None,
+        pos: tuple[float, float] = (0.0, 0.0),
+        node_id: str | None = None,
+    ) -> Node:
+        """Add a node of ``kind`` (default config when ``config`` is None) and return it."""
+        if kind not in NODE_KINDS:
+            raise GraphError(f"Unknown layer type {kind!r}; expected one of {', '.join(NODE_KINDS)}")
+        node_id = node_id or self.new_id(kind)
+        if node_id in self.nodes:
+            raise GraphError(f"Node id {node_id!r} already exists")
+        cfg = copy.deepcopy(dict(DEFAULT_CONFIGS[kind] if config is None else config))
+        node = Node(node_id, kind, cfg, (float(pos[0]), float(pos[1])))
+        self.nodes[node_id] = node
+        return node
+
+    def remove_node(self, node_id: str, *, bridge: bool = False) -> Node:
+        """Remove a node and its edges; with ``bridge`` its predecessor is reconnected to its successor."""
+        node = self.nodes.pop(node_id)
+        pred, succ = self._pred(node_id), self._succ(node_id)
+        self.edges = [e for e in self.edges if node_id not in e]
+        if bridge and pred is not None and succ is not None:
+            self.edges.append((pred, succ))
+        return node
+
+    def move_node(self, node_id: str, pos: tuple[float, float]) -> None:
+        """Set the canvas position of a node."""
+        self.nodes[node_id].pos = (float(pos[0]), float(pos[1]))
+
+    def set_config(self, node_id: str, key: str, value: Any) -> None:
+        """Set one config key of a node (``None`` removes the key)."""
+        cfg = self.nodes[node_id].config
+        if value is None:
+            cfg.pop(key, None)
+        else:
+            cfg[key] = value
+
+    # ------------------------------------------------------------------ edges
+    def _pred(self, node_id: str) -> str | None:
+        return next((s for s, d in self.edges if d == node_id), None)
+
+    def _succ(self, node_id: str) -> str | None:
+        return next((d for s, d in self.edges if s == node_id), None)
+
+    def predecessor(self, node_id: str) -> str | None:
+        """The node feeding ``node_id`` or None."""
+        return self._pred(node_id)
+
+    def successor(self, node_id: str) -> str | None:
+        """The node fed by ``node_id`` or None."""
+        return self._succ(node_id)
+
+    def connect_problem(self, src: str, dst: str) -> str | None:
+        """Why ``src -> dst`` cannot be connected (one sentence), or None when it can."""
+        if src not in self.nodes or dst not in self.nodes:
+            return "Both layers must exist."
+        if src == dst:
+            return "A layer cannot feed itself."
+        if self.nodes[src].kind == "output":
+            return "The Output layer is the end of the network; nothing can follow it."
+        if self.nodes[dst].kind == "input":
+            return "The Input layer is the start of the network; nothing can feed it."
+        if (src, dst) in self.edges:
+            return "These layers are already connected."
+        if self._succ(src) is not None:
+            return (
+                f"{src} already feeds {self._succ(src)}; feedforward networks here are a single chain "
+                "(no branches)."
+            )
+        if self._pred(dst) is not None:
+            return f"{dst} is already fed by {self._pred(dst)}; a layer takes exactly one input."
+        node: str | None = src
+        while node is not None:  # walking back from src must not reach dst
+            if node == dst:
+                return "That connection would create a cycle; feedforward networks have none."
+            node = self._pred(node)
+        return None
+
+    def connect(self, src: str, dst: str) -> None:
+        """Add the edge ``src -> dst`` or raise :class:`GraphError` saying why it is refused."""
+        problem = self.connect_problem(src, dst)
+        if problem:
+            raise GraphError(problem)
+        self.edges.append((src, dst))
+
+    def disconnect(self, src: str, dst: str) -> None:
+        """Remove the edge ``src -> dst`` (KeyError if absent)."""
+        try:
+            self.edges.remove((src, dst))
+        except ValueError:
+            raise KeyError(f"No edge {src} -> {dst}") from None
+
+    def insert_on_edge(self, node_id: str, src: str, dst: str) -> None:
+        """Put an unconnected node between ``src`` and ``dst`` (replacing that edge)."""
+        if (src, dst) not in self.edges:
+            raise GraphError(f"No link {src} -> {dst} to insert on.")
+        node = self.nodes[node_id]
+        if node.kind in ("input", "output"):
+            raise GraphError(f"An {KIND_LABELS[node.kind]} layer cannot be inserted inside the network.")
+        if self._pred(node_id) is not None or self._succ(node_id) is not None:
+            raise GraphError(f"{node_id} is already connected; disconnect it first.")
+        self.edges.remove((src, dst))
+        self.edges.extend([(src, node_id), (node_id, dst)])
+
+    # ------------------------------------------------------------------ structure
+    def fragments(self) -> list[list[str]]:
+        """Connected chains (each ordered from its head), heads sorted by x position then id."""
+        heads = [n for n in self.nodes if self._pred(n) is None]
+        heads.sort(key=lambda n: (self.nodes[n].kind != "input", self.nodes[n].pos[0], n))
+        seen: set[str] = set()
+        out: list[list[str]] = []
+        for head in heads:
+            chain = []
+            node: str | None = head
+            while node is not None and node not in seen:
+                seen.add(node)
+                chain.append(node)
+                node = self._succ(node)
+            out.append(chain)
+        rest = [n for n in self.nodes if n not in seen]  # only possible with a cycle (not via connect())
+        if rest:
+            out.append(rest)
+        return out
+
+    def chain(self) -> list[str] | None:
+        """Node ids from input to output when the graph is one valid chain, else None."""
+        frags = self.fragments()
+        if len(frags) != 1:
+            return None
+        ids = frags[0]
+        if self.nodes[ids[0]].kind != "input" or self.nodes[ids[-1]].kind != "output":
+            return None
+        if any(self.nodes[n].kind in ("input", "output") for n in ids[1:-1]):
+            return None
+        return ids
+
+    def ordered_ids(self) -> list[str]:
+        """All node ids, chain fragments concatenated (the order used when saving)."""
+        return [n for frag in self.fragments() for n in frag]
+
+    # ------------------------------------------------------------------ shapes and parameters
+    def units(self, data: DataInfo | None = None) -> dict[str, int | None]:
+        """Output width of every node (None where it cannot be known yet)."""
+        out: dict[str, int | None] = {}
+        for frag in self.fragments():
+            width: int | None = None
+            for nid in frag:
+                node = self.nodes[nid]
+                if node.kind == "input":
+                    given = node.config.get("units")
+                    width = int(given) if given else (data.num_features if data else None)
+                elif node.kind == "output":
+                    given = node.config.get("units")
+                    width = int(given) if given else (data.output_units if data else None)
+                elif node.kind == "dense":
+                    width = _as_int(node.config.get("units"))
+                # dropout/activation/prelu keep the width
+                out[nid] = width
+        return out
+
+    def param_counts(self, data: DataInfo | None = None) -> dict[str, int | None]:
+        """Trainable parameters per node (None when an input width is unknown)."""
+        units = self.units(data)
+        out: dict[str, int | None] = {}
+        for nid, node in self.nodes.items():
+            pred = self._pred(nid)
+            fan_in = units.get(pred) if pred is not None else None
+            if node.kind in ("dense", "output"):
+                u = units.get(nid)
+                if u is None or fan_in is None:
+                    out[nid] = None
+                else:
+                    out[nid] = fan_in * u + (u if node.config.get("use_bias", True) else 0)
+            elif node.kind == "prelu":
+                out[nid] = units.get(nid)
+            else:
+                out[nid] = 0
+        return out
+
+    def layer_table(self, data: DataInfo | None = None) -> list[LayerRow]:
+        """Rows for the analysis table in saving order: name, kind, units, activation, params."""
+        units = self.units(data)
+        params = self.param_counts(data)
+        rows = []
+        for nid in self.ordered_ids():
+            node = self.nodes[nid]
+            act = node.config.get("activation", "")
+            if node.kind == "output":
+                act = resolve_output_activation(act or "auto", data.task if data else None)
+            rows.append(LayerRow(nid, nid, node.kind, units[nid], act, params[nid]))
+        return rows
+
+    def total_params(self, data: DataInfo | None = None) -> int | None:
+        """Sum of trainable parameters, None when any count is unknown."""
+        counts = list(self.param_counts(data).values())
+        return None if any(c is None for c in counts) else int(sum(c for c in counts if c is not None))
+
+    # ------------------------------------------------------------------ validation
+    def validate(self, data: DataInfo | None = None, loss: str = "auto") -> list[Problem]:
+        """Everything that prevents training (errors) or looks like a mistake (warnings)."""
+        probs: list[Problem] = []
+        inputs = [n for n, v in self.nodes.items() if v.kind == "input"]
+        outputs = [n for n, v in self.nodes.items() if v.kind == "output"]
+        if not self.nodes:
+            return [
+                Problem(
+                    None,
+                    "error",
+                    "The network is empty: drag an Input, a Dense and an Output layer from the palette.",
+                )
+            ]
+        if not inputs:
+            probs.append(Problem(None, "error", "The network has no Input layer."))
+        for extra in inputs[1:]:
+            probs.append(Problem(extra, "error", "Only one Input layer is allowed."))
+        if not outputs:
+            probs.append(Problem(None, "error", "The network has no Output layer."))
+        for extra in outputs[1:]:
+            probs.append(Problem(extra, "error", "Only one Output layer is allowed."))
+        for node in self.nodes.values():
+            probs.extend(_config_problems(node))
+        # connectivity: everything must sit on the input's chain
+        if len(inputs) == 1:
+            reach: list[str] = []
+            node_id: str | None = inputs[0]
+            while node_id is not None and node_id not in reach:
+                reach.append(node_id)
+                node_id = self._succ(node_id)
+            for nid in self.nodes:
+                if nid not in reach and nid not in inputs[1:] and nid not in outputs[1:]:
+                    probs.append(_err(nid, f"{nid} is not connected to the Input's chain."))
+            if len(outputs) == 1 and outputs[0] not in reach:
+                last = reach[-1]
+                probs.append(Problem(last, "error", f"The chain stops at {last}; connect it to the Output."))
+        probs.extend(self._data_problems(data, loss))
+        probs.extend(self._linear_stack_warnings())
+        return probs
+
+    def _data_problems(self, data: DataInfo | None, loss: str) -> list[Problem]:
+        probs: list[Problem] = []
+        outputs = [n for n, v in self.nodes.items() if v.kind == "output"]
+        inputs = [n for n, v in self.nodes.items() if v.kind == "input"]
+        if data is None or len(outputs) != 1:
+            return probs
+        out = self.nodes[outputs[0]]
+        if len(inputs) == 1:
+            given_in = _as_int(self.nodes[inputs[0]].config.get("units"))
+            if given_in and given_in != data.num_features:
+                probs.append(
+                    Problem(
+                        inputs[0],
+                        "error",
+                        f"Input has {given_in} units but the data has {data.num_features} features.",
+                    )
+                )
+        given = _as_int(out.config.get("units"))
+        units = given or data.output_units
+        if given and given != data.output_units:
+            what = {
+                "binary": "1 unit for a binary task",
+                "multiclass": f"{data.output_units} classes",
+                "regression": f"{data.output_units} target(s)",
+            }.get(data.task, str(data.output_units))
+            probs.append(_err(out.id, f"Output has {given} units but the data needs {what}."))
+        act = resolve_output_activation(str(out.config.get("activation", "auto")), data.task)
+        resolved = resolve_loss(loss, data.task, act)
+        if data.task == "multiclass":
+            if act == "sigmoid":
+                probs.append(
+                    _warn(
+                        out.id,
+                        "Sigmoid outputs for several classes: use softmax so the "
+                        "class probabilities sum to 1.",
+                    )
+                )
+            if resolved == "binary_crossentropy":
+                probs.append(
+                    _err(
+                        out.id,
+                        "Binary cross-entropy needs a binary task; this data has "
+                        f"{data.output_units} classes.",
+                    )
+                )
+            if resolved in _CLASSIFICATION_LOSSES - {"binary_crossentropy"} and act != "softmax":
+                probs.append(_warn(out.id, f"{_pretty(resolved)} expects softmax outputs, not {act}."))
+        elif data.task == "binary":
+            if act == "softmax" and units == 1:
+                probs.append(
+                    _err(out.id, "Softmax over a single unit is always 1: use sigmoid for a binary task.")
+                )
+            if resolved == "binary_crossentropy" and act not in ("sigmoid",):
+                probs.append(_warn(out.id, f"Binary cross-entropy expects a sigmoid output, not {act}."))
+            if resolved in ("mse", "mae", "huber") and act == "sigmoid":
+                probs.append(
+                    _warn(
+                        out.id,
+                        "Sigmoid with a squared-error loss learns slowly for "
+                        "classification; binary cross-entropy fits better.",
+                    )
+                )
+            if resolved in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+                probs.append(
+                    _err(
+                        out.id,
+                        f"{_pretty(resolved)} needs softmax over several classes; "
+                        "use binary cross-entropy for a binary task.",
+                    )
+                )
+        elif data.task == "regression":
+            if resolved in _CLASSIFICATION_LOSSES:
+                probs.append(
+                    _err(
+                        out.id,
+                        f"{_pretty(resolved)} is a classification loss; this data "
+                        "is a regression task (use mse, mae or huber).",
+                    )
+                )
+            if act in ("sigmoid", "softmax", "step"):
+                probs.append(
+                    _warn(
+                        out.id,
+                        f"A {act} output limits predictions to a fixed range; "
+                        "regression usually uses linear.",
+                    )
+                )
+        return probs
+
+    def _linear_stack_warnings(self) -> list[Problem]:
+        probs = []
+        chain = self.chain()
+        if not chain:
+            return probs
+        for a, b in zip(chain, chain[1:], strict=False):
+            na, nb = self.nodes[a], self.nodes[b]
+            if (
+                na.kind == "dense"
+                and na.config.get("activation", "linear") == "linear"
+                and nb.kind in ("dense", "output")
+            ):
+                probs.append(
+                    Problem(
+                        a,
+                        "warning",
+                        f"{a} is linear and feeds {b} directly: two linear layers "
+                        "collapse into one; add a non-linear activation.",
+                    )
+                )
+        return probs
+
+    # ------------------------------------------------------------------ serialization
+    def to_network(self) -> list[dict[str, Any]]:
+        """The project file's ``network.layers`` list, in chain order (fragments appended in x order)."""
+        nodes = [self.nodes[n] for n in self.ordered_ids()]
+        return [{"type": node.kind, **copy.deepcopy(node.config)} for node in nodes]
+
+    def layout(self) -> dict[str, list[float]]:
+        """``canonical id -> [x, y]`` for the layers in :meth:`to_network` order (from_network's ids)."""
+        ids = canonical_ids([self.nodes[n].kind for n in self.ordered_ids()])
+        return {
+            cid: [round(self.nodes[n].pos[0], 1), round(self.nodes[n].pos[1], 1)]
+            for cid, n in zip(ids, self.ordered_ids(), strict=True)
+        }
+
+    @classmethod
+    def from_network(
+        cls, layers: Sequence[Mapping[str, Any]], layout: Mapping[str, Sequence[float]] | None = None
+    ) -> Graph:
+        """A chain graph from a ``network.layers`` list; positions from ``layout`` or auto-arranged."""
+        graph = cls()
+        kinds = [str(layer.get("type", "")) for layer in layers]
+        ids = canonical_ids(kinds)
+        prev: str | None = None
+        for nid, layer in zip(ids, layers, strict=True):
+            cfg = {k: copy.deepcopy(v) for k, v in layer.items() if k != "type"}
+            graph.add_node(str(layer.get("type")), cfg, node_id=nid)
+            if prev is not None and graph.connect_problem(prev, nid) is None:
+                graph.connect(prev, nid)
+            prev = nid
+        graph.auto_arrange()
+        if layout:
+            for nid, pos in layout.items():
+                if nid in graph.nodes and len(pos) == 2:
+                    graph.move_node(nid, (float(pos[0]), float(pos[1])))
+        return graph
+
+    def to_dict(self) -> dict[str, Any]:
+        """A full JSON-able snapshot (ids and edges kept exactly), used for undo and copy/paste."""
+        return {
+            "nodes": [
+                {"id": n.id, "kind": n.kind, "config": copy.deepcopy(n.config), "pos": list(n.pos)}
+                for n in self.nodes.values()
+            ],
+            "edges": [list(e) for e in self.edges],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Graph:
+        """Inverse of :meth:`to_dict`."""
+        graph = cls()
+        for n in data.get("nodes", []):
+            graph.add_node(n["kind"], n.get("config", {}), tuple(n.get("pos", (0, 0))), node_id=n["id"])
+        graph.edges = [(str(s), str(d)) for s, d in data.get("edges", [])]
+        return graph
+
+    def copy(self) -> Graph:
+        """A deep copy."""
+        return Graph.from_dict(self.to_dict())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Graph):
+            return NotImplemented
+        same_nodes = self.to_dict()["nodes"] == other.to_dict()["nodes"]
+        return same_nodes and sorted(self.edges) == sorted(other.edges)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ layout
+    def auto_arrange(self, spacing: float = 240.0, origin: tuple[float, float] = (0.0, 0.0)) -> None:
+        """Place fragments left to right along rows (one row per fragment), ``spacing`` apart."""
+        y = origin[1]
+        for frag in self.fragments():
+            for i, nid in enumerate(frag):
+                self.move_node(nid, (origin[0] + i * spacing, y))
+            y += 420.0
+
+    def paste(self, data: Mapping[str, Any], offset: tuple[float, float] = (40.0, 40.0)) -> list[str]:
+        """Add the nodes and internal edges of a :meth:`subgraph` snapshot with fresh ids; returns them."""
+        mapping: dict[str, str] = {}
+        for n in data.get("nodes", []):
+            pos = (n["pos"][0] + offset[0], n["pos"][1] + offset[1])
+            node = self.add_node(n["kind"], n.get("config", {}), pos)
+            mapping[n["id"]] = node.id
+        for s, d in data.get("edges", []):
+            if s in mapping and d in mapping and self.connect_problem(mapping[s], mapping[d]) is None:
+                self.connect(mapping[s], mapping[d])
+        return list(mapping.values())
+
+    def subgraph(self, ids: Iterable[str]) -> dict[str, Any]:
+        """Snapshot of the given nodes and the edges among them (for copy)."""
+        keep = set(ids)
+        snap = self.to_dict()
+        snap["nodes"] = [n for n in snap["nodes"] if n["id"] in keep]
+        snap["edges"] = [e for e in snap["edges"] if e[0] in keep and e[1] in keep]
+        return snap
+
+
+def canonical_ids(kinds: Sequence[str]) -> list[str]:
+    """Ids the way :meth:`Graph.from_network` assigns them: input, dense_1, dense_2, dropout_1, output."""
+    graph = Graph()
+    out = []
+    for kind in kinds:
+        nid = graph.new_id(kind)
+        graph.nodes[nid] = Node(nid, kind)
+        out.append(nid)
+    return out
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _pretty(loss: str) -> str:
+    return {
+        "binary_crossentropy": "Binary cross-entropy",
+        "categorical_crossentropy": "Categorical cross-entropy",
+        "sparse_categorical_crossentropy": "Sparse categorical cross-entropy",
+    }.get(loss, loss)
+
+
+def _config_problems(node: Node) -> list[Problem]:
+    cfg, nid = node.config, node.id
+    probs = []
+    if node.kind == "dense":
+        units = cfg.get("units")
+        if _as_int(units) is None or _as_int(units) < 1:  # type: ignore[operator]
+            probs.append(_err(nid, f"{nid}: units must be a positive integer, got {units!r}."))
+    if node.kind in ("input", "output") and "units" in cfg:
+        units = cfg.get("units")
+        if _as_int(units) is None or _as_int(units) < 1:  # type: ignore[operator]
+            probs.append(_err(nid, f"{nid}: units must be a positive integer, got {units!r}."))
+    if node.kind in ("dense", "activation"):
+        act = cfg.get("activation", "linear")
+        if act not in ACTIVATIONS:
+            probs.append(_err(nid, f"{nid}: unknown activation {act!r}."))
+        elif node.kind == "dense" and act == "softmax":
+            probs.append(
+                _warn(nid, f"{nid}: softmax in a hidden layer couples the units; it is meant for the output.")
+            )
+        elif act == "step":
+            probs.append(
+                _warn(
+                    nid,
+                    f"{nid}: the step function has zero gradient; gradient descent cannot learn through it.",
+                )
+            )
+    if node.kind == "output":
+        act = cfg.get("activation", "auto")
+        if act not in OUTPUT_ACTIVATIONS and act not in ACTIVATIONS:
+            probs.append(_err(nid, f"{nid}: unknown activation {act!r}."))
+    if node.kind == "dropout":
+        rate = cfg.get("rate")
+        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= float(rate) < 1.0:
+            probs.append(_err(nid, f"{nid}: dropout rate must be in [0, 1), got {rate!r}."))
+    for key in ("kernel_initializer", "bias_initializer"):
+        if key in cfg and cfg[key] not in INITIALIZERS:
+            probs.append(_err(nid, f"{nid}: unknown {key} {cfg[key]!r}."))
+    reg = cfg.get("kernel_regularizer")
+    if reg is not None:
+        if not isinstance(reg, Mapping):
+            probs.append(_err(nid, f"{nid}: kernel_regularizer must be {{'l1': .., 'l2': ..}}, got {reg!r}."))
+        else:
+            for key, val in reg.items():
+                if key in ("name", "class_name"):
+                    continue
+                if (
+                    key not in ("l1", "l2")
+                    or not isinstance(val, (int, float))
+                    or isinstance(val, bool)
+                    or val < 0
+                ):
+                    probs.append(
+                        _err(nid, f"{nid}: kernel_regularizer.{key} must be a number >= 0, got {val!r}.")
+                    )
+    return probs
+
+
+def _err(node_id: str | None, message: str) -> Problem:
+    return Problem(node_id, "error", message)
+
+
+def _warn(node_id: str | None, message: str) -> Problem:
+    return Problem(node_id, "warning", message)

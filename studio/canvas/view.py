@@ -1,0 +1,244 @@
+"""The canvas view: dotted background, wheel zoom, drag-to-pan, palette drops and an in-canvas message bar.
+
+Palette drags carry :data:`LAYER_MIME` with the layer kind as UTF-8 text. `dragEnterEvent`/`dragMoveEvent`/
+`dropEvent` are the only drop path (the mouse and the tests use the same one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFont,
+    QPainter,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QLabel, QWidget
+
+from core.graph import NODE_KINDS
+from studio import theme
+from studio.canvas.scene import NetworkScene
+
+LAYER_MIME = "application/x-ffstudio-layer"
+MIN_ZOOM, MAX_ZOOM = 0.2, 4.0
+
+
+class NetworkView(QGraphicsView):
+    """Shows a :class:`NetworkScene`; accepts layer drops from the palette."""
+
+    def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.network_scene = scene
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setAcceptDrops(True)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setToolTip("")
+        self._banner = QLabel(self.viewport())
+        self._banner.setObjectName("canvasMessage")
+        self._banner.setWordWrap(True)
+        self._banner.hide()
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self._banner.hide)
+        self.lock_label = QLabel(self.viewport())
+        self.lock_label.setObjectName("canvasLock")
+        self.lock_label.hide()
+        scene.message.connect(self.show_message)
+
+    # ------------------------------------------------------------------ zoom and pan
+    def zoom(self) -> float:
+        """Current scale factor (1.0 = 100 %)."""
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale to ``factor`` (clamped to 20 %..400 %)."""
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        s = factor / self.zoom()
+        self.scale(s, s)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * 1.25)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / 1.25)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.set_zoom(self.zoom() * (1.15**steps))
+        event.accept()
+
+    def fit_to_view(self) -> None:
+        """Show all layers with a margin, never zooming in past 100 %."""
+        items = list(self.network_scene.items_by_id.values())
+        if not items:
+            self.resetTransform()
+            self.centerOn(QPointF(300, 150))
+            return
+        rect = QRectF()
+        for it in items:
+            rect = rect.united(it.sceneBoundingRect())
+        rect = rect.adjusted(-60, -50, 60, 50)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.set_zoom(1.0)
+        self.centerOn(rect.center())
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+        # Shift/Ctrl + drag on the background = rubber-band selection; plain drag pans.
+        on_item = self.itemAt(event.position().toPoint()) is not None
+        mods = event.modifiers()
+        if not on_item and mods & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier):
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        elif on_item:
+            self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+
+    # ------------------------------------------------------------------ drag and drop
+    @staticmethod
+    def kind_from_mime(mime: Any) -> str | None:
+        """The layer kind a drag carries, or None."""
+        if mime is None or not mime.hasFormat(LAYER_MIME):
+            return None
+        kind = bytes(mime.data(LAYER_MIME).data()).decode("utf-8", "replace").strip()
+        return kind if kind in NODE_KINDS else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if self.kind_from_mime(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        kind = self.kind_from_mime(event.mimeData())
+        if kind:
+            pos = self.mapToScene(event.position().toPoint())
+            self.network_scene.set_insert_hint(pos if kind not in ("input", "output") else None)
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event: Any) -> None:  # noqa: N802
+        self.network_scene.set_insert_hint(None)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        kind = self.kind_from_mime(event.mimeData())
+        self.network_scene.set_insert_hint(None)
+        if not kind:
+            event.ignore()
+            return
+        pos = self.mapToScene(event.position().toPoint())
+        self.network_scene.drop_layer(kind, pos)
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    # ------------------------------------------------------------------ messages and lock banner
+    def show_message(self, text: str, severity: str = "info", msec: int = 4000) -> None:
+        """A short message at the top of the canvas (refused edits, hints); hides itself after ``msec``."""
+        th = theme.current()
+        col = {"error": th.error, "warning": th.warning}.get(severity, th.selection)
+        self._banner.setStyleSheet(
+            f"QLabel#canvasMessage {{ background: {th.card}; color: {th.text}; border: 1px solid {col};"
+            f" border-left: 5px solid {col}; border-radius: 6px; padding: 8px 12px; }}"
+        )
+        self._banner.setText(text)
+        self._place_overlays()
+        self._banner.show()
+        self._banner.raise_()
+        self._banner_timer.start(msec)
+
+    def message_text(self) -> str:
+        """The message currently shown ("" when none)."""
+        return self._banner.text() if self._banner.isVisible() else ""
+
+    def set_locked(self, locked: bool, reason: str = "") -> None:
+        """Show or hide the "structure locked" banner."""
+        th = theme.current()
+        self.lock_label.setStyleSheet(
+            f"QLabel#canvasLock {{ background: {th.warning}; color: #1f2430; border-radius: 11px;"
+            " padding: 3px 12px; font-weight: 600; }"
+        )
+        self.lock_label.setText(f"🔒  {reason}" if reason else "🔒  Structure locked")
+        self.lock_label.setVisible(locked)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        w = self.viewport().width()
+        bw = min(520, max(200, w - 40))
+        self._banner.setFixedWidth(bw)
+        self._banner.adjustSize()
+        self._banner.move((w - bw) // 2, 14)
+        self.lock_label.adjustSize()
+        self.lock_label.move(
+            w - self.lock_label.width() - 12, self.viewport().height() - self.lock_label.height() - 12
+        )
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    # ------------------------------------------------------------------ background
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        th = theme.current()
+        painter.fillRect(rect, QColor(th.canvas))
+        step = 24.0
+        if self.zoom() < 0.45:
+            step = 96.0
+        pen = QPen(QColor(th.grid), 2.0 / max(self.zoom(), 0.3))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        left = int(rect.left() // step) * step
+        top = int(rect.top() // step) * step
+        pts = []
+        x = left
+        while x < rect.right():
+            y = top
+            while y < rect.bottom():
+                pts.append(QPointF(x, y))
+                y += step
+            x += step
+        if len(pts) < 40000:
+            painter.drawPoints(pts)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if self.network_scene.items_by_id:
+            return
+        th = theme.current()
+        painter.save()
+        painter.resetTransform()
+        vp = QRectF(self.viewport().rect())
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(th.muted))
+        painter.drawText(vp.adjusted(0, -40, 0, -40), Qt.AlignmentFlag.AlignCenter, "Start a network")
+        font.setBold(False)
+        font.setPointSizeF(font.pointSizeF() / 1.5)
+        painter.setFont(font)
+        painter.drawText(
+            vp.adjusted(40, 20, -40, 20),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            "Drag Input, Dense and Output layers from the palette onto the canvas,\n"
+            "or pick a template from File ▸ New (Ctrl+N).",
+        )
+        painter.restore()

@@ -1,0 +1,1 @@
+"""Side panels: layer properties, network settings, analysis (builder); data, evaluation (trainer)."""

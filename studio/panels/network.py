@@ -1,0 +1,346 @@
+"""Network (training) settings: loss, optimizer and its hyper-parameters, schedule, batch size, epochs, seed.
+
+Writes ``Document.training`` (the project file's ``training`` section) through undoable edits. While training
+is locked only the learning rate stays editable (it applies to the running session via
+``Document.training_changed``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.graph import LOSSES, resolve_loss, resolve_output_activation
+from studio.document import Document
+
+OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
+OPTIMIZER_LABELS = {
+    "sgd": "SGD (+ momentum / Nesterov)",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+}
+UPDATE_RULES = {
+    "sgd": "w ← w − η·g",
+    "momentum": "v ← μ·v + g;   w ← w − η·v",
+    "nesterov": "v ← μ·v + g;   w ← w − η·(g + μ·v)",
+    "adagrad": "G ← G + g²;   w ← w − η·g / (√G + ε)",
+    "rmsprop": "s ← ρ·s + (1−ρ)·g²;   w ← w − η·g / (√s + ε)",
+    "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − η·m̂ / (√v̂ + ε)",
+    "adamw": "Adam step, then w ← w − η·λ·w (decoupled weight decay)",
+}
+SCHEDULES = ("none", "step_decay", "exponential_decay", "cosine_decay", "reduce_lr_on_plateau")
+SCHEDULE_LABELS = {
+    "none": "Constant",
+    "step_decay": "Step decay",
+    "exponential_decay": "Exponential decay",
+    "cosine_decay": "Cosine decay",
+    "reduce_lr_on_plateau": "Reduce on plateau",
+}
+# (key, label, default, min, max, decimals or None for int, tooltip)
+SCHEDULE_PARAMS: dict[str, list[tuple[str, str, float, float, float, int | None, str]]] = {
+    "step_decay": [
+        ("drop", "Drop factor", 0.5, 0.01, 1.0, 3, "Multiply the rate by this every few epochs."),
+        ("epochs_drop", "Every (epochs)", 10, 1, 10000, None, "Epochs between two drops."),
+    ],
+    "exponential_decay": [
+        ("decay_rate", "Decay rate", 0.96, 0.01, 1.0, 3, "lr = lr0 · rate^(epoch / steps)."),
+        ("decay_steps", "Decay epochs", 1, 1, 10000, None, "Epochs per factor of decay rate."),
+    ],
+    "cosine_decay": [
+        ("decay_steps", "Over (epochs)", 100, 1, 100000, None, "Epochs of the half-cosine."),
+        ("alpha", "Final fraction", 0.0, 0.0, 1.0, 3, "Rate at the end, as a fraction of lr0."),
+    ],
+    "reduce_lr_on_plateau": [
+        ("factor", "Factor", 0.1, 0.01, 0.99, 3, "Multiply the rate by this on a plateau."),
+        ("patience", "Patience", 10, 1, 10000, None, "Epochs without improvement before."),
+    ],
+}
+
+
+class NetworkPanel(QWidget):
+    """Training settings for the whole network."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._loading = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+
+        box = QGroupBox("Loss")
+        form = QFormLayout(box)
+        self.loss = QComboBox()
+        self.loss.addItems(LOSSES)
+        self.loss.setToolTip(
+            "What training minimizes; 'auto' picks cross-entropy for classification and mean "
+            "squared error for regression, matching the output activation."
+        )
+        self.loss_resolved = QLabel()
+        self.loss_resolved.setObjectName("muted")
+        form.addRow("Loss", self.loss)
+        form.addRow("", self.loss_resolved)
+        outer.addWidget(box)
+
+        box = QGroupBox("Optimizer")
+        self.opt_form = QFormLayout(box)
+        self.optimizer = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer.addItem(OPTIMIZER_LABELS[name], name)
+        self.optimizer.setToolTip("The rule that turns gradients into weight updates.")
+        self.rule = QLabel()
+        self.rule.setObjectName("formula")
+        self.rule.setWordWrap(True)
+        self.rule.setToolTip("The update rule for each weight w with gradient g and learning rate η.")
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(5)
+        self.lr.setRange(0.00001, 10.0)
+        self.lr.setSingleStep(0.001)
+        self.lr.setToolTip(
+            "Step size η: too small crawls, too large diverges. Can be changed while training."
+        )
+        self.momentum = _dspin(
+            0.0, 0.999, 0.9, 3, "Momentum μ: how much of the previous step is kept (0 = plain SGD)."
+        )
+        self.nesterov = QCheckBox("Nesterov look-ahead")
+        self.nesterov.setToolTip(
+            "Evaluate the momentum step at the look-ahead point (usually converges faster)."
+        )
+        self.beta_1 = _dspin(0.0, 0.9999, 0.9, 4, "β₁: decay of the running mean of gradients.")
+        self.beta_2 = _dspin(0.0, 0.99999, 0.999, 5, "β₂: decay of the running mean of squared gradients.")
+        self.rho = _dspin(0.0, 0.9999, 0.9, 4, "ρ: decay of the running mean of squared gradients.")
+        self.weight_decay = _dspin(0.0, 1.0, 0.004, 4, "λ: decoupled weight decay applied after each step.")
+        for label, w in (
+            ("Optimizer", self.optimizer),
+            ("Update", self.rule),
+            ("Learning rate", self.lr),
+            ("Momentum", self.momentum),
+            ("", self.nesterov),
+            ("β₁", self.beta_1),
+            ("β₂", self.beta_2),
+            ("ρ", self.rho),
+            ("Weight decay", self.weight_decay),
+        ):
+            self.opt_form.addRow(label, w)
+        outer.addWidget(box)
+
+        box = QGroupBox("Learning-rate schedule")
+        self.sched_form = QFormLayout(box)
+        self.schedule = QComboBox()
+        for name in SCHEDULES:
+            self.schedule.addItem(SCHEDULE_LABELS[name], name)
+        self.schedule.setToolTip("How the learning rate changes over the epochs.")
+        self.sched_form.addRow("Schedule", self.schedule)
+        self.sched_widgets: dict[tuple[str, str], QWidget] = {}
+        for sname, params in SCHEDULE_PARAMS.items():
+            for key, label, default, lo, hi, dec, tip in params:
+                w = (
+                    _dspin(lo, hi, default, dec, tip)
+                    if dec is not None
+                    else _ispin(int(lo), int(hi), int(default), tip)
+                )
+                self.sched_form.addRow(label, w)
+                self.sched_widgets[(sname, key)] = w
+                w.valueChanged.connect(lambda _v, s=sname: self._schedule_params_changed(s))
+        outer.addWidget(box)
+
+        box = QGroupBox("Run")
+        form = QFormLayout(box)
+        self.batch_size = _ispin(
+            1, 100_000, 16, "Samples per gradient step (1 = pure stochastic gradient descent)."
+        )
+        self.epochs = _ispin(1, 1_000_000, 200, "Passes over the training data before training stops.")
+        self.seed = _ispin(
+            0,
+            2**31 - 1,
+            0,
+            "Random seed for weight initialization and shuffling: the same seed gives the same run.",
+        )
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Seed", self.seed)
+        outer.addWidget(box)
+        outer.addStretch(1)
+
+        self.loss.currentTextChanged.connect(lambda v: self._set(("loss",), v))
+        self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
+        self.lr.valueChanged.connect(lambda v: self._set(("optimizer", "learning_rate"), round(float(v), 6)))
+        self.momentum.valueChanged.connect(lambda v: self._set(("optimizer", "momentum"), round(float(v), 6)))
+        self.nesterov.toggled.connect(lambda v: self._set(("optimizer", "nesterov"), bool(v) or None))
+        self.beta_1.valueChanged.connect(lambda v: self._set(("optimizer", "beta_1"), round(float(v), 6)))
+        self.beta_2.valueChanged.connect(lambda v: self._set(("optimizer", "beta_2"), round(float(v), 6)))
+        self.rho.valueChanged.connect(lambda v: self._set(("optimizer", "rho"), round(float(v), 6)))
+        self.weight_decay.valueChanged.connect(
+            lambda v: self._set(("optimizer", "weight_decay"), round(float(v), 6))
+        )
+        self.schedule.currentIndexChanged.connect(self._schedule_changed)
+        self.batch_size.valueChanged.connect(lambda v: self._set(("batch_size",), int(v)))
+        self.epochs.valueChanged.connect(lambda v: self._set(("epochs",), int(v)))
+        self.seed.valueChanged.connect(lambda v: self._set(("seed",), int(v)))
+        document.training_changed.connect(self.refresh)
+        document.graph_changed.connect(self._refresh_loss_label)
+        document.lock_changed.connect(lambda locked, _r: self.set_locked(locked))
+        self.refresh()
+
+    # ------------------------------------------------------------------ model -> view
+    def refresh(self) -> None:
+        """Re-read ``Document.training``."""
+        t = self.document.training
+        opt = t.get("optimizer", {})
+        opt = {"name": opt} if isinstance(opt, str) else dict(opt)
+        name = str(opt.get("name", "adam"))
+        self._loading = True
+        try:
+            self.loss.setCurrentText(str(t.get("loss", "auto")))
+            self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(name)))
+            self.lr.setValue(float(opt.get("learning_rate", 0.001 if name.startswith("adam") else 0.01)))
+            self.momentum.setValue(float(opt.get("momentum", 0.0)))
+            self.nesterov.setChecked(bool(opt.get("nesterov", False)))
+            self.beta_1.setValue(float(opt.get("beta_1", 0.9)))
+            self.beta_2.setValue(float(opt.get("beta_2", 0.999)))
+            self.rho.setValue(float(opt.get("rho", 0.9)))
+            self.weight_decay.setValue(float(opt.get("weight_decay", 0.004)))
+            sched = t.get("schedule") or {}
+            sname = sched.get("name", "none") if isinstance(sched, dict) else str(sched)
+            self.schedule.setCurrentIndex(max(0, self.schedule.findData(sname)))
+            for (s, key), w in self.sched_widgets.items():
+                if s == sname and isinstance(sched, dict) and key in sched:
+                    w.setValue(sched[key])  # type: ignore[attr-defined]
+            self.batch_size.setValue(int(t.get("batch_size", 32)))
+            self.epochs.setValue(int(t.get("epochs", 100)))
+            self.seed.setValue(int(t.get("seed", 0)))
+        finally:
+            self._loading = False
+        self._update_visibility(name, sname)
+        self._refresh_loss_label()
+
+    def _refresh_loss_label(self) -> None:
+        info = self.document.data_info
+        loss = str(self.document.training.get("loss", "auto"))
+        outputs = [n for n in self.document.graph.nodes.values() if n.kind == "output"]
+        act = str(outputs[0].config.get("activation", "auto")) if outputs else "auto"
+        task = info.task if info else None
+        resolved = resolve_loss(loss, task, resolve_output_activation(act, task))
+        self.loss_resolved.setText(
+            f"→ {resolved}" + (f" for a {task} task" if task else "") if loss == "auto" and task else ""
+        )
+
+    def _update_visibility(self, name: str, sname: str) -> None:
+        momentum = self.momentum.value() > 0
+        rule = (
+            "nesterov"
+            if name == "sgd" and momentum and self.nesterov.isChecked()
+            else "momentum"
+            if name == "sgd" and momentum
+            else name
+        )
+        self.rule.setText(UPDATE_RULES.get(rule, ""))
+        show = {
+            self.momentum: name in ("sgd", "rmsprop"),
+            self.nesterov: name == "sgd",
+            self.beta_1: name in ("adam", "adamw"),
+            self.beta_2: name in ("adam", "adamw"),
+            self.rho: name == "rmsprop",
+            self.weight_decay: name == "adamw",
+        }
+        for w, vis in show.items():
+            self.opt_form.setRowVisible(w, vis)
+        for (s, _key), w in self.sched_widgets.items():
+            self.sched_form.setRowVisible(w, s == sname)
+
+    def set_locked(self, locked: bool) -> None:
+        """Disable everything except the learning rate while training runs."""
+        for w in (
+            self.loss,
+            self.optimizer,
+            self.momentum,
+            self.nesterov,
+            self.beta_1,
+            self.beta_2,
+            self.rho,
+            self.weight_decay,
+            self.schedule,
+            self.batch_size,
+            self.epochs,
+            self.seed,
+            *self.sched_widgets.values(),
+        ):
+            w.setEnabled(not locked)
+
+    # ------------------------------------------------------------------ view -> model
+    def _set(self, path: tuple[str, ...], value: Any) -> None:
+        if self._loading:
+            return
+        if not self.document.set_training(path, value):
+            self.refresh()
+        elif path[0] == "optimizer":
+            opt = self.document.training.get("optimizer", {})
+            self._update_visibility(
+                str(opt.get("name", "adam")) if isinstance(opt, dict) else str(opt),
+                str(self.schedule.currentData()),
+            )
+
+    def _optimizer_changed(self, _index: int) -> None:
+        if self._loading:
+            return
+        name = str(self.optimizer.currentData())
+        lr = round(self.lr.value(), 6)
+
+        def change(_g: Any, t: dict, _d: dict) -> None:
+            t["optimizer"] = {"name": name, "learning_rate": lr}
+
+        if not self.document.edit(f"Optimizer {name}", change):
+            self.refresh()
+
+    def _schedule_changed(self, _index: int) -> None:
+        if self._loading:
+            return
+        sname = str(self.schedule.currentData())
+        self._set(("schedule",), None if sname == "none" else self._schedule_dict(sname))
+        self.refresh()
+
+    def _schedule_params_changed(self, sname: str) -> None:
+        if self._loading or self.schedule.currentData() != sname:
+            return
+        self._set(("schedule",), self._schedule_dict(sname))
+
+    def _schedule_dict(self, sname: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": sname}
+        for key, _label, _d, _lo, _hi, dec, _tip in SCHEDULE_PARAMS[sname]:
+            v = self.sched_widgets[(sname, key)].value()  # type: ignore[attr-defined]
+            out[key] = round(float(v), 6) if dec is not None else int(v)
+        return out
+
+
+def _dspin(lo: float, hi: float, value: float, decimals: int, tip: str) -> QDoubleSpinBox:
+    w = QDoubleSpinBox()
+    w.setRange(lo, hi)
+    w.setDecimals(decimals)
+    w.setSingleStep(10 ** -min(decimals, 3) if decimals else 1)
+    w.setValue(value)
+    w.setToolTip(tip)
+    w.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return w
+
+
+def _ispin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+    w = QSpinBox()
+    w.setRange(lo, hi)
+    w.setValue(value)
+    w.setToolTip(tip)
+    w.setAccelerated(True)
+    w.setAlignment(Qt.AlignmentFlag.AlignRight)
+    return w

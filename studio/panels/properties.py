@@ -1,0 +1,337 @@
+"""Layer properties: the side panel for the selected layer, with an activation/derivative mini-plot.
+
+Every control writes through ``Document.set_node_config`` (undoable, merged while typing) and every document
+change is read back (`refresh`), so the panel and the canvas always show the model. Problems of the layer
+found by validation are shown in place, under the fields they concern.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.graph import ACTIVATIONS, INITIALIZERS, KIND_LABELS, OUTPUT_ACTIVATIONS, resolve_output_activation
+from studio import theme
+from studio.document import Document
+
+ACTIVATION_HELP = {
+    "linear": "f(x) = x: no non-linearity; stacked linear layers collapse into one.",
+    "sigmoid": "σ(x) = 1 / (1 + e^−x), squashes to (0, 1); saturates, so gradients vanish for large |x|.",
+    "tanh": "tanh(x), squashes to (−1, 1) and is zero-centred; saturates like the sigmoid.",
+    "relu": "max(0, x): cheap and non-saturating for x > 0; units can 'die' when always negative.",
+    "leaky_relu": "x for x > 0, αx (α = 0.01..0.3) otherwise, so negative inputs keep a small gradient.",
+    "elu": "x for x > 0, α(eˣ − 1) otherwise: smooth, with negative outputs pushing means toward 0.",
+    "gelu": "x·Φ(x): a smooth ReLU weighting inputs by how likely they are positive (Transformers use it).",
+    "swish": "x·σ(x): smooth and non-monotonic, often a little better than ReLU in deep nets.",
+    "silu": "x·σ(x) (same as swish).",
+    "softplus": "log(1 + eˣ): a smooth ReLU whose derivative is the sigmoid.",
+    "softmax": "eˣⁱ / Σ eˣʲ: turns a vector into class probabilities that sum to 1 (output layers).",
+    "step": "1 if x > 0 else 0 (the original perceptron); its gradient is 0, so backprop cannot train it.",
+    "auto": "Chosen from the data: sigmoid (binary), softmax (classes) or linear (regression).",
+}
+INITIALIZER_HELP = (
+    "How the weights start: glorot (Xavier) keeps variance for tanh/sigmoid, he for ReLU, "
+    "lecun for SELU-like units; zeros makes all units identical (they never differ)."
+)
+
+
+class ActivationPlot(pg.PlotWidget):
+    """f(x) and f'(x) on [-4, 4] for one activation (softmax shown per unit on a 2-vector as a curve)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=None)
+        self.setMinimumHeight(120)
+        self.setMaximumHeight(150)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(False, False)
+        self.hideButtons()
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.getAxis("left").setWidth(28)
+        legend = item.addLegend(offset=(4, 2), labelTextSize="7pt", brush=None)
+        legend.setLabelTextColor(theme.current().muted)
+        self.f_curve = item.plot([], [], pen=pg.mkPen(theme.current().kinds["dense"], width=2), name="f(x)")
+        self.d_curve = item.plot(
+            [], [], pen=pg.mkPen(theme.current().negative, width=2, style=Qt.PenStyle.DashLine), name="f′(x)"
+        )
+        self.name = ""
+        self.setToolTip(
+            "The activation f(x) (solid) and its derivative f′(x) (dashed), which scales the "
+            "gradient flowing back through the layer."
+        )
+
+    def show_activation(self, name: str) -> bool:
+        """Plot ``name`` via ``core.activations.get``; False (empty plot) if unknown."""
+        self.name = name
+        x = np.linspace(-4.0, 4.0, 161)
+        try:
+            from core import activations
+
+            act = activations.get(name)
+            if name == "softmax":
+                pair = np.stack([x, np.zeros_like(x)], axis=1)
+                y = act(pair)[:, 0]
+                dy = y * (1 - y)
+            else:
+                y = np.asarray(act(x), dtype=float)
+                dy = np.asarray(act.derivative(x), dtype=float)
+        except Exception:  # unknown name or engine not available: show nothing rather than fail
+            self.f_curve.setData([], [])
+            self.d_curve.setData([], [])
+            return False
+        self.f_curve.setData(x, y)
+        self.d_curve.setData(x, dy)
+        return True
+
+
+class LayerPropertiesPanel(QWidget):
+    """Edits the selected layer of a :class:`Document`; ``set_node(None)`` shows a hint."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.node_id: str | None = None
+        self._loading = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setObjectName("panelTitle")
+        outer.addWidget(self.title)
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        outer.addWidget(self.summary)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        outer.addLayout(self.form)
+
+        self.units = QSpinBox()
+        self.units.setRange(0, 100_000)
+        self.units.setAccelerated(True)
+        self.units.setToolTip("Number of neurons in this layer (its output width).")
+        self.activation = QComboBox()
+        self.activation.setToolTip("The non-linearity applied to each unit's weighted sum.")
+        self.act_plot = ActivationPlot()
+        self.act_help = QLabel()
+        self.act_help.setWordWrap(True)
+        self.act_help.setObjectName("muted")
+        self.initializer = QComboBox()
+        self.initializer.addItems(INITIALIZERS)
+        self.initializer.setToolTip(INITIALIZER_HELP)
+        self.use_bias = QCheckBox("Add a bias to each unit")
+        self.use_bias.setToolTip("Whether each unit adds a learnable constant to its weighted sum.")
+        self.l1 = _small_spin("L1 penalty l1·Σ|w| on the kernel: pushes weights to exactly zero (sparse).")
+        self.l2 = _small_spin("L2 penalty l2·Σw² on the kernel (weight decay): keeps weights small.")
+        self.rate = QDoubleSpinBox()
+        self.rate.setRange(0.0, 0.95)
+        self.rate.setSingleStep(0.05)
+        self.rate.setDecimals(2)
+        self.rate.setToolTip("Fraction of activations set to zero at random in each training step.")
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setObjectName("problem")
+        for label, w in (
+            ("Units", self.units),
+            ("Activation", self.activation),
+            ("", self.act_plot),
+            ("", self.act_help),
+            ("Initializer", self.initializer),
+            ("Bias", self.use_bias),
+            ("L1", self.l1),
+            ("L2", self.l2),
+            ("Dropout rate", self.rate),
+        ):
+            self.form.addRow(label, w)
+        outer.addWidget(self.problem)
+        self.hint = QLabel("Select a layer on the canvas to edit its properties.")
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("muted")
+        outer.addWidget(self.hint)
+        outer.addStretch(1)
+
+        self.units.valueChanged.connect(lambda v: self._set("units", int(v) if v > 0 else None))
+        self.activation.currentTextChanged.connect(self._activation_changed)
+        self.initializer.currentTextChanged.connect(lambda v: self._set("kernel_initializer", v))
+        self.use_bias.toggled.connect(lambda v: self._set("use_bias", None if v else False))
+        self.l1.valueChanged.connect(lambda _v: self._set_reg())
+        self.l2.valueChanged.connect(lambda _v: self._set_reg())
+        self.rate.valueChanged.connect(lambda v: self._set("rate", round(float(v), 4)))
+        document.graph_changed.connect(self.refresh)
+        self.set_node(None)
+
+    # ------------------------------------------------------------------ model -> view
+    def set_node(self, node_id: str | None) -> None:
+        """Show the properties of ``node_id`` (None = nothing selected)."""
+        self.node_id = node_id if node_id in self.document.graph.nodes else None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-read the selected node from the document."""
+        g = self.document.graph
+        if self.node_id not in g.nodes:
+            self.node_id = None
+        node = g.nodes.get(self.node_id) if self.node_id else None
+        self.hint.setVisible(node is None)
+        self.summary.setVisible(node is not None)
+        visible_rows: set[QWidget] = set()
+        if node is None:
+            self.title.setText("<b>Layer properties</b>")
+            self.problem.hide()
+            for w in (
+                self.units,
+                self.activation,
+                self.act_plot,
+                self.act_help,
+                self.initializer,
+                self.use_bias,
+                self.l1,
+                self.l2,
+                self.rate,
+            ):
+                self.form.setRowVisible(w, False)
+            return
+        self._loading = True
+        try:
+            info = self.document.data_info
+            kind, cfg = node.kind, node.config
+            color = theme.current().kinds[kind]
+            self.title.setText(
+                f"<span style='color:{color}; font-size:13pt'>■</span> "
+                f"<b style='font-size:12pt'>{KIND_LABELS[kind]}</b> "
+                f"<span style='color:{theme.current().muted}'>· {node.id}</span>"
+            )
+            units = g.units(info).get(node.id)
+            params = g.param_counts(info).get(node.id)
+            self.summary.setText(
+                f"Output shape (None, {units if units is not None else '?'}) · "
+                f"{'?' if params is None else f'{params:,}'} trainable parameters"
+            )
+            if kind in ("dense", "input", "output"):
+                visible_rows.add(self.units)
+                auto = kind in ("input", "output")
+                self.units.setMinimum(0 if auto else 1)
+                self.units.setSpecialValueText("auto (from data)" if auto else "")
+                self.units.setValue(int(cfg.get("units") or 0))
+            if kind in ("dense", "activation", "output"):
+                visible_rows |= {self.activation, self.act_plot, self.act_help}
+                names = (
+                    list(OUTPUT_ACTIVATIONS) + [a for a in ACTIVATIONS if a not in OUTPUT_ACTIVATIONS]
+                    if kind == "output"
+                    else list(ACTIVATIONS)
+                )
+                if [self.activation.itemText(i) for i in range(self.activation.count())] != names:
+                    self.activation.clear()
+                    self.activation.addItems(names)
+                act = str(cfg.get("activation", "auto" if kind == "output" else "linear"))
+                self.activation.setCurrentText(act)
+                self._show_activation(act)
+            if kind in ("dense", "output"):
+                visible_rows |= {self.initializer, self.use_bias, self.l1, self.l2}
+                self.initializer.setCurrentText(str(cfg.get("kernel_initializer", "glorot_uniform")))
+                self.use_bias.setChecked(bool(cfg.get("use_bias", True)))
+                reg = cfg.get("kernel_regularizer") or {}
+                self.l1.setValue(float(reg.get("l1", 0.0)) if isinstance(reg, dict) else 0.0)
+                self.l2.setValue(float(reg.get("l2", 0.0)) if isinstance(reg, dict) else 0.0)
+            if kind == "dropout":
+                visible_rows.add(self.rate)
+                rate = cfg.get("rate", 0.0)
+                self.rate.setValue(float(rate) if isinstance(rate, (int, float)) else 0.0)
+            for w in (
+                self.units,
+                self.activation,
+                self.act_plot,
+                self.act_help,
+                self.initializer,
+                self.use_bias,
+                self.l1,
+                self.l2,
+                self.rate,
+            ):
+                self.form.setRowVisible(w, w in visible_rows)
+            self._show_problems(node.id)
+        finally:
+            self._loading = False
+
+    def _show_problems(self, node_id: str) -> None:
+        th = theme.current()
+        probs = [
+            p
+            for p in self.document.graph.validate(
+                self.document.data_info, str(self.document.training.get("loss", "auto"))
+            )
+            if p.node_id == node_id
+        ]
+        units_bad = any("units" in p.message for p in probs if p.severity == "error")
+        self.units.setStyleSheet(
+            f"QSpinBox {{ border: 2px solid {th.error}; border-radius: 3px; }}" if units_bad else ""
+        )
+        act_bad = any(
+            "activation" in p.message.lower()
+            or "softmax" in p.message.lower()
+            or "sigmoid" in p.message.lower()
+            for p in probs
+        )
+        self.activation.setStyleSheet(
+            f"QComboBox {{ border: 2px solid {th.warning}; border-radius: 3px; }}" if act_bad else ""
+        )
+        if probs:
+            rows = []
+            for p in probs:
+                col = th.error if p.severity == "error" else th.warning
+                rows.append(f"<span style='color:{col}'>{'●'}</span> {p.message}")
+            self.problem.setText("<br>".join(rows))
+            self.problem.show()
+        else:
+            self.problem.hide()
+
+    def _show_activation(self, act: str) -> None:
+        resolved = act
+        if act == "auto":
+            resolved = resolve_output_activation(
+                "auto", self.document.data_info.task if self.document.data_info else None
+            )
+        self.act_plot.show_activation(resolved if resolved != "auto" else "sigmoid")
+        text = ACTIVATION_HELP.get(act, "")
+        if act == "auto" and resolved != "auto":
+            text += f" Now: {resolved}."
+        self.act_help.setText(text)
+
+    # ------------------------------------------------------------------ view -> model
+    def _set(self, key: str, value: Any) -> None:
+        if self._loading or self.node_id is None:
+            return
+        if not self.document.set_node_config(self.node_id, key, value):
+            self.refresh()
+
+    def _activation_changed(self, name: str) -> None:
+        if self._loading or not name:
+            return
+        self._show_activation(name)
+        self._set("activation", name)
+
+    def _set_reg(self) -> None:
+        l1, l2 = round(self.l1.value(), 6), round(self.l2.value(), 6)
+        self._set("kernel_regularizer", {"name": "l1_l2", "l1": l1, "l2": l2} if (l1 or l2) else None)
+
+
+def _small_spin(tip: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setDecimals(5)
+    spin.setRange(0.0, 10.0)
+    spin.setSingleStep(0.0001)
+    spin.setToolTip(tip)
+    return spin

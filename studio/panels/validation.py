@@ -1,0 +1,152 @@
+"""Analysis panel (like Deep Network Designer's Analyze), always live: problems list and the layer table.
+
+Clicking a problem emits ``node_requested(node_id)`` (the main window selects that layer).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.graph import KIND_LABELS, Problem
+from studio import theme
+from studio.document import Document
+
+
+class ValidationPanel(QWidget):
+    """Problems (errors first) and the per-layer output shape / parameter table with a total."""
+
+    node_requested = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.problems: list[Problem] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        self.status = QLabel()
+        self.status.setObjectName("statusBadge")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["", "Layer", "Problem"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setToolTip(
+            "Everything that stops training (errors) or looks like a mistake (warnings). "
+            "Click one to select its layer."
+        )
+        hdr = self.tree.header()
+        hdr.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        hdr.resizeSection(0, 24)
+        hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        hdr.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        hdr.setStretchLastSection(True)
+        self.tree.itemClicked.connect(self._clicked)
+        self.tree.setMaximumHeight(200)
+        layout.addWidget(self.tree)
+        title = QLabel("<b>Layers</b>")
+        layout.addWidget(title)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Layer", "Type", "Activation", "Output shape", "Params"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setToolTip("Each layer's output shape and trainable parameter count (weights + biases).")
+        self.table.setAlternatingRowColors(True)
+        th = self.table.horizontalHeader()
+        th.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        th.setStretchLastSection(True)
+        self.table.cellClicked.connect(self._row_clicked)
+        layout.addWidget(self.table, 1)
+        document.graph_changed.connect(self.refresh)
+        document.training_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-validate and refill both views."""
+        doc = self.document
+        th = theme.current()
+        self.problems = sorted(
+            doc.graph.validate(doc.data_info, str(doc.training.get("loss", "auto"))),
+            key=lambda p: p.severity != "error",
+        )
+        self.tree.clear()
+        for p in self.problems:
+            item = QTreeWidgetItem(["●", p.node_id or "network", p.message])
+            item.setForeground(0, QColor(th.error if p.severity == "error" else th.warning))
+            item.setData(0, Qt.ItemDataRole.UserRole, p.node_id)
+            item.setToolTip(2, p.message)
+            self.tree.addTopLevelItem(item)
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = len(self.problems) - errors
+        total = doc.graph.total_params(doc.data_info)
+        if errors:
+            col, text = (
+                th.error,
+                f"✖  {errors} error{'s' * (errors != 1)}"
+                + (f", {warnings} warning{'s' * (warnings != 1)}" if warnings else "")
+                + " — fix to train",
+            )
+        elif warnings:
+            col, text = th.warning, f"⚠  Ready to train, {warnings} warning{'s' * (warnings != 1)}"
+        else:
+            col, text = th.ok, "✔  Ready to train"
+        self.status.setText(text)
+        self.status.setStyleSheet(
+            f"QLabel#statusBadge {{ color: {col}; font-weight: 600; padding: 4px 2px; }}"
+        )
+        self.tree.setVisible(bool(self.problems))
+
+        rows = doc.graph.layer_table(doc.data_info)
+        self.table.setRowCount(len(rows) + 1)
+        for r, row in enumerate(rows):
+            cells = [
+                row.name,
+                KIND_LABELS.get(row.kind, row.kind),
+                row.activation or "—",
+                row.shape,
+                "?" if row.params is None else f"{row.params:,}",
+            ]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                it.setData(Qt.ItemDataRole.UserRole, row.node_id)
+                if c == 4:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, it)
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for c, text in enumerate(["Total", "", "", "", "?" if total is None else f"{total:,}"]):
+            it = QTableWidgetItem(text)
+            it.setFont(bold)
+            if c == 4:
+                it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(len(rows), c, it)
+
+    def summary(self) -> tuple[int, int]:
+        """(errors, warnings) of the last refresh."""
+        errors = sum(p.severity == "error" for p in self.problems)
+        return errors, len(self.problems) - errors
+
+    def _clicked(self, item: QTreeWidgetItem, _col: int) -> None:
+        nid = item.data(0, Qt.ItemDataRole.UserRole)
+        if nid:
+            self.node_requested.emit(str(nid))
+
+    def _row_clicked(self, row: int, _col: int) -> None:
+        it = self.table.item(row, 0)
+        nid = it.data(Qt.ItemDataRole.UserRole) if it else None
+        if nid:
+            self.node_requested.emit(str(nid))

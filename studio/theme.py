@@ -1,0 +1,166 @@
+"""Colours and fonts of the Studio, light or dark following the system palette.
+
+`current()` returns the active :class:`Theme`; `apply(app)` sets the Fusion style with a palette matching
+the system colour scheme and remembers the theme. Canvas items and plots read their colours from the theme,
+so a palette change only needs a repaint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ICONS = ASSETS / "icons"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Named colours (hex strings) for the canvas, layer cards, links and validation states."""
+
+    dark: bool
+    canvas: str
+    grid: str
+    card: str
+    card_border: str
+    text: str
+    muted: str
+    neuron: str
+    neuron_border: str
+    link: str
+    positive: str  # weight > 0 (blue, as TensorFlow Playground)
+    negative: str  # weight < 0 (orange)
+    selection: str
+    error: str
+    warning: str
+    ok: str
+    kinds: dict[str, str]
+
+    def color(self, name: str) -> QColor:
+        """A ``QColor`` for a field name or a layer kind."""
+        return QColor(self.kinds[name] if name in self.kinds else getattr(self, name))
+
+
+LIGHT = Theme(
+    dark=False,
+    canvas="#f6f7f9",
+    grid="#e6e8ec",
+    card="#ffffff",
+    card_border="#d3d7de",
+    text="#1f2430",
+    muted="#6b7280",
+    neuron="#eef1f5",
+    neuron_border="#9aa3b1",
+    link="#b8bec8",
+    positive="#1f77c9",
+    negative="#f08a24",
+    selection="#3b82f6",
+    error="#d64545",
+    warning="#d99a00",
+    ok="#2f9e5b",
+    kinds={
+        "input": "#2f9e5b",
+        "dense": "#3b6fd8",
+        "dropout": "#8a63d2",
+        "activation": "#0f9ba8",
+        "prelu": "#c2548f",
+        "output": "#e07b24",
+    },
+)
+
+DARK = Theme(
+    dark=True,
+    canvas="#1c1f26",
+    grid="#262a33",
+    card="#2a2f3a",
+    card_border="#3c4352",
+    text="#e6e9ef",
+    muted="#9aa3b1",
+    neuron="#343a47",
+    neuron_border="#7d8797",
+    link="#555d6b",
+    positive="#4aa3ff",
+    negative="#ff9f43",
+    selection="#60a5fa",
+    error="#f06868",
+    warning="#f0b429",
+    ok="#4cc07a",
+    kinds={
+        "input": "#4cc07a",
+        "dense": "#6c95f0",
+        "dropout": "#a98be6",
+        "activation": "#2ec4d1",
+        "prelu": "#e07bb0",
+        "output": "#f59a4b",
+    },
+)
+
+_current: Theme = LIGHT
+
+
+def current() -> Theme:
+    """The theme in use."""
+    return _current
+
+
+def system_is_dark() -> bool:
+    """True when the platform colour scheme (or the default palette) is dark."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return False
+    scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme == Qt.ColorScheme.Dark:
+        return True
+    if scheme == Qt.ColorScheme.Light:
+        return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def palette_for(theme: Theme) -> QPalette:
+    """A Fusion palette matching ``theme``."""
+    pal = QPalette()
+    if not theme.dark:
+        base, window, text, button, alt = "#ffffff", "#eef0f3", "#1f2430", "#f7f8fa", "#f4f5f7"
+    else:
+        base, window, text, button, alt = "#232730", "#1c1f26", "#e6e9ef", "#2a2f3a", "#282c35"
+    role = QPalette.ColorRole
+    for r, c in (
+        (role.Window, window),
+        (role.WindowText, text),
+        (role.Base, base),
+        (role.AlternateBase, alt),
+        (role.Text, text),
+        (role.Button, button),
+        (role.ButtonText, text),
+        (role.ToolTipBase, base),
+        (role.ToolTipText, text),
+        (role.PlaceholderText, theme.muted),
+        (role.Highlight, theme.selection),
+        (role.HighlightedText, "#ffffff"),
+        (role.Link, theme.selection),
+    ):
+        pal.setColor(r, QColor(c))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, r, QColor(theme.muted))
+    return pal
+
+
+def apply(app: QGuiApplication, dark: bool | None = None) -> Theme:
+    """Use Fusion with a light/dark palette (system choice when ``dark`` is None); returns the theme."""
+    global _current
+    if dark is None:
+        dark = system_is_dark()
+    _current = DARK if dark else LIGHT
+    if hasattr(app, "setStyle"):
+        app.setStyle("Fusion")
+    app.setPalette(palette_for(_current))
+    return _current
+
+
+def icon(name: str) -> QIcon:
+    """The SVG icon ``assets/icons/<name>.svg`` (an empty icon when missing)."""
+    path = ICONS / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
