@@ -1,0 +1,147 @@
+"""Export dialog and File-menu actions: format chooser, background export, import, predict."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QThread  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox  # noqa: E402
+
+from core.export import FORMATS, save_weights_npz  # noqa: E402
+from studio.export_dialog import NO_WEIGHTS_TIP, ExportActions, ExportContext, ExportDialog  # noqa: E402
+
+PRE = {"task": "multiclass", "feature_names": ["x1", "x2"], "class_names": ["a", "b", "c"],
+       "columns": [{"name": "x1", "kind": "numeric"}, {"name": "x2", "kind": "numeric"}]}
+
+
+def _model(seed: int = 0, units: int = 3):
+    from core.layers import Dense, Normalization
+    from core.model import Sequential
+
+    model = Sequential([Normalization(np.array([1, -1], np.float32), np.array([4, 2], np.float32)),
+                        Dense(6, activation="tanh"), Dense(units, activation="softmax")])
+    model.build(2, seed=seed)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_dialog_lists_formats_with_explanations(qtbot, tmp_path: Path) -> None:
+    dialog = ExportDialog(_model(), PRE, {}, str(tmp_path), "spiral")
+    qtbot.addWidget(dialog)
+    assert set(dialog.buttons) == set(FORMATS)
+    assert dialog.current_format() == "npz"
+    assert dialog.path_edit.text() == str(tmp_path / "spiral.npz")
+    dialog.set_format("onnx")
+    assert dialog.path_edit.text() == str(tmp_path / "spiral.onnx")
+    dialog.set_format("pytorch")
+    assert dialog.path_edit.text() == str(tmp_path / "spiral_model.py")
+    texts = [w.text() for w in dialog.findChildren(type(dialog.status))]
+    assert any("ffstudio[export]" in t for t in texts)  # the extra is named
+    assert any("no pickle" in t for t in texts)
+
+
+@pytest.mark.parametrize("fmt", ["npz", "onnx", "pytorch"])
+def test_export_runs_in_background_and_reports_path(qtbot, tmp_path: Path, fmt: str) -> None:
+    if FORMATS[fmt].missing():
+        pytest.skip(f"{fmt} needs {FORMATS[fmt].missing()}")
+    model = _model()
+    dialog = ExportDialog(model, PRE, {"batch_size": 8}, str(tmp_path), "net")
+    qtbot.addWidget(dialog)
+    dialog.set_format(fmt)
+    threads: list[bool] = []
+    gui_thread = QApplication.instance().thread()
+    dialog.exported.connect(lambda _p: threads.append(QThread.currentThread() == gui_thread))
+    with qtbot.waitSignal(dialog.exported, timeout=20000) as blocker:
+        dialog.start_export()
+    paths = blocker.args[0]
+    assert threads == [True]
+    assert all(Path(p).is_file() for p in paths)
+    assert paths[0] in dialog.status.text()
+    if fmt == "npz":
+        other = _model(seed=5)
+        from core.export import load_weights_npz
+
+        load_weights_npz(other, paths[0])
+        x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
+        np.testing.assert_array_equal(other.predict(x), model.predict(x))
+
+
+def test_export_failure_is_reported(qtbot, tmp_path: Path) -> None:
+    dialog = ExportDialog(_model(), PRE, {}, str(tmp_path), "net")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(tmp_path / "missing_dir" / "w.npz"))
+    with qtbot.waitSignal(dialog.failed, timeout=10000) as blocker:
+        dialog.start_export()
+    assert "does not exist" in blocker.args[0]
+    assert "Export failed" in dialog.status.text()
+    assert dialog.export_button.isEnabled()
+
+
+def test_menu_actions_enabled_only_with_weights(qtbot, tmp_path: Path, monkeypatch) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    menu = window.menuBar().addMenu("&File")
+    state = ExportContext(model=None, directory=str(tmp_path))
+    actions = ExportActions(window, menu, lambda: state)
+    assert [a.text() for a in menu.actions()] == ["&Export…", "&Import weights…", "&Predict on CSV…"]
+    assert not actions.export_action.isEnabled()
+    assert actions.export_action.toolTip() == NO_WEIGHTS_TIP
+    assert not actions.predict_action.isEnabled()
+    state.model, state.has_weights, state.preprocessing = _model(), True, PRE
+    actions.refresh()
+    assert actions.export_action.isEnabled() and actions.predict_action.isEnabled()
+    state.busy = "Pause or stop training first."
+    actions.refresh()
+    assert not actions.export_action.isEnabled()
+    assert actions.export_action.toolTip() == "Pause or stop training first."
+
+
+def test_import_weights_action_all_or_nothing(qtbot, tmp_path: Path, monkeypatch) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    trained = _model(seed=1)
+    good = save_weights_npz(trained, tmp_path / "good.npz")
+    bad = save_weights_npz(_model(seed=2, units=4), tmp_path / "bad.npz")
+    target = _model(seed=3)
+    imported: list[str] = []
+    state = ExportContext(model=target, directory=str(tmp_path), on_weights_imported=imported.append)
+    actions = ExportActions(window, window.menuBar().addMenu("File"), lambda: state)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    before = [w.copy() for w in target.get_weights()]
+    assert not actions.import_weights(bad)
+    assert "layer 2 kernel: file has (6, 4), network needs (6, 3)" in warnings[0]
+    for a, b in zip(before, target.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with qtbot.waitSignal(actions.weights_imported, timeout=5000):
+        assert actions.import_weights(good)
+    assert imported == [good]
+    x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
+    np.testing.assert_array_equal(target.predict(x), trained.predict(x))
+
+
+def test_predict_action_writes_csv(qtbot, tmp_path: Path) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    model = _model()
+    state = ExportContext(model=model, has_weights=True, preprocessing=PRE, directory=str(tmp_path))
+    actions = ExportActions(window, None, lambda: state)
+    src = tmp_path / "new.csv"
+    src.write_text("x1,x2\n0.5,1\n-2,3\n")
+    on_gui: list[bool] = []
+    gui_thread = QApplication.instance().thread()
+    actions.predictions_written.connect(lambda _p: on_gui.append(QThread.currentThread() == gui_thread))
+    with qtbot.waitSignal(actions.predictions_written, timeout=10000) as blocker:
+        assert actions.predict_csv(str(src), str(tmp_path / "out.csv"))
+    assert on_gui == [True]
+    out = pd.read_csv(blocker.args[0])
+    assert list(out.columns) == ["x1", "x2", "prob_a", "prob_b", "prob_c", "predicted"]
+    np.testing.assert_allclose(out[["prob_a", "prob_b", "prob_c"]].to_numpy(),
+                               model.predict(np.array([[0.5, 1], [-2, 3]], np.float32)), atol=1e-6)
