@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("project", nargs="?", help="project file to open in the app (optional)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_all(sub)
+    parser.set_defaults(_subcommands=sub.choices)
     return parser
 
 
@@ -27,7 +28,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run; returns the process exit code (2 for user errors)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    commands = parser.get_default("_subcommands")
+    if args_list and args_list[0] in commands:
+        # parse sub-commands with their own parser: the optional GUI `project` positional above
+        # would otherwise swallow the command name
+        args = commands[args_list[0]].parse_args(args_list[1:])
+        args.command = args_list[0]
+    else:
+        args = parser.parse_args(args_list)
     try:
         if args.command is None:
             from studio.app import run_app

@@ -1,0 +1,223 @@
+"""`ffstudio train PROJECT.json [--epochs N] [--seed S] [--out DIR]`: headless training, never imports Qt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from typing import Any, TextIO
+
+_HELP = """\
+Train the network of a project file without the GUI (no Qt is loaded).
+
+The data, network and training settings all come from PROJECT.json; the options below override
+single settings. Progress goes to stderr: a progress bar on a terminal, one line per epoch
+otherwise. Results are written to DIR:
+
+  DIR/weights.npz    the trained weights (numpy .npz, no pickle; includes the input scaling)
+  DIR/project.json   the project with "weights": "weights.npz", the final "results", and
+                     relative data paths rewritten so they still point at the same files
+
+The last line on stdout is one JSON object with the final metrics, computed with the final
+weights in inference mode: always "epochs", "loss", "val_loss" (null without a test split);
+classification adds "accuracy", "val_accuracy"; regression adds "mae", "val_mae", "r2", "val_r2".
+
+Exit codes: 0 success, 2 user error (bad project, bad data, training diverged) with one line
+"error: ..." on stderr, 130 interrupted.
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `train` sub-command."""
+    p = subparsers.add_parser("train", help="train a project headless (no GUI) and write the weights",
+                              description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("project", metavar="PROJECT.json", help="project file (see README: project file)")
+    p.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help="number of epochs (overrides training.epochs)")
+    p.add_argument("--seed", type=_seed, metavar="S",
+                   help="seed for weight initialization, shuffling and dropout (overrides training.seed; "
+                        "the train/test split keeps data.seed)")
+    p.add_argument("--batch-size", type=_positive_int, metavar="B", help="overrides training.batch_size")
+    p.add_argument("--out", metavar="DIR", default="out",
+                   help="folder for weights.npz and project.json (created if needed; default: ./out)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
+                   help="progress display on stderr: auto = bar on a terminal, lines otherwise")
+    p.set_defaults(run=run)
+
+
+class _Display:
+    """Progress on stderr: an updating bar (\\r) on a terminal, else one line per epoch."""
+
+    def __init__(self, mode: str, stream: TextIO) -> None:
+        if mode == "auto":
+            mode = "bar" if stream.isatty() else "lines"
+        self.mode = mode
+        self.stream = stream
+        self._last = 0.0
+        self._width = 0
+
+    def message(self, text: str) -> None:
+        if self.mode != "none":
+            self._clear()
+            print(text, file=self.stream, flush=True)
+
+    def _clear(self) -> None:
+        if self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self._width = 0
+
+    def bar(self, fraction: float, text: str, force: bool = False) -> None:
+        if self.mode != "bar":
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        filled = int(round(24 * max(0.0, min(1.0, fraction))))
+        line = f"[{'#' * filled}{'.' * (24 - filled)}] {100 * fraction:5.1f}% {text}"
+        self.stream.write("\r" + line + " " * max(0, self._width - len(line)))
+        self.stream.flush()
+        self._width = len(line)
+
+    def data_progress(self, fraction: float, text: str) -> None:
+        self.bar(fraction, text, force=fraction >= 1.0)
+
+    def batch(self, p: Any) -> None:
+        if self.mode == "bar":
+            total = (p.epochs or p.epoch) * p.batches_per_epoch
+            self.bar(p.step / max(total, 1), f"epoch {p.epoch}/{p.epochs} "
+                     f"batch {p.batch}/{p.batches_per_epoch} loss {p.loss:.4g}")
+
+    def epoch(self, p: Any) -> None:
+        logs = " ".join(f"{k} {v:.4g}" for k, v in p.logs.items() if isinstance(v, int | float))
+        if self.mode == "lines":
+            print(f"epoch {p.epoch}/{p.epochs} {logs}", file=self.stream, flush=True)
+        elif self.mode == "bar":
+            total = (p.epochs or p.epoch) * p.batches_per_epoch
+            self.bar(p.step / max(total, 1), f"epoch {p.epoch}/{p.epochs} {logs}", force=True)
+
+    def done(self) -> None:
+        if self.mode == "bar" and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+def final_metrics(model: Any, dataset: Any, x: Any, y: Any, xt: Any, yt: Any, epochs: int) -> dict[str, Any]:
+    """Metrics of the final weights (inference mode) on the training and test splits."""
+    from core import metrics
+
+    out: dict[str, Any] = {"epochs": int(epochs)}
+    has_test = len(yt) > 0
+    out["loss"] = _num(model.evaluate(x, y)["loss"])
+    out["val_loss"] = _num(model.evaluate(xt, yt)["loss"]) if has_test else None
+    pred = model.predict(x)
+    pred_t = model.predict(xt) if has_test else None
+    if dataset.is_classification:
+        out["accuracy"] = _num(metrics.accuracy(dataset.y_train, pred))
+        out["val_accuracy"] = _num(metrics.accuracy(dataset.y_test, pred_t)) if has_test else None
+    else:
+        out["mae"] = _num(metrics.mae(dataset.y_train, pred))
+        out["val_mae"] = _num(metrics.mae(dataset.y_test, pred_t)) if has_test else None
+        out["r2"] = _num(metrics.r2_score(dataset.y_train, pred))
+        out["val_r2"] = _num(metrics.r2_score(dataset.y_test, pred_t)) if has_test else None
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, train, save, print the final metrics as JSON (last stdout line)."""
+    from core.errors import FFStudioError, ProjectError
+    from core.export.npz import save_weights_npz
+    from core.project import (
+        build_dataset,
+        build_model,
+        load_project,
+        save_project,
+        training_arrays,
+        training_callbacks,
+    )
+    from core.training import iter_training
+
+    display = _Display(args.progress, sys.stderr)
+    project = load_project(args.project)
+    if args.epochs is not None:
+        project.training["epochs"] = args.epochs
+    if args.seed is not None:
+        project.training["seed"] = args.seed
+    if args.batch_size is not None:
+        project.training["batch_size"] = args.batch_size
+    spec = project.training_spec()
+
+    display.message(f"loading data ({project.data['source']})")
+    dataset = build_dataset(project, progress=display.data_progress)
+    display.done()
+    for line in dataset.summary.splitlines():
+        display.message(f"  {line}")
+    model = build_model(project, dataset)
+    x, y, xt, yt = training_arrays(project, dataset, model)
+    display.message(f"training {model.count_params():,} parameters for {spec['epochs']} epochs "
+                    f"(batch size {spec['batch_size']}, loss {model.loss.name})")
+    try:
+        gen = iter_training(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"],
+                            validation_data=(xt, yt) if len(yt) else None, shuffle=spec["shuffle"],
+                            seed=spec["seed"], callbacks=training_callbacks(project))
+    except ValueError as exc:
+        raise ProjectError(str(exc), project.path) from None
+    last = None
+    try:
+        for p in gen:
+            if p.kind == "batch":
+                display.batch(p)
+            else:
+                display.epoch(p)
+                last = p
+    finally:
+        display.done()
+    epochs_run = last.epoch if last is not None else 0
+    if last is not None and last.stopped and last.stopped != "epochs":
+        display.message(f"stopped after epoch {epochs_run}: {last.stopped.replace('_', ' ')}")
+
+    results = final_metrics(model, dataset, x, y, xt, yt, epochs_run)
+    out_dir = os.path.abspath(args.out)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as exc:
+        raise FFStudioError(f"{args.out}: cannot create the output folder ({exc.strerror or exc})") from None
+    weights = os.path.join(out_dir, "weights.npz")
+    save_weights_npz(model, weights, preprocessing=dataset.preprocessing)
+    # stored relative to the project's folder; save_project rewrites it relative to DIR ("weights.npz")
+    project.weights = os.path.relpath(weights, project.base_dir)
+    project.results = dict(results)
+    project_out = os.path.join(out_dir, "project.json")
+    save_project(project, project_out)
+    print(f"wrote {weights}")
+    print(f"wrote {project_out}")
+    print(json.dumps(results, allow_nan=False), flush=True)
+    return 0
