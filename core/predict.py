@@ -52,12 +52,10 @@ class TrainedNetwork:
 
 
 def _project_weights_path(project: Any, project_path: str) -> str:
-    weights = getattr(project, "weights", None)
+    weights = project.weights_path
     if not weights:
         raise ExportError(f"{project_path}: the project has no trained weights "
                           "(train it with `ffstudio train PROJECT.json --out DIR` or in the app, then save)")
-    if not os.path.isabs(weights):
-        weights = os.path.join(os.path.dirname(os.path.abspath(project_path)), weights)
     if not os.path.exists(weights):
         raise ExportError(f"{project_path}: weights file {weights} does not exist")
     return weights
@@ -65,10 +63,11 @@ def _project_weights_path(project: Any, project_path: str) -> str:
 
 def load_trained(project_path: str | os.PathLike[str],
                  progress: Callable[..., Any] | None = None) -> TrainedNetwork:
-    """Open ``project_path``, rebuild its network and load the referenced weights.
+    """Open ``project_path``, rebuild its network, compile it as the project says and load its weights.
 
-    The network is rebuilt from the project (as ``ffstudio train`` does); when the weights file
-    lacks the data preprocessing, the dataset is loaded to recover it.
+    When the weights file carries the data preprocessing (``ffstudio train`` and the app store it),
+    the network is rebuilt from the stored architecture and the training data is not needed;
+    otherwise the dataset is loaded to rebuild it (``core.project.build_model``).
     """
     from core.export.common import apply_named_weights
     from core.export.weights_import import read_weights
@@ -80,28 +79,33 @@ def load_trained(project_path: str | os.PathLike[str],
     tensors, doc = read_weights(weights_path)
     preprocessing = dict(doc.get("preprocessing") or {})
     model = None
-    if preprocessing.get("columns") and doc.get("architecture"):
-        model = _model_from_architecture(doc["architecture"])
+    if preprocessing.get("columns") and preprocessing.get("task") and doc.get("architecture"):
+        model = _model_from_architecture(doc["architecture"], project, preprocessing["task"])
     if model is None:
         dataset = build_dataset(project, progress=progress)
-        preprocessing = {**dataset.preprocessing, **preprocessing} if preprocessing.get("columns") \
-            else dict(dataset.preprocessing)
+        preprocessing = {**dataset.preprocessing, **preprocessing}
         model = build_model(project, dataset)
     apply_named_weights(model, tensors, weights_path, doc.get("architecture"))
-    return TrainedNetwork(model, preprocessing, dict(getattr(project, "training", {}) or {}), weights_path)
+    return TrainedNetwork(model, preprocessing, project.training_spec(), weights_path)
 
 
-def _model_from_architecture(config: Mapping[str, Any]) -> Any | None:
-    """A built Sequential from a stored ``get_config()``, or None when that is not possible."""
+def _model_from_architecture(config: Mapping[str, Any], project: Any, task: str) -> Any | None:
+    """A built, compiled Sequential from a stored ``get_config()``, or None when that fails."""
+    import copy
+
     from core.model import Sequential
+    from core.project import resolve_loss
 
     try:
         model = Sequential.from_config(dict(config))
-        if not getattr(model, "built", False):
-            model.build(seed=0)
-    except (ValueError, TypeError, KeyError):
+        model.build(model.input_dim, seed=0)
+        spec = project.training_spec()
+        last = model.layers[-1]
+        act = getattr(getattr(last, "activation", None), "name", "linear")
+        model.compile(optimizer=copy.deepcopy(spec["optimizer"]), loss=resolve_loss(spec["loss"], task, act))
+    except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    return model if getattr(model, "built", False) else None
+    return model
 
 
 # ---------------------------------------------------------------------------- reading rows

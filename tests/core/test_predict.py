@@ -129,3 +129,81 @@ def test_unwritable_output_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="does not exist"):
         predict_csv(trained, tmp_path / "new.csv", tmp_path / "nope" / "pred.csv")
     assert sorted(os.listdir(tmp_path)) == before
+
+
+# ------------------------------------------------------------------ with a saved project (core.project)
+def _saved_project(tmp_path: Path, weights: bool = True) -> tuple[Path, object, object]:
+    import json
+
+    from core.export import save_weights_npz
+    from core.project import build_dataset, build_model, load_project, training_arrays
+
+    doc = {"format": "ffstudio-project", "version": 1,
+           "network": {"layers": [{"type": "input"},
+                                  {"type": "dense", "units": 6, "activation": "tanh"},
+                                  {"type": "dropout", "rate": 0.1},
+                                  {"type": "output", "activation": "auto"}]},
+           "data": {"source": "toy", "name": "blobs", "classes": 3, "samples": 120, "noise": 0.1,
+                    "test_fraction": 0.25, "seed": 1},
+           "training": {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.02},
+                        "batch_size": 16, "epochs": 3, "seed": 0}}
+    path = tmp_path / "proj.json"
+    path.write_text(json.dumps(doc))
+    project = load_project(path)
+    dataset = build_dataset(project)
+    model = build_model(project, dataset)
+    x, y, *_ = training_arrays(project, dataset, model)
+    model.fit(x, y, epochs=3, batch_size=16, seed=0)
+    if weights:
+        save_weights_npz(model, tmp_path / "proj.npz", dataset.preprocessing)
+        doc["weights"] = "proj.npz"
+        path.write_text(json.dumps(doc))
+    return path, model, dataset
+
+
+def test_saved_project_restores_predictions_identically(tmp_path: Path) -> None:
+    from core.predict import load_trained
+
+    path, model, dataset = _saved_project(tmp_path)
+    trained = load_trained(path)
+    x = np.concatenate([dataset.x_train, dataset.x_test])
+    np.testing.assert_array_equal(trained.model.predict(x), model.predict(x))
+    assert trained.model.loss.name == "sparse_categorical_crossentropy"
+    assert trained.task == "multiclass" and trained.raw_columns == ["x1", "x2"]
+
+
+def test_cli_predict_and_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.cli import main
+
+    path, model, dataset = _saved_project(tmp_path)
+    new = tmp_path / "new.csv"
+    pd.DataFrame(dataset.x_test[:7], columns=["x1", "x2"]).to_csv(new, index=False)
+    assert main(["predict", str(path), "--input", str(new), "--out", str(tmp_path / "pred.csv")]) == 0
+    out = pd.read_csv(tmp_path / "pred.csv")
+    probs = out[[c for c in out.columns if c.startswith("prob_")]].to_numpy()
+    np.testing.assert_allclose(probs, model.predict(dataset.x_test[:7]), atol=1e-6)
+    assert "wrote 7 predictions" in capsys.readouterr().out
+    for fmt, name in (("npz", "e.npz"), ("pytorch", "m.py")):
+        assert main(["export", str(path), "--format", fmt, "-o", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).is_file()
+    code = (tmp_path / "m.py").read_text()
+    assert "nn.CrossEntropyLoss" in code and "lr=0.02" in code and "BATCH_SIZE = 16" in code
+
+
+def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.cli import main
+
+    path, _, _ = _saved_project(tmp_path, weights=False)
+    (tmp_path / "new.csv").write_text("x1,x2\n1,2\n")
+    new, out = str(tmp_path / "new.csv"), str(tmp_path / "o.csv")
+    assert main(["predict", str(path), "--input", new, "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no trained weights" in err and err.count("\n") == 1
+    assert main(["export", str(path), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]) == 2
+    assert "no trained weights" in capsys.readouterr().err
+    path, _, _ = _saved_project(tmp_path)
+    assert main(["export", str(path), "--format", "npz", "-o", str(tmp_path / "nodir" / "w.npz")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["predict", str(path), "--input", str(tmp_path / "missing.csv"), "--out", "o.csv"]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "m.onnx").exists()
