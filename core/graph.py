@@ -397,7 +397,7 @@ class Graph:
         for node in self.nodes.values():
             probs.extend(_config_problems(node))
         # connectivity: everything must sit on the input's chain
-        if len(inputs) == 1:
+        if inputs:
             reach: list[str] = []
             node_id: str | None = inputs[0]
             while node_id is not None and node_id not in reach:

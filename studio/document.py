@@ -60,7 +60,13 @@ class Document(QObject):
         self.extra: dict[str, Any] = {}
         self.lock_reason: str | None = None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    def _clean_changed(self, clean: bool) -> None:
+        try:
+            self.modified_changed.emit(not clean)
+        except RuntimeError:  # the stack is being destroyed together with the document
+            pass
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict[str, Any]:

@@ -44,7 +44,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.dataset: Any = None
         self.document = Document(self)
         self.canvas_scene = NetworkScene(self.document)
+        self.canvas_scene.setParent(self)
         self.canvas = NetworkView(self.canvas_scene, self)
         self.setCentralWidget(self.canvas)
         self.setWindowIcon(theme.icon("app"))
@@ -100,6 +101,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self._connect()
+        # File > Export..., Import weights..., Predict on CSV... (issue 6)
+        from studio.export_dialog import install_export_actions
+
+        install_export_actions(self)
         self._apply_styles()
         self.resize(1440, 900)
         self._update_title()
@@ -367,12 +372,15 @@ class MainWindow(QMainWindow):
             d.setdefault(key, copy.deepcopy(value))
         return d
 
+    def base_dir(self) -> str:
+        """Folder that relative paths of the project refer to (the project file's, else the working dir)."""
+        return str(Path(self.document.path).resolve().parent) if self.document.path else os.getcwd()
+
     def build_model(self) -> Any:
         """A compiled ``Sequential`` for the current network and dataset (``core.project.build_model``)."""
         from core import project as core_project
 
-        base = str(Path(self.document.path).parent) if self.document.path else os.getcwd()
-        proj = core_project.Project.from_dict(self.project_dict(), base)
+        proj = core_project.Project.from_dict(self.project_dict(), self.base_dir())
         return core_project.build_model(proj, self.dataset)
 
     # ------------------------------------------------------------------ canvas edits
@@ -546,14 +554,16 @@ class MainWindow(QMainWindow):
         try:
             from core.project import Project, save_project
 
-            project = Project.from_dict(self.project_dict(), str(Path(path).resolve().parent))
-            save_project(project, path)
+            project = Project.from_dict(self.project_dict(), self.base_dir())
+            save_project(project, path)  # rewrites relative data/weights paths for the new folder
         except FFStudioError as exc:
             self.show_error("Cannot save project", str(exc), list(getattr(exc, "problems", []) or []))
             return False
         except OSError as exc:
             self.show_error("Cannot save project", f"{path}: {exc.strerror or exc}", [])
             return False
+        self.document.data = copy.deepcopy(project.data)
+        self.document.weights = project.weights
         self.document.mark_saved(str(path))
         self.settings.setValue("last_dir", str(Path(path).parent))
         self._add_recent(str(path))
@@ -573,7 +583,9 @@ class MainWindow(QMainWindow):
     def _after_load(self, project: Any = None) -> None:
         self.properties.set_node(None)
         self.load_dataset(project)
-        self.canvas.fit_to_view()
+        self._fit_pending = not self.isVisible()
+        if not self._fit_pending:
+            self.canvas.fit_to_view()
         self._update_title()
         self.project_loaded.emit()
 
@@ -586,8 +598,7 @@ class MainWindow(QMainWindow):
             if project is None:
                 from core.project import Project
 
-                base = str(Path(self.document.path).parent) if self.document.path else os.getcwd()
-                project = Project.from_dict(self.project_dict(), base)
+                project = Project.from_dict(self.project_dict(), self.base_dir())
             from core.project import build_dataset
 
             dataset = build_dataset(project)
@@ -691,6 +702,12 @@ class MainWindow(QMainWindow):
             and self.side_tabs.currentWidget() is not self.validation
         ):
             self.side_tabs.setCurrentIndex(0)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        if getattr(self, "_fit_pending", False):
+            self._fit_pending = False
+            QTimer.singleShot(0, self.canvas.fit_to_view)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.confirm_discard():

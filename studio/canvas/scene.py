@@ -41,7 +41,7 @@ class NetworkScene(QGraphicsScene):
         self._press_positions: dict[str, tuple[float, float]] = {}
         self.setSceneRect(QRectF(-2000, -1500, 6000, 4000))
         document.graph_changed.connect(self.sync)
-        self.selectionChanged.connect(lambda: self.selection_ids_changed.emit(self.selected_ids()))
+        self.selectionChanged.connect(self._emit_selection)
         self.sync()
 
     # ------------------------------------------------------------------ model -> view
@@ -148,6 +148,12 @@ class NetworkScene(QGraphicsScene):
         item.set_neuron_images(images)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ selection
+    def _emit_selection(self) -> None:
+        try:
+            self.selection_ids_changed.emit(self.selected_ids())
+        except RuntimeError:  # the C++ scene is being destroyed and clears its items
+            pass
+
     def selected_ids(self) -> list[str]:
         """Ids of selected layers, in graph order."""
         sel = {i.node_id for i in self.selectedItems() if isinstance(i, LayerItem)}

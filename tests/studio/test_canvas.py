@@ -1,0 +1,243 @@
+"""Canvas: palette drag and drop, ports, inserting on links, deleting, weights, model -> view."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from studio.canvas.items import LayerItem, neuron_rows
+
+
+def palette_mime(window, kind: str):
+    palette = window.palette
+    item = palette.item(palette.kinds().index(kind))
+    return palette.mimeData([item])  # exactly what a mouse drag from the palette carries
+
+
+def drop(window, kind: str, scene_pos: QPointF) -> None:
+    """Send DragEnter, DragMove and Drop to the canvas viewport, as Qt does for a mouse drag."""
+    view = window.canvas
+    mime = palette_mime(window, kind)
+    pos = view.mapFromScene(scene_pos)
+    vp = view.viewport()
+    enter = QDragEnterEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(vp, enter)
+    assert enter.isAccepted()
+    move = QDragMoveEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(vp, move)
+    ev = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(vp, ev)
+    assert ev.isAccepted()
+
+
+def empty_area(window) -> QPointF:
+    rect = window.canvas.mapToScene(window.canvas.viewport().rect()).boundingRect()
+    return QPointF(rect.center().x(), rect.bottom() - 60)
+
+
+def test_default_network_is_drawn(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    assert set(scene.items_by_id) == {"input", "dense_1", "dense_2", "output"}
+    assert len(scene.links) == 3
+    item = scene.items_by_id["dense_1"]
+    assert (item.units, item.params, item.activation) == (4, 12, "tanh")
+    assert scene.items_by_id["output"].activation == "sigmoid"  # auto for the binary circle data
+
+
+def test_palette_drag_to_canvas_creates_layer_where_dropped(studio_window) -> None:
+    where = empty_area(studio_window)
+    drop(studio_window, "dense", where)
+    doc = studio_window.document
+    assert "dense_3" in doc.graph.nodes
+    x, y = doc.graph.nodes["dense_3"].pos
+    tol = 1.5 / studio_window.canvas.zoom()  # one viewport pixel
+    assert abs(x + 75.0 - where.x()) < tol and abs(y - where.y()) < tol
+    assert studio_window.canvas_scene.selected_ids() == ["dense_3"]
+    assert doc.undo_stack.count() == 1
+
+
+def test_drop_onto_link_inserts_layer(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    link = scene.links[("dense_1", "dense_2")]
+    pairs = link.pairs()
+    mid = (pairs[0][2] + pairs[0][3]) / 2
+    drop(studio_window, "dropout", mid)
+    g = studio_window.document.graph
+    assert g.chain() == ["input", "dense_1", "dropout_1", "dense_2", "output"]
+    assert ("dense_1", "dropout_1") in scene.links and ("dense_1", "dense_2") not in scene.links
+
+
+def test_drag_ignores_foreign_mime(studio_window) -> None:
+    from PySide6.QtCore import QMimeData
+
+    mime = QMimeData()
+    mime.setText("dense")
+    ev = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(studio_window.canvas.viewport(), ev)
+    assert not ev.isAccepted()
+
+
+def test_double_click_palette_appends_before_output(studio_window) -> None:
+    studio_window.palette.append_requested.emit("dense")
+    assert studio_window.document.graph.chain() == ["input", "dense_1", "dense_2", "dense_3", "output"]
+
+
+def test_connect_ports_with_mouse(qtbot, studio_window) -> None:
+    doc = studio_window.document
+    doc.delete([], [("dense_2", "output")])
+    assert ("dense_2", "output") not in doc.graph.edges
+    scene, view = studio_window.canvas_scene, studio_window.canvas
+    port = scene.items_by_id["dense_2"].out_port
+    target = scene.items_by_id["output"]
+    start = view.mapFromScene(port.scene_center())
+    end = view.mapFromScene(target.mapToScene(target.card_rect().center()))
+    vp = view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, (start + end) / 2)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    assert ("dense_2", "output") in doc.graph.edges
+    assert doc.graph.chain() is not None
+
+
+def test_cycles_and_branches_are_refused_with_a_canvas_message(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    assert not scene.connect_layers("dense_2", "dense_1")
+    assert "cycle" in studio_window.canvas.message_text() or "already" in studio_window.canvas.message_text()
+    nid = studio_window.document.add_node("dense", (0.0, 400.0))
+    assert not scene.connect_layers("dense_1", nid)
+    assert "single chain" in studio_window.canvas.message_text()
+    assert (("dense_1", nid)) not in studio_window.document.graph.edges
+
+
+def test_delete_selection_bridges_chain_and_undo_restores(studio_window) -> None:
+    doc = studio_window.document
+    before = doc.graph.to_dict()
+    studio_window.canvas_scene.select_ids(["dense_2"])
+    studio_window.act_delete.trigger()
+    assert "dense_2" not in studio_window.canvas_scene.items_by_id
+    assert doc.graph.chain() == ["input", "dense_1", "output"]
+    doc.undo_stack.undo()
+    assert doc.graph.to_dict() == before
+    assert "dense_2" in studio_window.canvas_scene.items_by_id
+
+
+def test_delete_and_backspace_are_canvas_shortcuts(studio_window) -> None:
+    keys = {s.toString() for s in studio_window.act_delete.shortcuts()}
+    assert {"Del", "Backspace"} <= keys
+    assert studio_window.act_delete.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+
+
+def test_moving_a_card_with_the_mouse_is_one_undoable_move(qtbot, studio_window) -> None:
+    scene, view, doc = studio_window.canvas_scene, studio_window.canvas, studio_window.document
+    item = scene.items_by_id["dense_1"]
+    old = doc.graph.nodes["dense_1"].pos
+    start = view.mapFromScene(item.mapToScene(QPointF(20, item.top() + 20)))
+    end = start + QPoint(40, 30)
+    vp = view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for i in range(1, 5):
+        QTest.mouseMove(vp, start + (end - start) * i / 4)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    new = doc.graph.nodes["dense_1"].pos
+    assert new != old
+    assert doc.undo_stack.count() == 1
+    doc.undo_stack.undo()
+    assert doc.graph.nodes["dense_1"].pos == old
+    assert (item.pos().x(), item.pos().y()) == old
+
+
+def test_model_changes_update_the_view(studio_window) -> None:
+    doc, scene = studio_window.document, studio_window.canvas_scene
+    doc.set_node_config("dense_1", "units", 256)
+    item: LayerItem = scene.items_by_id["dense_1"]
+    assert item.units == 256 and item.params == 2 * 256 + 256
+    assert item.rows == neuron_rows(256) and None in item.rows and len(item.rows) == 9
+    assert scene.items_by_id["dense_2"].params == 256 * 2 + 2
+    doc.set_node_config("dense_1", "activation", "relu")
+    assert item.activation == "relu"
+
+
+def test_set_weights_colours_links_and_keeps_items(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    links_before = dict(scene.links)
+    k1 = np.arange(8, dtype=np.float32).reshape(2, 4) - 4
+    k2 = np.ones((4, 2), np.float32)
+    k3 = -np.ones((2, 1), np.float32)
+    scene.set_weights([k1, k2, k3])
+    assert scene.links == links_before  # same persistent items
+    np.testing.assert_array_equal(scene.links[("input", "dense_1")].weights, k1)
+    np.testing.assert_array_equal(scene.links[("dense_2", "output")].weights, k3)
+    studio_window.grab()  # paints the coloured links
+    scene.set_weights({"dense_1": np.zeros((3, 3))})  # wrong shape -> grey
+    assert scene.links[("input", "dense_1")].weights is None
+    scene.set_weights(None)
+    assert all(link.weights is None for link in scene.links.values())
+
+
+def test_neuron_images_are_drawn_inside_neurons(studio_window) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    img = QImage(8, 8, QImage.Format.Format_RGB32)
+    img.fill(QColor("red"))
+    studio_window.canvas_scene.set_neuron_images("dense_1", [img] * 4)
+    assert len(studio_window.canvas_scene.items_by_id["dense_1"].neuron_images) == 4
+    studio_window.grab()
+
+
+def test_zoom_fit_and_auto_arrange(studio_window) -> None:
+    view = studio_window.canvas
+    view.set_zoom(2.0)
+    assert abs(view.zoom() - 2.0) < 1e-6
+    view.set_zoom(100.0)
+    assert view.zoom() == 4.0
+    studio_window.document.move_nodes({"dense_1": (1000.0, 900.0)})
+    studio_window.act_arrange.trigger()
+    g = studio_window.document.graph
+    xs = [g.nodes[n].pos[0] for n in g.chain()]
+    assert xs == sorted(xs) and len({g.nodes[n].pos[1] for n in g.nodes}) == 1
+    assert view.zoom() <= 1.0
+
+
+def test_copy_paste_layers(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    scene.select_ids(["dense_1", "dense_2"])
+    assert studio_window.copy_selection() == 2
+    created = studio_window.paste()
+    assert created == ["dense_3", "dense_4"]
+    g = studio_window.document.graph
+    assert ("dense_3", "dense_4") in g.edges
+    assert g.nodes["dense_3"].config == g.nodes["dense_1"].config
+    assert scene.selected_ids() == ["dense_3", "dense_4"]
+
+
+def test_training_lock_refuses_structure_but_not_learning_rate(studio_window) -> None:
+    doc = studio_window.document
+    studio_window.set_training_locked(True, "Training is running")
+    assert studio_window.canvas.lock_label.isVisible()
+    assert doc.add_node("dense", (0.0, 0.0)) is None
+    assert "Training is running" in studio_window.canvas.message_text()
+    assert not doc.set_node_config("dense_1", "units", 7)
+    assert doc.set_training(("optimizer", "learning_rate"), 0.5)
+    assert doc.training["optimizer"]["learning_rate"] == 0.5
+    studio_window.set_training_locked(False)
+    assert not studio_window.canvas.lock_label.isVisible()
+    assert doc.add_node("dense", (0.0, 0.0)) is not None
