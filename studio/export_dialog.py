@@ -280,7 +280,8 @@ class ExportActions(QObject):
     predictions_written = Signal(str)
     message = Signal(str)
 
-    def __init__(self, window: QWidget, menu: QMenu | None, context: Callable[[], ExportContext]) -> None:
+    def __init__(self, window: QWidget, menu: QMenu | None, context: Callable[[], ExportContext],
+                 before: QAction | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.context = context
@@ -291,9 +292,15 @@ class ExportActions(QObject):
         self.import_action.triggered.connect(self.import_weights)
         self.predict_action.triggered.connect(self.predict_csv)
         self.dialog: ExportDialog | None = None
+        self.imported_model: Any = None
         if menu is not None:
             menu.setToolTipsVisible(True)
-            menu.addActions([self.export_action, self.import_action, self.predict_action])
+            actions = [self.export_action, self.import_action, self.predict_action]
+            if before is not None:
+                menu.insertActions(before, actions)
+                menu.insertSeparator(before)
+            else:
+                menu.addActions(actions)
             menu.aboutToShow.connect(self.refresh)
         self.refresh()
 
@@ -343,6 +350,7 @@ class ExportActions(QObject):
             if model is None:
                 raise FFStudioError("design a network first")
             import_weights(model, path)
+            self.imported_model = model
         except FFStudioError as exc:
             QMessageBox.warning(self.window, "Import weights", str(exc))
             self.message.emit(f"Import failed: {exc}")
@@ -388,3 +396,82 @@ class ExportActions(QObject):
 
         run_in_background(lambda: predict_csv(trained, src, dst), done, failed, self)
         return True
+
+
+# ------------------------------------------------------------------------------------------ main window hook
+def _kernels(model: Any) -> list[Any]:
+    """(inputs, units) kernels of the Dense layers in order (what the canvas colours links with)."""
+    return [layer.get_weights()[0] for layer in model.layers if type(layer).__name__ == "Dense"]
+
+
+def _base_dir(window: Any) -> str:
+    """The folder project-relative paths refer to (the project file's folder, else the working dir)."""
+    if callable(getattr(window, "base_dir", None)):
+        return str(window.base_dir())
+    path = getattr(window.document, "path", None)
+    return os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+
+
+def install_export_actions(window: Any) -> ExportActions:
+    """Add File → Export… / Import weights… / Predict on CSV… to the builder's main window.
+
+    Reads, at the moment they are needed: ``window.trained_model`` (the network with trained or
+    imported weights, set by the training side; None before any), ``window.training_busy`` (a
+    reason while training runs and the model must not be touched, else None), ``window.dataset``,
+    ``window.document`` and ``window.build_model()``. After an import, and after opening a project
+    that references a weights file, ``window.trained_model`` is the network holding those weights
+    (so training continues from them) and the canvas shows them.
+    """
+    from pathlib import Path
+
+    if not hasattr(window, "trained_model"):
+        window.trained_model = None
+    if not hasattr(window, "training_busy"):
+        window.training_busy = None
+
+    def adopt(model: Any) -> None:
+        window.trained_model = model
+        try:
+            window.canvas_scene.set_weights(_kernels(model))
+        except (AttributeError, TypeError, ValueError):
+            pass
+
+    def context() -> ExportContext:
+        doc = window.document
+        dataset = getattr(window, "dataset", None)
+        return ExportContext(
+            model=window.trained_model,
+            preprocessing=dict(getattr(dataset, "preprocessing", {}) or {}),
+            training=dict(getattr(doc, "training", {}) or {}),
+            has_weights=window.trained_model is not None,
+            busy=window.training_busy,
+            directory=_base_dir(window),
+            name=Path(doc.path).stem if getattr(doc, "path", None) else "model",
+            build_model=window.build_model if dataset is not None else None,
+            on_weights_imported=lambda _path: adopt(actions.imported_model),
+        )
+
+    actions = ExportActions(window, window.file_menu, context, before=getattr(window, "act_quit", None))
+    actions.message.connect(lambda text: window.statusBar().showMessage(text, 8000))
+
+    def restore_weights() -> None:
+        window.trained_model = None
+        weights = getattr(window.document, "weights", None)
+        if not weights or getattr(window, "dataset", None) is None:
+            return
+        from core.export import import_weights
+
+        path = weights if os.path.isabs(weights) else os.path.join(_base_dir(window), weights)
+        try:
+            model = window.build_model()
+            import_weights(model, path)
+        except FFStudioError as exc:
+            window.statusBar().showMessage(f"Trained weights not loaded: {exc}", 15000)
+            return
+        adopt(model)
+        window.statusBar().showMessage(f"Loaded trained weights from {path}", 8000)
+
+    window.project_loaded.connect(restore_weights)
+    window.project_closing.connect(lambda: setattr(window, "trained_model", None))
+    window.export_actions = actions
+    return actions

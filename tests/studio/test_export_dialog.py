@@ -145,3 +145,32 @@ def test_predict_action_writes_csv(qtbot, tmp_path: Path) -> None:
     assert list(out.columns) == ["x1", "x2", "prob_a", "prob_b", "prob_c", "predicted"]
     np.testing.assert_allclose(out[["prob_a", "prob_b", "prob_c"]].to_numpy(),
                                model.predict(np.array([[0.5, 1], [-2, 3]], np.float32)), atol=1e-6)
+
+
+def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from studio.main_window import MainWindow
+    from tests.core.test_predict import _saved_project
+
+    window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.ask_save_changes = lambda: "discard"
+    texts = [a.text() for a in window.file_menu.actions()]
+    assert texts.index("&Export…") < texts.index("&Import weights…") < texts.index("&Predict on CSV…")
+    actions = window.export_actions
+    actions.refresh()
+    assert not actions.export_action.isEnabled() and actions.export_action.toolTip() == NO_WEIGHTS_TIP
+    path, model, dataset = _saved_project(tmp_path)
+    assert window.load_project_file(str(path))
+    assert window.trained_model is not None
+    x = np.concatenate([dataset.x_train, dataset.x_test])
+    np.testing.assert_array_equal(window.trained_model.predict(x), model.predict(x))
+    actions.refresh()
+    assert actions.export_action.isEnabled()
+    dialog = actions.open_export_dialog()
+    qtbot.addWidget(dialog)
+    assert dialog.path_edit.text() == str(tmp_path / "proj.npz")
+    window.training_busy = "Pause or stop training first."
+    actions.refresh()
+    assert not actions.export_action.isEnabled() and not actions.import_action.isEnabled()
