@@ -145,6 +145,7 @@ class ExportDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export network")
+        self.setMinimumWidth(600)
         self.model = model
         self.preprocessing = dict(preprocessing or {})
         self.training = dict(training or {})
