@@ -586,7 +586,11 @@ class Graph:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Graph):
             return NotImplemented
-        same_nodes = self.to_dict()["nodes"] == other.to_dict()["nodes"]
+
+        def key(n: dict[str, Any]) -> str:
+            return str(n["id"])
+
+        same_nodes = sorted(self.to_dict()["nodes"], key=key) == sorted(other.to_dict()["nodes"], key=key)
         return same_nodes and sorted(self.edges) == sorted(other.edges)
 
     __hash__ = None  # type: ignore[assignment]

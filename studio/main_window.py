@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
         from studio.export_dialog import install_export_actions
 
         install_export_actions(self)
+        # Data tab, training toolbar actions, plot docks, worker thread (issue 5)
+        from studio.training_controller import install_training
+
+        install_training(self)
         self._apply_styles()
         self.resize(1440, 900)
         self._update_title()

@@ -1,0 +1,156 @@
+"""Files: save -> open round trip, broken files, save-changes prompt, recent files, templates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.graph import DataInfo
+from studio.templates import TEMPLATES
+
+
+def test_save_then_open_round_trip(studio_window, tmp_path) -> None:
+    doc = studio_window.document
+    doc.append_layer("dropout")
+    doc.set_node_config("dense_1", "units", 6)
+    doc.set_training(("batch_size",), 8)
+    doc.move_nodes({"dense_2": (333.0, 44.0)})
+    path = tmp_path / "net.json"
+    assert studio_window.save_to(str(path))
+    assert not doc.modified and not studio_window.isWindowModified()
+    assert studio_window.windowTitle().startswith("net.json")
+    saved = json.loads(path.read_text())
+    assert saved["format"] == "ffstudio-project"
+    assert saved["network"]["layers"][1] == {"type": "dense", "units": 6, "activation": "tanh"}
+    before_graph, before_training, before_data = doc.graph.copy(), dict(doc.training), dict(doc.data)
+
+    studio_window.new_project("xor")
+    assert doc.graph.chain() == ["input", "dense_1", "output"]
+    assert studio_window.load_project_file(str(path))
+    assert doc.graph == before_graph
+    assert doc.training == before_training and doc.data == before_data
+    assert doc.graph.nodes["dense_2"].pos == (333.0, 44.0)
+    assert set(studio_window.canvas_scene.items_by_id) == set(before_graph.nodes)
+    assert not doc.modified and doc.undo_stack.count() == 0
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(studio_window, tmp_path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text("old")
+    assert studio_window.save_to(str(path))
+    assert json.loads(path.read_text())["version"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "settings.ini") == ["a.json"]
+
+
+def test_broken_file_shows_problems_and_keeps_the_current_project(studio_window, tmp_path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "ffstudio-project",
+                "version": 1,
+                "network": {"layers": [{"type": "input"}, {"type": "dense", "units": -3}]},
+                "data": {"source": "toy", "name": "circle"},
+                "training": {"colour": 1},
+            }
+        )
+    )
+    doc = studio_window.document
+    doc.set_node_config("dense_1", "units", 9)
+    before = doc.state()
+    assert not studio_window.load_project_file(str(bad))
+    assert doc.state() == before and doc.modified
+    text = studio_window.canvas.message_text()
+    assert "network.layers[1].units" in text and "training" in text
+    studio_window._last_error_box.close()
+    (tmp_path / "junk.json").write_text("{not json")
+    assert not studio_window.load_project_file(str(tmp_path / "junk.json"))
+    assert doc.state() == before
+
+
+def test_save_changes_prompt_on_new_open_close(studio_window, tmp_path) -> None:
+    doc = studio_window.document
+    doc.set_node_config("dense_1", "units", 9)
+    asked: list[str] = []
+
+    def answer(reply: str):
+        def ask() -> str:
+            asked.append(reply)
+            return reply
+
+        return ask
+
+    studio_window.ask_save_changes = answer("cancel")
+    assert not studio_window.new_project("xor")
+    assert doc.graph.nodes["dense_1"].config["units"] == 9
+    studio_window.ask_open_path = lambda: pytest.fail("must not ask for a file after Cancel")
+    assert not studio_window.open_project()
+    target = tmp_path / "saved.json"
+    studio_window.ask_save_changes = answer("save")
+    studio_window.ask_save_path = lambda: str(target)
+    assert studio_window.new_project("xor")
+    assert target.exists() and json.loads(target.read_text())["network"]["layers"][1]["units"] == 9
+    doc.set_node_config("dense_1", "units", 2)
+    studio_window.ask_save_changes = answer("discard")
+    assert studio_window.new_project(None)
+    assert doc.graph.nodes == {}
+    assert asked == ["cancel", "cancel", "save", "discard"]
+    assert not doc.modified
+
+
+def test_close_asks_when_modified(studio_window) -> None:
+    studio_window.document.set_node_config("dense_1", "units", 9)
+    studio_window.ask_save_changes = lambda: "cancel"
+    assert not studio_window.close()
+    assert studio_window.isVisible()
+    studio_window.ask_save_changes = lambda: "discard"
+    closing = []
+    studio_window.project_closing.connect(lambda: closing.append(1))
+    assert studio_window.close()
+    assert closing == [1]
+
+
+def test_recent_files(studio_window, tmp_path) -> None:
+    for name in ("one.json", "two.json"):
+        assert studio_window.save_to(str(tmp_path / name))
+    recent = studio_window.recent_files()
+    assert recent[:2] == [str((tmp_path / "two.json").resolve()), str((tmp_path / "one.json").resolve())]
+    labels = [a.text() for a in studio_window.recent_menu.actions()]
+    assert labels[0].endswith("two.json")
+    studio_window.document.set_node_config("dense_1", "units", 3)
+    studio_window.ask_save_changes = lambda: "discard"
+    studio_window.recent_menu.actions()[1].trigger()
+    assert studio_window.document.path == str(
+        (tmp_path / "one.json").resolve()
+    ) or studio_window.document.path.endswith("one.json")
+
+
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_templates_are_valid_networks(key: str) -> None:
+    from core.project import Project
+
+    tpl = TEMPLATES[key]
+    graph = tpl.graph()
+    info = {"mnist": DataInfo(784, 10, "multiclass", 10)}.get(key, DataInfo(2, 1, "binary", 2))
+    errors = [p for p in graph.validate(info, tpl.training.get("loss", "auto")) if p.severity == "error"]
+    assert errors == []
+    doc = {
+        "format": "ffstudio-project",
+        "version": 1,
+        "network": {"layers": graph.to_network()},
+        "data": tpl.data,
+        "training": tpl.training,
+        "layout": graph.layout(),
+    }
+    Project.from_dict(doc, ".")
+
+
+def test_template_menu_loads_each_toy_template(studio_window) -> None:
+    for key, act in studio_window.template_actions.items():
+        if key == "mnist":
+            continue
+        act.trigger()
+        assert studio_window.document.graph.to_network() == TEMPLATES[key].layers
+        assert studio_window.dataset is not None and studio_window.dataset.name == TEMPLATES[key].data["name"]
+        assert [p for p in studio_window.validation.problems if p.severity == "error"] == []

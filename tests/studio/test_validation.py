@@ -1,0 +1,83 @@
+"""Analysis panel: live problems for invalid graphs, the layer table, clicking selects the layer."""
+
+from __future__ import annotations
+
+from core.graph import Graph
+
+
+def problems(window) -> list[tuple[str, str]]:
+    tree = window.validation.tree
+    return [
+        (tree.topLevelItem(i).text(1), tree.topLevelItem(i).text(2)) for i in range(tree.topLevelItemCount())
+    ]
+
+
+def test_valid_network_table_and_total(studio_window) -> None:
+    panel = studio_window.validation
+    assert problems(studio_window) == []
+    assert "Ready to train" in panel.status.text()
+    table = panel.table
+    rows = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
+    assert rows[0][:4] == ["input", "Input", "—", "(None, 2)"]
+    assert rows[1] == ["dense_1", "Dense", "tanh", "(None, 4)", "12"]
+    assert rows[3] == ["output", "Output", "sigmoid", "(None, 1)", "3"]
+    assert rows[-1][0] == "Total" and rows[-1][4] == "25"
+    assert "25 parameters" in studio_window.status_label.text()
+
+
+def test_each_invalid_graph_is_reported_live(studio_window) -> None:
+    doc = studio_window.document
+    doc.delete(["input"])
+    assert ("network", "The network has no Input layer.") in problems(studio_window)
+    assert "error" in studio_window.validation.status.text()
+    doc.undo_stack.undo()
+    doc.delete([], [("dense_1", "dense_2")])
+    found = problems(studio_window)
+    assert any(n == "dense_1" and "connect it to the Output" in m for n, m in found)
+    assert any(n == "dense_2" and "not connected" in m for n, m in found)
+    doc.undo_stack.undo()
+    doc.set_node_config("output", "units", 2)
+    assert any(n == "output" and "needs 1 unit" in m for n, m in problems(studio_window))
+    assert studio_window.canvas_scene.items_by_id["output"].severity == "error"
+    doc.undo_stack.undo()
+    doc.set_training(("loss",), "categorical_crossentropy")
+    assert any(n == "output" and "binary task" in m for n, m in problems(studio_window))
+    doc.set_training(("loss",), "mse")
+    assert any("binary cross-entropy fits better" in m for _n, m in problems(studio_window))
+    assert studio_window.canvas_scene.items_by_id["output"].severity == "warning"
+
+
+def test_clicking_a_problem_selects_the_layer(qtbot, studio_window) -> None:
+    studio_window.document.set_node_config("dense_2", "units", 0)
+    tree = studio_window.validation.tree
+    item = next(
+        tree.topLevelItem(i)
+        for i in range(tree.topLevelItemCount())
+        if tree.topLevelItem(i).text(1) == "dense_2"
+    )
+    tree.itemClicked.emit(item, 2)
+    assert studio_window.canvas_scene.selected_ids() == ["dense_2"]
+    assert studio_window.properties.node_id == "dense_2"
+
+
+def test_clicking_a_table_row_selects_the_layer(studio_window) -> None:
+    studio_window.validation.table.cellClicked.emit(2, 0)
+    assert studio_window.canvas_scene.selected_ids() == ["dense_2"]
+
+
+def test_empty_canvas_explains_what_to_do(studio_window) -> None:
+    studio_window.document.load(Graph())
+    assert "empty" in problems(studio_window)[0][1]
+    assert studio_window.canvas_scene.items_by_id == {}
+    studio_window.grab()  # the empty-state hint is painted without errors
+
+
+def test_data_change_revalidates(studio_window) -> None:
+    from core.datasets.toy import make_toy
+
+    studio_window.document.set_node_config("output", "activation", "sigmoid")
+    studio_window.set_dataset(make_toy("blobs", samples=60, classes=3))
+    found = problems(studio_window)
+    assert any("softmax" in m for _n, m in found)
+    assert studio_window.canvas_scene.items_by_id["output"].units == 3
+    assert studio_window.canvas_scene.items_by_id["input"].units == 2
