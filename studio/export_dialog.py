@@ -476,3 +476,23 @@ def install_export_actions(window: Any) -> ExportActions:
     window.project_closing.connect(lambda: setattr(window, "trained_model", None))
     window.export_actions = actions
     return actions
+
+
+def save_weights_beside(window: Any, project_path: str) -> str | None:
+    """Write ``window.trained_model``'s weights to ``<project stem>.npz`` beside ``project_path``.
+
+    For File → Save: returns the file name to store as the project's ``weights`` (relative to the
+    project folder), or None when there are no trained weights (or training is running). Raises
+    ExportError when the file cannot be written.
+    """
+    from pathlib import Path
+
+    from core.export import save_weights_npz
+
+    model = getattr(window, "trained_model", None)
+    if model is None or getattr(window, "training_busy", None):
+        return None
+    dataset = getattr(window, "dataset", None)
+    target = Path(project_path).with_suffix(".npz")
+    save_weights_npz(snapshot_model(model), target, getattr(dataset, "preprocessing", None))
+    return target.name

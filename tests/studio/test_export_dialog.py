@@ -174,3 +174,25 @@ def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -
     window.training_busy = "Pause or stop training first."
     actions.refresh()
     assert not actions.export_action.isEnabled() and not actions.import_action.isEnabled()
+
+
+def test_save_weights_beside_project(qtbot, tmp_path: Path) -> None:
+    from studio.export_dialog import save_weights_beside
+
+    class Window:
+        trained_model = None
+        training_busy = None
+        dataset = None
+
+    window = Window()
+    assert save_weights_beside(window, str(tmp_path / "p.json")) is None
+    window.trained_model = _model()
+    assert save_weights_beside(window, str(tmp_path / "p.json")) == "p.npz"
+    other = _model(seed=8)
+    from core.export import load_weights_npz
+
+    load_weights_npz(other, tmp_path / "p.npz")
+    x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
+    np.testing.assert_array_equal(other.predict(x), window.trained_model.predict(x))
+    window.training_busy = "running"
+    assert save_weights_beside(window, str(tmp_path / "q.json")) is None
