@@ -20,10 +20,10 @@ Activation -> ONNX ops:
 - leaky_relu: ``LeakyRelu(alpha)``; elu: ``Elu(alpha)``; softplus: ``Softplus``
 - softmax: ``Softmax(axis=-1)``
 - swish / silu: ``Sigmoid`` + ``Mul`` (x * sigmoid(x)); ONNX has no Swish op before opset 24
-- gelu: tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as ``Mul``/``Add``/``Tanh``, or the
-  erf form 0.5·x·(1 + erf(x/√2)) as ``Div``/``Erf``/``Add``/``Mul`` — whichever the engine uses
-  (ONNX's ``Gelu`` op needs opset 20)
-- step: ``Greater`` (x > 0) + ``Cast`` to float (``GreaterOrEqual`` when the engine's step(0) is 1)
+- gelu: the engine's tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as ``Mul``/``Add``/``Tanh``
+  (an erf-form gelu would become ``Div``/``Erf``/``Add``/``Mul``; ONNX's ``Gelu`` op needs opset 20)
+- step: ``GreaterOrEqual`` (x >= 0, the engine's step(0) = 1) + ``Cast`` to float (``Greater`` for a
+  step with step(0) = 0)
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ ACTIVATION_OPS: dict[str, list[str]] = {
     "swish": ["Sigmoid", "Mul"],
     "silu": ["Sigmoid", "Mul"],
     "gelu": ["Mul", "Add", "Tanh"],
-    "step": ["Greater", "Cast"],
+    "step": ["GreaterOrEqual", "Cast"],
 }
 
 
