@@ -180,7 +180,7 @@ class Dataset:
         if self.task == "regression":
             if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"):
                 raise DataError(f"loss {loss} needs a classification target; the data is a regression task")
-            return y.astype(np.float32).reshape(len(y), -1)
+            return (y if y.ndim == 2 else y.reshape(-1, 1)).astype(np.float32)
         if loss == "sparse_categorical_crossentropy":
             return y.astype(np.int64)
         if loss == "categorical_crossentropy" or self.output_units > 1:

@@ -152,7 +152,23 @@ def final_metrics(model: Any, dataset: Any, x: Any, y: Any, xt: Any, yt: Any, ep
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, train, save, print the final metrics as JSON (last stdout line)."""
+    """Load, train, save, print the final metrics as JSON (last stdout line).
+
+    Value, OS and memory errors that escape the loaders are reported as one ``error:`` line too.
+    """
+    from core.errors import FFStudioError
+
+    try:
+        return _run(args)
+    except FFStudioError:
+        raise
+    except MemoryError:
+        raise FFStudioError("out of memory (try a smaller network, batch size or data set)") from None
+    except (ValueError, OSError) as exc:
+        raise FFStudioError(f"{args.project}: {exc}") from None
+
+
+def _run(args: argparse.Namespace) -> int:
     from core.errors import FFStudioError, ProjectError
     from core.export.npz import save_weights_npz
     from core.project import (
@@ -191,13 +207,17 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ProjectError(str(exc), project.path) from None
     last = None
+    import numpy as np
+
     try:
-        for p in gen:
-            if p.kind == "batch":
-                display.batch(p)
-            else:
-                display.epoch(p)
-                last = p
+        # overflow on the way to a NaN loss is reported once, as TrainingDiverged, not as warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            for p in gen:
+                if p.kind == "batch":
+                    display.batch(p)
+                else:
+                    display.epoch(p)
+                    last = p
     finally:
         display.done()
     epochs_run = last.epoch if last is not None else 0

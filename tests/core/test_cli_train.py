@@ -168,6 +168,7 @@ def test_divergence_is_a_user_error(tmp_path: Path) -> None:
                                    "batch_size": 10})
     line = _error_line(run_cli("train", str(proj), "--out", str(tmp_path / "o")))
     assert "error:" in line and ("diverg" in line.lower() or "nan" in line.lower() or "inf" in line.lower())
+    assert "RuntimeWarning" not in run_cli("train", str(proj), "--out", str(tmp_path / "o")).stderr
     assert not (tmp_path / "o" / "weights.npz").exists()
 
 
@@ -222,3 +223,13 @@ def test_mnist_example_on_the_bundled_subset(tmp_path: Path) -> None:
     assert "bundled subset" in r.stderr
     res = last_json(r.stdout)
     assert res["epochs"] == 1 and res["val_accuracy"] > 0.7
+
+
+def test_without_a_test_split_val_metrics_are_null(tmp_path: Path) -> None:
+    proj = write_project(tmp_path / "p.json", data={"source": "toy", "name": "plane", "samples": 50,
+                                                    "test_fraction": 0})
+    r = run_cli("train", str(proj), "--epochs", "2", "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    res = last_json(r.stdout)
+    assert res["val_loss"] is None and res["val_mae"] is None and res["val_r2"] is None
+    assert res["mae"] is not None

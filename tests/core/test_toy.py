@@ -128,6 +128,7 @@ def test_add_point_and_rebuild_from_points() -> None:
 def test_hand_drawn_data_from_zero_samples() -> None:
     ds = make_toy("plane", samples=0)
     assert len(ds) == 0
+    assert ds.targets("mse")[1].shape == (0, 1)
     ds.add_point(1.0, 2.0, 0.5)
     ds.add_point(-1.0, 2.0, -0.5)
     assert ds.y_train.shape == (2, 1) and ds.y_train.dtype == np.float32
