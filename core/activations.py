@@ -146,8 +146,9 @@ class ReLU(Activation):
         return np.maximum(z, 0.0, out=out)
 
     def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-        # g * (z > 0) without a bool temporary: zero g where a == 0 (a = relu(z) >= 0).
-        np.copyto(g, 0.0, where=a <= 0.0)
+        # g * (a > 0) as arithmetic (masked copies are ~10x slower on random masks)
+        np.greater(a, 0.0, out=tmp, casting="unsafe")
+        g *= tmp
         return g
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
@@ -173,9 +174,11 @@ class LeakyReLU(Activation):
         return np.minimum(z, out, out=out)
 
     def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-        mask = z <= 0.0
-        np.multiply(g, self.alpha, out=tmp)
-        np.copyto(g, tmp, where=mask)
+        # f'(z) = alpha + (1 - alpha) * (z > 0)
+        np.greater(z, 0.0, out=tmp, casting="unsafe")
+        tmp *= 1.0 - self.alpha
+        tmp += self.alpha
+        g *= tmp
         return g
 
     def derivative(self, x: np.ndarray) -> np.ndarray:
@@ -201,13 +204,16 @@ class ELU(Activation):
         np.minimum(z, 0.0, out=out)
         np.expm1(out, out=out)
         out *= self.alpha
-        np.copyto(out, z, where=z > 0.0)
+        out += np.maximum(z, 0.0)
         return out
 
     def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-        # f'(z) = 1 for z > 0, else alpha * exp(z) = a + alpha
-        np.add(a, self.alpha, out=tmp)
-        np.copyto(tmp, 1.0, where=z > 0.0)
+        # w = alpha * exp(min(z, 0)) = min(a, 0) + alpha;  f'(z) = w + (z > 0) * (1 - w)
+        np.minimum(a, 0.0, out=tmp)
+        tmp += self.alpha
+        d = np.subtract(1.0, tmp)
+        d *= z > 0.0
+        tmp += d
         g *= tmp
         return g
 

@@ -435,17 +435,21 @@ class PReLU(Layer):
         self._dalpha = self.grads["alpha"]
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        # max(x, 0) + alpha * min(x, 0), without masked copies
         if not training:
-            out = x * self.alpha
-            np.copyto(out, x, where=x > 0)
+            out = np.minimum(x, 0.0)
+            out *= self.alpha
+            out += np.maximum(x, 0.0)
             return out
         n = x.shape[0]
         if n != self._n:
             self._out, self._tmp = self._work(n, 2, x.shape[1])
             self._n = n
         self._x = x
-        out = np.multiply(x, self.alpha, out=self._out)
-        np.copyto(out, x, where=x > 0)
+        tmp = np.minimum(x, 0.0, out=self._tmp)
+        tmp *= self.alpha
+        out = np.maximum(x, 0.0, out=self._out)
+        out += tmp
         return out
 
     def backward(self, g: np.ndarray) -> np.ndarray | None:
@@ -455,8 +459,11 @@ class PReLU(Layer):
         np.sum(tmp, axis=0, out=self._dalpha)
         if self._skip_dx:
             return None
-        np.multiply(g, self.alpha, out=tmp)
-        np.copyto(g, tmp, where=x <= 0)
+        # dx = g * (alpha + (1 - alpha) * (x > 0))
+        np.greater(x, 0.0, out=tmp, casting="unsafe")
+        tmp *= 1.0 - self.alpha
+        tmp += self.alpha
+        g *= tmp
         return g
 
     def _expected_shapes(self) -> list[tuple[int, ...]]:

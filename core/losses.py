@@ -272,7 +272,7 @@ class CategoricalCrossentropy(Loss):
         return -float(np.vdot(y, np.log(p))) / y.shape[0]
 
     def value_and_grad(self, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> float:
-        v = self.value(y, p)
+        v = CategoricalCrossentropy.value(self, y, p)  # explicit: the sparse subclass reuses this
         pc = np.clip(p, _EPS, 1.0)
         np.divide(y, pc, out=out)
         np.negative(out, out=out)
@@ -328,7 +328,7 @@ class SparseCategoricalCrossentropy(Loss):
                     f"Targets y contain NaN or infinite values (row {_first_bad_row(y[:, None])})"
                 )
             if y.size and not np.array_equal(y, np.round(y)):
-                bad = y[np.argmax(y != np.round(y))]
+                bad = float(y[np.argmax(y != np.round(y))])
                 raise ValueError(
                     f"sparse_categorical_crossentropy expects integer class labels. Received label {bad!r}"
                 )
