@@ -106,6 +106,14 @@ def load_csv(
         present = s.notna().to_numpy()
         values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         text = present & np.isnan(values)
+        if text.any() and table.delimiter != "," and s.str.contains(",", regex=False).any():
+            # decimal commas ("3,14") in semicolon/tab/pipe files
+            alt = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
+            alt_values = alt.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not (present & np.isnan(alt_values)).any():
+                values, text = alt_values, np.zeros_like(text)
+                df[c] = values
+                notes.append(f"column {c!r}: decimal commas read as decimal points")
         if not text.any():
             if np.isinf(values).any():
                 bad = np.isinf(values)
@@ -195,6 +203,8 @@ def load_csv(
     for c in features:
         if c in numeric:
             spec: dict[str, Any] = {"name": c, "kind": "numeric"}
+            if f"column {c!r}: decimal commas read as decimal points" in notes:
+                spec["decimal"] = ","
             v = numeric[c][train_idx]
             v = v[~np.isnan(v)]
             spec["fill"] = float(v.mean()) if len(v) else 0.0

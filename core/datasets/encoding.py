@@ -2,6 +2,7 @@
 
 Each column spec is JSON-able: ``{"name": "bill_mm", "kind": "numeric", "fill": 43.9}`` or
 ``{"name": "island", "kind": "categorical", "categories": ["Biscoe", "Dream"], "fill": "Biscoe"}``.
+A numeric column read with decimal commas carries ``"decimal": ","``.
 A categorical column becomes one float column per category, named ``"island=Biscoe"``.
 ``fill`` (optional) is the imputation value used when a new row has a missing value.
 """
@@ -62,6 +63,8 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
         series = df[name]
         missing = series.isna().to_numpy()
         if col["kind"] == "numeric":
+            if col.get("decimal") == "," and not pd.api.types.is_numeric_dtype(series):
+                series = series.astype("string").str.replace(",", ".", regex=False)
             values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             bad = np.isnan(values) & ~missing
             if bad.any():

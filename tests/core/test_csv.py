@@ -174,3 +174,12 @@ def test_large_file_loads_in_chunks_with_progress(tmp_path: Path) -> None:
     assert any("read 100,000 of 150,000 rows" in m for _, m in calls)
     with pytest.raises(DataError, match="limit is 100,000 rows"):
         load_csv(p, max_rows=100_000)
+
+
+def test_decimal_commas_in_a_semicolon_file() -> None:
+    ds = load_csv(DATA / "decimal_comma.csv", test_fraction=0.34)
+    x = np.concatenate([ds.x_train, ds.x_test])
+    assert sorted(x[:, 0].tolist()) == [1.0, 1.5, 1.75, 2.0, 2.5, 3.25]
+    assert "decimal commas read as decimal points" in ds.summary
+    new = ds.encode_frame(pd.DataFrame({"laenge": ["2,5"], "breite": ["1,25"]}))
+    np.testing.assert_allclose(new, [[2.5, 1.25]])
