@@ -23,8 +23,8 @@ from core.datasets.dataset import Dataset
 from core.errors import DataError, ProjectError
 from core.project_schema import FORMAT, VERSION, validate_project
 
-__all__ = ["Project", "load_project", "save_project", "build_dataset", "build_model", "resolve_loss",
-           "resolve_output_activation", "training_arrays", "training_callbacks", "FORMAT", "VERSION",
+__all__ = ["Project", "load_project", "save_project", "build_dataset", "dataset_from_spec", "build_model",
+           "resolve_loss", "resolve_output_activation", "training_arrays", "training_callbacks", "FORMAT", "VERSION",
            "DEFAULT_TRAINING"]
 
 DEFAULT_TRAINING: dict[str, Any] = {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.01},
@@ -201,8 +201,29 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 # ---------------------------------------------------------------------- data
 def build_dataset(project: Project, progress: Callable[[float, str], None] | None = None) -> Dataset:
     """Load the project's data (toy / csv / mnist) as a Dataset; raises DataError."""
-    spec = project.data_spec()
+    return dataset_from_spec(project.data, project.base_dir, progress)
+
+
+def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".",
+                      progress: Callable[[float, str], None] | None = None) -> Dataset:
+    """Load a project ``data`` dict (relative paths against ``base_dir``) as a Dataset.
+
+    The dict is validated first (ProjectError with ``data.*`` paths); loading raises DataError.
+    ``progress(fraction, message)`` is called while reading CSV files or downloading MNIST.
+    """
+    from core.project_schema import Checker, check_data
+
+    checker = Checker()
+    check_data(checker, dict(data))
+    if checker.problems:
+        raise ProjectError(checker.problems)
+    spec = {**DATA_DEFAULTS[data["source"]], **copy.deepcopy(dict(data))}
     source = spec["source"]
+    base = os.path.abspath(os.fspath(base_dir))
+
+    def resolve(p: str) -> str:
+        return p if os.path.isabs(p) else os.path.normpath(os.path.join(base, p))
+
     if source == "toy":
         from core.datasets.toy import make_toy
 
@@ -213,13 +234,13 @@ def build_dataset(project: Project, progress: Callable[[float, str], None] | Non
         from core.datasets.csv import load_csv
 
         header = None if spec["header"] == "auto" else bool(spec["header"])
-        return load_csv(project.resolve(spec["path"]), target=spec["target"], ignore=spec["ignore"],
+        return load_csv(resolve(spec["path"]), target=spec["target"], ignore=spec["ignore"],
                         missing=spec["missing"], task=None if spec["task"] == "auto" else spec["task"],
                         scaling=spec["scaling"], test_fraction=spec["test_fraction"], seed=spec["seed"],
                         progress=progress, header=header)
     from core.datasets.mnist import load_mnist
 
-    path = project.resolve(spec["path"]) if spec.get("path") else None
+    path = resolve(spec["path"]) if spec.get("path") else None
     return load_mnist(path=path, subset=spec["subset"], progress=progress, download=spec["download"])
 
 

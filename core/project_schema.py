@@ -213,7 +213,7 @@ def _check_points(c: Checker, points: Any, path: str) -> None:
             c.string(p[3], f"{pp}[3]", ("train", "test"))
 
 
-def _check_data(c: Checker, data: Any) -> None:
+def check_data(c: Checker, data: Any) -> None:
     from core.datasets.toy import MAX_SAMPLES, TOY_NAMES
 
     if not isinstance(data, dict):
@@ -349,7 +349,7 @@ def validate_project(doc: Any) -> list[str]:
     if "network" in doc:
         _check_network(c, doc["network"])
     if "data" in doc:
-        _check_data(c, doc["data"])
+        check_data(c, doc["data"])
     if "training" in doc:
         _check_training(c, doc["training"])
     if doc.get("layout") is not None:

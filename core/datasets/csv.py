@@ -58,12 +58,14 @@ def load_csv(
 
     ``target``: column name (or list of names for multi-output regression); default the last
     column. ``ignore``: columns to leave out. ``task``: "binary" | "multiclass" | "regression"
-    or None (detect). ``progress(fraction, message)`` is called while reading.
+    or None / "auto" (detect). ``progress(fraction, message)`` is called while reading.
     Raises DataError naming file, line and column for every unusable input.
     """
     path = os.fspath(path)
     if missing not in MISSING_POLICIES:
         raise DataError(f"missing must be one of {', '.join(MISSING_POLICIES)}, got {missing!r}")
+    if task == "auto":
+        task = None
     if task is not None and task not in TASKS:
         raise DataError(f"task must be one of {', '.join(TASKS)} or auto, got {task!r}")
     if scaling not in SCALINGS:

@@ -15,6 +15,7 @@ from core.project import (
     Project,
     build_dataset,
     build_model,
+    dataset_from_spec,
     load_project,
     resolve_loss,
     save_project,
@@ -303,3 +304,13 @@ def test_project_file_never_executes_code(tmp_path: Path) -> None:
     with pytest.raises(ProjectError, match="Unknown optimizer"):
         load_project(path)
     assert not os.path.exists("pwned")
+
+
+def test_dataset_from_spec_for_the_gui() -> None:
+    ds = dataset_from_spec({"source": "csv", "path": "good.csv", "task": "auto", "missing": "impute",
+                            "scaling": "minmax"}, CSV_DIR)
+    assert ds.scaling == "minmax" and ds.task == "multiclass"
+    toy = dataset_from_spec({"source": "toy", "name": "moons", "points": [[0, 0, 1, "train"]]})
+    assert toy.added_points == [[0.0, 0.0, 1, "train"]]
+    with pytest.raises(ProjectError, match="data.noise: expected a number in"):
+        dataset_from_spec({"source": "toy", "name": "moons", "noise": 5})
