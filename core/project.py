@@ -24,8 +24,8 @@ from core.errors import DataError, ProjectError
 from core.project_schema import FORMAT, VERSION, validate_project
 
 __all__ = ["Project", "load_project", "save_project", "build_dataset", "dataset_from_spec", "build_model",
-           "resolve_loss", "resolve_output_activation", "training_arrays", "training_callbacks", "FORMAT", "VERSION",
-           "DEFAULT_TRAINING"]
+           "resolve_loss", "resolve_output_activation", "training_arrays", "training_callbacks", "FORMAT",
+           "VERSION", "DEFAULT_TRAINING"]
 
 DEFAULT_TRAINING: dict[str, Any] = {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.01},
                                     "batch_size": 32, "epochs": 100, "seed": 0, "shuffle": True}
