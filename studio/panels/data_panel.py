@@ -1,0 +1,533 @@
+"""Data panel: choose the data source (toy thumbnails, CSV with preview, MNIST), split and batch size.
+
+Loading always runs in a background thread; results come back through Qt signals (queued to the
+GUI thread). The panel emits ``dataset_loaded(Dataset, spec)`` where ``spec`` is the project's
+``data`` dict describing what was loaded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.plots import colors
+
+PREVIEW_ROWS = 50
+THUMB = 56
+
+
+class _Signals(QObject):
+    progress = Signal(int, float, str)  # job id, fraction 0..1, message
+    done = Signal(int, object)  # job id, result
+    failed = Signal(int, str)  # job id, message
+
+
+def run_in_background(
+    signals: _Signals, job_id: int, fn: Callable[[Callable[..., None]], Any]
+) -> threading.Thread:
+    """Run ``fn(progress)`` in a daemon thread; report through ``signals`` tagged with ``job_id``."""
+
+    def progress(*args: Any) -> None:
+        frac, msg = 0.0, ""
+        nums = [a for a in args if isinstance(a, int | float)]
+        texts = [a for a in args if isinstance(a, str)]
+        if len(nums) >= 2 and nums[1]:
+            frac = float(nums[0]) / float(nums[1])
+        elif nums:
+            frac = float(nums[0])
+        if texts:
+            msg = texts[0]
+        signals.progress.emit(job_id, max(0.0, min(frac, 1.0)), msg)
+
+    def target() -> None:
+        try:
+            result = fn(progress)
+        except Exception as exc:  # user errors (DataError) and anything unexpected -> one line
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if type(exc).__name__ not in ("DataError", "FFStudioError"):
+                text = f"{type(exc).__name__}: {text}"
+            signals.failed.emit(job_id, text)
+            return
+        signals.done.emit(job_id, result)
+
+    t = threading.Thread(target=target, name=f"ffstudio-data-{job_id}", daemon=True)
+    t.start()
+    return t
+
+
+def toy_thumbnail(name: str, size: int = THUMB) -> QPixmap:
+    """A small scatter picture of toy set ``name`` (generated with a fixed seed)."""
+    from core.datasets.toy import make_toy
+
+    ds = make_toy(name, samples=240, noise=0.05, test_fraction=0.5, seed=3)
+    x = np.concatenate([ds.x_train, ds.x_test])
+    y = np.concatenate([ds.y_train, ds.y_test])
+    pm = QPixmap(size, size)
+    pm.fill(QColor("#fbfbfc"))
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.Antialiasing)
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    uv = (x - lo) / span * (size - 10) + 5
+    if ds.task == "regression":
+        yv = y.reshape(len(y), -1)[:, 0]
+        rgb = colors.ramp_rgb((yv - yv.min()) / max(float(np.ptp(yv)), 1e-9))
+    else:
+        rgb = np.array([colors.class_color(int(k)) for k in y], dtype=np.float32)
+    p.setPen(Qt.NoPen)
+    for (u, v), c in zip(uv, rgb, strict=True):
+        p.setBrush(QBrush(QColor(int(c[0]), int(c[1]), int(c[2]))))
+        p.drawEllipse(QPointF(float(u), float(size - v)), 2.0, 2.0)
+    p.setPen(QPen(QColor("#c9ced6")))
+    p.setBrush(Qt.NoBrush)
+    p.drawRect(0, 0, size - 1, size - 1)
+    p.end()
+    return pm
+
+
+class DataPanel(QWidget):
+    """Source picker + options; ``dataset_loaded(Dataset, spec dict)`` after every successful load."""
+
+    dataset_loaded = Signal(object, object)
+    load_failed = Signal(str)
+    batch_size_changed = Signal(int)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None, mnist_dir: str | None = None) -> None:
+        super().__init__(parent)
+        self.dataset = None
+        self.spec: dict[str, Any] = {}
+        self._signals = _Signals()
+        self._signals.progress.connect(self._on_progress)
+        self._signals.done.connect(self._on_done)
+        self._signals.failed.connect(self._on_failed)
+        self._ids = itertools.count(1)
+        self._current_job = 0
+        self._job_kind: dict[int, str] = {}
+        self._threads: list[threading.Thread] = []
+        self._csv_table = None
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.tabs = QTabWidget()
+        lay.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._build_toy_tab(), "Toy 2D")
+        self.tabs.addTab(self._build_csv_tab(), "CSV file")
+        self.tabs.addTab(self._build_mnist_tab(mnist_dir), "MNIST")
+
+        common = QFormLayout()
+        self.test_spin = QDoubleSpinBox()
+        self.test_spin.setRange(0.05, 0.9)
+        self.test_spin.setSingleStep(0.05)
+        self.test_spin.setDecimals(2)
+        self.test_spin.setValue(0.5)
+        self.test_spin.setToolTip("Fraction of the rows held out as the test (validation) split")
+        self.batch_spin = QSpinBox()
+        self.batch_spin.setRange(1, 4096)
+        self.batch_spin.setValue(16)
+        self.batch_spin.setToolTip("Rows per gradient step")
+        self.batch_spin.valueChanged.connect(self.batch_size_changed)
+        common.addRow("Test fraction", self.test_spin)
+        common.addRow("Batch size", self.batch_spin)
+        lay.addLayout(common)
+        row = QHBoxLayout()
+        self.load_btn = QPushButton("Regenerate")
+        self.load_btn.setToolTip("Build the data set with these settings (runs in the background)")
+        self.load_btn.clicked.connect(self.load_current)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(True)
+        self.progress.setVisible(False)
+        row.addWidget(self.load_btn)
+        row.addWidget(self.progress, 1)
+        lay.addLayout(row)
+        self.summary = QPlainTextEdit()
+        self.summary.setReadOnly(True)
+        self.summary.setMaximumHeight(110)
+        self.summary.setPlaceholderText("Loading summary appears here")
+        lay.addWidget(self.summary)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+    # ---- tabs ----------------------------------------------------------------------------
+    def _build_toy_tab(self) -> QWidget:
+        from core.datasets.toy import TOY_NAMES
+
+        w = QWidget()
+        v = QVBoxLayout(w)
+        grid = QGridLayout()
+        grid.setSpacing(4)
+        self.toy_group = QButtonGroup(w)
+        self.toy_group.setExclusive(True)
+        self.toy_buttons: dict[str, QToolButton] = {}
+        for i, name in enumerate(TOY_NAMES):
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setIcon(QIcon(toy_thumbnail(name)))
+            b.setIconSize(QSize(THUMB, THUMB))
+            b.setText(name)
+            b.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
+            b.setToolTip(f"Use the '{name}' toy data set")
+            b.setObjectName(f"toy_{name}")
+            b.clicked.connect(lambda _c=False, n=name: self.select_toy(n))
+            self.toy_group.addButton(b)
+            self.toy_buttons[name] = b
+            grid.addWidget(b, i // 4, i % 4)
+        v.addLayout(grid)
+        form = QFormLayout()
+        self.samples_spin = QSpinBox()
+        self.samples_spin.setRange(10, 100000)
+        self.samples_spin.setValue(500)
+        self.samples_spin.setToolTip("Number of generated points (train + test)")
+        self.noise_slider = QSlider(Qt.Horizontal)
+        self.noise_slider.setRange(0, 100)
+        self.noise_slider.setValue(10)
+        self.noise_slider.setToolTip("Noise added to the points, 0 to 100%")
+        self.noise_label = QLabel("10%")
+        self.noise_slider.valueChanged.connect(lambda v: self.noise_label.setText(f"{v}%"))
+        nrow = QHBoxLayout()
+        nrow.addWidget(self.noise_slider, 1)
+        nrow.addWidget(self.noise_label)
+        self.classes_spin = QSpinBox()
+        self.classes_spin.setRange(3, 6)
+        self.classes_spin.setValue(3)
+        self.classes_spin.setToolTip("Number of blobs (classes) for the 'blobs' set")
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setValue(1)
+        self.seed_spin.setToolTip("Random seed: the same seed gives the same points")
+        form.addRow("Samples", self.samples_spin)
+        form.addRow("Noise", nrow)
+        form.addRow("Classes (blobs)", self.classes_spin)
+        form.addRow("Seed", self.seed_spin)
+        v.addLayout(form)
+        v.addStretch(1)
+        self.toy_name = "spiral"
+        self.toy_buttons["spiral"].setChecked(True)
+        return w
+
+    def _build_csv_tab(self) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        row = QHBoxLayout()
+        self.csv_path = QLineEdit()
+        self.csv_path.setPlaceholderText("path/to/data.csv")
+        self.csv_browse = QPushButton("Browse…")
+        self.csv_browse.setToolTip("Pick a CSV file; a preview appears below")
+        self.csv_browse.clicked.connect(self._browse_csv)
+        self.csv_path.returnPressed.connect(lambda: self.preview_csv(self.csv_path.text()))
+        row.addWidget(self.csv_path, 1)
+        row.addWidget(self.csv_browse)
+        v.addLayout(row)
+        self.preview = QTableWidget()
+        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.preview.setMinimumHeight(120)
+        v.addWidget(self.preview, 2)
+        form = QFormLayout()
+        self.target_combo = QComboBox()
+        self.target_combo.setToolTip("Column to predict (default: the last column)")
+        self.task_combo = QComboBox()
+        self.task_combo.addItems(["auto", "binary", "multiclass", "regression"])
+        self.task_combo.setToolTip(
+            "Task; 'auto' decides from the target column (text or few values -> classes)"
+        )
+        self.ignore_list = QListWidget()
+        self.ignore_list.setToolTip("Checked columns are ignored (IDs, leaks, free text)")
+        self.ignore_list.setMaximumHeight(90)
+        self.target_combo.currentTextChanged.connect(self._target_changed)
+        form.addRow("Target", self.target_combo)
+        form.addRow("Task", self.task_combo)
+        form.addRow("Ignore", self.ignore_list)
+        v.addLayout(form)
+        return w
+
+    def _build_mnist_tab(self, mnist_dir: str | None) -> QWidget:
+        w = QWidget()
+        form = QFormLayout(w)
+        row = QHBoxLayout()
+        self.mnist_path = QLineEdit(mnist_dir or os.environ.get("FFSTUDIO_MNIST_DIR", ""))
+        self.mnist_path.setPlaceholderText("folder with the IDX .gz files (empty: cache, download or subset)")
+        self.mnist_browse = QPushButton("Browse…")
+        self.mnist_browse.clicked.connect(self._browse_mnist)
+        row.addWidget(self.mnist_path, 1)
+        row.addWidget(self.mnist_browse)
+        self.mnist_subset = QSpinBox()
+        self.mnist_subset.setRange(0, 60000)
+        self.mnist_subset.setSingleStep(1000)
+        self.mnist_subset.setSpecialValueText("all")
+        self.mnist_subset.setToolTip("Use only this many training images (0 = all)")
+        self.mnist_source = QLabel("Source: folder above, then the cache, then a download (SHA-256 checked)")
+        self.mnist_source.setWordWrap(True)
+        form.addRow("Folder", row)
+        form.addRow("Training images", self.mnist_subset)
+        form.addRow(self.mnist_source)
+        return w
+
+    # ---- actions -------------------------------------------------------------------------
+    def select_toy(self, name: str, load: bool = True) -> None:
+        """Choose toy set ``name`` (what clicking its thumbnail does) and load it."""
+        self.toy_name = name
+        self.toy_buttons[name].setChecked(True)
+        self.tabs.setCurrentIndex(0)
+        if load:
+            self.load_current()
+
+    def _tab_changed(self, idx: int) -> None:
+        self.load_btn.setText(("Regenerate", "Load CSV", "Load MNIST")[idx])
+        if idx == 2 and self.batch_spin.value() < 64:
+            self.batch_spin.setValue(128)
+
+    def _browse_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open CSV file", "", "CSV files (*.csv *.tsv *.txt);;All (*)"
+        )
+        if path:
+            self.csv_path.setText(path)
+            self.preview_csv(path)
+
+    def _browse_mnist(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "MNIST folder")
+        if path:
+            self.mnist_path.setText(path)
+
+    def preview_csv(self, path: str) -> int:
+        """Read ``path`` in the background, fill the preview and column pickers; returns the job id."""
+        from core.datasets.csv_read import read_table
+
+        path = path.strip()
+        self.csv_path.setText(path)
+        return self._start("preview", lambda progress: read_table(path, progress=progress))
+
+    def _fill_preview(self, table: Any) -> None:
+        df = table.frame
+        cols = [str(c) for c in df.columns]
+        n = min(len(df), PREVIEW_ROWS)
+        self.preview.clear()
+        self.preview.setColumnCount(len(cols))
+        self.preview.setRowCount(n)
+        self.preview.setHorizontalHeaderLabels(cols)
+        head = df.head(n).to_numpy()
+        for r in range(n):
+            for c in range(len(cols)):
+                v = head[r, c]
+                self.preview.setItem(r, c, QTableWidgetItem("" if v is None or v != v else str(v)))
+        self.preview.resizeColumnsToContents()
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        self.target_combo.addItems(cols)
+        self.target_combo.setCurrentIndex(len(cols) - 1)
+        self.target_combo.blockSignals(False)
+        self.ignore_list.clear()
+        for c in cols:
+            it = QListWidgetItem(c)
+            it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
+            it.setCheckState(Qt.Unchecked)
+            self.ignore_list.addItem(it)
+        self._target_changed(self.target_combo.currentText())
+        self.summary.setPlainText(
+            f"{len(df)} rows × {len(cols)} columns, {table.delimiter_name}-separated, "
+            f"{table.encoding}{'' if table.header else ', no header line'}. "
+            "Choose the target and press Load CSV."
+        )
+
+    def _target_changed(self, name: str) -> None:
+        for i in range(self.ignore_list.count()):
+            it = self.ignore_list.item(i)
+            it.setHidden(it.text() == name)
+
+    def ignored_columns(self) -> list[str]:
+        """Names of the checked (ignored) CSV columns."""
+        out = []
+        for i in range(self.ignore_list.count()):
+            it = self.ignore_list.item(i)
+            if it.checkState() == Qt.Checked and not it.isHidden():
+                out.append(it.text())
+        return out
+
+    def current_spec(self) -> dict[str, Any]:
+        """The project ``data`` dict for the current tab and settings."""
+        tf = round(float(self.test_spin.value()), 4)
+        idx = self.tabs.currentIndex()
+        if idx == 0:
+            spec: dict[str, Any] = {
+                "source": "toy",
+                "name": self.toy_name,
+                "samples": self.samples_spin.value(),
+                "noise": self.noise_slider.value() / 100.0,
+                "test_fraction": tf,
+                "seed": self.seed_spin.value(),
+            }
+            if self.toy_name == "blobs":
+                spec["classes"] = self.classes_spin.value()
+            return spec
+        if idx == 1:
+            spec = {"source": "csv", "path": self.csv_path.text().strip(), "test_fraction": tf}
+            if self.target_combo.currentText():
+                spec["target"] = self.target_combo.currentText()
+            ign = self.ignored_columns()
+            if ign:
+                spec["ignore"] = ign
+            if self.task_combo.currentText() != "auto":
+                spec["task"] = self.task_combo.currentText()
+            return spec
+        spec = {"source": "mnist"}
+        if self.mnist_path.text().strip():
+            spec["path"] = self.mnist_path.text().strip()
+        if self.mnist_subset.value():
+            spec["subset"] = self.mnist_subset.value()
+        return spec
+
+    def load_current(self) -> int:
+        """Load the data the panel describes, in the background; returns the job id."""
+        spec = self.current_spec()
+        return self.load_spec(spec)
+
+    def load_spec(self, spec: dict[str, Any]) -> int:
+        """Load a project ``data`` dict in the background; ``dataset_loaded`` follows on success."""
+        spec = dict(spec)
+        return self._start("dataset", lambda progress: (load_dataset(spec, progress), spec))
+
+    def set_spec(self, spec: dict[str, Any]) -> None:
+        """Show a project's ``data`` dict in the controls (does not load)."""
+        src = spec.get("source", "toy")
+        if "test_fraction" in spec:
+            self.test_spin.setValue(float(spec["test_fraction"]))
+        if src == "toy":
+            self.tabs.setCurrentIndex(0)
+            name = spec.get("name", "spiral")
+            if name in self.toy_buttons:
+                self.toy_name = name
+                self.toy_buttons[name].setChecked(True)
+            self.samples_spin.setValue(int(spec.get("samples", 500)))
+            self.noise_slider.setValue(int(round(100 * float(spec.get("noise", 0.0)))))
+            self.seed_spin.setValue(int(spec.get("seed", 0) or 0))
+            self.classes_spin.setValue(int(spec.get("classes", 3)))
+        elif src == "csv":
+            self.tabs.setCurrentIndex(1)
+            self.csv_path.setText(str(spec.get("path", "")))
+        else:
+            self.tabs.setCurrentIndex(2)
+            self.mnist_path.setText(str(spec.get("path", "")))
+            self.mnist_subset.setValue(int(spec.get("subset", 0) or 0))
+
+    # ---- background plumbing -------------------------------------------------------------
+    def _start(self, kind: str, fn: Callable[[Callable[..., None]], Any]) -> int:
+        job = next(self._ids)
+        self._current_job = job
+        self._job_kind[job] = kind
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+        self.progress.setVisible(True)
+        self.load_btn.setEnabled(False)
+        self.busy_changed.emit(True)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads.append(run_in_background(self._signals, job, fn))
+        return job
+
+    def is_busy(self) -> bool:
+        """True while a load runs."""
+        return any(t.is_alive() for t in self._threads)
+
+    def _finish(self) -> None:
+        self.progress.setVisible(False)
+        self.load_btn.setEnabled(True)
+        self.busy_changed.emit(False)
+
+    def _on_progress(self, job: int, frac: float, msg: str) -> None:
+        if job != self._current_job:
+            return
+        self.progress.setValue(int(round(100 * frac)))
+        if msg:
+            self.progress.setFormat(f"{msg} %p%")
+
+    def _on_failed(self, job: int, message: str) -> None:
+        if job != self._current_job:
+            return
+        self._finish()
+        self.summary.setPlainText("Error: " + message)
+        self.load_failed.emit(message)
+
+    def _on_done(self, job: int, result: Any) -> None:
+        if job != self._current_job:
+            return
+        self._finish()
+        if self._job_kind.get(job) == "preview":
+            self._fill_preview(result)
+            return
+        ds, spec = result
+        self.dataset, self.spec = ds, spec
+        self.summary.setPlainText(
+            ds.summary or f"{ds.name}: {len(ds.x_train)} train / {len(ds.x_test)} test rows"
+        )
+        if spec.get("source") == "mnist":
+            self.mnist_source.setText("Loaded: " + (ds.summary.splitlines()[0] if ds.summary else ds.name))
+        self.dataset_loaded.emit(ds, spec)
+
+
+def load_dataset(
+    spec: dict[str, Any], progress: Callable[..., None] | None = None, base_dir: str = "."
+) -> Any:
+    """Build a Dataset from a project ``data`` dict (toy, csv or mnist). Runs in any thread."""
+    src = spec.get("source", "toy")
+    tf = float(spec.get("test_fraction", 0.5 if src == "toy" else 0.2))
+    if src == "toy":
+        from core.datasets.toy import make_toy
+
+        kw = {k: spec[k] for k in ("samples", "noise", "seed", "classes", "points") if k in spec}
+        ds = make_toy(spec.get("name", "spiral"), test_fraction=tf, **kw)
+        if progress:
+            progress(1.0, "generated")
+        return ds
+    if src == "csv":
+        from core.datasets.csv import load_csv
+
+        path = str(spec.get("path", ""))
+        if path and not os.path.isabs(path):
+            path = os.path.join(base_dir, path)
+        return load_csv(
+            path,
+            target=spec.get("target"),
+            ignore=tuple(spec.get("ignore", ())),
+            task=spec.get("task"),
+            test_fraction=tf,
+            seed=spec.get("seed", 0),
+            progress=progress,
+        )
+    if src == "mnist":
+        from core.datasets.mnist import load_mnist
+
+        return load_mnist(path=spec.get("path") or None, subset=spec.get("subset"), progress=progress)
+    from core.errors import DataError
+
+    raise DataError(f"data.source: expected toy, csv or mnist, got {src!r}")

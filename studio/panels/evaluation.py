@@ -1,0 +1,272 @@
+"""Evaluation panel: confusion matrix, per-class precision/recall/F1, ROC + AUC, MNIST digit gallery."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import metrics
+
+GALLERY_SIZE = 96
+
+
+def digit_image(row: np.ndarray, side: int = 28, scale: int = 2, wrong: bool = False) -> QPixmap:
+    """A (side*side,) pixel row (uint8 or float) as a scaled grey pixmap; a red frame when ``wrong``."""
+    a = np.asarray(row, dtype=np.float32).reshape(side, side)
+    hi = float(a.max()) if a.size else 1.0
+    g = (255 - np.clip(a / (hi if hi > 0 else 1.0) * 255, 0, 255)).astype(np.uint8)
+    if wrong:
+        rgb = np.repeat(g[:, :, None], 3, axis=2)
+        rgb[0, :] = rgb[-1, :] = rgb[:, 0] = rgb[:, -1] = (214, 39, 40)
+        img = QImage(np.ascontiguousarray(rgb).data, side, side, side * 3, QImage.Format_RGB888).copy()
+    else:
+        g = np.ascontiguousarray(g)
+        img = QImage(g.data, side, side, side, QImage.Format_Grayscale8).copy()
+    return QPixmap.fromImage(img).scaled(
+        side * scale, side * scale, Qt.KeepAspectRatio, Qt.FastTransformation
+    )
+
+
+class EvaluationPanel(QWidget):
+    """Shows how the model does on the test split; call ``set_result(...)`` after training or pausing."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cm: np.ndarray | None = None
+        self.prf = None
+        self.auc: float | None = None
+        self.class_names: list[str] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.headline = QLabel("Train the network to evaluate it on the test split")
+        self.headline.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.headline)
+        self.tabs = QTabWidget()
+        lay.addWidget(self.tabs, 1)
+
+        cm_page = QWidget()
+        v = QVBoxLayout(cm_page)
+        v.setContentsMargins(2, 2, 2, 2)
+        self.norm_box = QCheckBox("Normalize rows (recall per true class)")
+        self.norm_box.toggled.connect(lambda _on: self._fill_cm())
+        v.addWidget(self.norm_box)
+        split = QSplitter(Qt.Vertical)
+        self.cm_table = QTableWidget()
+        self.cm_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.cm_table.setToolTip("Rows: true class; columns: predicted class")
+        self.prf_table = QTableWidget()
+        self.prf_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        split.addWidget(self.cm_table)
+        split.addWidget(self.prf_table)
+        v.addWidget(split, 1)
+        self.tabs.addTab(cm_page, "Confusion matrix")
+
+        self.roc_widget = pg.PlotWidget(background="w")
+        self.roc_plot = self.roc_widget.getPlotItem()
+        self.roc_plot.setLabel("bottom", "false positive rate")
+        self.roc_plot.setLabel("left", "true positive rate")
+        self.roc_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.roc_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+        self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen((160, 160, 160), style=Qt.DashLine))
+        self.roc_curve = self.roc_plot.plot([], [], pen=pg.mkPen((8, 119, 189), width=2.5))
+        self.roc_label = pg.TextItem("", color=(30, 30, 30), anchor=(1, 1))
+        self.roc_label.setPos(0.98, 0.04)
+        self.roc_plot.addItem(self.roc_label)
+        self.roc_index = self.tabs.addTab(self.roc_widget, "ROC")
+
+        self.reg_widget = pg.PlotWidget(background="w")
+        self.reg_plot = self.reg_widget.getPlotItem()
+        self.reg_plot.setLabel("bottom", "true value")
+        self.reg_plot.setLabel("left", "predicted value")
+        self.reg_plot.showGrid(x=True, y=True, alpha=0.25)
+        self.reg_diag = self.reg_plot.plot([], [], pen=pg.mkPen((160, 160, 160), style=Qt.DashLine))
+        self.reg_scatter = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(8, 119, 189, 150), pen=None)
+        self.reg_plot.addItem(self.reg_scatter)
+        self.reg_index = self.tabs.addTab(self.reg_widget, "Predicted vs true")
+
+        gal = QWidget()
+        gv = QVBoxLayout(gal)
+        gv.setContentsMargins(2, 2, 2, 2)
+        self.gallery_label = QLabel("Test digits, misclassified first (red frame). Hover for probabilities.")
+        gv.addWidget(self.gallery_label)
+        self.gallery = QListWidget()
+        self.gallery.setViewMode(QListView.IconMode)
+        self.gallery.setIconSize(QSize(56, 56))
+        self.gallery.setGridSize(QSize(74, 84))
+        self.gallery.setResizeMode(QListView.Adjust)
+        self.gallery.setMovement(QListView.Static)
+        self.gallery.setUniformItemSizes(True)
+        gv.addWidget(self.gallery, 1)
+        self.gallery_index = self.tabs.addTab(gal, "Digits")
+        self._set_visible_tabs("binary", False)
+
+    def _set_visible_tabs(self, task: str, images: bool) -> None:
+        self.tabs.setTabVisible(0, task != "regression")
+        self.tabs.setTabVisible(self.roc_index, task == "binary")
+        self.tabs.setTabVisible(self.reg_index, task == "regression")
+        self.tabs.setTabVisible(self.gallery_index, images)
+
+    def clear(self) -> None:
+        """Forget the last result."""
+        self.cm = None
+        self.prf = None
+        self.auc = None
+        self.cm_table.clear()
+        self.prf_table.clear()
+        self.gallery.clear()
+        self.roc_curve.setData([], [])
+        self.roc_label.setText("")
+        self.headline.setText("Train the network to evaluate it on the test split")
+
+    def set_result(
+        self,
+        y_true: np.ndarray,
+        probs: np.ndarray,
+        task: str,
+        class_names: list[str],
+        x: np.ndarray | None = None,
+        epoch: int | None = None,
+    ) -> None:
+        """Evaluate predictions ``probs`` (n, units) against ``y_true`` (n,) labels or (n, k) targets."""
+        probs = np.asarray(probs, dtype=np.float64)
+        y_true = np.asarray(y_true)
+        images = x is not None and x.ndim == 2 and x.shape[1] == 784 and task != "regression"
+        self._set_visible_tabs(task, images)
+        when = f" after epoch {epoch}" if epoch is not None else ""
+        if task == "regression":
+            t = y_true.reshape(len(y_true), -1)[:, 0].astype(np.float64)
+            p = probs.reshape(len(probs), -1)[:, 0]
+            r2 = metrics.r2_score(t, p)
+            self.headline.setText(
+                f"Test{when}: MAE {metrics.mae(t, p):.4g}   RMSE {metrics.rmse(t, p):.4g}   "
+                f"R² {r2:.4f}   ({len(t)} rows)"
+            )
+            self.reg_scatter.setData(t, p)
+            lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
+            self.reg_diag.setData([lo, hi], [lo, hi])
+            self.tabs.setCurrentIndex(self.reg_index)
+            return
+        labels = (
+            y_true.reshape(-1).astype(np.int64)
+            if y_true.ndim == 1 or y_true.shape[1] == 1
+            else np.argmax(y_true, axis=1)
+        )
+        k = max(len(class_names), probs.shape[1] if probs.shape[1] > 1 else 2, int(labels.max()) + 1)
+        pred = np.argmax(probs, axis=1) if probs.shape[1] > 1 else (probs[:, 0] > 0.5).astype(np.int64)
+        self.class_names = list(class_names) or [str(i) for i in range(k)]
+        self.cm = metrics.confusion_matrix(labels, pred, k)
+        self.prf = metrics.precision_recall_f1(labels, pred, k)
+        acc = float(np.mean(pred == labels)) if len(labels) else 0.0
+        text = (
+            f"Test{when}: accuracy {100 * acc:.2f}%   macro F1 {self.prf.macro_f1:.3f}   ({len(labels)} rows)"
+        )
+        self.auc = None
+        if task == "binary":
+            score = probs[:, 0] if probs.shape[1] == 1 else probs[:, 1]
+            try:
+                fpr, tpr, _ = metrics.roc_curve(labels, score)
+                self.auc = metrics.auc(fpr, tpr)
+                self.roc_curve.setData(fpr, tpr)
+                self.roc_label.setText(f"AUC = {self.auc:.3f}")
+                text += f"   AUC {self.auc:.3f}"
+            except ValueError as exc:
+                self.roc_curve.setData([], [])
+                self.roc_label.setText(str(exc))
+        self.headline.setText(text)
+        self._fill_cm()
+        self._fill_prf()
+        if images:
+            self._fill_gallery(x, labels, pred, probs)
+
+    def _fill_cm(self) -> None:
+        if self.cm is None:
+            return
+        cm = self.cm
+        k = cm.shape[0]
+        norm = self.norm_box.isChecked()
+        rows = cm.sum(axis=1, keepdims=True).astype(np.float64)
+        frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
+        names = self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
+        self.cm_table.clear()
+        self.cm_table.setRowCount(k)
+        self.cm_table.setColumnCount(k)
+        self.cm_table.setHorizontalHeaderLabels([f"pred {n}" for n in names])
+        self.cm_table.setVerticalHeaderLabels([f"true {n}" for n in names])
+        for i in range(k):
+            for j in range(k):
+                txt = f"{frac[i, j]:.2f}" if norm else str(int(cm[i, j]))
+                it = QTableWidgetItem(txt)
+                it.setTextAlignment(Qt.AlignCenter)
+                f = frac[i, j]
+                base = (8, 119, 189) if i == j else (214, 39, 40)
+                c = QColor(
+                    int(255 - (255 - base[0]) * f),
+                    int(255 - (255 - base[1]) * f),
+                    int(255 - (255 - base[2]) * f),
+                )
+                it.setBackground(QBrush(c))
+                it.setForeground(QBrush(QColor("white" if f > 0.55 else "#1f2430")))
+                it.setToolTip(
+                    f"true {names[i]}, predicted {names[j]}: {int(cm[i, j])} ({100 * f:.1f}% of row)"
+                )
+                self.cm_table.setItem(i, j, it)
+        self.cm_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+
+    def _fill_prf(self) -> None:
+        prf = self.prf
+        k = len(prf.precision)
+        names = self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
+        self.prf_table.clear()
+        self.prf_table.setRowCount(k + 1)
+        self.prf_table.setColumnCount(4)
+        self.prf_table.setHorizontalHeaderLabels(["precision", "recall", "F1", "support"])
+        self.prf_table.setVerticalHeaderLabels(names + ["macro avg"])
+        for i in range(k):
+            for j, v in enumerate((prf.precision[i], prf.recall[i], prf.f1[i])):
+                self.prf_table.setItem(i, j, QTableWidgetItem(f"{v:.3f}"))
+            self.prf_table.setItem(i, 3, QTableWidgetItem(str(int(prf.support[i]))))
+        for j, v in enumerate((prf.macro_precision, prf.macro_recall, prf.macro_f1)):
+            self.prf_table.setItem(k, j, QTableWidgetItem(f"{v:.3f}"))
+        self.prf_table.setItem(k, 3, QTableWidgetItem(str(int(prf.support.sum()))))
+        self.prf_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+
+    def _fill_gallery(self, x: np.ndarray, labels: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> None:
+        self.gallery.clear()
+        wrong = np.flatnonzero(pred != labels)
+        right = np.flatnonzero(pred == labels)
+        order = np.concatenate([wrong, right])[:GALLERY_SIZE]
+        k = probs.shape[1]
+        names = self.class_names[:k] + [str(j) for j in range(len(self.class_names), k)]
+        for i in order:
+            bad = bool(pred[i] != labels[i])
+            it = QListWidgetItem(
+                QIcon(digit_image(x[i], wrong=bad)),
+                f"{names[pred[i]]}" + (f" ({names[labels[i]]})" if bad else ""),
+            )
+            top = np.argsort(-probs[i])[:5]
+            tip = "\n".join(f"{names[j]}: {100 * probs[i, j]:.1f}%" for j in top)
+            it.setToolTip(f"test #{int(i)}  true {names[labels[i]]}, predicted {names[pred[i]]}\n{tip}")
+            if bad:
+                it.setForeground(QBrush(QColor(214, 39, 40)))
+            self.gallery.addItem(it)
+        self.gallery_label.setText(
+            f"{len(wrong)} of {len(labels)} test digits misclassified (shown first, red). "
+            "Hover a digit for the model's probabilities."
+        )

@@ -1,0 +1,1 @@
+"""Live plots of training: loss/metric curves, decision boundary, gradient health, neuron images."""

@@ -1,0 +1,272 @@
+"""Decision boundary view: model output over an input plane as an image, with the data points on top."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from studio.plots import colors
+from studio.plots.probes import GridSpec, make_grid_spec
+
+
+class BoundaryView(QWidget):
+    """Live decision boundary (≥100×100 grid). Classification: colours by class; regression: heatmap.
+
+    Data comes in with ``set_data(...)``; model outputs over ``grid`` with ``set_output(out)`` where
+    ``out`` is (res, res, units). Signals: ``grid_changed(GridSpec)`` when the plane changes,
+    ``point_added(object features (f,), int label)`` when the user clicks to add a point,
+    ``points_cleared()`` for the Clear button.
+    """
+
+    grid_changed = Signal(object)
+    point_added = Signal(object, int)
+    points_cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None, resolution: int = 100) -> None:
+        super().__init__(parent)
+        self.resolution = resolution
+        self.task = "binary"
+        self.grid: GridSpec | None = None
+        self.last_output: np.ndarray | None = None
+        self.value_range = (0.0, 1.0)
+        self.frames = 0
+        self._rect_pending = True
+        self._x_train = self._x_test = None
+        self._y_train = self._y_test = None
+        self.feature_names: list[str] = []
+        self.class_names: list[str] = []
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        bar = QHBoxLayout()
+        self.test_box = QCheckBox("Test points")
+        self.test_box.setToolTip("Also draw the test split (hollow markers)")
+        self.disc_box = QCheckBox("Discretize")
+        self.disc_box.setToolTip(
+            "Colour each region by its predicted class only, without probability shading"
+        )
+        self.x_combo = QComboBox()
+        self.y_combo = QComboBox()
+        self.x_combo.setToolTip("Feature on the horizontal axis")
+        self.y_combo.setToolTip("Feature on the vertical axis")
+        self.add_box = QCheckBox("Click to add points of class")
+        self.add_box.setToolTip("Click in the plot to add a training point of the chosen class")
+        self.class_combo = QComboBox()
+        self.class_combo.setToolTip("Class of the points you click in")
+        self.clear_btn = QPushButton("Clear added")
+        self.clear_btn.setToolTip("Remove the points you added by clicking")
+        self.x_label, self.y_label = QLabel("x:"), QLabel("y:")
+        for w in (self.test_box, self.disc_box, self.x_label, self.x_combo, self.y_label, self.y_combo):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        lay.addLayout(bar)
+        bar2 = QHBoxLayout()
+        for w in (self.add_box, self.class_combo, self.clear_btn):
+            bar2.addWidget(w)
+        bar2.addStretch(1)
+        lay.addLayout(bar2)
+        self.slice_label = QLabel("")
+        self.slice_label.setStyleSheet("color: #666; font-size: 11px;")
+        self.slice_label.setWordWrap(True)
+        lay.addWidget(self.slice_label)
+
+        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setAspectLocked(False)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-20)
+        self.plot.addItem(self.image)
+        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1.0))
+        self.test_scatter = pg.ScatterPlotItem(size=7, symbol="o", brush=None)
+        self.added_scatter = pg.ScatterPlotItem(size=10, symbol="star", pen=pg.mkPen("k", width=1.0))
+        for s in (self.train_scatter, self.test_scatter, self.added_scatter):
+            self.plot.addItem(s)
+        self.test_scatter.setVisible(False)
+        self.empty_text = pg.TextItem(
+            "Train to see the decision boundary", color=(120, 120, 120), anchor=(0.5, 0.5)
+        )
+        self.plot.addItem(self.empty_text)
+        lay.addWidget(self.plot_widget, 1)
+        self.setMinimumSize(260, 300)
+        self.added_points: list[tuple[np.ndarray, int]] = []
+
+        self.test_box.toggled.connect(self.test_scatter.setVisible)
+        self.disc_box.toggled.connect(lambda _on: self._render())
+        self.x_combo.currentIndexChanged.connect(self._axes_changed)
+        self.y_combo.currentIndexChanged.connect(self._axes_changed)
+        self.clear_btn.clicked.connect(self._clear_added)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    # ---- data ----------------------------------------------------------------------------
+    def set_data(
+        self,
+        x_train: np.ndarray,
+        y_train: np.ndarray,
+        x_test: np.ndarray,
+        y_test: np.ndarray,
+        task: str,
+        feature_names: list[str],
+        class_names: list[str],
+    ) -> None:
+        """Show a dataset. ``y_*``: class indices (n,) or regression targets (n,) / (n, k) (first used)."""
+        self._x_train, self._x_test = np.asarray(x_train), np.asarray(x_test)
+        self._y_train = self._labels(y_train)
+        self._y_test = self._labels(y_test)
+        self.task = task
+        self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
+        self.class_names = list(class_names)
+        if task == "regression":
+            allv = np.concatenate([self._y_train, self._y_test]) if self._y_test.size else self._y_train
+            lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (0.0, 1.0)
+            self.value_range = (lo, hi if hi > lo else lo + 1.0)
+        for combo, default in ((self.x_combo, 0), (self.y_combo, 1)):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(self.feature_names)
+            combo.setCurrentIndex(min(default, len(self.feature_names) - 1))
+            combo.blockSignals(False)
+        many = len(self.feature_names) > 2
+        for w in (self.x_combo, self.y_combo, self.x_label, self.y_label):
+            w.setVisible(many)
+        self.class_combo.clear()
+        self.class_combo.addItems(self.class_names)
+        can_add = task != "regression" and len(self.feature_names) == 2
+        for w in (self.add_box, self.class_combo, self.clear_btn):
+            w.setVisible(can_add)
+        self.added_points.clear()
+        self.added_scatter.setData([], [])
+        self.last_output = None
+        self.image.clear()
+        self.empty_text.setVisible(True)
+        self._axes_changed()
+
+    def _labels(self, y: np.ndarray) -> np.ndarray:
+        y = np.asarray(y)
+        if y.ndim == 2:
+            y = (
+                y[:, 0]
+                if y.shape[1] == 1
+                else (np.argmax(y, axis=1) if self.task != "regression" else y[:, 0])
+            )
+        return y
+
+    def axes(self) -> tuple[int, int]:
+        """Indices of the features on the x and y axes."""
+        return max(self.x_combo.currentIndex(), 0), max(self.y_combo.currentIndex(), 0)
+
+    def _axes_changed(self, *_a) -> None:
+        if self._x_train is None:
+            return
+        both = np.concatenate([self._x_train, self._x_test]) if self._x_test.size else self._x_train
+        ax = self.axes() if self._x_train.shape[1] > 1 else (0, 0)
+        spec = make_grid_spec(both.astype(np.float64), ax, self.resolution)
+        spec = GridSpec(
+            axes=spec.axes,
+            extent=spec.extent,
+            base=np.median(self._x_train, axis=0),
+            resolution=spec.resolution,
+        )
+        self.grid = spec
+        x0, x1, y0, y1 = spec.extent
+        self._rect_pending = True
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+        self.plot.setLabel("bottom", self.feature_names[ax[0]])
+        self.plot.setLabel("left", self.feature_names[ax[1]])
+        self.empty_text.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        if spec.is_slice:
+            others = [
+                f"{self.feature_names[i]}={spec.base[i]:.3g}" for i in range(len(spec.base)) if i not in ax
+            ]
+            shown = ", ".join(others[:6]) + (f", … ({len(others) - 6} more)" if len(others) > 6 else "")
+            self.slice_label.setText(f"Slice: other features held at their training median ({shown})")
+            self.slice_label.setVisible(True)
+        else:
+            self.slice_label.setVisible(False)
+        self._draw_points()
+        self.last_output = None
+        self.grid_changed.emit(spec)
+
+    def _brushes(self, y: np.ndarray) -> list:
+        if self.task == "regression":
+            lo, hi = self.value_range
+            rgb = colors.ramp_rgb((y.astype(np.float32) - lo) / (hi - lo))
+            return [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in rgb]
+        cache = {k: pg.mkBrush(*colors.class_color(int(k))) for k in np.unique(y)}
+        return [cache[k] for k in y]
+
+    def _draw_points(self) -> None:
+        a, b = self.grid.axes
+        xt, yt = self._x_train, self._y_train
+        self.train_scatter.setData(x=xt[:, a], y=xt[:, b], brush=self._brushes(yt))
+        if self._x_test.size:
+            pens = [pg.mkPen(br.color(), width=1.6) for br in self._brushes(self._y_test)]
+            self.test_scatter.setData(x=self._x_test[:, a], y=self._x_test[:, b], pen=pens, brush=None)
+        else:
+            self.test_scatter.setData([], [])
+
+    # ---- model output --------------------------------------------------------------------
+    def set_output(self, out: np.ndarray) -> None:
+        """Redraw the image from the model output grid ``out`` (res, res, units) float."""
+        self.last_output = out
+        self._render()
+
+    def _render(self) -> None:
+        if self.last_output is None:
+            return
+        rgba = colors.output_rgba(self.last_output, self.task, self.disc_box.isChecked(), self.value_range)
+        self.image.setImage(rgba, autoLevels=False, levels=None)
+        if self._rect_pending and self.grid is not None:
+            x0, x1, y0, y1 = self.grid.extent  # setRect needs the image size, so it follows setImage
+            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            self._rect_pending = False
+        self.empty_text.setVisible(False)
+        self.frames += 1
+
+    def image_array(self) -> np.ndarray | None:
+        """The RGBA image currently shown (res, res, 4) uint8, or None."""
+        return None if self.image.image is None else np.asarray(self.image.image)
+
+    # ---- editing -------------------------------------------------------------------------
+    def _clicked(self, ev) -> None:
+        if not self.add_box.isChecked() or not self.add_box.isVisible() or self.grid is None:
+            return
+        if ev.button() != Qt.LeftButton:
+            return
+        vb = self.plot.getViewBox()
+        pt = vb.mapSceneToView(ev.scenePos())
+        self.add_point_at(pt.x(), pt.y(), max(self.class_combo.currentIndex(), 0))
+        ev.accept()
+
+    def add_point_at(self, x: float, y: float, label: int) -> None:
+        """Add a training point at plane coordinates (x, y) with class ``label`` (same path as a click)."""
+        if self.grid is None:
+            return
+        x0, x1, y0, y1 = self.grid.extent
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return
+        feat = self.grid.base.astype(np.float32).copy()
+        feat[self.grid.axes[0]] = x
+        feat[self.grid.axes[1]] = y
+        self.added_points.append((feat, int(label)))
+        self._draw_added()
+        self.point_added.emit(feat, int(label))
+
+    def _draw_added(self) -> None:
+        if not self.added_points:
+            self.added_scatter.setData([], [])
+            return
+        a, b = self.grid.axes
+        pts = np.array([p for p, _ in self.added_points])
+        labels = np.array([k for _, k in self.added_points])
+        self.added_scatter.setData(
+            x=pts[:, a], y=pts[:, b], brush=[pg.mkBrush(*colors.class_color(int(k))) for k in labels]
+        )
+
+    def _clear_added(self) -> None:
+        self.added_points.clear()
+        self._draw_added()
+        self.points_cleared.emit()

@@ -1,0 +1,127 @@
+"""Colour mapping for plots (NumPy only): model outputs -> uint8 RGBA images, class colours.
+
+Orange/blue diverging scale for binary outputs (TensorFlow Playground's convention), a qualitative
+palette for classes blended by probability, and a perceptual ramp for regression values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Class colours (RGB 0..255); class 0 orange and class 1 blue as in the binary diverging scale.
+CLASS_COLORS = np.array(
+    [
+        (245, 147, 34),  # orange
+        (8, 119, 189),  # blue
+        (44, 160, 44),  # green
+        (214, 39, 40),  # red
+        (148, 103, 189),  # purple
+        (140, 86, 75),  # brown
+        (227, 119, 194),  # pink
+        (127, 127, 127),  # grey
+        (188, 189, 34),  # olive
+        (23, 190, 207),  # cyan
+    ],
+    dtype=np.float32,
+)
+
+WHITE = np.array([250, 250, 250], dtype=np.float32)
+
+# Viridis-like ramp control points for regression heatmaps (t, r, g, b).
+_RAMP = np.array(
+    [
+        (0.00, 68, 1, 84),
+        (0.25, 59, 82, 139),
+        (0.50, 33, 145, 140),
+        (0.75, 94, 201, 98),
+        (1.00, 253, 231, 37),
+    ],
+    dtype=np.float32,
+)
+
+
+def class_color(k: int) -> tuple[int, int, int]:
+    """RGB of class ``k`` (cycles after ten classes)."""
+    c = CLASS_COLORS[k % len(CLASS_COLORS)]
+    return int(c[0]), int(c[1]), int(c[2])
+
+
+def _rgba(rgb: np.ndarray, alpha: int = 255) -> np.ndarray:
+    out = np.empty(rgb.shape[:-1] + (4,), dtype=np.uint8)
+    np.clip(rgb, 0, 255, out=rgb)
+    out[..., :3] = rgb
+    out[..., 3] = alpha
+    return out
+
+
+def binary_rgba(p: np.ndarray, discretize: bool = False, strength: float = 0.75) -> np.ndarray:
+    """Diverging image of P(class 1) ``p`` (H, W): orange 0, white 0.5, blue 1 -> (H, W, 4) uint8."""
+    p = np.asarray(p, dtype=np.float32)
+    if discretize:
+        p = (p > 0.5).astype(np.float32)
+    t = (p - 0.5) * 2.0  # -1 .. 1
+    a = np.abs(t)[..., None] * strength
+    target = np.where((t >= 0)[..., None], CLASS_COLORS[1], CLASS_COLORS[0])
+    rgb = WHITE * (1.0 - a) + target * a
+    return _rgba(rgb)
+
+
+def multiclass_rgba(probs: np.ndarray, discretize: bool = False, strength: float = 0.7) -> np.ndarray:
+    """Class colours blended by probability ``probs`` (H, W, C), lightened toward white -> (H, W, 4) uint8.
+
+    Certain regions get the full class colour (times ``strength``), uncertain ones fade to grey-white.
+    """
+    probs = np.asarray(probs, dtype=np.float32)
+    c = probs.shape[-1]
+    if discretize:
+        probs = np.eye(c, dtype=np.float32)[np.argmax(probs, axis=-1)]
+    pal = CLASS_COLORS[np.arange(c) % len(CLASS_COLORS)]
+    rgb = probs @ pal
+    conf = probs.max(axis=-1, keepdims=True)
+    # confidence 1/C -> mostly white, 1 -> strength
+    lo = 1.0 / max(c, 1)
+    a = np.clip((conf - lo) / max(1.0 - lo, 1e-6), 0.0, 1.0) * strength
+    rgb = WHITE * (1.0 - a) + rgb * a
+    return _rgba(rgb)
+
+
+def ramp_rgb(t: np.ndarray) -> np.ndarray:
+    """Viridis-like colours for ``t`` in [0, 1] (any shape) -> (..., 3) float32 0..255."""
+    t = np.clip(np.asarray(t, dtype=np.float32), 0.0, 1.0)
+    out = np.empty(t.shape + (3,), dtype=np.float32)
+    for ch in range(3):
+        out[..., ch] = np.interp(t, _RAMP[:, 0], _RAMP[:, ch + 1])
+    return out
+
+
+def value_rgba(
+    v: np.ndarray, vmin: float, vmax: float, discretize: bool = False, levels: int = 8
+) -> np.ndarray:
+    """Regression heatmap of values ``v`` (H, W) between ``vmin`` and ``vmax`` -> (H, W, 4) uint8."""
+    span = vmax - vmin if vmax > vmin else 1.0
+    t = (np.asarray(v, dtype=np.float32) - vmin) / span
+    if discretize:
+        t = np.floor(np.clip(t, 0, 0.999) * levels) / (levels - 1)
+    return _rgba(ramp_rgb(t))
+
+
+def output_rgba(
+    out: np.ndarray, task: str, discretize: bool = False, value_range: tuple[float, float] = (0.0, 1.0)
+) -> np.ndarray:
+    """Map a model output grid (H, W, units) for ``task`` to an RGBA image (H, W, 4) uint8."""
+    out = np.asarray(out)
+    if task == "regression":
+        return value_rgba(out[..., 0], value_range[0], value_range[1], discretize=discretize)
+    if out.shape[-1] == 1:
+        return binary_rgba(out[..., 0], discretize=discretize)
+    if out.shape[-1] == 2:  # two-unit softmax on a binary task: P(class 1) on the diverging scale
+        return binary_rgba(out[..., 1], discretize=discretize)
+    return multiclass_rgba(out, discretize=discretize)
+
+
+def diverging_rgba(a: np.ndarray, vmax: float | None = None) -> np.ndarray:
+    """Neuron activation image (H, W) -> RGBA: orange negative, white zero, blue positive."""
+    a = np.asarray(a, dtype=np.float32)
+    m = float(np.max(np.abs(a))) if vmax is None else float(vmax)
+    m = m if m > 1e-12 else 1.0
+    return binary_rgba(0.5 + 0.5 * np.clip(a / m, -1.0, 1.0), strength=0.9)

@@ -1,0 +1,284 @@
+"""Loss and metric curves: per-epoch train/validation, a smoothed per-step loss, faded previous runs."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+TRAIN_COLOR = (8, 119, 189)
+VAL_COLOR = (245, 147, 34)
+STEP_COLOR = (120, 160, 200)
+MAX_PREVIOUS_RUNS = 3
+#: Minimum seconds between two redraws of the curves while training.
+REDRAW_INTERVAL_S = 0.25
+
+#: Metric shown in the second plot, in order of preference.
+METRIC_KEYS = ("accuracy", "r2", "mae", "rmse")
+
+
+class Throttle:
+    """Call ``fn`` at most once per ``interval_s``; extra requests collapse into one delayed call.
+
+    pyqtgraph repaints are Python-heavy and the training thread competes for the GIL, so plots that
+    do not need 30 fps (curves, gradient norms) redraw a few times per second.
+    """
+
+    def __init__(self, fn, interval_s: float) -> None:
+        self.fn = fn
+        self.interval_s = interval_s
+        self._last = 0.0
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+
+    def request(self) -> None:
+        """Run now if the interval has passed, else once when it has."""
+        now = time.perf_counter()
+        wait = self.interval_s - (now - self._last)
+        if wait <= 0 and not self._timer.isActive():
+            self._fire()
+        elif not self._timer.isActive():
+            self._timer.start(int(max(wait, 0.0) * 1000) + 1)
+
+    def flush(self) -> None:
+        """Run now (cancels a pending delayed call)."""
+        self._timer.stop()
+        self._fire()
+
+    def _fire(self) -> None:
+        self._last = time.perf_counter()
+        self.fn()
+
+
+class GrowBuffer:
+    """Append-only (n, 2) float64 buffer with amortized doubling; ``view`` gives the filled part."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._a = np.empty((capacity, 2), dtype=np.float64)
+        self.n = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        """Append rows (k, 2)."""
+        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
+        k = rows.shape[0]
+        if self.n + k > self._a.shape[0]:
+            cap = max(self._a.shape[0] * 2, self.n + k)
+            a = np.empty((cap, 2), dtype=np.float64)
+            a[: self.n] = self._a[: self.n]
+            self._a = a
+        self._a[self.n : self.n + k] = rows
+        self.n += k
+
+    def view(self) -> np.ndarray:
+        """The filled rows (n, 2) (a view: copy before keeping it)."""
+        return self._a[: self.n]
+
+    def clear(self) -> None:
+        """Forget all rows."""
+        self.n = 0
+
+
+class _Run:
+    """Curves of one training run: per-epoch logs and the smoothed per-step loss."""
+
+    def __init__(self) -> None:
+        self.epochs: dict[str, GrowBuffer] = {}
+        self.steps = GrowBuffer(4096)
+        self.ema: float | None = None
+        self.label = ""
+
+    def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        for k, v in logs.items():
+            self.epochs.setdefault(k, GrowBuffer(256)).extend(np.array([[epoch, v]]))
+
+    def add_steps(self, step_losses: np.ndarray, batches_per_epoch: int, alpha: float = 0.02) -> None:
+        if step_losses.size == 0:
+            return
+        losses = step_losses[:, 1]
+        out = np.empty_like(losses)
+        ema = self.ema
+        for i, v in enumerate(losses):  # k <= a few hundred per snapshot
+            if not np.isfinite(v):
+                out[i] = np.nan
+                continue
+            ema = v if ema is None else (1 - alpha) * ema + alpha * v
+            out[i] = ema
+        self.ema = ema
+        x = step_losses[:, 0] / max(batches_per_epoch, 1)
+        self.steps.extend(np.column_stack([x, out]))
+
+    def series(self, key: str) -> np.ndarray | None:
+        b = self.epochs.get(key)
+        return None if b is None or b.n == 0 else b.view()
+
+
+def _curve(
+    plot: pg.PlotItem,
+    color,
+    width: float = 2.0,
+    style=Qt.SolidLine,
+    name: str | None = None,
+    alpha: int = 255,
+) -> pg.PlotDataItem:
+    item = plot.plot([], [], pen=pg.mkPen((*color, alpha), width=width, style=style), name=name)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    item.setSkipFiniteCheck(False)
+    return item
+
+
+class LossCurves(QWidget):
+    """Two stacked plots: loss (train/val per epoch + smoothed per-step) and the main metric.
+
+    Feed it with ``add_snapshot(step_losses, epoch_logs, batches_per_epoch)``; ``new_run()`` fades the
+    current run into the previous-runs set.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs: list[_Run] = []
+        self.current = _Run()
+        self.metric_key: str | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        bar = QHBoxLayout()
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis")
+        self.prev_box = QCheckBox("Previous runs")
+        self.prev_box.setChecked(True)
+        self.prev_box.setToolTip("Show the last runs as faded curves to compare settings")
+        self.clear_btn = QPushButton("Clear runs")
+        self.clear_btn.setToolTip("Forget the faded curves of previous runs")
+        self.status = QLabel("")
+        bar.addWidget(self.log_box)
+        bar.addWidget(self.prev_box)
+        bar.addWidget(self.clear_btn)
+        bar.addStretch(1)
+        bar.addWidget(self.status)
+        lay.addLayout(bar)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        lay.addWidget(self.glw, 1)
+        self.loss_plot = self.glw.addPlot(row=0, col=0)
+        self.metric_plot = self.glw.addPlot(row=1, col=0)
+        self.metric_plot.setXLink(self.loss_plot)
+        for p, title in ((self.loss_plot, "Loss"), (self.metric_plot, "Metric")):
+            p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
+            p.setLabel("left", title)
+            p.getAxis("left").enableAutoSIPrefix(False)
+            p.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.metric_plot.setLabel("bottom", "epoch")
+        self.prev_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
+        self.step_item = _curve(self.loss_plot, STEP_COLOR, 1.0, name="loss (per step, smoothed)", alpha=170)
+        self.loss_item = _curve(self.loss_plot, TRAIN_COLOR, 2.2, name="loss")
+        self.val_loss_item = _curve(self.loss_plot, VAL_COLOR, 2.2, name="val_loss")
+        self.metric_item = _curve(self.metric_plot, TRAIN_COLOR, 2.2, name="train")
+        self.val_metric_item = _curve(self.metric_plot, VAL_COLOR, 2.2, name="validation")
+        self.redraw = Throttle(self._update_current, REDRAW_INTERVAL_S)
+        self.log_box.toggled.connect(self._set_log)
+        self.prev_box.toggled.connect(self._redraw_previous)
+        self.clear_btn.clicked.connect(self.clear_previous)
+
+    # ---- data ----------------------------------------------------------------------------
+    def add_snapshot(
+        self, step_losses: np.ndarray, epoch_logs: list[tuple[int, dict[str, float]]], batches_per_epoch: int
+    ) -> None:
+        """Append one snapshot's per-step losses (k, 2) and epoch logs, then update the items."""
+        run = self.current
+        run.add_steps(np.asarray(step_losses).reshape(-1, 2), batches_per_epoch)
+        for epoch, logs in epoch_logs:
+            run.add_epoch(epoch, logs)
+        self.redraw.request()
+
+    def new_run(self, label: str = "") -> None:
+        """Fade the current run (if it has data) into the previous runs and start an empty one."""
+        if self.current.steps.n or self.current.epochs:
+            self.current.label = label or f"run {len(self.runs) + 1}"
+            self.runs.append(self.current)
+            self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
+        self.current = _Run()
+        self.redraw.flush()
+        self._redraw_previous()
+
+    def clear_previous(self) -> None:
+        """Drop every faded previous run."""
+        self.runs.clear()
+        self._redraw_previous()
+
+    # ---- drawing -------------------------------------------------------------------------
+    def _pick_metric(self, run: _Run) -> str | None:
+        for k in METRIC_KEYS:
+            if k in run.epochs:
+                return k
+        return None
+
+    def _set(self, item: pg.PlotDataItem, data: np.ndarray | None) -> None:
+        if data is None or data.shape[0] == 0:
+            item.setData([], [])
+        else:
+            item.setData(data[:, 0].copy(), data[:, 1].copy())
+
+    def _update_current(self) -> None:
+        run = self.current
+        self._set(self.step_item, run.steps.view() if run.steps.n else None)
+        self._set(self.loss_item, run.series("loss"))
+        self._set(self.val_loss_item, run.series("val_loss"))
+        key = self._pick_metric(run)
+        if key and key != self.metric_key:
+            self.metric_key = key
+            self.metric_plot.setLabel("left", key)
+        self._set(self.metric_item, run.series(key) if key else None)
+        self._set(self.val_metric_item, run.series(f"val_{key}") if key else None)
+        last = run.series("loss")
+        if last is not None:
+            txt = f"epoch {int(last[-1, 0])}  loss {last[-1, 1]:.4g}"
+            val = run.series("val_loss")
+            if val is not None:
+                txt += f"  val_loss {val[-1, 1]:.4g}"
+            self.status.setText(txt)
+        else:
+            self.status.setText("")
+
+    def _redraw_previous(self) -> None:
+        for plot, it in self.prev_items:
+            plot.removeItem(it)
+        self.prev_items.clear()
+        if not self.prev_box.isChecked():
+            return
+        for i, run in enumerate(self.runs):
+            alpha = 50 + 30 * i
+            for plot, key, color in (
+                (self.loss_plot, "loss", TRAIN_COLOR),
+                (self.loss_plot, "val_loss", VAL_COLOR),
+            ):
+                data = run.series(key)
+                if data is not None:
+                    it = pg.PlotDataItem(
+                        data[:, 0].copy(),
+                        data[:, 1].copy(),
+                        pen=pg.mkPen((*color, alpha), width=1.5, style=Qt.DashLine),
+                    )
+                    it.setZValue(-10)
+                    plot.addItem(it)
+                    self.prev_items.append((plot, it))
+            mkey = self._pick_metric(run)
+            for key, color in ((mkey, TRAIN_COLOR), (f"val_{mkey}", VAL_COLOR)):
+                data = run.series(key) if mkey else None
+                if data is not None:
+                    it = pg.PlotDataItem(
+                        data[:, 0].copy(),
+                        data[:, 1].copy(),
+                        pen=pg.mkPen((*color, alpha), width=1.5, style=Qt.DashLine),
+                    )
+                    it.setZValue(-10)
+                    self.metric_plot.addItem(it)
+                    self.prev_items.append((self.metric_plot, it))
+        if self.log_box.isChecked():
+            self._set_log(True)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(x=False, y=bool(on))

@@ -1,0 +1,158 @@
+"""NumPy-only measurements of a model between training steps (no Qt here).
+
+The training worker calls these in its own thread: an input-plane grid for the decision boundary,
+per-layer activations over that grid (the canvas' neuron heatmaps), gradient/weight norms and the
+fraction of dead ReLU units. Everything returned is a fresh array, safe to hand to the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Activation names whose units can "die" (output exactly 0 for every input).
+RELU_NAMES = frozenset({"relu"})
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A ``resolution``×``resolution`` grid over features ``axes`` of the input, the rest held at ``base``.
+
+    ``base``: (num_features,) values for the features not on an axis (training medians).
+    ``extent``: (x_min, x_max, y_min, y_max) of the plane in raw feature units.
+    """
+
+    axes: tuple[int, int]
+    extent: tuple[float, float, float, float]
+    base: np.ndarray
+    resolution: int = 100
+
+    @property
+    def is_slice(self) -> bool:
+        """True when the data has more than two features (the plane is a slice at the medians)."""
+        return self.base.shape[0] > 2
+
+    def points(self) -> np.ndarray:
+        """Grid points (resolution**2, num_features); row r is y index r // res, column r % res."""
+        n = self.resolution
+        x0, x1, y0, y1 = self.extent
+        xs = np.linspace(x0, x1, n, dtype=np.float64)
+        ys = np.linspace(y0, y1, n, dtype=np.float64)
+        gx, gy = np.meshgrid(xs, ys)
+        pts = np.repeat(self.base[None, :].astype(np.float64), n * n, axis=0)
+        pts[:, self.axes[0]] = gx.ravel()
+        pts[:, self.axes[1]] = gy.ravel()
+        return pts.astype(np.float32)
+
+
+def make_grid_spec(
+    x: np.ndarray, axes: tuple[int, int] = (0, 1), resolution: int = 100, margin: float = 0.1
+) -> GridSpec:
+    """Grid spanning the range of ``x`` (n, f) on ``axes`` plus ``margin`` of the span on each side."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] < 1 or x.shape[0] == 0:
+        raise ValueError(f"make_grid_spec expects a non-empty (n, features) array, got shape {x.shape}")
+    a0, a1 = axes if x.shape[1] > 1 else (0, 0)
+    ext = []
+    for a in (a0, a1):
+        lo, hi = float(x[:, a].min()), float(x[:, a].max())
+        span = hi - lo if hi > lo else 1.0
+        ext += [lo - margin * span, hi + margin * span]
+    base = np.median(x, axis=0)
+    return GridSpec(axes=(a0, a1), extent=tuple(ext), base=base, resolution=int(resolution))
+
+
+def activation_name(layer: object) -> str | None:
+    """Name of the activation ``layer`` applies (Dense.activation.name or Activation layers), else None."""
+    act = getattr(layer, "activation", None)
+    if act is not None:
+        return getattr(act, "name", act if isinstance(act, str) else None)
+    if type(layer).__name__ == "Activation":
+        return getattr(layer, "name_", None) or getattr(layer, "activation_name", None)
+    return None
+
+
+def forward_all(model: object, x: np.ndarray) -> list[np.ndarray]:
+    """Inference-mode outputs of every layer of ``model`` for input ``x`` (n, f): list of (n, units_i).
+
+    Uses ``layer.forward(x, training=False)``, which caches nothing, so it is safe between training steps.
+    """
+    outs: list[np.ndarray] = []
+    h = np.asarray(x)
+    dtype = getattr(model, "dtype", None)
+    if dtype is not None and h.dtype != np.dtype(dtype):
+        h = h.astype(dtype)
+    for layer in model.layers:
+        h = layer.forward(h, training=False)
+        outs.append(h)
+    return outs
+
+
+def neuron_layer_indices(model: object) -> list[int]:
+    """Indices of layers drawn as neuron columns on the canvas (every layer except Normalization)."""
+    return [i for i, layer in enumerate(model.layers) if type(layer).__name__ != "Normalization"]
+
+
+def neuron_grids(
+    outputs: list[np.ndarray], spec: GridSpec, layer_indices: list[int], step: int = 3, max_units: int = 16
+) -> dict[int, np.ndarray]:
+    """Layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells."""
+    n = spec.resolution
+    grids = {}
+    for i in layer_indices:
+        a = outputs[i][:, :max_units].reshape(n, n, -1)[::step, ::step]
+        grids[i] = np.ascontiguousarray(np.moveaxis(a, -1, 0), dtype=np.float32)
+    return grids
+
+
+def activation_images(
+    model: object, spec: GridSpec, step: int = 3, max_units: int = 16
+) -> dict[int, np.ndarray]:
+    """Layer index -> (units, H, W) activation grid over the plane ``spec`` for every canvas-drawn layer."""
+    outs = forward_all(model, spec.points())
+    return neuron_grids(outs, spec, neuron_layer_indices(model), step=step, max_units=max_units)
+
+
+def trainable_layers(model: object) -> list[object]:
+    """Layers that have gradients (Dense, PReLU, ...); Normalization and Dropout are skipped."""
+    return [layer for layer in model.layers if getattr(layer, "grads", None)]
+
+
+def layer_norms(model: object) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Names, L2 norm of each trainable layer's last gradients, and of its weights: (L,) float64 each."""
+    names, g, w = [], [], []
+    for layer in trainable_layers(model):
+        names.append(str(getattr(layer, "name", type(layer).__name__)))
+        g.append(float(np.sqrt(sum(float(np.vdot(a, a)) for a in layer.grads.values()))))
+        w.append(float(np.sqrt(sum(float(np.vdot(a, a)) for a in layer.params.values()))))
+    return names, np.asarray(g, dtype=np.float64), np.asarray(w, dtype=np.float64)
+
+
+def dead_relu_fraction(model: object, outputs: list[np.ndarray]) -> dict[str, float]:
+    """For each ReLU layer, the fraction of units whose output is 0 for every probe row in ``outputs``."""
+    res: dict[str, float] = {}
+    for layer, out in zip(model.layers, outputs, strict=False):
+        if activation_name(layer) in RELU_NAMES and out.ndim == 2 and out.shape[1] > 0:
+            dead = np.all(out <= 0.0, axis=0)
+            res[str(getattr(layer, "name", "relu"))] = float(dead.mean())
+    return res
+
+
+def gradient_warning(grad_norms: np.ndarray, vanish: float = 1e-6, explode: float = 1e3) -> str | None:
+    """A one-line warning when the smallest gradient norm vanishes or the largest explodes, else None."""
+    if grad_norms.size == 0:
+        return None
+    if not np.all(np.isfinite(grad_norms)):
+        return "Exploding gradients: a gradient norm is not finite"
+    hi, lo = float(grad_norms.max()), float(grad_norms.min())
+    if hi > explode:
+        return f"Exploding gradients: largest layer gradient norm {hi:.3g} > {explode:g}"
+    if lo < vanish:
+        return f"Vanishing gradients: smallest layer gradient norm {lo:.2g} < {vanish:g}"
+    return None
+
+
+def copy_weights(model: object) -> list[list[np.ndarray]]:
+    """Copies of every layer's weights (``layer.get_weights()``), one list per layer."""
+    return [[np.array(w, copy=True) for w in layer.get_weights()] for layer in model.layers]

@@ -1,0 +1,542 @@
+"""Wires training into the main window: data panel, toolbar, worker session, plots, canvas, evaluation.
+
+``install_training(window)`` is called once by the main window. Everything here runs in the GUI
+thread; the training itself runs in :class:`studio.worker.TrainingSession`'s thread.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+from studio.panels.data_panel import DataPanel
+from studio.panels.evaluation import EvaluationPanel
+from studio.plots.boundary import BoundaryView
+from studio.plots.curves import LossCurves, Throttle
+from studio.plots.health import GradientHealth
+from studio.plots.neurons import layer_images
+from studio.plots.probes import activation_images, forward_all
+from studio.training_toolbar import TrainingControls
+from studio.worker import Evaluation, Snapshot, TrainingJob, TrainingSession
+
+#: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
+MAX_BOUNDARY_FEATURES = 64
+
+
+class TrainingController(QObject):
+    """Owns the training side of one main window. ``session`` is the running worker (or None)."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session: TrainingSession | None = None
+        self.model: Any = None
+        self.epoch = 0
+        self.elapsed_base = 0.0
+        self.last_snapshot: Snapshot | None = None
+        self.last_error: str | None = None
+        self._kernel_layers: list[int] = []
+        self._neuron_nodes: dict[int, str] = {}
+        self._loaded_spec: dict[str, Any] | None = None
+        self._pending_neurons: dict[int, np.ndarray] | None = None
+
+        self.controls = TrainingControls(window.training_toolbar, getattr(window, "training_menu", None))
+        self.data_panel = DataPanel()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.data_panel)
+        window.add_side_tab(scroll, "Data")
+        self.curves = LossCurves()
+        self.boundary = BoundaryView()
+        self.health = GradientHealth()
+        self.evaluation = EvaluationPanel()
+        self.curves_dock = window.add_dock(self.curves, "Loss & metrics", name="curvesDock")
+        self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
+        self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")
+        self.boundary_dock = window.add_dock(
+            self.boundary, "Decision boundary", Qt.DockWidgetArea.RightDockWidgetArea, name="boundaryDock"
+        )
+        self._arrange_docks()
+        self.neuron_redraw = Throttle(self._draw_neurons, 0.2)
+
+        c = self.controls
+        c.play_pause.connect(self.play_pause)
+        c.step.connect(self.step_epoch)
+        c.stop.connect(self.stop)
+        c.reset.connect(self.reset)
+        self.data_panel.dataset_loaded.connect(self._dataset_loaded)
+        self.data_panel.load_failed.connect(lambda msg: self.controls.set_status(f"Data: {msg}", error=True))
+        self.data_panel.batch_size_changed.connect(self._batch_size_changed)
+        self.boundary.grid_changed.connect(self._grid_changed)
+        self.boundary.point_added.connect(self._point_added)
+        self.boundary.points_cleared.connect(self._points_cleared)
+        window.dataset_changed.connect(self._dataset_changed)
+        window.project_closing.connect(self.shutdown)
+        window.project_loaded.connect(self._project_loaded)
+        doc = window.document
+        doc.graph_changed.connect(self._structure_changed)
+        doc.training_changed.connect(self._training_changed)
+        doc.data_changed.connect(self._data_spec_changed)
+        if window.dataset is not None:
+            self._dataset_changed(window.dataset)
+        self.data_panel.set_spec(doc.data)
+        self.data_panel.batch_spin.setValue(int(doc.training.get("batch_size", 16)))
+
+    def _arrange_docks(self) -> None:
+        """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom."""
+        w = self.window
+        try:
+            inspector = getattr(w, "inspector_dock", None)
+            if inspector is not None:
+                w.splitDockWidget(inspector, self.boundary_dock, Qt.Orientation.Vertical)
+                w.resizeDocks([inspector, self.boundary_dock], [380, 460], Qt.Orientation.Vertical)
+            self.curves_dock.raise_()
+            w.resizeDocks([self.curves_dock], [300], Qt.Orientation.Vertical)
+        except (AttributeError, RuntimeError):
+            pass
+
+    # ---- state -----------------------------------------------------------------------------
+    @property
+    def dataset(self) -> Any:
+        return self.window.dataset
+
+    def is_training(self) -> bool:
+        """True while a session exists and its worker is not paused."""
+        return self.session is not None and self.session.is_alive() and self.session.worker.is_running
+
+    def _set_locked(self, locked: bool) -> None:
+        self.window.set_training_locked(locked, "Training is running — press Stop to change the network.")
+
+    def _invalidate_model(self) -> None:
+        """The network, data or settings changed: the next Play starts a new run from fresh weights."""
+        if self.session is not None:
+            self.shutdown()
+        if self.model is not None or self.epoch:
+            self.curves.new_run(self._run_label())
+        self.model = None
+        self.epoch = 0
+        self.elapsed_base = 0.0
+        self.health.clear()
+        self.evaluation.clear()
+        self.controls.show_progress(0, self._epochs_budget(), 0.0, 0.0)
+
+    def _run_label(self) -> str:
+        t = self.window.document.training
+        opt = t.get("optimizer", {})
+        name = opt.get("name", "?") if isinstance(opt, dict) else str(opt)
+        lr = opt.get("learning_rate", "") if isinstance(opt, dict) else ""
+        return f"{name} lr={lr}"
+
+    def _epochs_budget(self) -> int | None:
+        e = self.window.document.training.get("epochs")
+        return int(e) if isinstance(e, int) and e > 0 else None
+
+    def _project(self) -> Any:
+        from core.project import Project
+
+        return Project.from_dict(self.window.project_dict(), self.window.base_dir())
+
+    def ensure_model(self) -> bool:
+        """Build the model for the current network and data if needed; False (with a message) on errors."""
+        if self.model is not None:
+            return True
+        if self.dataset is None:
+            self._error("No data loaded: pick a data set in the Data tab.")
+            return False
+        try:
+            self.model = self.window.build_model()
+        except Exception as exc:  # ProjectError lists every problem; show them in one line
+            self._error(f"Cannot build the network: {_one_line(exc)}")
+            return False
+        self.epoch = 0
+        self.elapsed_base = 0.0
+        self._map_layers()
+        self._show_model_state()
+        return True
+
+    def _map_layers(self) -> None:
+        """Model layer index -> canvas node id (chain order, Normalization = input node)."""
+        model = self.model
+        self._kernel_layers = [
+            i for i, la in enumerate(model.layers) if "kernel" in getattr(la, "params", {})
+        ]
+        self._neuron_nodes = {}
+        graph = self.window.document.graph
+        try:
+            chain = graph.chain() or graph.ordered_ids()
+        except Exception:
+            return
+        nodes = [n for n in chain if graph.nodes[n].kind != "input"]
+        layers = [i for i, la in enumerate(model.layers) if type(la).__name__ != "Normalization"]
+        if len(nodes) == len(layers):
+            self._neuron_nodes = dict(zip(layers, nodes, strict=True))
+
+    def _show_model_state(self) -> None:
+        """Draw weights, boundary and neuron images of the current (e.g. freshly initialized) model."""
+        model = self.model
+        if model is None:
+            return
+        self._set_kernels([la.get_weights() for la in model.layers])
+        grid = self._grid_for_job()
+        if grid is not None:
+            try:
+                outs = forward_all(model, grid.points())
+                self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1))
+                self._pending_neurons = activation_images(model, grid)
+                self.neuron_redraw.flush()
+            except Exception:
+                pass
+
+    # ---- toolbar actions -------------------------------------------------------------------
+    def play_pause(self) -> None:
+        """Play if stopped or paused, pause if running."""
+        if self.session is not None and self.session.is_alive():
+            if self.session.worker.is_running:
+                self.session.worker.pause()
+                self.controls.set_running(False)
+            else:
+                self.session.worker.play()
+                self.controls.set_running(True)
+                self.controls.set_status("training…")
+            return
+        self._start(running=True)
+
+    def step_epoch(self) -> None:
+        """Train exactly one epoch, then pause."""
+        if self.session is not None and self.session.is_alive():
+            w = self.session.worker
+            if w.is_running:
+                w.pause()
+            w.step_epoch()
+            self.controls.set_running(False)
+            return
+        self._start(running=False, step=True)
+
+    def train_epochs(self, epochs: int, timeout_s: float = 120.0) -> bool:
+        """Train ``epochs`` more epochs and pause, running the event loop meanwhile (screenshots, tests).
+
+        Returns True when the epochs were trained (or the run ended by itself) within ``timeout_s``.
+        """
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        if epochs <= 0:
+            return True
+        target = self.epoch + epochs
+        if self.session is not None and self.session.is_alive():
+            self.session.worker.pause()
+            self.session.worker.step_epoch(epochs)
+        else:
+            self._start(running=False, step=True, step_epochs=epochs)
+        s = self.session
+        if s is None:
+            return False
+        loop = QEventLoop()
+        s.paused.connect(loop.quit)
+        s.finished.connect(loop.quit)
+        s.failed.connect(loop.quit)
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        timer.start(int(timeout_s * 1000))
+        if s.is_alive() and s.ended is None and self.epoch < target:
+            loop.exec()
+        ok = timer.isActive()
+        timer.stop()
+        # let the last snapshot/evaluation reach the widgets
+        end = QTimer()
+        end.setSingleShot(True)
+        end.timeout.connect(loop.quit)
+        end.start(150)
+        loop.exec()
+        return ok and self.last_error is None
+
+    def stop(self) -> None:
+        """End the run; the trained weights stay (Play continues training them)."""
+        if self.session is not None:
+            self.shutdown()
+            self.controls.set_status(f"stopped at epoch {self.epoch}")
+
+    def reset(self) -> None:
+        """Stop and re-initialize the weights with the seed; the finished run fades."""
+        self._invalidate_model()
+        self.last_error = None
+        self.controls.set_status("weights re-initialized")
+        if self.dataset is not None:
+            self.ensure_model()
+
+    def shutdown(self) -> bool:
+        """Stop the worker and join its thread (< 1 s). Returns True when the thread ended."""
+        s = self.session
+        if s is None:
+            return True
+        ok = s.shutdown(1000)
+        self._absorb_session_end(s)
+        self.session = None
+        self.controls.set_running(False)
+        self._set_locked(False)
+        return ok
+
+    def _absorb_session_end(self, s: TrainingSession) -> None:
+        if self.last_snapshot is not None:
+            self.elapsed_base = self.last_snapshot.elapsed_s
+        self.epoch = max(self.epoch, s.worker.epoch)
+
+    def _start(self, running: bool, step: bool = False, step_epochs: int = 1) -> None:
+        self.last_error = None
+        if not self.ensure_model():
+            return
+        budget = self._epochs_budget()
+        if budget is not None and self.epoch >= budget:
+            self.controls.set_status(f"epoch budget of {budget} reached — Reset or raise Epochs", error=False)
+            return
+        try:
+            job = self._make_job()
+        except Exception as exc:
+            self._error(f"Cannot start training: {_one_line(exc)}")
+            return
+        s = TrainingSession(job, start_running=running, parent=self)
+        s.snapshot.connect(self._on_snapshot)
+        s.evaluated.connect(self._on_evaluated)
+        s.failed.connect(self._error)
+        s.finished.connect(lambda reason, s=s: self._on_finished(s, reason))
+        s.paused.connect(self._on_paused)
+        self.session = s
+        self._set_locked(True)
+        if step:
+            s.worker.step_epoch(step_epochs)
+        s.start()
+        self.controls.set_running(running)
+        self.controls.set_status("training…" if running else "stepping one epoch…")
+
+    def _make_job(self) -> TrainingJob:
+        from core.project import training_arrays, training_callbacks
+
+        project = self._project()
+        ds = self.dataset
+        x_tr, y_tr, x_te, y_te = training_arrays(project, ds, self.model)
+        t = self.window.document.training
+        has_test = x_te is not None and len(x_te) > 0
+        return TrainingJob(
+            model=self.model,
+            x_train=x_tr,
+            y_train=y_tr,
+            x_val=x_te if has_test else None,
+            y_val=y_te if has_test else None,
+            y_val_labels=ds.y_test if has_test else None,
+            epochs=self._epochs_budget(),
+            batch_size=int(t.get("batch_size", 32)),
+            seed=t.get("seed", 0),
+            callbacks=training_callbacks(project),
+            start_epoch=self.epoch,
+            grid=self._grid_for_job(),
+            neuron_images=bool(self._neuron_nodes),
+        )
+
+    def _grid_for_job(self):
+        ds = self.dataset
+        if ds is None or ds.num_features > MAX_BOUNDARY_FEATURES or ds.source == "mnist":
+            return None
+        return self.boundary.grid
+
+    # ---- session signals ------------------------------------------------------------------
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.last_snapshot = snap
+        self.epoch = snap.epoch
+        bpe = max(snap.batches_per_epoch, 1)
+        self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe)
+        if snap.boundary is not None and self.boundary.isVisible():
+            self.boundary.set_output(snap.boundary)
+        elif snap.boundary is not None:
+            self.boundary.last_output = snap.boundary
+        if snap.grad_norms is not None:
+            self.health.add(
+                snap.step / bpe, snap.layer_names, snap.grad_norms, snap.weight_norms, snap.dead_relu
+            )
+        frac = snap.batch / bpe if snap.batch < bpe else 0.0
+        self.controls.show_progress(
+            snap.epoch, snap.epochs, snap.steps_per_s, self.elapsed_base + snap.elapsed_s, frac
+        )
+        if snap.weights is not None:
+            self._set_kernels(snap.weights)
+        if snap.neurons:
+            self._pending_neurons = snap.neurons
+            self.neuron_redraw.request()
+        if snap.stopped and snap.stopped not in ("epochs",):
+            self.controls.set_status(f"stopped: {snap.stopped.replace('_', ' ')} at epoch {snap.epoch}")
+
+    def _set_kernels(self, weights: list[list[np.ndarray]]) -> None:
+        kernels = [weights[i][0] for i in self._kernel_layers if i < len(weights) and weights[i]]
+        try:
+            self.window.canvas_scene.set_weights(kernels)
+        except Exception:
+            pass
+
+    def _draw_neurons(self) -> None:
+        grids, self._pending_neurons = self._pending_neurons, None
+        if not grids:
+            return
+        scene = self.window.canvas_scene
+        for idx, node_id in self._neuron_nodes.items():
+            g = grids.get(idx)
+            if g is not None:
+                scene.set_neuron_images(node_id, layer_images(g))
+
+    def _on_evaluated(self, ev: Evaluation) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        try:
+            self.evaluation.set_result(ev.y_true, ev.probs, ds.task, ds.class_names, ev.x, ev.epoch)
+        except Exception as exc:  # never let a metric edge case break training
+            self.evaluation.headline.setText(f"Evaluation unavailable: {_one_line(exc)}")
+
+    def _on_paused(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.controls.set_running(False)
+        self.controls.set_status(f"paused at epoch {epoch}")
+
+    def _on_finished(self, s: TrainingSession, reason: str) -> None:
+        if s is not self.session:
+            return
+        s.thread.wait(1000)
+        self._absorb_session_end(s)
+        self.session = None
+        self.controls.set_running(False)
+        self._set_locked(False)
+        if reason == "epochs":
+            self.controls.set_status(f"finished: {self.epoch} epochs")
+        elif reason == "early_stopping":
+            self.controls.set_status(f"early stopping at epoch {self.epoch}")
+        elif reason != "error":
+            self.controls.set_status(f"stopped at epoch {self.epoch}")
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        self.controls.set_status(message, error=True)
+        self.controls.set_running(False)
+        canvas = getattr(self.window, "canvas", None)
+        if canvas is not None and hasattr(canvas, "show_message"):
+            canvas.show_message(message, "error")
+        self.window.statusBar().showMessage(message, 15000)
+
+    # ---- window / document signals ---------------------------------------------------------
+    def _project_loaded(self) -> None:
+        self._invalidate_model()
+        self.curves.clear_previous()
+        self.curves.new_run()
+        self.data_panel.set_spec(self.window.document.data)
+        self.data_panel.batch_spin.setValue(int(self.window.document.training.get("batch_size", 16)))
+
+    def _dataset_changed(self, ds: Any) -> None:
+        self._invalidate_model()
+        self._loaded_spec = copy.deepcopy(self.window.document.data)
+        if ds is None:
+            return
+        self.boundary.set_data(
+            ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names
+        )
+        too_many = ds.num_features > MAX_BOUNDARY_FEATURES or ds.source == "mnist"
+        self.boundary.setEnabled(not too_many)
+        if too_many:
+            self.boundary.empty_text.setText("No decision boundary for image data — see Evaluation › Digits")
+        else:
+            self.boundary.empty_text.setText("Train to see the decision boundary")
+        if self.data_panel.dataset is not ds and ds.summary:
+            self.data_panel.summary.setPlainText(ds.summary)
+        self.ensure_model()
+
+    def _dataset_loaded(self, ds: Any, spec: dict[str, Any]) -> None:
+        """The data panel finished loading: make it the project's data."""
+        self.shutdown()
+        doc = self.window.document
+        self._loaded_spec = copy.deepcopy(spec)
+        if spec != doc.data:
+            doc.set_data_spec(spec)
+        self.window.set_dataset(ds)
+
+    def _data_spec_changed(self) -> None:
+        """Undo/redo or another panel changed ``data``: load it in the background."""
+        spec = self.window.document.data
+        if self._loaded_spec is not None and spec == self._loaded_spec:
+            return
+        self.data_panel.set_spec(spec)
+        self.data_panel.load_spec(spec)
+
+    def _batch_size_changed(self, value: int) -> None:
+        doc = self.window.document
+        if doc.training.get("batch_size") != value and self.session is None:
+            doc.set_training(("batch_size",), int(value))
+
+    def _structure_changed(self) -> None:
+        if self.session is None:
+            self._invalidate_model()
+            if self.dataset is not None:
+                self.ensure_model()
+
+    def _training_changed(self) -> None:
+        t = self.window.document.training
+        opt = t.get("optimizer", {})
+        lr = opt.get("learning_rate") if isinstance(opt, dict) else None
+        if self.session is not None and self.session.is_alive():
+            if isinstance(lr, int | float) and lr > 0:
+                self.session.worker.set_learning_rate(float(lr))
+            return
+        if self.model is not None and isinstance(lr, int | float) and lr > 0 and self.epoch > 0:
+            # only the learning rate changed? keep the trained weights, else start over
+            try:
+                self.model.optimizer.learning_rate = float(lr)
+            except AttributeError:
+                pass
+        self.controls.show_progress(self.epoch, self._epochs_budget(), 0.0, self.elapsed_base)
+        if self.epoch == 0:
+            self._invalidate_model()
+            if self.dataset is not None:
+                self.ensure_model()
+
+    def _grid_changed(self, grid: Any) -> None:
+        if self.session is not None:
+            self.session.worker.set_grid(self._grid_for_job())
+        elif self.model is not None:
+            self._show_model_state()
+
+    def _point_added(self, feat: np.ndarray, label: int) -> None:
+        ds = self.dataset
+        if ds is None:
+            return
+        try:
+            ds.add_point(float(feat[0]), float(feat[1]), int(label))
+        except Exception as exc:
+            self._error(f"Cannot add point: {_one_line(exc)}")
+            return
+        spec = dict(self.window.document.data)
+        spec["points"] = [list(p) for p in ds.added_points]
+        self._loaded_spec = copy.deepcopy(spec)
+        self.window.document.set_data_spec(spec, "Add point")
+        if self.session is not None and self.model is not None:
+            y_tr, _ = ds.targets(self.model.loss.name)
+            self.session.worker.replace_training_data(ds.x_train, y_tr)
+        self.controls.set_status(f"{len(ds.added_points)} point(s) added")
+
+    def _points_cleared(self) -> None:
+        spec = dict(self.window.document.data)
+        if "points" in spec:
+            spec.pop("points")
+            self.shutdown()
+            self.window.document.set_data_spec(spec, "Clear added points")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def install_training(window: QWidget) -> TrainingController:
+    """Create the training side for ``window`` (kept as ``window.training``)."""
+    controller = TrainingController(window)
+    window.training = controller
+    return controller

@@ -1,0 +1,124 @@
+"""Training toolbar: Play/Pause, Step (one epoch), Stop, Reset; epoch, steps/s, elapsed, progress + ETA."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStyle, QToolBar, QWidget
+
+
+def format_duration(seconds: float) -> str:
+    """'1:05' / '1:02:03' for a duration in seconds."""
+    s = int(max(seconds, 0) + 0.5)
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainingControls(QObject):
+    """Play/Pause, Step, Stop, Reset actions and the counters, installed into a toolbar (and a menu).
+
+    Actions emit ``play_pause``, ``step``, ``stop``, ``reset``; ``set_running``/``show_progress`` update
+    the display. Space toggles Play/Pause anywhere in the window (text fields keep their spaces).
+    """
+
+    play_pause = Signal()
+    step = Signal()
+    stop = Signal()
+    reset = Signal()
+
+    def __init__(self, toolbar: QToolBar, menu: QMenu | None = None) -> None:
+        super().__init__(toolbar)
+        self.toolbar = toolbar
+        st = toolbar.style()
+        self._play_icon = st.standardIcon(QStyle.SP_MediaPlay)
+        self._pause_icon = st.standardIcon(QStyle.SP_MediaPause)
+        self.play_action = QAction(self._play_icon, "Play", self)
+        self.play_action.setShortcut(QKeySequence(Qt.Key_Space))
+        self.play_action.setShortcutContext(Qt.WindowShortcut)
+        self.play_action.setToolTip("Train continuously (Space); press again to pause")
+        self.step_action = QAction(st.standardIcon(QStyle.SP_MediaSkipForward), "Step", self)
+        self.step_action.setToolTip("Train exactly one epoch, then pause")
+        self.step_action.setShortcut(QKeySequence("Ctrl+Right"))
+        self.stop_action = QAction(st.standardIcon(QStyle.SP_MediaStop), "Stop", self)
+        self.stop_action.setToolTip("End this training run (the trained weights stay)")
+        self.reset_action = QAction(st.standardIcon(QStyle.SP_BrowserReload), "Reset", self)
+        self.reset_action.setToolTip(
+            "Stop and re-initialize the weights with the seed; the run becomes a faded curve"
+        )
+        for a in (self.play_action, self.step_action, self.stop_action, self.reset_action):
+            toolbar.addAction(a)
+            if menu is not None:
+                menu.addAction(a)
+        self.play_action.triggered.connect(self.play_pause)
+        self.step_action.triggered.connect(self.step)
+        self.stop_action.triggered.connect(self.stop)
+        self.reset_action.triggered.connect(self.reset)
+        toolbar.addSeparator()
+        self.epoch_label = QLabel("Epoch 0")
+        self.epoch_label.setMinimumWidth(110)
+        self.rate_label = QLabel("– steps/s")
+        self.rate_label.setMinimumWidth(100)
+        self.elapsed_label = QLabel("0:00")
+        self.elapsed_label.setToolTip("Training time (pauses excluded)")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(260)
+        self.progress.setMinimumWidth(160)
+        self.progress.setFormat("")
+        self.progress.setTextVisible(True)
+        for w in (self.epoch_label, self.rate_label, self.elapsed_label, self.progress):
+            toolbar.addWidget(w)
+        self.status_label = QLabel("")
+        self.status_label.setStyleSheet("color: #6b7280; padding-left: 8px;")
+        self.status_label.setMaximumWidth(520)
+        toolbar.addWidget(self.status_label)
+        self.set_running(False)
+
+    def set_running(self, running: bool) -> None:
+        """Show Pause while running, Play otherwise."""
+        self.running = running
+        self.play_action.setIcon(self._pause_icon if running else self._play_icon)
+        self.play_action.setText("Pause" if running else "Play")
+        self.play_action.setToolTip("Pause training (Space)" if running else "Train continuously (Space)")
+
+    def show_progress(
+        self,
+        epoch: int,
+        epochs: int | None,
+        steps_per_s: float,
+        elapsed_s: float,
+        epoch_fraction: float = 0.0,
+    ) -> None:
+        """Update the counters; with an epoch budget the bar shows the fraction done and an ETA."""
+        self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
+        self.rate_label.setText(f"{steps_per_s:,.0f} steps/s" if steps_per_s > 0 else "– steps/s")
+        self.elapsed_label.setText(format_duration(elapsed_s))
+        if epochs:
+            done = min((epoch + epoch_fraction) / epochs, 1.0)
+            self.progress.setValue(int(done * 1000))
+            if done > 0 and elapsed_s > 0 and done < 1.0:
+                eta = elapsed_s * (1.0 - done) / done
+                self.progress.setFormat(f"{100 * done:.0f}%  ETA {format_duration(eta)}")
+            else:
+                self.progress.setFormat(f"{100 * done:.0f}%")
+        else:
+            self.progress.setValue(0)
+            self.progress.setFormat("no epoch budget")
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        """A short note after the counters (e.g. 'stopped: early stopping'); red when ``error``."""
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+        self.status_label.setStyleSheet(
+            "color: #d64545; font-weight: 600; padding-left: 8px;"
+            if error
+            else "color: #6b7280; padding-left: 8px;"
+        )
+
+
+def make_toolbar(parent: QWidget | None = None) -> tuple[QToolBar, TrainingControls]:
+    """A standalone "Training" toolbar with the controls (for windows without one)."""
+    tb = QToolBar("Training", parent)
+    tb.setObjectName("trainingToolbar")
+    return tb, TrainingControls(tb)

@@ -1,0 +1,480 @@
+"""Training in a worker thread: a QObject moved to a QThread pulls from ``core.training.iter_training``.
+
+The worker thread runs one long loop (it has no event loop to deliver queued slots), so the GUI
+controls it through ``threading.Event`` flags and plain attributes that the loop reads between
+steps. What it sends back is throttled to about 30 snapshots per second and consists of copies:
+the GUI thread never touches the model while training runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from studio.plots import probes
+
+EMIT_INTERVAL_S = 1.0 / 30.0
+#: After sending a snapshot the worker waits (GIL released) until the GUI has drawn it, at most this long.
+LOCKSTEP_TIMEOUT_S = 0.1
+
+
+@dataclass
+class TrainingJob:
+    """Everything one training session needs. Arrays are the worker's; the GUI must not mutate them.
+
+    ``x_train`` (n, f), ``y_train`` shaped for the model's loss; ``x_val``/``y_val`` likewise or None.
+    ``grid`` enables the decision boundary (and neuron heatmaps when ``neuron_images``).
+    """
+
+    model: object
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    y_val_labels: np.ndarray | None = None
+    epochs: int | None = 100
+    batch_size: int = 32
+    seed: int | None = 0
+    callbacks: Sequence[object] = ()
+    start_epoch: int = 0
+    grid: probes.GridSpec | None = None
+    neuron_images: bool = True
+    probe_rows: int = 256
+    iter_training: Callable | None = None  # injectable for tests; defaults to core.training.iter_training
+
+
+@dataclass
+class Snapshot:
+    """What the GUI receives, at most ~30 times per second. Arrays are copies owned by the receiver.
+
+    ``step_losses``: (k, 2) float64 rows (global step, batch loss) since the previous snapshot.
+    ``epoch_logs``: [(epoch, {"loss": .., "val_loss": .., ...}), ...] since the previous snapshot.
+    ``boundary``: (res, res, units_out) float32 model output over ``grid`` or None.
+    ``neurons``: model layer index -> (units, h, w) float32 activations over the grid, or None.
+    ``weights``: per model layer, list of weight arrays (kernel (in, units), bias (units,), ...).
+    """
+
+    epoch: int
+    step: int
+    batch: int
+    batches_per_epoch: int
+    epochs: int | None
+    elapsed_s: float
+    steps_per_s: float
+    step_losses: np.ndarray
+    epoch_logs: list[tuple[int, dict[str, float]]]
+    layer_names: list[str] = field(default_factory=list)
+    grad_norms: np.ndarray | None = None
+    weight_norms: np.ndarray | None = None
+    dead_relu: dict[str, float] = field(default_factory=dict)
+    boundary: np.ndarray | None = None
+    neurons: dict[int, np.ndarray] | None = None
+    weights: list[list[np.ndarray]] | None = None
+    stopped: str | None = None
+
+
+@dataclass
+class Evaluation:
+    """Model outputs on the validation/test split after a run or pause: ``probs`` (n, units_out)."""
+
+    epoch: int
+    x: np.ndarray
+    y_true: np.ndarray
+    probs: np.ndarray
+
+
+class TrainingWorker(QObject):
+    """Drives one training generator. Call control methods from any thread; connect ``thread.started`` to run.
+
+    Signals: ``snapshot(Snapshot)``, ``paused(int epoch)``, ``evaluated(Evaluation)``,
+    ``failed(str message)`` (the model keeps its last good weights), ``finished(str reason)``.
+    """
+
+    snapshot = Signal(object)
+    paused = Signal(int)
+    evaluated = Signal(object)
+    failed = Signal(str)
+    finished = Signal(str)
+
+    def __init__(self, job: TrainingJob, start_running: bool = True) -> None:
+        super().__init__()
+        self.job = job
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._wake = threading.Event()
+        self._ack = threading.Event()
+        self._ack.set()
+        self._step_epochs = 0
+        self._lock = threading.Lock()
+        self._pending_lr: float | None = None
+        self._pending_data: tuple[np.ndarray, np.ndarray] | None = None
+        self._grid = job.grid
+        self.emit_interval = EMIT_INTERVAL_S
+        self.lockstep_s = LOCKSTEP_TIMEOUT_S
+        self.epoch = job.start_epoch
+        self.step = 0
+        if start_running:
+            self._running.set()
+
+    # ---- control (any thread) -------------------------------------------------------------
+    def play(self) -> None:
+        """Run continuously."""
+        with self._lock:
+            self._step_epochs = 0
+        self._running.set()
+        self._wake.set()
+
+    def pause(self) -> None:
+        """Pause after the current step."""
+        self._running.clear()
+        self._wake.set()
+
+    def step_epoch(self, epochs: int = 1) -> None:
+        """Run until the end of the next ``epochs`` epochs (default one), then pause."""
+        with self._lock:
+            self._step_epochs += max(int(epochs), 1)
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End the loop after the current step; ``finished("stopped")`` follows."""
+        self._stop.set()
+        self._wake.set()
+        self._ack.set()
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the optimizer's learning rate before the next step."""
+        self._pending_lr = float(lr)
+
+    def set_grid(self, grid: probes.GridSpec | None) -> None:
+        """Change the boundary plane (axes, extent) for the next snapshots."""
+        self._grid = grid
+        self._wake.set()
+
+    def replace_training_data(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Continue training on new arrays (e.g. after a point was added) from the current epoch."""
+        self._pending_data = (np.asarray(x), np.asarray(y))
+
+    def acknowledge(self) -> None:
+        """The GUI has drawn the last snapshot; the next one may be sent (prevents queue build-up)."""
+        self._ack.set()
+
+    @property
+    def is_running(self) -> bool:
+        """True while not paused (and not stopped)."""
+        return self._running.is_set() and not self._stop.is_set()
+
+    # ---- worker thread ---------------------------------------------------------------------
+    def _make_generator(self, start_epoch: int):
+        """A fresh ``iter_training`` generator resuming at ``start_epoch`` (epochs = the remaining budget)."""
+        job = self.job
+        it = job.iter_training
+        if it is None:
+            from core.training import iter_training as it
+        remaining = None if job.epochs is None else max(int(job.epochs) - start_epoch, 0)
+        if remaining == 0:
+            return iter(())
+        val = (job.x_val, job.y_val) if job.x_val is not None and job.y_val is not None else None
+        return it(
+            job.model,
+            job.x_train,
+            job.y_train,
+            epochs=remaining,
+            batch_size=job.batch_size,
+            validation_data=val,
+            shuffle=True,
+            seed=job.seed,
+            callbacks=list(job.callbacks) or None,
+            start_epoch=start_epoch,
+        )
+
+    def run(self) -> None:  # noqa: C901 - one loop, kept together on purpose
+        """The training loop; returns when stopped, finished or failed."""
+        job = self.job
+        model = job.model
+        reason = "stopped"
+        try:
+            gen = self._make_generator(self.epoch)
+        except Exception as exc:  # bad job (shapes, data): report, never crash the thread
+            self.failed.emit(_describe(exc))
+            self.finished.emit("error")
+            return
+        self._last_weights = probes.copy_weights(model)
+        step_losses: list[tuple[int, float]] = []
+        epoch_logs: list[tuple[int, dict[str, float]]] = []
+        last_emit = 0.0
+        elapsed = 0.0
+        rate_t0, rate_steps, steps_per_s = time.perf_counter(), 0, 0.0
+        rec = None
+        dirty = False
+        was_running = False
+        while not self._stop.is_set():
+            with self._lock:
+                stepping = self._step_epochs > 0
+            active = self._running.is_set() or stepping
+            if not active:
+                if was_running:
+                    was_running = False
+                    if dirty or step_losses or epoch_logs:
+                        self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True)
+                        step_losses, epoch_logs, dirty = [], [], False
+                    self._evaluate()
+                    self.paused.emit(self.epoch)
+                self._wake.wait(0.05)
+                self._wake.clear()
+                if self._grid is not None and rec is not None and self._ack.is_set() and self._grid_dirty():
+                    self._emit(rec, elapsed, 0.0, [], [], force=True)
+                continue
+            if not was_running:
+                was_running = True
+                rate_t0, rate_steps = time.perf_counter(), 0
+            if self._pending_lr is not None:
+                opt = getattr(model, "optimizer", None)
+                if opt is not None:
+                    opt.learning_rate = self._pending_lr
+                self._pending_lr = None
+            if self._pending_data is not None:
+                gen.close()
+                job.x_train, job.y_train = self._pending_data
+                self._pending_data = None
+                gen = self._make_generator(self.epoch)
+            t0 = time.perf_counter()
+            try:
+                rec = next(gen)
+            except StopIteration:
+                reason = "epochs"
+                break
+            except Exception as exc:
+                self._restore_if_broken()
+                if step_losses or epoch_logs:
+                    self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True)
+                self.failed.emit(_describe(exc))
+                self._evaluate()
+                self.finished.emit("error")
+                return
+            now = time.perf_counter()
+            elapsed += now - t0
+            dirty = True
+            if rec.kind == "batch":
+                self.step = rec.step
+                rate_steps += 1
+                step_losses.append((rec.step, float(rec.loss)))
+            else:
+                self.epoch = rec.epoch
+                epoch_logs.append((rec.epoch, {k: float(v) for k, v in rec.logs.items()}))
+                if stepping:
+                    with self._lock:
+                        self._step_epochs = max(self._step_epochs - 1, 0)
+                        done_stepping = self._step_epochs == 0
+                    if done_stepping and not self._running.is_set():
+                        self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True)
+                        step_losses, epoch_logs, dirty = [], [], False
+                if rec.stopped:
+                    reason = rec.stopped
+                    break
+            if now - rate_t0 >= 0.25:
+                steps_per_s = rate_steps / (now - rate_t0)
+                rate_t0, rate_steps = now, 0
+            if now - last_emit >= self.emit_interval and self._ack.is_set():
+                self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs)
+                step_losses, epoch_logs, dirty = [], [], False
+                # Lockstep: let the GUI thread draw this snapshot without fighting for the GIL
+                # (each pyqtgraph paint makes hundreds of Python callbacks; a busy worker would
+                # delay each by up to the interpreter's switch interval).
+                if self.lockstep_s > 0:
+                    self._ack.wait(self.lockstep_s)
+                last_emit = time.perf_counter()
+        gen.close()
+        if rec is not None and (dirty or step_losses or epoch_logs):
+            self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True, stopped=reason)
+        self._evaluate()
+        self.finished.emit(reason)
+
+    _grid_seen: object = None
+
+    def _grid_dirty(self) -> bool:
+        return self._grid is not self._grid_seen
+
+    def _emit(self, rec, elapsed, steps_per_s, step_losses, epoch_logs, force=False, stopped=None) -> None:
+        """Build and send one Snapshot (copies only). Without ``force`` it skips if the GUI is behind."""
+        if rec is None:
+            return
+        self._ack.clear()
+        model = self.job.model
+        names, g, w = probes.layer_norms(model)
+        snap = Snapshot(
+            epoch=self.epoch,
+            step=self.step,
+            batch=rec.batch,
+            batches_per_epoch=rec.batches_per_epoch,
+            epochs=self.job.epochs,
+            elapsed_s=elapsed,
+            steps_per_s=steps_per_s,
+            step_losses=np.asarray(step_losses, dtype=np.float64).reshape(-1, 2),
+            epoch_logs=list(epoch_logs),
+            layer_names=names,
+            grad_norms=g,
+            weight_norms=w,
+            stopped=stopped,
+        )
+        weights = probes.copy_weights(model)
+        if all(np.all(np.isfinite(a)) for ws in weights for a in ws):
+            self._last_weights = weights
+        snap.weights = weights
+        x = self.job.x_train
+        probe = x[: self.job.probe_rows]
+        try:
+            outs = probes.forward_all(model, probe)
+            snap.dead_relu = probes.dead_relu_fraction(model, outs)
+            grid = self._grid
+            self._grid_seen = grid
+            if grid is not None:
+                gouts = probes.forward_all(model, grid.points())
+                n = grid.resolution
+                snap.boundary = np.ascontiguousarray(gouts[-1].reshape(n, n, -1), dtype=np.float32)
+                if self.job.neuron_images:
+                    snap.neurons = probes.neuron_grids(gouts, grid, probes.neuron_layer_indices(model))
+        except Exception:  # a probe must never kill training; the next snapshot retries
+            pass
+        self.snapshot.emit(snap)
+
+    def _evaluate(self) -> None:
+        """Predict the validation split and emit an Evaluation (used by the evaluation panel)."""
+        job = self.job
+        if job.x_val is None or job.y_val_labels is None or len(job.x_val) == 0:
+            return
+        try:
+            probs = np.asarray(job.model.predict(job.x_val), dtype=np.float32)
+        except Exception:
+            return
+        if not np.all(np.isfinite(probs)):
+            return
+        self.evaluated.emit(Evaluation(epoch=self.epoch, x=job.x_val, y_true=job.y_val_labels, probs=probs))
+
+    def _restore_if_broken(self) -> None:
+        """After an exception, put back the last finite weights if the current ones are not finite."""
+        model = self.job.model
+        try:
+            current = probes.copy_weights(model)
+            if all(np.all(np.isfinite(a)) for ws in current for a in ws):
+                return
+            for layer, ws in zip(model.layers, self._last_weights, strict=False):
+                if ws:
+                    layer.set_weights(ws)
+        except Exception:
+            pass
+
+
+def _describe(exc: BaseException) -> str:
+    """One clear line for the user."""
+    name = type(exc).__name__
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+    if name == "TrainingDiverged":
+        return (
+            f"Training diverged: {msg}. The network keeps its last finite weights; "
+            "try a lower learning rate or stronger regularization."
+        )
+    if name == "DataError":
+        return f"Data error: {msg}"
+    return f"Training failed ({name}): {msg}"
+
+
+class TrainingSession(QObject):
+    """Owns one worker and its QThread (GUI thread side). ``shutdown()`` stops and joins in < 1 s.
+
+    The worker's signals are received here (queued into the GUI thread, because this object lives
+    there) and re-emitted, so anything connected to the session runs in the GUI thread, even plain
+    functions. After ``snapshot`` handlers return the worker may send the next one.
+    """
+
+    snapshot = Signal(object)
+    paused = Signal(int)
+    evaluated = Signal(object)
+    failed = Signal(str)
+    finished = Signal(str)
+
+    def __init__(
+        self,
+        job: TrainingJob,
+        start_running: bool = True,
+        parent: QObject | None = None,
+        lockstep: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("ffstudio-training")
+        self.worker = TrainingWorker(job, start_running=start_running)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self.thread.quit)
+        self.worker.snapshot.connect(self._on_snapshot, Qt.QueuedConnection)
+        self.worker.paused.connect(self.paused, Qt.QueuedConnection)
+        self.worker.evaluated.connect(self.evaluated, Qt.QueuedConnection)
+        self.worker.failed.connect(self.failed, Qt.QueuedConnection)
+        self.worker.finished.connect(self.finished, Qt.QueuedConnection)
+        self.job = job
+        self.snapshots = 0
+        self.ended: str | None = None
+        self.finished.connect(self._on_finished)
+        self._await_idle = False
+        self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread()) if lockstep else None
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.connect(self._on_idle)
+        self._idle_fallback = QTimer(self)
+        self._idle_fallback.setSingleShot(True)
+        self._idle_fallback.setInterval(50)
+        self._idle_fallback.timeout.connect(self._on_idle)
+
+    @Slot(object)
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.snapshots += 1
+        try:
+            self.snapshot.emit(snap)
+        finally:
+            # Acknowledge when the GUI thread has nothing left to do (the repaints this snapshot
+            # caused included), so the worker does not compete with painting for the GIL.
+            if self._dispatcher is None:
+                self.worker.acknowledge()
+            else:
+                self._await_idle = True
+                self._idle_fallback.start()  # loops that never block (processEvents) still progress
+
+    @Slot()
+    def _on_idle(self) -> None:
+        if self._await_idle:
+            self._await_idle = False
+            self.worker.acknowledge()
+
+    @Slot(str)
+    def _on_finished(self, reason: str) -> None:
+        self.ended = reason
+        self._release_dispatcher()
+
+    def _release_dispatcher(self) -> None:
+        if self._dispatcher is not None:
+            try:
+                self._dispatcher.aboutToBlock.disconnect(self._on_idle)
+            except (RuntimeError, TypeError):
+                pass
+            self._dispatcher = None
+
+    def start(self) -> None:
+        """Start the thread (the loop begins running or paused, as constructed)."""
+        self.thread.start()
+
+    def is_alive(self) -> bool:
+        """True while the worker thread runs."""
+        return self.thread.isRunning()
+
+    def shutdown(self, timeout_ms: int = 1000) -> bool:
+        """Stop the worker and join its thread; returns True when it ended within ``timeout_ms``."""
+        self.worker.stop()
+        self._release_dispatcher()
+        if not self.thread.isRunning():
+            return True
+        self.thread.quit()
+        return bool(self.thread.wait(timeout_ms))
