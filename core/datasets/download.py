@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Callable, Sequence
@@ -62,16 +63,18 @@ def download_file(
     mirrors: Sequence[str],
     sha256: str | None,
     progress: Progress | None = None,
-    retries: int = 3,
-    timeout: float = 30.0,
+    retries: int = 2,
+    timeout: float = 20.0,
     backoff: float = 1.0,
 ) -> str:
     """Download ``filename`` from the first mirror that serves it intact; return the final path.
 
     Each mirror is a base URL (``filename`` is appended). HTTP errors such as 404 and checksum
     mismatches move on to the next mirror; network errors are retried ``retries`` times with
-    ``backoff * attempt`` seconds between. The file appears in ``dest_dir`` only after it
-    verified (temporary file + ``os.replace``). Raises DataError listing every attempt.
+    ``backoff * attempt`` seconds between (worst case without network: mirrors x retries x
+    ``timeout``; ``download_mnist`` stops at the first file that cannot be fetched). The file
+    appears in ``dest_dir`` only after it verified (temporary file + ``os.replace``). Raises
+    DataError listing every attempt.
     """
     dest_dir = os.fspath(dest_dir)
     try:
@@ -85,6 +88,8 @@ def download_file(
         for attempt in range(1, max(1, retries) + 1):
             fd, tmp = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=dest_dir)
             os.close(fd)
+            if progress is not None:
+                progress(0.0, f"connecting to {urllib.parse.urlsplit(url).netloc} for {filename}")
             try:
                 _fetch(url, tmp, timeout, progress, filename)
                 if sha256 is not None:

@@ -144,7 +144,7 @@ def cache_dir() -> Path:
 
 
 def download_mnist(dest: str | os.PathLike[str], mirrors: Sequence[str] = MIRRORS,
-                   progress: Progress | None = None, retries: int = 3, timeout: float = 30.0,
+                   progress: Progress | None = None, retries: int = 2, timeout: float = 20.0,
                    backoff: float = 1.0) -> Path:
     """Download the four MNIST files into ``dest`` (verified, atomic); files already there are kept."""
     dest = Path(dest)
