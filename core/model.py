@@ -79,6 +79,8 @@ class Sequential:
         self.flat_params: np.ndarray | None = None
         self.flat_grads: np.ndarray | None = None
         self._layout: list[tuple[int, str, tuple[int, ...], int]] = []
+        self._views_p: list[dict[str, np.ndarray]] = []
+        self._views_g: list[dict[str, np.ndarray]] = []
         self._input_dim: int | None = None
         for layer in layers or []:
             self.add(layer)
@@ -169,12 +171,17 @@ class Sequential:
         else:
             self.flat_grads.fill(0)
         self._layout = layout
-        views_p: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
-        views_g: list[dict[str, np.ndarray]] = [{} for _ in self.layers]
-        for i, key, shape, off in layout:
-            size = math.prod(shape)
-            views_p[i][key] = self.flat_params[off : off + size].reshape(shape)
-            views_g[i][key] = self.flat_grads[off : off + size].reshape(shape)
+        if same:
+            # the same array objects: references held elsewhere (GUI) stay valid
+            views_p, views_g = self._views_p, self._views_g
+        else:
+            views_p = [{} for _ in self.layers]
+            views_g = [{} for _ in self.layers]
+            for i, key, shape, off in layout:
+                size = math.prod(shape)
+                views_p[i][key] = self.flat_params[off : off + size].reshape(shape)
+                views_g[i][key] = self.flat_grads[off : off + size].reshape(shape)
+            self._views_p, self._views_g = views_p, views_g
         for i, layer in enumerate(self.layers):
             for key, value in layer.params.items():
                 np.copyto(views_p[i][key], value)
