@@ -6,9 +6,10 @@ empty, NA, N/A, NaN, ?, null, None; target = last column unless named; ``missing
 (default) drops rows with a missing value in a used column, ``"impute"`` fills numeric columns
 with the training mean and categorical ones with the most frequent training value (rows with a
 missing target are always dropped). A column is numeric when every value parses as a number;
-when most (>= 90 %) but not all do, that is an error naming the lines with text. Text columns are
-one-hot encoded (at most 50 categories). Task: a text target, or an integer target with at most
-10 distinct values, is classification; otherwise regression. More than 1,000,000 data rows are
+when most (>= 90 %) but not all do, that is an error naming the lines with text (decimal commas
+are accepted in files not separated by commas). Text columns are one-hot encoded (at most 50
+categories); a target has at most 256 classes. Task: a text target, or an integer target with at
+most 10 distinct values, is classification; otherwise regression. More than 1,000,000 data rows are
 refused after a cheap byte scan (see ``csv_read``).
 """
 
@@ -27,6 +28,7 @@ from core.errors import DataError
 
 MAX_CATEGORIES = 50
 MAX_CLASSES_NUMERIC = 10
+MAX_CLASSES = 256
 NUMERIC_SHARE = 0.9
 MISSING_POLICIES = ("drop", "impute")
 
@@ -193,6 +195,9 @@ def load_csv(
         if len(class_names) < 2:
             raise DataError(f"{path}: target column {t0!r} has only one class ({class_names[0]!r}); "
                             "a classifier needs at least 2")
+        if len(class_names) > MAX_CLASSES:
+            raise DataError(f"{path}: target column {t0!r} has {len(class_names)} classes (at most "
+                            f"{MAX_CLASSES}); is it the right target? (numeric target: use task regression)")
         if task == "binary" and len(class_names) != 2:
             raise DataError(f"{path}: task binary needs 2 classes, target {t0!r} has {len(class_names)} "
                             f"({', '.join(class_names[:10])})")
@@ -224,6 +229,8 @@ def load_csv(
                 raise DataError(f"{path}: column {c!r} (column {all_columns.index(c) + 1}) has {len(cats)} "
                                 f"categories; at most {MAX_CATEGORIES} can be one-hot encoded.{hint} "
                                 "Ignore it or group its values")
+            if len(cats) == int(text.notna().sum()) and len(cats) > 10:
+                notes.append(f"column {c!r} looks like an ID (every value unique); consider ignoring it")
             counts = text.iloc[train_idx].value_counts()
             spec = {"name": c, "kind": "categorical", "categories": cats,
                     "fill": str(counts.index[0]) if len(counts) else cats[0]}

@@ -183,3 +183,13 @@ def test_decimal_commas_in_a_semicolon_file() -> None:
     assert "decimal commas read as decimal points" in ds.summary
     new = ds.encode_frame(pd.DataFrame({"laenge": ["2,5"], "breite": ["1,25"]}))
     np.testing.assert_allclose(new, [[2.5, 1.25]])
+
+
+def test_id_like_text_column_and_too_many_classes(tmp_path: Path) -> None:
+    p = tmp_path / "ids.csv"
+    p.write_text("name,v,t\n" + "".join(f"n{i},{i % 4},{'ab'[i % 2]}\n" for i in range(20)))
+    assert "'name' looks like an ID (every value unique)" in load_csv(p).summary
+    q = tmp_path / "classes.csv"
+    q.write_text("v,t\n" + "".join(f"{i % 7},c{i}\n" for i in range(300)))
+    with pytest.raises(DataError, match="target column 't' has 300 classes"):
+        load_csv(q)
