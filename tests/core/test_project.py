@@ -314,3 +314,13 @@ def test_dataset_from_spec_for_the_gui() -> None:
     assert toy.added_points == [[0.0, 0.0, 1, "train"]]
     with pytest.raises(ProjectError, match="data.noise: expected a number in"):
         dataset_from_spec({"source": "toy", "name": "moons", "noise": 5})
+
+
+def test_preprocessing_is_json_for_every_source() -> None:
+    for data, base in (({"source": "toy", "name": "blobs", "classes": 4}, "."),
+                       ({"source": "csv", "path": "good.csv", "missing": "impute"}, str(CSV_DIR)),
+                       ({"source": "mnist", "subset": "bundled"}, ".")):
+        ds = dataset_from_spec(data, base)
+        back = json.loads(json.dumps(ds.preprocessing, allow_nan=False))
+        assert back["mean"] == ds.preprocessing["mean"] and len(back["variance"]) == ds.num_features
+        assert back["class_names"] == ds.class_names and back["feature_names"] == ds.feature_names
