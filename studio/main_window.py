@@ -327,6 +327,10 @@ class MainWindow(QMainWindow):
             if self._bottom_docks:
                 self.tabifyDockWidget(self._bottom_docks[-1], dock)
             self._bottom_docks.append(dock)
+        elif area == Qt.DockWidgetArea.RightDockWidgetArea:
+            # below the Inspector, which keeps most of the height (its forms are long)
+            self.splitDockWidget(self.inspector_dock, dock, Qt.Orientation.Vertical)
+            self.resizeDocks([self.inspector_dock, dock], [560, 340], Qt.Orientation.Vertical)
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
@@ -497,13 +501,15 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             return False
         self.project_closing.emit()
+        self.canvas_scene.set_weights(None)
         if template_key is None:
-            self.document.load(Graph(), None, self.document.data)
+            data = copy.deepcopy(self.document.data)
+            self._prepare_dataset(data, self.base_dir())
+            self.document.load(Graph(), None, data)
         else:
             tpl: Template = TEMPLATES[template_key]
+            self._prepare_dataset(tpl.data, os.getcwd())
             self.document.load(tpl.graph(), tpl.training, tpl.data)
-        self.document.weights = None
-        self.canvas_scene.set_weights(None)
         self._after_load()
         return True
 
@@ -529,6 +535,8 @@ class MainWindow(QMainWindow):
         graph = Graph.from_network(project.network, layout)
         known = {"format", "version", "network", "data", "training", "layout", "weights"}
         extra = {k: v for k, v in project.to_dict().items() if k not in known}
+        self.canvas_scene.set_weights(None)
+        self._prepare_dataset(project.data, project.base_dir)
         self.document.load(
             graph,
             project.training,
@@ -538,7 +546,7 @@ class MainWindow(QMainWindow):
             extra=extra,
         )
         self._add_recent(str(path))
-        self._after_load(project)
+        self._after_load()
         return True
 
     def open_project(self) -> bool:
@@ -584,46 +592,40 @@ class MainWindow(QMainWindow):
         path = self.ask_save_path()
         return self.save_to(path) if path else False
 
-    def _after_load(self, project: Any = None) -> None:
+    def _after_load(self) -> None:
         self.properties.set_node(None)
-        self.load_dataset(project)
+        self.set_dataset(self.dataset)  # refreshes views and emits dataset_changed for the new project
         self._fit_pending = not self.isVisible()
         if not self._fit_pending:
             self.canvas.fit_to_view()
         self._update_title()
         self.project_loaded.emit()
 
-    def load_dataset(self, project: Any = None) -> None:
-        """Build the dataset of the current data spec (none on failure, with a status message)."""
+    def _prepare_dataset(self, data: dict[str, Any], base_dir: str) -> None:
+        """Load the data of a project that is about to open, so that the document's signals already see it."""
+        self.dataset, error = self.build_dataset(data, base_dir)
+        self.document.data_info = DataInfo.from_dataset(self.dataset) if self.dataset is not None else None
+        if error:
+            self.statusBar().showMessage(f"Data not loaded: {error}", 10000)
+
+    def build_dataset(self, data: dict[str, Any], base_dir: str | None = None) -> tuple[Any, str | None]:
+        """``(dataset, None)`` for a project ``data`` spec, or ``(None, one-line reason)``."""
         from core.errors import FFStudioError
+        from core.project import Project, build_dataset
 
-        dataset = None
+        project = Project(network=[], data=copy.deepcopy(dict(data)), base_dir=base_dir or self.base_dir())
         try:
-            if project is None:
-                from core.project import Project
+            return build_dataset(project), None
+        except (FFStudioError, OSError, ValueError, KeyError, TypeError) as exc:
+            return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
-                project = Project.from_dict(self.project_dict(), self.base_dir())
-            from core.project import build_dataset
-
-            dataset = build_dataset(project)
-        except ImportError:
-            dataset = self._toy_dataset_without_project_module()
-        except (FFStudioError, OSError, ValueError) as exc:
-            self.statusBar().showMessage(f"Data not loaded: {exc}", 8000)
+    def load_dataset(self) -> bool:
+        """Rebuild the dataset of the current data spec and apply it; False (status message) on failure."""
+        dataset, error = self.build_dataset(self.document.data)
+        if error:
+            self.statusBar().showMessage(f"Data not loaded: {error}", 10000)
         self.set_dataset(dataset)
-
-    def _toy_dataset_without_project_module(self) -> Any:
-        """Toy data straight from ``core.datasets.toy`` while ``core.project`` is unavailable."""
-        spec = self.document.data
-        if spec.get("source") != "toy":
-            return None
-        from core.datasets.toy import make_toy
-
-        kwargs = {k: spec[k] for k in ("samples", "noise", "test_fraction", "seed", "classes") if k in spec}
-        try:
-            return make_toy(str(spec.get("name", "circle")), **kwargs)
-        except (ValueError, TypeError):
-            return None
+        return dataset is not None
 
     def show_error(self, title: str, text: str, problems: list[str]) -> None:
         """A non-blocking error box listing ``problems`` (also shown on the canvas)."""

@@ -7,6 +7,8 @@ so a palette change only needs a repaint.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +162,26 @@ def apply(app: QGuiApplication, dark: bool | None = None) -> Theme:
     return _current
 
 
+ICON_GREY = "#5b6472"  # stroke colour of the monochrome icons, lightened for the dark theme
+ICON_GREY_DARK = "#c3c9d4"
+
+
 def icon(name: str) -> QIcon:
-    """The SVG icon ``assets/icons/<name>.svg`` (an empty icon when missing)."""
+    """The SVG icon ``assets/icons/<name>.svg`` (recoloured for the dark theme; empty when missing)."""
     path = ICONS / f"{name}.svg"
-    return QIcon(str(path)) if path.exists() else QIcon()
+    if not path.exists():
+        return QIcon()
+    if _current.dark:
+        text = path.read_text(encoding="utf-8")
+        if ICON_GREY in text:
+            cache = Path(tempfile.gettempdir()) / "ffstudio-icons-dark"
+            cache.mkdir(exist_ok=True)
+            dark_path = cache / path.name
+            if not dark_path.exists() or dark_path.read_text(encoding="utf-8") != text.replace(
+                ICON_GREY, ICON_GREY_DARK
+            ):
+                tmp = dark_path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_text(text.replace(ICON_GREY, ICON_GREY_DARK), encoding="utf-8")
+                os.replace(tmp, dark_path)
+            return QIcon(str(dark_path))
+    return QIcon(str(path))

@@ -30,8 +30,8 @@ from studio import theme
 
 CARD_W = 150.0
 HEADER_H = 62.0
-ROW_H = 22.0
-NEURON_D = 16.0
+ROW_H = 19.0
+NEURON_D = 14.0
 PAD_B = 12.0
 PORT_R = 6.0
 MAX_NEURONS = 16

@@ -247,7 +247,7 @@ class NetworkPanel(QWidget):
             if name == "sgd" and momentum
             else name
         )
-        self.rule.setText(UPDATE_RULES.get(rule, ""))
+        self.rule.setText(UPDATE_RULES.get(rule, "").replace(";   ", "\n").replace(";  ", "\n"))
         show = {
             self.momentum: name in ("sgd", "rmsprop"),
             self.nesterov: name == "sgd",

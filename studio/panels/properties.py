@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -42,6 +44,7 @@ ACTIVATION_HELP = {
     "step": "1 if x > 0 else 0 (the original perceptron); its gradient is 0, so backprop cannot train it.",
     "auto": "Chosen from the data: sigmoid (binary), softmax (classes) or linear (regression).",
 }
+UNITS_TIP = "Number of neurons in this layer (its output width)."
 INITIALIZER_HELP = (
     "How the weights start: glorot (Xavier) keeps variance for tanh/sigmoid, he for ReLU, "
     "lecun for SELU-like units; zeros makes all units identical (they never differ)."
@@ -122,7 +125,7 @@ class LayerPropertiesPanel(QWidget):
         self.units = QSpinBox()
         self.units.setRange(0, 100_000)
         self.units.setAccelerated(True)
-        self.units.setToolTip("Number of neurons in this layer (its output width).")
+        self.units.setToolTip(UNITS_TIP)
         self.activation = QComboBox()
         self.activation.setToolTip("The non-linearity applied to each unit's weighted sum.")
         self.act_plot = ActivationPlot()
@@ -276,8 +279,10 @@ class LayerPropertiesPanel(QWidget):
             if p.node_id == node_id
         ]
         units_bad = any("units" in p.message for p in probs if p.severity == "error")
-        self.units.setStyleSheet(
-            f"QSpinBox {{ border: 2px solid {th.error}; border-radius: 3px; }}" if units_bad else ""
+        _mark(self.units, th.error if units_bad else None)
+        reasons = [p.message for p in probs if p.severity == "error" and "units" in p.message]
+        self.units.setToolTip(
+            UNITS_TIP + (f"<br><b style='color:{th.error}'>{' '.join(reasons)}</b>" if reasons else "")
         )
         act_bad = any(
             "activation" in p.message.lower()
@@ -285,9 +290,7 @@ class LayerPropertiesPanel(QWidget):
             or "sigmoid" in p.message.lower()
             for p in probs
         )
-        self.activation.setStyleSheet(
-            f"QComboBox {{ border: 2px solid {th.warning}; border-radius: 3px; }}" if act_bad else ""
-        )
+        _mark(self.activation, th.warning if act_bad else None)
         if probs:
             rows = []
             for p in probs:
@@ -326,6 +329,23 @@ class LayerPropertiesPanel(QWidget):
     def _set_reg(self) -> None:
         l1, l2 = round(self.l1.value(), 6), round(self.l2.value(), 6)
         self._set("kernel_regularizer", {"name": "l1_l2", "l1": l1, "l2": l2} if (l1 or l2) else None)
+
+
+def _mark(widget: QWidget, color: str | None) -> None:
+    """Tint a field (palette, so the native look of spin buttons stays) and flag it; None clears."""
+    pal = QApplication.palette(widget)
+    if color is not None:
+        for role in (QPalette.ColorRole.Base, QPalette.ColorRole.Button):
+            base = pal.color(role)
+            tint = QColor(color)
+            mixed = QColor(
+                int(base.red() * 0.75 + tint.red() * 0.25),
+                int(base.green() * 0.75 + tint.green() * 0.25),
+                int(base.blue() * 0.75 + tint.blue() * 0.25),
+            )
+            pal.setColor(role, mixed)
+    widget.setPalette(pal)
+    widget.setProperty("invalid", color is not None)
 
 
 def _small_spin(tip: str) -> QDoubleSpinBox:

@@ -6,15 +6,16 @@ Clicking a problem emits ``node_requested(node_id)`` (the main window selects th
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
     QTableWidget,
     QTableWidgetItem,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,24 +40,19 @@ class ValidationPanel(QWidget):
         self.status.setObjectName("statusBadge")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["", "Layer", "Problem"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setWordWrap(True)
-        self.tree.setUniformRowHeights(False)
-        self.tree.setToolTip(
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setUniformItemSizes(False)
+        self.list.setSpacing(2)
+        self.list.setToolTip(
             "Everything that stops training (errors) or looks like a mistake (warnings). "
             "Click one to select its layer."
         )
-        hdr = self.tree.header()
-        hdr.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
-        hdr.resizeSection(0, 24)
-        hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        hdr.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        hdr.setStretchLastSection(True)
-        self.tree.itemClicked.connect(self._clicked)
-        self.tree.setMaximumHeight(200)
-        layout.addWidget(self.tree)
+        self.list.itemClicked.connect(self._clicked)
+        self.list.setMaximumHeight(220)
+        self.list.setMinimumHeight(48)
+        layout.addWidget(self.list)
         title = QLabel("<b>Layers</b>")
         layout.addWidget(title)
         self.table = QTableWidget(0, 5)
@@ -68,8 +64,11 @@ class ValidationPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         th = self.table.horizontalHeader()
         th.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        th.setStretchLastSection(True)
+        th.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        th.setStretchLastSection(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.cellClicked.connect(self._row_clicked)
+        self.table.setMinimumHeight(72)
         layout.addWidget(self.table, 1)
         document.graph_changed.connect(self.refresh)
         document.training_changed.connect(self.refresh)
@@ -83,13 +82,16 @@ class ValidationPanel(QWidget):
             doc.graph.validate(doc.data_info, str(doc.training.get("loss", "auto"))),
             key=lambda p: p.severity != "error",
         )
-        self.tree.clear()
+        self.list.clear()
         for p in self.problems:
-            item = QTreeWidgetItem(["●", p.node_id or "network", p.message])
-            item.setForeground(0, QColor(th.error if p.severity == "error" else th.warning))
-            item.setData(0, Qt.ItemDataRole.UserRole, p.node_id)
-            item.setToolTip(2, p.message)
-            self.tree.addTopLevelItem(item)
+            where = p.node_id or "network"
+            item = QListWidgetItem(
+                theme.icon("error" if p.severity == "error" else "warning"),
+                p.message if where in p.message else f"{where}: {p.message}",
+            )
+            item.setData(Qt.ItemDataRole.UserRole, p.node_id)
+            item.setToolTip(p.message)
+            self.list.addItem(item)
         errors = sum(p.severity == "error" for p in self.problems)
         warnings = len(self.problems) - errors
         total = doc.graph.total_params(doc.data_info)
@@ -108,7 +110,7 @@ class ValidationPanel(QWidget):
         self.status.setStyleSheet(
             f"QLabel#statusBadge {{ color: {col}; font-weight: 600; padding: 4px 2px; }}"
         )
-        self.tree.setVisible(bool(self.problems))
+        self.list.setVisible(bool(self.problems))
 
         rows = doc.graph.layer_table(doc.data_info)
         self.table.setRowCount(len(rows) + 1)
@@ -140,8 +142,12 @@ class ValidationPanel(QWidget):
         errors = sum(p.severity == "error" for p in self.problems)
         return errors, len(self.problems) - errors
 
-    def _clicked(self, item: QTreeWidgetItem, _col: int) -> None:
-        nid = item.data(0, Qt.ItemDataRole.UserRole)
+    def problem_rows(self) -> list[tuple[str, str]]:
+        """(layer id or "network", message) of every listed problem, in display order."""
+        return [(p.node_id or "network", p.message) for p in self.problems]
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        nid = item.data(Qt.ItemDataRole.UserRole)
         if nid:
             self.node_requested.emit(str(nid))
 

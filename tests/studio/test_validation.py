@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from core.graph import Graph
 
 
 def problems(window) -> list[tuple[str, str]]:
-    tree = window.validation.tree
-    return [
-        (tree.topLevelItem(i).text(1), tree.topLevelItem(i).text(2)) for i in range(tree.topLevelItemCount())
-    ]
+    return window.validation.problem_rows()
 
 
 def test_valid_network_table_and_total(studio_window) -> None:
@@ -49,13 +48,11 @@ def test_each_invalid_graph_is_reported_live(studio_window) -> None:
 
 def test_clicking_a_problem_selects_the_layer(qtbot, studio_window) -> None:
     studio_window.document.set_node_config("dense_2", "units", 0)
-    tree = studio_window.validation.tree
+    lst = studio_window.validation.list
     item = next(
-        tree.topLevelItem(i)
-        for i in range(tree.topLevelItemCount())
-        if tree.topLevelItem(i).text(1) == "dense_2"
+        lst.item(i) for i in range(lst.count()) if lst.item(i).data(Qt.ItemDataRole.UserRole) == "dense_2"
     )
-    tree.itemClicked.emit(item, 2)
+    lst.itemClicked.emit(item)
     assert studio_window.canvas_scene.selected_ids() == ["dense_2"]
     assert studio_window.properties.node_id == "dense_2"
 
