@@ -46,6 +46,7 @@ class TrainingController(QObject):
 
         self.controls = TrainingControls(window.training_toolbar, getattr(window, "training_menu", None))
         self.data_panel = DataPanel()
+        self.data_panel.base_dir = window.base_dir
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -62,7 +63,7 @@ class TrainingController(QObject):
             self.boundary, "Decision boundary", Qt.DockWidgetArea.RightDockWidgetArea, name="boundaryDock"
         )
         self._arrange_docks()
-        self.neuron_redraw = Throttle(self._draw_neurons, 0.2)
+        self.neuron_redraw = Throttle(self._draw_neurons, 0.2, self)
 
         c = self.controls
         c.play_pause.connect(self.play_pause)

@@ -138,6 +138,8 @@ class DataPanel(QWidget):
         self._job_kind: dict[int, str] = {}
         self._threads: list[threading.Thread] = []
         self._csv_table = None
+        #: Folder relative CSV paths refer to (the main window sets it to the project's folder).
+        self.base_dir: Callable[[], str] = os.getcwd
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -416,7 +418,8 @@ class DataPanel(QWidget):
     def load_spec(self, spec: dict[str, Any]) -> int:
         """Load a project ``data`` dict in the background; ``dataset_loaded`` follows on success."""
         spec = dict(spec)
-        return self._start("dataset", lambda progress: (load_dataset(spec, progress), spec))
+        base = self.base_dir()
+        return self._start("dataset", lambda progress: (load_dataset(spec, progress, base), spec))
 
     def set_spec(self, spec: dict[str, Any]) -> None:
         """Show a project's ``data`` dict in the controls (does not load)."""
@@ -498,36 +501,10 @@ class DataPanel(QWidget):
 def load_dataset(
     spec: dict[str, Any], progress: Callable[..., None] | None = None, base_dir: str = "."
 ) -> Any:
-    """Build a Dataset from a project ``data`` dict (toy, csv or mnist). Runs in any thread."""
-    src = spec.get("source", "toy")
-    tf = float(spec.get("test_fraction", 0.5 if src == "toy" else 0.2))
-    if src == "toy":
-        from core.datasets.toy import make_toy
+    """Build a Dataset from a project ``data`` dict (toy, csv or mnist); runs in any thread.
 
-        kw = {k: spec[k] for k in ("samples", "noise", "seed", "classes", "points") if k in spec}
-        ds = make_toy(spec.get("name", "spiral"), test_fraction=tf, **kw)
-        if progress:
-            progress(1.0, "generated")
-        return ds
-    if src == "csv":
-        from core.datasets.csv import load_csv
+    Validation and loading are ``core.project.dataset_from_spec`` (ProjectError/DataError on problems).
+    """
+    from core.project import dataset_from_spec
 
-        path = str(spec.get("path", ""))
-        if path and not os.path.isabs(path):
-            path = os.path.join(base_dir, path)
-        return load_csv(
-            path,
-            target=spec.get("target"),
-            ignore=tuple(spec.get("ignore", ())),
-            task=spec.get("task"),
-            test_fraction=tf,
-            seed=spec.get("seed", 0),
-            progress=progress,
-        )
-    if src == "mnist":
-        from core.datasets.mnist import load_mnist
-
-        return load_mnist(path=spec.get("path") or None, subset=spec.get("subset"), progress=progress)
-    from core.errors import DataError
-
-    raise DataError(f"data.source: expected toy, csv or mnist, got {src!r}")
+    return dataset_from_spec(spec, base_dir, progress)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 TRAIN_COLOR = (8, 119, 189)
@@ -27,11 +27,11 @@ class Throttle:
     do not need 30 fps (curves, gradient norms) redraw a few times per second.
     """
 
-    def __init__(self, fn, interval_s: float) -> None:
+    def __init__(self, fn, interval_s: float, parent: QObject) -> None:
         self.fn = fn
         self.interval_s = interval_s
         self._last = 0.0
-        self._timer = QTimer()
+        self._timer = QTimer(parent)  # dies with its widget, so no call after deletion
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._fire)
 
@@ -178,7 +178,7 @@ class LossCurves(QWidget):
         self.val_loss_item = _curve(self.loss_plot, VAL_COLOR, 2.2, name="val_loss")
         self.metric_item = _curve(self.metric_plot, TRAIN_COLOR, 2.2, name="train")
         self.val_metric_item = _curve(self.metric_plot, VAL_COLOR, 2.2, name="validation")
-        self.redraw = Throttle(self._update_current, REDRAW_INTERVAL_S)
+        self.redraw = Throttle(self._update_current, REDRAW_INTERVAL_S, self)
         self.log_box.toggled.connect(self._set_log)
         self.prev_box.toggled.connect(self._redraw_previous)
         self.clear_btn.clicked.connect(self.clear_previous)

@@ -1,0 +1,125 @@
+"""Data panel: toy thumbnails, CSV preview/target/ignore, MNIST with progress, loading off the GUI thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from studio.panels.data_panel import DataPanel
+
+ROOT = Path(__file__).resolve().parents[2]
+CSV = ROOT / "assets" / "examples" / "penguins_synthetic.csv"
+MNIST_DIR = ROOT.parent / "shared" / "datasets" / "mnist"
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = DataPanel()
+    qtbot.addWidget(p)
+    p.show()
+    return p
+
+
+def test_toy_thumbnail_click_loads_in_background(qtbot, panel):
+    assert len(panel.toy_buttons) >= 9
+    assert not panel.toy_buttons["moons"].icon().isNull()
+    main = threading.get_ident()
+    seen: list[int] = []
+    import studio.panels.data_panel as dp
+
+    real = dp.load_dataset
+
+    def spy(spec, progress=None, base_dir="."):
+        seen.append(threading.get_ident())
+        return real(spec, progress, base_dir)
+
+    dp.load_dataset = spy
+    try:
+        panel.noise_slider.setValue(20)
+        panel.test_spin.setValue(0.3)
+        with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker:
+            panel.toy_buttons["moons"].click()
+    finally:
+        dp.load_dataset = real
+    ds, spec = blocker.args
+    assert seen and seen[0] != main  # loaded off the GUI thread
+    assert ds.name == "moons" and spec["source"] == "toy" and spec["noise"] == pytest.approx(0.2)
+    n = len(ds.x_train) + len(ds.x_test)
+    assert n == 500 and abs(len(ds.x_test) / n - 0.3) < 0.02
+    assert "moons" in panel.summary.toPlainText()
+    # regenerate with another seed gives other points
+    panel.seed_spin.setValue(panel.seed_spin.value() + 1)
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker2:
+        panel.load_btn.click()
+    assert blocker2.args[0].x_train.tolist() != ds.x_train.tolist()
+
+
+def test_csv_preview_target_ignore_and_summary(qtbot, panel):
+    panel.tabs.setCurrentIndex(1)
+    with qtbot.waitSignal(panel._signals.done, timeout=10000):
+        panel.preview_csv(str(CSV))
+    qtbot.wait(10)
+    assert panel.preview.columnCount() == 7 and panel.preview.rowCount() > 5
+    assert panel.target_combo.currentText() == "sex"  # default: the last column
+    panel.target_combo.setCurrentText("species")
+    for i in range(panel.ignore_list.count()):
+        it = panel.ignore_list.item(i)
+        if it.text() == "island":
+            from PySide6.QtCore import Qt
+
+            it.setCheckState(Qt.Checked)
+    assert panel.ignored_columns() == ["island"]
+    spec = panel.current_spec()
+    assert spec["target"] == "species" and spec["ignore"] == ["island"]
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=20000) as blocker:
+        panel.load_btn.click()
+    ds, _ = blocker.args
+    assert ds.task == "multiclass" and ds.num_classes == 3
+    assert not any(name.startswith("island") for name in ds.feature_names)
+    assert panel.summary.toPlainText().strip()
+
+
+def test_csv_error_is_one_line(qtbot, panel, tmp_path):
+    panel.tabs.setCurrentIndex(1)
+    panel.csv_path.setText(str(tmp_path / "missing.csv"))
+    with qtbot.waitSignal(panel.load_failed, timeout=10000) as blocker:
+        panel.load_current()
+    assert "missing.csv" in blocker.args[0] and "\n" not in blocker.args[0]
+    assert panel.summary.toPlainText().startswith("Error:")
+    assert panel.load_btn.isEnabled()
+
+
+@pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists(), reason="../shared MNIST not present")
+def test_mnist_from_folder_with_progress(qtbot, panel):
+    panel.tabs.setCurrentIndex(2)
+    assert panel.batch_spin.value() >= 64  # MNIST switches to a bigger batch
+    panel.mnist_path.setText(os.fspath(MNIST_DIR))
+    panel.mnist_subset.setValue(2000)
+    fractions: list[float] = []
+    panel._signals.progress.connect(lambda _job, f, _m: fractions.append(f))
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=60000) as blocker:
+        panel.load_btn.click()
+        assert panel.progress.isVisible()
+    ds, spec = blocker.args
+    assert spec == {"source": "mnist", "path": os.fspath(MNIST_DIR), "subset": 2000}
+    assert ds.x_train.shape == (2000, 784) and ds.x_train.dtype.name == "uint8"
+    assert ds.num_classes == 10
+    assert not panel.progress.isVisible()
+    assert "Loaded" in panel.mnist_source.text()
+
+
+def test_window_data_tab_switches_dataset(qtbot, studio_window):
+    tc = studio_window.training
+    with qtbot.waitSignal(studio_window.dataset_changed, timeout=10000):
+        tc.data_panel.select_toy("xor")
+    assert studio_window.dataset.name == "xor"
+    assert studio_window.document.data["name"] == "xor"
+    assert tc.model is not None  # a fresh model for the new data
+    # clicking in the plot adds a training point and records it in the project
+    n = len(studio_window.dataset.x_train)
+    tc.boundary.add_point_at(0.5, 0.5, 1)
+    assert len(studio_window.dataset.x_train) == n + 1
+    assert studio_window.document.data["points"] == [[0.5, 0.5, 1, "train"]]

@@ -1,0 +1,62 @@
+"""Evaluation panel: confusion matrix, per-class P/R/F1, ROC/AUC, MNIST gallery, regression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studio.panels.evaluation import EvaluationPanel
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = EvaluationPanel()
+    qtbot.addWidget(p)
+    p.show()
+    return p
+
+
+def test_binary_confusion_matrix_and_roc(panel):
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([[0.1], [0.4], [0.8], [0.35], [0.7], [0.9]])
+    panel.set_result(y, p, "binary", ["neg", "pos"], epoch=3)
+    assert panel.cm.tolist() == [[2, 1], [1, 2]]
+    assert panel.cm_table.item(0, 0).text() == "2" and panel.cm_table.item(0, 1).text() == "1"
+    panel.norm_box.setChecked(True)
+    assert panel.cm_table.item(0, 0).text() == "0.67"
+    assert panel.prf.precision.tolist() == pytest.approx([2 / 3, 2 / 3])
+    assert panel.prf_table.item(2, 2).text() == "0.667"  # macro F1 row
+    assert panel.auc == pytest.approx(6 / 9)  # 6 of 9 (positive, negative) pairs ranked right
+    assert "AUC 0.667" in panel.headline.text() and "epoch 3" in panel.headline.text()
+    assert panel.tabs.isTabVisible(panel.roc_index)
+    assert not panel.tabs.isTabVisible(panel.gallery_index)
+
+
+def test_multiclass_and_gallery_misclassified_first(panel):
+    rng = np.random.default_rng(0)
+    n = 30
+    y = np.arange(n) % 10
+    probs = np.full((n, 10), 0.01)
+    probs[np.arange(n), y] = 0.91
+    wrong = [4, 17]
+    for i in wrong:
+        probs[i] = 0.01
+        probs[i, (y[i] + 1) % 10] = 0.91
+    x = rng.integers(0, 256, size=(n, 784), dtype=np.uint8)
+    panel.set_result(y, probs, "multiclass", [str(d) for d in range(10)], x=x)
+    assert panel.cm.shape == (10, 10) and panel.cm.trace() == n - 2
+    assert not panel.tabs.isTabVisible(panel.roc_index)
+    assert panel.tabs.isTabVisible(panel.gallery_index)
+    assert panel.gallery.count() == n
+    first = [panel.gallery.item(i).toolTip() for i in range(2)]
+    assert all("test #4" in t or "test #17" in t for t in first)
+    assert "91.0%" in panel.gallery.item(0).toolTip()
+    assert "2 of 30" in panel.gallery_label.text()
+
+
+def test_regression_metrics(panel):
+    y = np.array([[1.0], [2.0], [3.0], [4.0]])
+    p = np.array([[1.0], [2.0], [3.0], [5.0]])
+    panel.set_result(y, p, "regression", [])
+    assert "MAE 0.25" in panel.headline.text()
+    assert panel.tabs.isTabVisible(panel.reg_index) and not panel.tabs.isTabVisible(0)

@@ -1,0 +1,225 @@
+"""Training worker thread: progress signals, pause, step, stop/join, errors (real engine, toy data)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from core.datasets.toy import make_toy
+from core.errors import TrainingDiverged
+from studio.plots.probes import make_grid_spec
+from studio.worker import Snapshot, TrainingJob, TrainingSession
+
+
+def _model(seed: int = 0, lr: float = 0.05):
+    from core import Sequential
+    from core.layers import Dense, Normalization
+
+    ds = make_toy("circle", samples=200, noise=0.0, seed=3)
+    mean, var = ds.normalization()
+    model = Sequential([Normalization(mean, var), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")])
+    model.compile(optimizer={"name": "adam", "learning_rate": lr}, loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    model.build(input_dim=2, seed=seed)
+    return model, ds
+
+
+def _job(epochs: int | None = 40, **kw) -> TrainingJob:
+    model, ds = _model()
+    y_tr, y_te = ds.targets("binary_crossentropy")
+    return TrainingJob(model=model, x_train=ds.x_train, y_train=y_tr, x_val=ds.x_test, y_val=y_te,
+                       y_val_labels=ds.y_test, epochs=epochs, batch_size=16, seed=0,
+                       grid=make_grid_spec(ds.x_train, resolution=100), **kw)
+
+
+@pytest.fixture
+def session_factory(qtbot):
+    made: list[TrainingSession] = []
+
+    def make(job: TrainingJob, running: bool = True) -> TrainingSession:
+        s = TrainingSession(job, start_running=running)
+        made.append(s)
+        return s
+
+    yield make
+    for s in made:
+        s.shutdown(2000)
+
+
+def test_play_emits_progress_and_loss_falls(qtbot, session_factory):
+    s = session_factory(_job(epochs=40))
+    snaps: list[Snapshot] = []
+    s.snapshot.connect(snaps.append)
+    with qtbot.waitSignal(s.finished, timeout=30000) as blocker:
+        s.start()
+    assert blocker.args == ["epochs"]
+    qtbot.wait(50)
+    assert len(snaps) >= 2
+    logs = [lg for sn in snaps for lg in sn.epoch_logs]
+    assert [e for e, _ in logs] == list(range(1, 41))  # every epoch arrives exactly once
+    assert logs[-1][1]["loss"] < 0.7 * logs[0][1]["loss"]
+    last = snaps[-1]
+    assert last.boundary is not None and last.boundary.shape == (100, 100, 1)
+    assert last.grad_norms is not None and last.grad_norms.shape == (2,)
+    assert np.all(last.weight_norms > 0)
+    # copies: changing the snapshot does not touch the model
+    kernel = last.weights[1][0]
+    kernel[...] = 123.0
+    assert not np.any(s.job.model.layers[1].get_weights()[0] == 123.0)
+    steps = np.concatenate([sn.step_losses for sn in snaps])
+    assert steps.shape[1] == 2 and int(steps[-1, 0]) == 40 * last.batches_per_epoch
+
+
+def test_emits_are_throttled(qtbot, session_factory):
+    s = session_factory(_job(epochs=None))
+    snaps: list[Snapshot] = []
+    s.snapshot.connect(snaps.append)
+    s.start()
+    qtbot.wait(1000)
+    s.worker.pause()
+    steps = s.worker.step
+    assert steps > 100  # many steps ...
+    assert 2 <= len(snaps) <= 45  # ... but about 30 snapshots per second at most
+
+
+def test_pause_stops_updates_and_play_resumes(qtbot, session_factory):
+    s = session_factory(_job(epochs=None))
+    s.start()
+    qtbot.wait(300)
+    with qtbot.waitSignal(s.paused, timeout=5000):
+        s.worker.pause()
+    step = s.worker.step
+    count = s.snapshots
+    qtbot.wait(400)
+    assert s.worker.step == step
+    assert s.snapshots == count
+    with qtbot.waitSignal(s.snapshot, timeout=5000):
+        s.worker.play()
+    qtbot.wait(100)
+    assert s.worker.step > step
+
+
+def test_step_advances_exactly_one_epoch(qtbot, session_factory):
+    job = _job(epochs=None)
+    s = session_factory(job, running=False)
+    epochs_seen: list[int] = []
+    s.snapshot.connect(lambda sn: epochs_seen.extend(e for e, _ in sn.epoch_logs))
+    s.worker.step_epoch()
+    with qtbot.waitSignal(s.paused, timeout=10000) as blocker:
+        s.start()
+    assert blocker.args == [1]
+    bpe = -(-len(job.x_train) // job.batch_size)
+    assert s.worker.epoch == 1 and s.worker.step == bpe
+    with qtbot.waitSignal(s.paused, timeout=10000) as blocker:
+        s.worker.step_epoch()
+    assert blocker.args == [2]
+    assert s.worker.step == 2 * bpe
+    qtbot.wait(50)
+    assert epochs_seen == [1, 2]
+
+
+def test_stop_joins_thread_quickly(qtbot, session_factory):
+    s = session_factory(_job(epochs=None))
+    s.start()
+    qtbot.wait(300)
+    t0 = time.perf_counter()
+    assert s.shutdown(1000)
+    assert time.perf_counter() - t0 < 1.0
+    assert not s.thread.isRunning()
+
+
+def test_learning_rate_changes_live(qtbot, session_factory):
+    s = session_factory(_job(epochs=None))
+    s.start()
+    qtbot.wait(200)
+    s.worker.set_learning_rate(0.001)
+    qtbot.waitUntil(lambda: s.job.model.optimizer.learning_rate == pytest.approx(0.001), timeout=3000)
+
+
+def test_exception_reports_message_and_keeps_last_good_weights(qtbot, session_factory):
+    from core.training import iter_training
+
+    def exploding(model, x, y, **kw):
+        for i, rec in enumerate(iter_training(model, x, y, **kw)):
+            yield rec
+            if i == 30:
+                for layer in model.layers:
+                    for p in layer.params.values():
+                        p[...] = np.nan
+                raise TrainingDiverged("the loss became nan")
+
+    job = _job(epochs=None, iter_training=exploding)
+    s = session_factory(job)
+    with qtbot.waitSignal(s.failed, timeout=10000) as blocker:
+        s.start()
+    assert "diverged" in blocker.args[0].lower() and "lower learning rate" in blocker.args[0]
+    qtbot.waitUntil(lambda: not s.thread.isRunning(), timeout=2000)
+    for layer in job.model.layers:
+        for w in layer.get_weights():
+            assert np.all(np.isfinite(w))
+
+
+def test_window_play_pause_step_stop(qtbot, studio_window):
+    tc = studio_window.training
+    assert studio_window.dataset is not None and tc.model is not None
+    snaps: list[Snapshot] = []
+    tc.play_pause()
+    assert tc.session is not None
+    tc.session.snapshot.connect(snaps.append)
+    qtbot.waitUntil(lambda: len(snaps) >= 3, timeout=10000)
+    assert tc.is_training() and studio_window.document.lock_reason
+    tc.play_pause()  # pause
+    qtbot.waitUntil(lambda: not tc.session.worker.is_running, timeout=2000)
+    epoch = tc.session.worker.epoch
+    with qtbot.waitSignal(tc.session.paused, timeout=10000):
+        tc.step_epoch()
+    assert tc.session.worker.epoch in (epoch + 1, epoch + 2)  # finishes the epoch it was in
+    session = tc.session
+    t0 = time.perf_counter()
+    tc.stop()
+    assert time.perf_counter() - t0 < 1.0
+    assert tc.session is None and not session.thread.isRunning()
+    assert not studio_window.document.lock_reason
+    assert tc.epoch >= 1
+
+
+def test_closing_window_joins_thread(qtbot, studio_window):
+    tc = studio_window.training
+    tc.play_pause()
+    session = tc.session
+    qtbot.waitUntil(lambda: session.snapshots >= 2, timeout=10000)
+    t0 = time.perf_counter()
+    studio_window.close()
+    assert time.perf_counter() - t0 < 1.5
+    assert not session.thread.isRunning()
+    assert tc.session is None
+
+
+def test_worker_error_shows_message_and_window_stays_usable(qtbot, studio_window, monkeypatch):
+    tc = studio_window.training
+    real_make_job = tc._make_job
+
+    def failing_job():
+        job = real_make_job()
+
+        def broken(model, x, y, **kw):
+            raise TrainingDiverged("the loss became inf at epoch 1")
+            yield  # pragma: no cover
+
+        job.iter_training = broken
+        return job
+
+    monkeypatch.setattr(tc, "_make_job", failing_job)
+    tc.play_pause()
+    qtbot.waitUntil(lambda: tc.last_error is not None, timeout=5000)
+    assert "diverged" in tc.last_error.lower()
+    assert "diverged" in tc.controls.status_label.text().lower()
+    qtbot.waitUntil(lambda: tc.session is None, timeout=3000)
+    assert not studio_window.document.lock_reason
+    # still usable: edits work and training runs again once the cause is gone
+    assert studio_window.append_layer("dense") is not None
+    monkeypatch.setattr(tc, "_make_job", real_make_job)
+    assert tc.train_epochs(1, timeout_s=20)
+    assert tc.epoch == 1
