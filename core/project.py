@@ -24,8 +24,8 @@ from core.errors import DataError, ProjectError
 from core.project_schema import FORMAT, VERSION, validate_project
 
 __all__ = ["Project", "load_project", "save_project", "build_dataset", "dataset_from_spec", "build_model",
-           "resolve_loss", "resolve_output_activation", "training_arrays", "training_callbacks", "FORMAT",
-           "VERSION", "DEFAULT_TRAINING"]
+           "resolve_loss", "resolve_output_activation", "output_units", "training_arrays",
+           "training_callbacks", "FORMAT", "VERSION", "DEFAULT_TRAINING"]
 
 DEFAULT_TRAINING: dict[str, Any] = {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.01},
                                     "batch_size": 32, "epochs": 100, "seed": 0, "shuffle": True}
@@ -259,20 +259,28 @@ def _act_name(activation: Any) -> str:
 
 
 def resolve_loss(loss: Any, task: str, output_activation: Any) -> Any:
-    """``"auto"``: binary + sigmoid -> binary_crossentropy; multiclass + softmax ->
-    sparse_categorical_crossentropy; anything else -> mse. Other values are returned unchanged."""
+    """``"auto"``: binary + sigmoid -> binary_crossentropy; softmax on a classification task ->
+    sparse_categorical_crossentropy (a binary task then gets 2 softmax units); anything else -> mse.
+    Other values are returned unchanged."""
     if loss != "auto":
         return loss
     act = _act_name(output_activation)
     if task == "binary" and act == "sigmoid":
         return "binary_crossentropy"
-    if task == "multiclass" and act == "softmax":
+    if task in ("binary", "multiclass") and act == "softmax":
         return "sparse_categorical_crossentropy"
     return "mse"
 
 
-def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any]:
-    """Problems between the network/training and the data, raised together. Returns (activation, loss)."""
+def output_units(task: str, output_activation: Any, data_units: int) -> int:
+    """Units of the output layer: the data's, except 2 for a binary task with a softmax output."""
+    if task == "binary" and _act_name(output_activation) == "softmax":
+        return 2
+    return data_units
+
+
+def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any, int]:
+    """Problems between network/training and data, raised together. Returns (activation, loss, units)."""
     from core import losses
 
     problems: list[str] = []
@@ -283,24 +291,20 @@ def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any]:
                         f"{dataset.num_features} features ({', '.join(dataset.feature_names[:8])}"
                         f"{', ...' if dataset.num_features > 8 else ''})")
     out_i = len(layers) - 1
-    if "units" in last and last["units"] != dataset.output_units:
-        problems.append(f"network.layers[{out_i}].units: {last['units']} but the data needs "
-                        f"{dataset.output_units} output unit(s) for task {dataset.task}")
     activation = resolve_output_activation(last.get("activation", "auto"), dataset.task)
     act = _act_name(activation)
-    if act == "softmax" and dataset.output_units == 1:
-        problems.append(f"network.layers[{out_i}].activation: softmax over a single output unit is always 1; "
-                        "use sigmoid for a binary task")
+    units = output_units(dataset.task, activation, dataset.output_units)
+    if "units" in last and last["units"] != units:
+        extra = " with a softmax output" if units != dataset.output_units else ""
+        problems.append(f"network.layers[{out_i}].units: {last['units']} but the data needs "
+                        f"{units} output unit(s) for task {dataset.task}{extra}")
     spec = project.training_spec()
     loss = resolve_loss(spec["loss"], dataset.task, activation)
     canonical = losses.get(copy.deepcopy(loss)).name
     if canonical in _CLASSIFICATION_LOSSES and dataset.task == "regression":
         problems.append(f"training.loss: {canonical} needs a classification task, the data is regression")
     if canonical == "categorical_crossentropy" or canonical == "sparse_categorical_crossentropy":
-        if dataset.output_units < 2:
-            problems.append(f"training.loss: {canonical} needs a softmax output with one unit per class; "
-                            "a binary task has 1 output unit (use binary_crossentropy)")
-        elif act != "softmax":
+        if act != "softmax":
             problems.append(f"training.loss: {canonical} expects softmax outputs, the output activation "
                             f"is {act}")
     if canonical == "binary_crossentropy" and act != "sigmoid":
@@ -308,21 +312,22 @@ def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any]:
                         f"activation is {act}")
     if problems:
         raise ProjectError(problems, project.path)
-    return activation, loss
+    return activation, loss, units
 
 
 def build_model(project: Project, dataset: Dataset) -> Any:
     """A compiled, built ``Sequential`` for ``project`` and ``dataset``.
 
     The input layer becomes ``Normalization(dataset.normalization())`` (scaling fitted on the training
-    split); the output layer becomes ``Dense(dataset.output_units, activation)`` with "auto" resolved
-    by task; the loss "auto" is resolved by ``resolve_loss``. Weights are initialized from
-    ``training.seed``. Raises ProjectError for mismatches between network and data.
+    split); the output layer becomes ``Dense(units, activation)`` with "auto" resolved by task
+    (units = ``dataset.output_units``, or 2 for a binary task with a softmax output); the loss
+    "auto" is resolved by ``resolve_loss``. Weights are initialized from ``training.seed``.
+    Raises ProjectError for mismatches between network and data.
     """
     from core import Sequential
     from core.layers import Activation, Dense, Dropout, Normalization, PReLU
 
-    activation, loss = _check_fit(project, dataset)
+    activation, loss, units = _check_fit(project, dataset)
     spec = project.training_spec()
     mean, variance = dataset.normalization()
     layers: list[Any] = []
@@ -338,7 +343,7 @@ def build_model(project: Project, dataset: Dataset) -> Any:
                 layers.append(Dense(cfg["units"], **kw))
             elif kind == "output":
                 kw["activation"] = activation
-                layers.append(Dense(dataset.output_units, **kw))
+                layers.append(Dense(units, **kw))
             elif kind == "dropout":
                 layers.append(Dropout(**kw))
             elif kind == "activation":
@@ -378,5 +383,5 @@ def training_arrays(project: Project, dataset: Dataset, model: Any) -> tuple[np.
     """``(x_train, y_train, x_test, y_test)`` with targets shaped for the model's loss."""
     if len(dataset.y_train) == 0:
         raise DataError(f"data set {dataset.name} has no training rows")
-    y_train, y_test = dataset.targets(model.loss.name)
+    y_train, y_test = dataset.targets(model.loss.name, model.output_dim)
     return dataset.x_train, y_train, dataset.x_test, y_test

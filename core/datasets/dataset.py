@@ -166,30 +166,32 @@ class Dataset:
         return ((x.astype(np.float32) - mean) / np.sqrt(var)).astype(np.float32)
 
     # ------------------------------------------------------------------ targets
-    def targets(self, loss_name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(y_train, y_test)`` shaped for ``loss_name``.
+    def targets(self, loss_name: str, output_units: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(y_train, y_test)`` shaped for ``loss_name`` and a model with ``output_units`` outputs.
 
         sparse_categorical_crossentropy: int64 (n,). categorical_crossentropy: one-hot float32 (n, C).
         binary_crossentropy / mse / mae / huber on a classification task: (n, 1) float32 0/1 when
-        the output has one unit, one-hot (n, C) otherwise. Regression: float32 (n, k).
+        the output has one unit, one-hot (n, units) otherwise (a binary task with a 2-unit softmax
+        output included). Regression: float32 (n, k). ``output_units`` defaults to ``self.output_units``.
         """
         name = str(loss_name).lower()
-        return self._target(self.y_train, name), self._target(self.y_test, name)
+        units = self.output_units if output_units is None else int(output_units)
+        return self._target(self.y_train, name, units), self._target(self.y_test, name, units)
 
-    def _target(self, y: np.ndarray, loss: str) -> np.ndarray:
+    def _target(self, y: np.ndarray, loss: str, units: int) -> np.ndarray:
         if self.task == "regression":
             if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"):
                 raise DataError(f"loss {loss} needs a classification target; the data is a regression task")
             return (y if y.ndim == 2 else y.reshape(-1, 1)).astype(np.float32)
         if loss == "sparse_categorical_crossentropy":
             return y.astype(np.int64)
-        if loss == "categorical_crossentropy" or self.output_units > 1:
-            return self.one_hot(y)
+        if loss == "categorical_crossentropy" or units > 1:
+            return self.one_hot(y, max(units, 2))
         return y.astype(np.float32).reshape(-1, 1)
 
-    def one_hot(self, y: np.ndarray) -> np.ndarray:
-        """(n,) int class indices -> (n, C) float32 one-hot (C = num_classes, at least 2)."""
-        c = max(self.num_classes, 2)
+    def one_hot(self, y: np.ndarray, width: int | None = None) -> np.ndarray:
+        """(n,) int class indices -> (n, C) float32 one-hot (C = ``width`` or num_classes, at least 2)."""
+        c = max(self.num_classes, 2) if width is None else int(width)
         out = np.zeros((len(y), c), dtype=np.float32)
         out[np.arange(len(y)), y.astype(np.int64)] = 1.0
         return out

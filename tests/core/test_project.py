@@ -68,6 +68,20 @@ def test_issue_example_loads_and_multiclass_softmax_builds() -> None:
     np.testing.assert_allclose(var, ds.x_train.var(axis=0), rtol=1e-4)
 
 
+def test_issue_example_binary_softmax_gets_two_units_and_trains() -> None:
+    p = Project.from_dict(ISSUE_EXAMPLE)
+    ds = build_dataset(p)
+    model = build_model(p, ds)
+    assert model.layers[-1].units == 2 and model.loss.name == "sparse_categorical_crossentropy"
+    x, y, xt, yt = training_arrays(p, ds, model)
+    assert y.dtype == np.int64 and y.shape == (250,)
+    model.fit(x, y, epochs=3, batch_size=16, seed=0)
+    assert model.predict(xt).shape == (250, 2)
+    p.training["loss"] = "mse"
+    mse = build_model(p, ds)
+    assert training_arrays(p, ds, mse)[1].shape == (250, 2)  # one-hot for a 2-unit output
+
+
 def test_all_problems_reported_with_json_paths() -> None:
     d = doc()
     d["network"]["layers"][1]["units"] = -3
@@ -216,15 +230,23 @@ def test_missing_project_file(tmp_path: Path) -> None:
 def test_data_model_mismatches_are_project_errors() -> None:
     d = doc()
     d["network"]["layers"][0]["units"] = 3
-    d["network"]["layers"][-1].update(units=2, activation="softmax")
+    d["network"]["layers"][-1].update(units=3, activation="softmax")
+    d["training"]["loss"] = "binary_crossentropy"
     p = Project.from_dict(d)
     ds = build_dataset(p)
     with pytest.raises(ProjectError) as info:
         build_model(p, ds)
     probs = info.value.problems
     assert "network.layers[0].units: 3 but the data has 2 features (x1, x2)" in probs
-    assert any(s.startswith("network.layers[3].units: 2 but the data needs 1 output unit(s)") for s in probs)
-    assert any("softmax over a single output unit" in s for s in probs)
+    assert "network.layers[3].units: 3 but the data needs 2 output unit(s) for task binary with a softmax " \
+        "output" in probs
+    assert "training.loss: binary_crossentropy expects sigmoid outputs, the output activation is " \
+        "softmax" in probs
+    assert len(probs) == 3
+    d["network"]["layers"][-1].update(units=2, activation="sigmoid")
+    d["network"]["layers"][0].pop("units")
+    with pytest.raises(ProjectError, match="2 but the data needs 1 output unit"):
+        build_model(Project.from_dict(d), ds)
     reg = Project.from_dict(doc(data={"source": "toy", "name": "plane"}))
     reg.training["loss"] = "binary_crossentropy"
     with pytest.raises(ProjectError, match="needs a classification task"):

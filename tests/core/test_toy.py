@@ -94,6 +94,7 @@ def test_targets_per_loss() -> None:
     ytr, _ = ds.targets("categorical_crossentropy")
     assert ytr.shape == (len(ds.y_train), 2)
     np.testing.assert_array_equal(ytr.argmax(axis=1), ds.y_train)
+    assert ds.targets("mse", output_units=2)[0].shape == (len(ds.y_train), 2)
     blobs = make_toy("blobs", samples=40, classes=5)
     assert blobs.targets("mse")[0].shape == (len(blobs.y_train), 5)
     reg = make_toy("plane", samples=40)
