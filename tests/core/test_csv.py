@@ -55,10 +55,11 @@ def test_encode_frame_reproduces_training_encoding() -> None:
 
 @pytest.mark.parametrize(
     "name, delimiter",
-    [("semicolon.csv", "semicolon"), ("tab.tsv", "tab"), ("pipe.csv", "pipe"), ("bom.csv", "comma")],
+    [("semicolon.csv", "semicolon"), ("tab.tsv", "tab"), ("pipe.csv", "pipe"), ("bom.csv", "comma"),
+     ("crlf_no_final_newline.csv", "comma")],
 )
 def test_delimiters_and_bom(name: str, delimiter: str) -> None:
-    ds = load_csv(DATA / name)
+    ds = load_csv(DATA / name, test_fraction=0.25)
     assert ds.feature_names == ["a", "b"] and ds.class_names == ["x", "y"]
     assert f"{delimiter}-separated" in ds.summary
     if name == "bom.csv":
