@@ -365,16 +365,26 @@ def build_model(project: Project, dataset: Dataset) -> Any:
 
 
 def training_callbacks(project: Project) -> list[Any]:
-    """EarlyStopping and learning-rate schedule objects from ``training`` (for ``iter_training``)."""
-    from core import schedules
+    """EarlyStopping and learning-rate schedule objects from ``training`` (for ``iter_training``).
+
+    A schedule without ``initial_learning_rate`` starts from the optimizer's learning rate.
+    """
+    from core import optimizers, schedules
     from core.callbacks import EarlyStopping
 
     spec = project.training_spec()
     out: list[Any] = []
     if spec.get("early_stopping"):
         out.append(EarlyStopping(**spec["early_stopping"]))
-    if spec.get("schedule") is not None:
-        out.append(schedules.get(copy.deepcopy(spec["schedule"])))
+    sched = spec.get("schedule")
+    if sched is not None:
+        obj = schedules.get(copy.deepcopy(sched))
+        given = isinstance(sched, dict) and "initial_learning_rate" in sched
+        if not given and "initial_learning_rate" in obj.get_config():
+            lr = optimizers.get(copy.deepcopy(spec["optimizer"])).learning_rate
+            cfg = {**(sched if isinstance(sched, dict) else {"name": sched}), "initial_learning_rate": lr}
+            obj = schedules.get(cfg)
+        out.append(obj)
     return out
 
 

@@ -346,3 +346,17 @@ def test_preprocessing_is_json_for_every_source() -> None:
         back = json.loads(json.dumps(ds.preprocessing, allow_nan=False))
         assert back["mean"] == ds.preprocessing["mean"] and len(back["variance"]) == ds.num_features
         assert back["class_names"] == ds.class_names and back["feature_names"] == ds.feature_names
+
+
+def test_schedule_starts_from_the_optimizer_rate_unless_given() -> None:
+    d = doc()
+    d["training"]["optimizer"] = {"name": "sgd", "learning_rate": 0.2}
+    d["training"]["schedule"] = {"name": "cosine_decay", "decay_steps": 10}
+    (sched,) = training_callbacks(Project.from_dict(d))
+    assert sched(0) == pytest.approx(0.2)
+    d["training"]["schedule"] = "step_decay"
+    assert training_callbacks(Project.from_dict(d))[0](0) == pytest.approx(0.2)
+    d["training"]["schedule"] = {"name": "cosine_decay", "initial_learning_rate": 0.05}
+    assert training_callbacks(Project.from_dict(d))[0](0) == pytest.approx(0.05)
+    d["training"]["schedule"] = {"name": "reduce_lr_on_plateau", "patience": 2}
+    assert type(training_callbacks(Project.from_dict(d))[0]).__name__ == "ReduceLROnPlateau"
