@@ -52,7 +52,8 @@ def _seed(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` sub-command."""
-    p = subparsers.add_parser("train", help="train a project headless (no GUI) and write the weights",
+    p = subparsers.add_parser("train", prog="ffstudio train",
+                              help="train a project headless (no GUI) and write the weights",
                               description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("project", metavar="PROJECT.json", help="project file (see README: project file)")
     p.add_argument("--epochs", type=_positive_int, metavar="N",
