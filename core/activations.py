@@ -17,6 +17,9 @@ from typing import Any
 
 import numpy as np
 
+_add_reduce = np.add.reduce  # ufunc reductions without the np.sum/np.max wrappers (hot path)
+_max_reduce = np.maximum.reduce
+
 __all__ = [
     "Activation",
     "Linear",
@@ -304,14 +307,14 @@ class Softmax(Activation):
     name = "softmax"
 
     def forward(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        np.subtract(z, _max_reduce(z, axis=-1, keepdims=True), out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=-1, keepdims=True)
+        out /= _add_reduce(out, axis=-1, keepdims=True)
         return out
 
     def backward(self, z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
         np.multiply(g, a, out=tmp)
-        g -= tmp.sum(axis=-1, keepdims=True)
+        g -= _add_reduce(tmp, axis=-1, keepdims=True)
         g *= a
         return g
 

@@ -25,6 +25,8 @@ from core import activations as _activations
 from core import initializers as _initializers
 from core import regularizers as _regularizers
 
+_add_reduce = np.add.reduce  # column sums without the np.sum Python wrapper (hot path)
+
 __all__ = [
     "Layer",
     "Dense",
@@ -279,7 +281,7 @@ class Dense(Layer):
         g = self._act_backward(self._z, self._out, g, self._tmp)
         np.matmul(self._x.T, g, out=self._dW)
         if self.use_bias:
-            np.sum(g, axis=0, out=self._db)
+            _add_reduce(g, axis=0, out=self._db)
         if self.kernel_regularizer is not None:
             self.kernel_regularizer.add_gradient(self.kernel, self._dW)
         if self._skip_dx:
@@ -456,7 +458,7 @@ class PReLU(Layer):
         x, tmp = self._x, self._tmp
         np.minimum(x, 0.0, out=tmp)
         tmp *= g
-        np.sum(tmp, axis=0, out=self._dalpha)
+        _add_reduce(tmp, axis=0, out=self._dalpha)
         if self._skip_dx:
             return None
         # dx = g * (alpha + (1 - alpha) * (x > 0))

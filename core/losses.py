@@ -119,8 +119,12 @@ def _first_bad_row(a: np.ndarray) -> int:
     return int(np.argmax(bad))
 
 
+_add_reduce = np.add.reduce  # ufunc reductions without the np.sum/np.min wrappers (hot path)
+_min_reduce = np.minimum.reduce
+
+
 def _mean(x: np.ndarray) -> float:
-    return float(x.mean(dtype=x.dtype))
+    return float(_add_reduce(x, axis=None)) / x.size
 
 
 class MeanSquaredError(Loss):
@@ -303,6 +307,7 @@ class SparseCategoricalCrossentropy(Loss):
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
         self.label_smoothing = _check_smoothing(label_smoothing)
+        self._rows: dict[tuple[int, int], np.ndarray] = {}
 
     def prepare_targets(self, y: Any, units: int, dtype: Any) -> np.ndarray:
         y = np.asarray(y)
@@ -370,16 +375,31 @@ class SparseCategoricalCrossentropy(Loss):
         total = float(lse.sum()) - (1.0 - ls) * float(zy.sum()) - ls / k * float(z.sum())
         return total / n
 
+    def _flat_index(self, n: int, k: int, y: np.ndarray) -> np.ndarray:
+        """Indices of the target entries in the flattened (n, k) array: row * k + label."""
+        rows = self._rows.get((n, k))
+        if rows is None:
+            rows = self._rows[(n, k)] = np.arange(0, n * k, k, dtype=np.intp)
+        return rows + y
+
     def fused(self, y: np.ndarray, z: np.ndarray, p: np.ndarray, out: np.ndarray) -> float:
-        v = self.fused_value(y, z)
         n, k = p.shape
+        idx = self._flat_index(n, k, y)
+        ls = self.label_smoothing
+        py = p.take(idx)
+        if not ls and _min_reduce(py) > 1e-30:
+            # -log softmax(z)_y from the forward pass equals lse(z) - z_y to rounding; the logits path
+            # below takes over when a probability underflows (or is NaN).
+            np.log(py, out=py)
+            v = -float(_add_reduce(py)) / n
+        else:
+            v = self.fused_value(y, z)
         scale = 1.0 / n
         np.multiply(p, scale, out=out)
-        ls = self.label_smoothing
         if ls:
             out -= ls / k * scale
         flat = out.reshape(-1)
-        flat[np.arange(0, n * k, k) + y] -= (1.0 - ls) * scale
+        flat[idx] -= (1.0 - ls) * scale
         return v
 
     def get_config(self) -> dict[str, Any]:

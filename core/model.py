@@ -293,7 +293,7 @@ class Sequential:
         """Yield (start, outputs[, logits]) for x in chunks, inference mode, model dtype."""
         n = x.shape[0]
         step = n if batch_size is None else batch_size
-        step = max(1, min(step, 8192)) if batch_size is None else step
+        step = max(1, min(step, 4096)) if batch_size is None else step
         last = self.layers[-1]
         for s in range(0, n, step):
             a = np.asarray(x[s : s + step], dtype=self.dtype)

@@ -207,12 +207,12 @@ def _run(
             k = idx.shape[0]
             if cast:
                 xb = xbufs[k]
-                np.copyto(xb, np.take(x, idx, axis=0, out=rawbufs[k], mode="clip"), casting="unsafe")
+                np.copyto(xb, x.take(idx, axis=0, out=rawbufs[k], mode="clip"), casting="unsafe")
             elif shuffle:
-                xb = np.take(x, idx, axis=0, out=xbufs[k], mode="clip")
+                xb = x.take(idx, axis=0, out=xbufs[k], mode="clip")
             else:
                 xb = x[lo : lo + k]
-            yb = np.take(y, idx, axis=0, out=ybufs[k], mode="clip") if shuffle else y[lo : lo + k]
+            yb = y.take(idx, axis=0, out=ybufs[k], mode="clip") if shuffle else y[lo : lo + k]
             step += 1
             try:
                 loss = step_fn(xb, yb)
