@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QMimeData, QSize, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from core.graph import KIND_LABELS
 from studio import theme
 from studio.canvas.view import LAYER_MIME
 
+SUBTITLES = {
+    "input": "data features",
+    "dense": "fully connected",
+    "dropout": "regularization",
+    "activation": "non-linearity",
+    "prelu": "learnable leaky ReLU",
+    "output": "predictions",
+}
 PALETTE_ENTRIES: tuple[tuple[str, str], ...] = (
     ("input", "Feeds the data's features into the network (one per network)."),
     ("dense", "Fully connected hidden layer: every unit sees every input, then an activation."),
@@ -27,6 +44,58 @@ def layer_mime(kind: str) -> QMimeData:
     mime.setData(LAYER_MIME, QByteArray(kind.encode("utf-8")))
     mime.setText(kind)
     return mime
+
+
+class PaletteDelegate(QStyledItemDelegate):
+    """Icon, bold layer name and a muted one-line subtitle."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        h = option.fontMetrics.height()
+        return QSize(150, int(h * 2 + 14))
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        th = theme.current()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRect(option.rect).adjusted(3, 2, -3, -2)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if hovered or selected:
+            bg = QColor(th.selection)
+            bg.setAlpha(40 if selected else 22)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bg)
+            painter.drawRoundedRect(rect, 6, 6)
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        size = min(28, rect.height() - 8)
+        icon_rect = QRect(rect.left() + 6, rect.center().y() - size // 2, size, size)
+        if icon is not None:
+            icon.paint(painter, icon_rect)
+        text_left = icon_rect.right() + 10
+        fm_h = option.fontMetrics.height()
+        title_rect = QRect(text_left, rect.center().y() - fm_h, rect.right() - text_left, fm_h)
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(th.text) if option.state & QStyle.StateFlag.State_Enabled else QColor(th.muted))
+        painter.drawText(
+            title_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            str(index.data(Qt.ItemDataRole.DisplayRole)),
+        )
+        small = QFont(option.font)
+        small.setPointSizeF(max(6.5, option.font.pointSizeF() * 0.85))
+        painter.setFont(small)
+        painter.setPen(QColor(th.muted))
+        sub_rect = QRect(text_left, rect.center().y() + 1, rect.right() - text_left, fm_h)
+        painter.drawText(
+            sub_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            SUBTITLES.get(str(index.data(Qt.ItemDataRole.UserRole)), ""),
+        )
+        painter.restore()
 
 
 class LayerPalette(QListWidget):
@@ -51,10 +120,12 @@ class LayerPalette(QListWidget):
                 f"<b>{KIND_LABELS[kind]}</b><br>{desc}<br><i>Drag onto the canvas (onto a link to "
                 "insert it there) or double-click to add it at the end of the chain.</i>"
             )
-            item.setSizeHint(QSize(120, 40))
             self.addItem(item)
         self.itemActivated.connect(lambda it: self.append_requested.emit(it.data(Qt.ItemDataRole.UserRole)))
-        self.setMinimumWidth(140)
+        self.setMinimumWidth(150)
+        self.setItemDelegate(PaletteDelegate(self))
+        self.setMouseTracking(True)
+        self.setFrameShape(QListWidget.Shape.NoFrame)
 
     def kinds(self) -> list[str]:
         """Layer kinds in palette order."""

@@ -172,6 +172,17 @@ class NetworkPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", self.epochs)
         form.addRow("Seed", self.seed)
+        self.early = QCheckBox("Stop when validation loss stops improving")
+        self.early.setToolTip(
+            "Early stopping: end the run when val_loss has not improved for 'patience' epochs."
+        )
+        self.patience = _ispin(1, 10_000, 10, "Epochs without improvement of val_loss before training stops.")
+        self.restore_best = QCheckBox("Restore the best weights")
+        self.restore_best.setToolTip("When stopping early, go back to the weights of the best epoch.")
+        form.addRow("Early stopping", self.early)
+        form.addRow("Patience", self.patience)
+        form.addRow("", self.restore_best)
+        self.run_form = form
         outer.addWidget(box)
         outer.addStretch(1)
 
@@ -190,6 +201,9 @@ class NetworkPanel(QWidget):
         self.batch_size.valueChanged.connect(lambda v: self._set(("batch_size",), int(v)))
         self.epochs.valueChanged.connect(lambda v: self._set(("epochs",), int(v)))
         self.seed.valueChanged.connect(lambda v: self._set(("seed",), int(v)))
+        self.early.toggled.connect(lambda _v: self._early_changed())
+        self.patience.valueChanged.connect(lambda _v: self._early_changed())
+        self.restore_best.toggled.connect(lambda _v: self._early_changed())
         document.training_changed.connect(self.refresh)
         document.graph_changed.connect(self._refresh_loss_label)
         document.lock_changed.connect(lambda locked, _r: self.set_locked(locked))
@@ -222,6 +236,13 @@ class NetworkPanel(QWidget):
             self.batch_size.setValue(int(t.get("batch_size", 32)))
             self.epochs.setValue(int(t.get("epochs", 100)))
             self.seed.setValue(int(t.get("seed", 0)))
+            es = t.get("early_stopping")
+            self.early.setChecked(isinstance(es, dict))
+            if isinstance(es, dict):
+                self.patience.setValue(int(es.get("patience", 10)))
+                self.restore_best.setChecked(bool(es.get("restore_best_weights", False)))
+            self.run_form.setRowVisible(self.patience, isinstance(es, dict))
+            self.run_form.setRowVisible(self.restore_best, isinstance(es, dict))
         finally:
             self._loading = False
         self._update_visibility(name, sname)
@@ -276,6 +297,9 @@ class NetworkPanel(QWidget):
             self.batch_size,
             self.epochs,
             self.seed,
+            self.early,
+            self.patience,
+            self.restore_best,
             *self.sched_widgets.values(),
         ):
             w.setEnabled(not locked)
@@ -292,6 +316,20 @@ class NetworkPanel(QWidget):
                 str(opt.get("name", "adam")) if isinstance(opt, dict) else str(opt),
                 str(self.schedule.currentData()),
             )
+
+    def _early_changed(self) -> None:
+        if self._loading:
+            return
+        es = None
+        if self.early.isChecked():
+            es = {
+                "monitor": "val_loss",
+                "patience": int(self.patience.value()),
+                "restore_best_weights": bool(self.restore_best.isChecked()),
+            }
+        self._set(("early_stopping",), es)
+        self.run_form.setRowVisible(self.patience, es is not None)
+        self.run_form.setRowVisible(self.restore_best, es is not None)
 
     def _optimizer_changed(self, _index: int) -> None:
         if self._loading:

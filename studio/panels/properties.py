@@ -144,6 +144,11 @@ class LayerPropertiesPanel(QWidget):
         self.rate.setSingleStep(0.05)
         self.rate.setDecimals(2)
         self.rate.setToolTip("Fraction of activations set to zero at random in each training step.")
+        self.alpha = QDoubleSpinBox()
+        self.alpha.setRange(0.0, 1.0)
+        self.alpha.setSingleStep(0.05)
+        self.alpha.setDecimals(3)
+        self.alpha.setToolTip("Initial slope α for negative inputs (PReLU learns one α per unit from here).")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setObjectName("problem")
@@ -157,6 +162,7 @@ class LayerPropertiesPanel(QWidget):
             ("L1", self.l1),
             ("L2", self.l2),
             ("Dropout rate", self.rate),
+            ("Initial α", self.alpha),
         ):
             self.form.addRow(label, w)
         outer.addWidget(self.problem)
@@ -173,6 +179,7 @@ class LayerPropertiesPanel(QWidget):
         self.l1.valueChanged.connect(lambda _v: self._set_reg())
         self.l2.valueChanged.connect(lambda _v: self._set_reg())
         self.rate.valueChanged.connect(lambda v: self._set("rate", round(float(v), 4)))
+        self.alpha.valueChanged.connect(lambda v: self._set("alpha_initializer", round(float(v), 4)))
         document.graph_changed.connect(self.refresh)
         self.set_node(None)
 
@@ -204,6 +211,7 @@ class LayerPropertiesPanel(QWidget):
                 self.l1,
                 self.l2,
                 self.rate,
+                self.alpha,
             ):
                 self.form.setRowVisible(w, False)
             return
@@ -249,6 +257,10 @@ class LayerPropertiesPanel(QWidget):
                 reg = cfg.get("kernel_regularizer") or {}
                 self.l1.setValue(float(reg.get("l1", 0.0)) if isinstance(reg, dict) else 0.0)
                 self.l2.setValue(float(reg.get("l2", 0.0)) if isinstance(reg, dict) else 0.0)
+            if kind == "prelu":
+                visible_rows.add(self.alpha)
+                alpha = cfg.get("alpha_initializer", 0.25)
+                self.alpha.setValue(float(alpha) if isinstance(alpha, (int, float)) else 0.25)
             if kind == "dropout":
                 visible_rows.add(self.rate)
                 rate = cfg.get("rate", 0.0)
@@ -263,6 +275,7 @@ class LayerPropertiesPanel(QWidget):
                 self.l1,
                 self.l2,
                 self.rate,
+                self.alpha,
             ):
                 self.form.setRowVisible(w, w in visible_rows)
             self._show_problems(node.id)

@@ -139,3 +139,26 @@ def test_lock_keeps_learning_rate_editable(studio_window) -> None:
     assert studio_window.document.training["optimizer"]["learning_rate"] == 0.2
     studio_window.set_training_locked(False)
     assert panel.batch_size.isEnabled()
+
+
+def test_prelu_initial_slope(studio_window) -> None:
+    nid = studio_window.append_layer("prelu")
+    panel = select(studio_window, nid)
+    assert not panel.alpha.isHidden() and panel.alpha.value() == 0.25
+    panel.alpha.setValue(0.1)
+    assert studio_window.document.graph.nodes[nid].config["alpha_initializer"] == 0.1
+
+
+def test_early_stopping_settings(studio_window) -> None:
+    from core.project import Project
+
+    panel = studio_window.network_panel
+    assert panel.patience.isHidden()
+    panel.early.setChecked(True)
+    panel.patience.setValue(7)
+    panel.restore_best.setChecked(True)
+    es = studio_window.document.training["early_stopping"]
+    assert es == {"monitor": "val_loss", "patience": 7, "restore_best_weights": True}
+    Project.from_dict(studio_window.project_dict(), ".")
+    panel.early.setChecked(False)
+    assert "early_stopping" not in studio_window.document.training
