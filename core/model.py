@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core import losses as _losses
-from core.layers import Activation, Dense, Layer, deserialize
+from core.layers import Activation, Dense, Layer, Normalization, PReLU, deserialize
 
 __all__ = ["Sequential"]
 
@@ -47,7 +47,9 @@ def check_features(x: Any, input_dim: int | None, what: str = "x") -> np.ndarray
             f"{what} has {a.shape[1]} features but the model expects {input_dim} inputs "
             f"(input_dim={input_dim})"
         )
-    if np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.complexfloating):
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise ValueError(f"{what} must contain real numbers. Received dtype {a.dtype}")
+    if np.issubdtype(a.dtype, np.floating):
         finite = np.isfinite(a)
         if not finite.all():
             row = int(np.argmax(~finite.all(axis=1)))
@@ -274,14 +276,8 @@ class Sequential:
                 layer.set_weights(chunk)
 
     def count_params(self) -> int:
-        """Number of trainable parameters."""
-        total = 0
-        for layer in self.layers:
-            if layer.built:
-                total += layer.count_params()
-            elif isinstance(layer, Dense) and layer.input_dim:
-                total += layer.input_dim * layer.units + (layer.units if layer.use_bias else 0)
-        return total
+        """Number of trainable parameters (of the layers whose sizes are known before building)."""
+        return sum(row[2] or 0 for row in self._layer_table())
 
     # -- inference --------------------------------------------------------------------------------------
     def _prepare_x(self, x: Any, what: str = "x") -> np.ndarray:
@@ -462,29 +458,37 @@ class Sequential:
         return history
 
     # -- description ------------------------------------------------------------------------------------
-    def summary(self) -> str:
-        """A text table: layer name (type), output shape, trainable params; totals at the bottom."""
-        rows = [("Layer (type)", "Output shape", "Param #")]
+    def _layer_table(self) -> list[tuple[Layer, int | None, int | None, int]]:
+        """(layer, output width, trainable params, fixed weights) per layer; None where still unknown."""
+        rows: list[tuple[Layer, int | None, int | None, int]] = []
         dim = self.input_dim
         for layer in self.layers:
             if layer.built:
                 dim = layer.output_dim
-            elif isinstance(layer, Dense):
+                rows.append((layer, dim, layer.count_params(), layer.count_non_trainable()))
+                continue
+            n_in = dim
+            params: int | None = 0
+            fixed = 0
+            if isinstance(layer, Dense):
+                params = n_in * layer.units + layer.units * layer.use_bias if n_in else None
                 dim = layer.units
-            if layer.built:
-                params = str(layer.count_params())
-            elif isinstance(layer, Dense):
-                params = (
-                    str(layer.input_dim * layer.units + layer.units * layer.use_bias)
-                    if layer.input_dim
-                    else "?"
-                )
-            else:
-                params = "?" if type(layer).__name__ == "PReLU" else "0"
-            fixed = layer.count_non_trainable()
+            elif isinstance(layer, PReLU):
+                params = n_in
+            elif isinstance(layer, Normalization):
+                fixed = 2 * n_in if n_in else 0
+            rows.append((layer, dim, params, fixed))
+        return rows
+
+    def summary(self) -> str:
+        """A text table: layer name (type), output shape, trainable params; totals at the bottom."""
+        table = self._layer_table()
+        rows = [("Layer (type)", "Output shape", "Param #")]
+        for layer, dim, params, fixed in table:
+            text = "?" if params is None else str(params)
             if fixed:
-                params += f" (+{fixed} fixed)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {dim if dim else '?'})", params))
+                text += f" (+{fixed} fixed)"
+            rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {dim if dim else '?'})", text))
         widths = [max(len(r[c]) for r in rows) + 3 for c in range(3)]
         line = "=" * sum(widths)
         out = [f'Model: "{self.name}"', line]
@@ -492,8 +496,13 @@ class Sequential:
             out.append("".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
             out.append(line if i == 0 else "-" * sum(widths) if i < len(rows) - 1 else line)
         trainable = self.count_params()
-        fixed = sum(layer.count_non_trainable() for layer in self.layers)
-        out.append(f"Total params: {trainable + fixed}")
+        fixed = sum(row[3] for row in table)
+        unknown = (
+            " (some layers' sizes are unknown until the model is built)"
+            if any(row[2] is None for row in table)
+            else ""
+        )
+        out.append(f"Total params: {trainable + fixed}{unknown}")
         out.append(f"Trainable params: {trainable}")
         out.append(f"Non-trainable params: {fixed}")
         return "\n".join(out)
