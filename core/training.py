@@ -152,16 +152,10 @@ def _run(
     else:
         x = np.ascontiguousarray(x, dtype=dtype)
         cast = False
-    seq = np.random.SeedSequence(seed)
-    shuffle_seed, dropout_seed = seq.spawn(2)
-    rng = np.random.default_rng(shuffle_seed)
-    if seed is not None:
-        for layer, s in zip(
-            (la for la in model.layers if isinstance(la, Dropout)),
-            dropout_seed.spawn(len(model.layers)),
-            strict=False,
-        ):
-            layer.rng = np.random.default_rng(s)
+    # Every epoch draws its shuffle order and dropout masks from (seed, epoch), so a run resumed with
+    # start_epoch=k continues exactly like an uninterrupted one.
+    entropy = np.random.SeedSequence(seed).entropy
+    dropouts = [d for d in model.layers if isinstance(d, Dropout) and (seed is not None or d.seed is None)]
     step_fn = model.make_step()
     sizes = {bs, n - (nb - 1) * bs}
     xbufs = {k: np.empty((k, x.shape[1]), dtype=dtype) for k in sizes}
@@ -197,9 +191,12 @@ def _run(
         for cb in callbacks:
             if hasattr(cb, "on_epoch_begin"):
                 cb.on_epoch_begin(epoch)
+        shuffle_seq, dropout_seq = np.random.SeedSequence([entropy, epoch]).spawn(2)
+        for layer, s in zip(dropouts, dropout_seq.spawn(len(dropouts)), strict=True):
+            layer.rng = np.random.default_rng(s)
         epoch += 1
         if shuffle:
-            order = rng.permutation(n)
+            order = np.random.default_rng(shuffle_seq).permutation(n)
         total = 0.0
         for b in range(nb):
             lo = b * bs

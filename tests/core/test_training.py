@@ -279,3 +279,47 @@ def test_train_on_batch_and_compute_gradients() -> None:
     assert np.array_equal(before, model.flat_params) and np.any(model.flat_grads != 0)
     assert model.train_on_batch(x, y) == pytest.approx(loss)
     assert not np.array_equal(before, model.flat_params)
+
+
+def test_resuming_with_start_epoch_matches_an_uninterrupted_run() -> None:
+    x, y = _blobs(60)
+    full = _model(seed=3, dropout=0.2)
+    full.fit(x, y, epochs=4, batch_size=16, seed=8)
+    parts = _model(seed=3, dropout=0.2)
+    list(iter_training(parts, x, y, epochs=2, batch_size=16, seed=8))
+    list(
+        itertools.islice(iter_training(parts, x, y, epochs=None, batch_size=16, seed=8, start_epoch=2), 2 * 5)
+    )
+    assert np.array_equal(full.flat_params, parts.flat_params)
+
+
+def test_batch_size_larger_than_data_is_one_batch() -> None:
+    x, y = _blobs(30)
+    recs = list(iter_training(_model(), x, y, epochs=1, batch_size=1000))
+    assert [r.kind for r in recs] == ["batch", "epoch"] and recs[0].batches_per_epoch == 1
+
+
+def test_float32_training_keeps_float32_everywhere() -> None:
+    from core.layers import Normalization, PReLU
+
+    x, y = _blobs(40)
+    model = Sequential(
+        [
+            Normalization([0.0, 0.0], [2.0, 2.0]),
+            Dense(6, activation="gelu", input_dim=2, kernel_regularizer="l1_l2"),
+            PReLU(),
+            Dropout(0.1),
+            Dense(6, activation="elu"),
+            Dense(3, activation="softmax"),
+        ]
+    )
+    model.build(seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    gen = iter_training(model, x, y, epochs=1, batch_size=8, seed=0)
+    next(gen)
+    for layer in model.layers:
+        for bufs in layer._bufs.values():
+            assert all(b.dtype == np.float32 for b in bufs), layer.name
+        for v in list(layer.params.values()) + list(layer.grads.values()):
+            assert v.dtype == np.float32
+    assert model.predict(x.astype(np.float64)).dtype == np.float32
