@@ -154,3 +154,18 @@ def test_template_menu_loads_each_toy_template(studio_window) -> None:
         assert studio_window.document.graph.to_network() == TEMPLATES[key].layers
         assert studio_window.dataset is not None and studio_window.dataset.name == TEMPLATES[key].data["name"]
         assert [p for p in studio_window.validation.problems if p.severity == "error"] == []
+
+
+def test_full_window_with_training_side_round_trip(full_studio_window, tmp_path) -> None:
+    """The builder flows still work with the training and export sides listening to every signal."""
+    w = full_studio_window
+    assert w.side_tabs.count() >= 4  # Properties, Network, Analysis + the data tab
+    w.append_layer("dropout")
+    path = tmp_path / "full.json"
+    assert w.save_to(str(path))
+    before = w.document.graph.copy()
+    assert w.new_project("spiral")
+    assert w.dataset is not None and w.dataset.name == "spiral"
+    assert w.load_project_file(str(path))
+    assert w.document.graph == before
+    assert [p for p in w.validation.problems if p.severity == "error"] == []
