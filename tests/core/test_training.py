@@ -10,7 +10,7 @@ import pytest
 
 from core import Sequential, TrainingDiverged
 from core.callbacks import Callback, EarlyStopping, History, ProgressCallback
-from core.layers import Dense, Dropout
+from core.layers import Dense, Dropout, Normalization
 from core.optimizers import SGD, Adam
 from core.schedules import ReduceLROnPlateau, StepDecay
 from core.training import Progress, iter_training
@@ -104,14 +104,18 @@ def test_uint8_features_are_cast_per_batch() -> None:
     rng = np.random.default_rng(0)
     x8 = rng.integers(0, 256, size=(64, 4)).astype(np.uint8)
     y = (x8[:, 0] > 127).astype(np.int64)
-    results = []
-    for x in (x8, x8.astype(np.float32)):
-        model = Sequential([Dense(4, activation="relu", input_dim=4), Dense(2, activation="softmax")])
-        model.build(seed=0)
-        model.compile(SGD(0.001), "sparse_categorical_crossentropy")
-        model.fit(x, y, epochs=2, batch_size=16, seed=0)
-        results.append(model.flat_params.copy())
-    assert np.array_equal(results[0], results[1])
+    for norm in (False, True):
+        results = []
+        for x in (x8, x8.astype(np.float32)):
+            layers = [Normalization(0.0, 255.0**2)] if norm else []
+            model = Sequential(
+                layers + [Dense(4, activation="relu", input_dim=4), Dense(2, activation="softmax")]
+            )
+            model.build(seed=0)
+            model.compile(SGD(0.001 if not norm else 0.1), "sparse_categorical_crossentropy")
+            model.fit(x, y, epochs=2, batch_size=16, seed=0)
+            results.append(model.flat_params.copy())
+        assert np.array_equal(results[0], results[1])
 
 
 def test_no_shuffle_uses_data_order() -> None:
@@ -300,7 +304,7 @@ def test_batch_size_larger_than_data_is_one_batch() -> None:
 
 
 def test_float32_training_keeps_float32_everywhere() -> None:
-    from core.layers import Normalization, PReLU
+    from core.layers import PReLU
 
     x, y = _blobs(40)
     model = Sequential(
