@@ -113,12 +113,23 @@ class DataInfo:
     output_units: int
     task: str  # "binary" | "multiclass" | "regression"
     num_classes: int = 0
+    feature_names: tuple[str, ...] = ()
+    output_names: tuple[str, ...] = ()  # class names (multiclass) or target names (regression)
 
     @classmethod
     def from_dataset(cls, dataset: Any) -> DataInfo:
         """Read the fields from a ``core.datasets.Dataset``-like object."""
         num_classes = int(getattr(dataset, "num_classes", 0) or 0)
-        return cls(int(dataset.num_features), int(dataset.output_units), str(dataset.task), num_classes)
+        task = str(dataset.task)
+        features = tuple(str(n) for n in (getattr(dataset, "feature_names", None) or ()))
+        if task == "multiclass":
+            outputs = tuple(str(n) for n in (getattr(dataset, "class_names", None) or ()))
+        elif task == "regression":
+            outputs = tuple(str(n) for n in (getattr(dataset, "target_names", None) or ()))
+        else:
+            names = [str(n) for n in (getattr(dataset, "class_names", None) or ())]
+            outputs = (f"p({names[1]})",) if len(names) == 2 else ()
+        return cls(int(dataset.num_features), int(dataset.output_units), task, num_classes, features, outputs)
 
 
 @dataclass(frozen=True)

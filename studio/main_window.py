@@ -287,9 +287,10 @@ class MainWindow(QMainWindow):
         doc.lock_changed.connect(self.canvas.set_locked)
         self.palette.append_requested.connect(self.append_layer)
         self.canvas_scene.selection_ids_changed.connect(self._selection_changed)
+        self.canvas_scene.context_menu_requested.connect(lambda pos: self.context_menu().popup(pos))
         self.canvas_scene.layer_activated.connect(lambda _nid: self.side_tabs.setCurrentIndex(0))
         self.validation.node_requested.connect(self.select_node)
-        self.canvas.horizontalScrollBar().valueChanged.connect(lambda _v: self._update_zoom())
+        self.canvas.zoom_changed.connect(lambda _z: self._update_zoom())
 
     def _apply_styles(self) -> None:
         th = theme.current()
@@ -442,6 +443,39 @@ class MainWindow(QMainWindow):
         created = self.document.paste(snap, (40.0, 40.0))
         self.canvas_scene.select_ids(created)
         return created
+
+    def context_menu(self) -> QMenu:
+        """The canvas right-click menu for the current selection (layers, a link, or the background)."""
+        menu = QMenu(self)
+        ids = self.canvas_scene.selected_ids()
+        links = self.canvas_scene.selected_links()
+        if len(ids) == 1:
+            menu.addAction("Properties", lambda: self.select_node(ids[0]))
+        if ids:
+            menu.addAction(self.act_copy)
+            menu.addAction(self.act_delete)
+        if len(links) == 1 and not ids:
+            src, dst = links[0]
+            insert = menu.addMenu("Insert layer here")
+            for kind in ("dense", "dropout", "activation", "prelu"):
+                pos = self._between(src, dst)
+                insert.addAction(
+                    theme.icon(f"layer-{kind}"),
+                    kind.capitalize() if kind != "prelu" else "PReLU",
+                    lambda k=kind, p=pos: self.document.insert_layer(k, src, dst, p),
+                )
+            menu.addAction(theme.icon("delete"), "Disconnect", lambda: self.document.delete([], [(src, dst)]))
+        if not ids and not links:
+            menu.addAction(self.act_paste)
+            menu.addAction(self.act_select_all)
+            menu.addSeparator()
+            menu.addAction(self.act_fit)
+            menu.addAction(self.act_arrange)
+        return menu
+
+    def _between(self, src: str, dst: str) -> tuple[float, float]:
+        a, b = self.document.graph.nodes[src].pos, self.document.graph.nodes[dst].pos
+        return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 120.0)
 
     def select_all(self) -> None:
         self.canvas_scene.select_ids(list(self.document.graph.nodes))

@@ -8,6 +8,7 @@ only repaint. A layer shows every neuron up to :data:`MAX_NEURONS`; larger layer
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,7 @@ class LayerItem(QGraphicsObject):
         self.problem_text = ""
         self.locked = False
         self.neuron_images: dict[int, QImage] = {}
+        self.labels: list[str] = []
         self.rows: list[int | None] = neuron_rows(None)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -130,9 +132,17 @@ class LayerItem(QGraphicsObject):
 
     # ------------------------------------------------------------------ data
     def set_data(
-        self, config: dict[str, Any], units: int | None, params: int | None, activation: str
+        self,
+        config: dict[str, Any],
+        units: int | None,
+        params: int | None,
+        activation: str,
+        labels: Sequence[str] = (),
     ) -> None:
-        """Update what the card shows; geometry changes when the neuron count does."""
+        """Update what the card shows; geometry changes when the neuron count does.
+
+        ``labels`` name the units (feature names on the Input, class names on the Output)."""
+        self.labels = list(labels) if units is not None and len(labels) == units else []
         rows = neuron_rows(units)
         if rows != self.rows:
             self.prepareGeometryChange()
@@ -350,9 +360,9 @@ class LayerItem(QGraphicsObject):
                 painter.setPen(QColor(th.muted))
                 painter.setFont(small)
                 label = QRectF(c.x() + r + 6, c.y() - 8, CARD_W / 2 - r - 12, 16)
-                painter.drawText(
-                    label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, str(unit + 1)
-                )
+                name = self.labels[unit] if unit < len(self.labels) else str(unit + 1)
+                name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()))
+                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
 
     def _paint_badge(self, painter: QPainter, th: theme.Theme) -> None:
         col = QColor(th.error if self.severity == "error" else th.warning)
@@ -440,6 +450,18 @@ class LinkItem(QGraphicsObject):
         self._shape = stroker.createStroke(hull).united(hull)
         self.update()
 
+    def _tooltip(self) -> str:
+        a, b = self.src.node_id, self.dst.node_id
+        if self.elementwise:
+            return f"{a} → {b}: unit i feeds unit i (no weights).<br><i>Drop a layer here to insert it.</i>"
+        shape = f"{format_count(self.src.units)} × {format_count(self.dst.units)}"
+        text = f"{a} → {b}: kernel {shape}"
+        if self.weights is not None and self.weights.size:
+            w = self.weights
+            text += f"<br>|w| mean {float(np.mean(np.abs(w))):.3g}, max {float(np.max(np.abs(w))):.3g}"
+            text += "<br>blue: w > 0, orange: w < 0; thickness ∝ |w|"
+        return text + "<br><i>Drop a layer here to insert it; select and press Delete to disconnect.</i>"
+
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self._rect
 
@@ -491,6 +513,7 @@ class LinkItem(QGraphicsObject):
 
     def hoverEnterEvent(self, event: Any) -> None:  # noqa: N802
         self.hovered = True
+        self.setToolTip(self._tooltip())  # computed on hover only: weights change at 30 Hz while training
         self.update()
 
     def hoverLeaveEvent(self, event: Any) -> None:  # noqa: N802

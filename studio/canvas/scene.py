@@ -26,6 +26,7 @@ class NetworkScene(QGraphicsScene):
 
     message = Signal(str, str)  # text, severity ("error" | "warning" | "info")
     layer_activated = Signal(str)  # double-clicked layer id
+    context_menu_requested = Signal(object)  # QPoint (screen) after selecting the item under the cursor
     selection_ids_changed = Signal(list)
 
     def __init__(self, document: Document) -> None:
@@ -69,7 +70,12 @@ class NetworkScene(QGraphicsScene):
                     act = resolve_output_activation(act or "auto", info.task if info else None)
                 elif node.kind == "dense":
                     act = act or "linear"
-                item.set_data(node.config, units.get(nid), params.get(nid), act)
+                labels: tuple[str, ...] = ()
+                if info is not None and node.kind == "input":
+                    labels = info.feature_names
+                elif info is not None and node.kind == "output":
+                    labels = info.output_names
+                item.set_data(node.config, units.get(nid), params.get(nid), act, labels)
                 if (item.pos().x(), item.pos().y()) != node.pos:
                     item.setPos(QPointF(*node.pos))
             wanted = set(g.edges)
@@ -213,6 +219,20 @@ class NetworkScene(QGraphicsScene):
         for (s, d), link in self.links.items():
             if item.node_id in (s, d):
                 link.refresh_geometry()
+
+    def contextMenuEvent(self, event: Any) -> None:  # noqa: N802
+        target = next(
+            (i for i in self.items(event.scenePos()) if isinstance(i, (LayerItem, LinkItem, PortItem))), None
+        )
+        if isinstance(target, PortItem):
+            target = target.layer
+        if target is not None and not target.isSelected():
+            self.clearSelection()
+            target.setSelected(True)
+        elif target is None:
+            self.clearSelection()
+        self.context_menu_requested.emit(event.screenPos())
+        event.accept()
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         super().mousePressEvent(event)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -31,6 +31,8 @@ MIN_ZOOM, MAX_ZOOM = 0.2, 4.0
 
 class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`; accepts layer drops from the palette."""
+
+    zoom_changed = Signal(float)
 
     def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -67,6 +69,7 @@ class NetworkView(QGraphicsView):
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         s = factor / self.zoom()
         self.scale(s, s)
+        self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
         self.set_zoom(self.zoom() * 1.25)
@@ -86,6 +89,7 @@ class NetworkView(QGraphicsView):
         if not items:
             self.resetTransform()
             self.centerOn(QPointF(300, 150))
+            self.zoom_changed.emit(1.0)
             return
         rect = QRectF()
         for it in items:
@@ -94,6 +98,7 @@ class NetworkView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
+        self.zoom_changed.emit(self.zoom())
         self.centerOn(rect.center())
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802

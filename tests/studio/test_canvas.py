@@ -241,3 +241,43 @@ def test_training_lock_refuses_structure_but_not_learning_rate(studio_window) ->
     studio_window.set_training_locked(False)
     assert not studio_window.canvas.lock_label.isVisible()
     assert doc.add_node("dense", (0.0, 0.0)) is not None
+
+
+def test_input_and_output_neurons_are_named_after_the_data(studio_window) -> None:
+    from core.datasets.toy import make_toy
+
+    studio_window.set_dataset(make_toy("blobs", samples=60, classes=3))
+    scene = studio_window.canvas_scene
+    assert scene.items_by_id["input"].labels == ["x1", "x2"]
+    assert len(scene.items_by_id["output"].labels) == 3
+    studio_window.grab()
+
+
+def test_link_tooltip_describes_the_kernel(studio_window) -> None:
+    link = studio_window.canvas_scene.links[("input", "dense_1")]
+    assert "kernel 2 × 4" in link._tooltip()
+    link.set_weights(np.full((2, 4), -0.5))
+    assert "max 0.5" in link._tooltip()
+    nid = studio_window.append_layer("dropout")
+    assert "no weights" in studio_window.canvas_scene.links[("dense_2", nid)]._tooltip()
+
+
+def test_context_menus(studio_window) -> None:
+    scene = studio_window.canvas_scene
+    scene.select_ids(["dense_1"])
+    texts = [a.text() for a in studio_window.context_menu().actions()]
+    assert "Properties" in texts and "&Delete" in texts
+    scene.clearSelection()
+    scene.links[("dense_1", "dense_2")].setSelected(True)
+    menu = studio_window.context_menu()
+    insert = next(a.menu() for a in menu.actions() if a.menu() is not None)
+    next(a for a in insert.actions() if a.text() == "Dropout").trigger()
+    assert studio_window.document.graph.chain() == ["input", "dense_1", "dropout_1", "dense_2", "output"]
+    scene.clearSelection()
+    texts = [a.text() for a in studio_window.context_menu().actions()]
+    assert "&Fit to View" in texts and "&Auto-arrange" in texts
+
+
+def test_zoom_label_follows_zoom(studio_window) -> None:
+    studio_window.canvas.set_zoom(1.5)
+    assert studio_window.zoom_label.text() == "150 %"
