@@ -327,3 +327,17 @@ def test_float32_training_keeps_float32_everywhere() -> None:
         for v in list(layer.params.values()) + list(layer.grads.values()):
             assert v.dtype == np.float32
     assert model.predict(x.astype(np.float64)).dtype == np.float32
+
+
+def test_early_stopping_on_accuracy_maximizes_and_history_callback_records() -> None:
+    x, y = _blobs(60)
+    model = _model()
+    es = EarlyStopping(monitor="accuracy", patience=1, min_delta=0.5)  # no epoch beats the first by 0.5
+    hist = History()
+    recs = list(iter_training(model, x, y, epochs=20, batch_size=20, seed=0, callbacks=[es, hist]))
+    assert recs[-1].stopped == "early_stopping" and recs[-1].epoch == 2
+    assert es.best == hist.history["accuracy"][0] and hist.epoch == [0, 1]
+    with pytest.raises(ValueError, match="mode must be 'auto', 'min' or 'max'"):
+        EarlyStopping(mode="up")
+    with pytest.raises(ValueError, match="patience must be a non-negative integer"):
+        EarlyStopping(patience=-1)
