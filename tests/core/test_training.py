@@ -256,11 +256,15 @@ def test_divergence_raises_and_keeps_finite_weights() -> None:
     model.build(seed=0)
     model.compile(SGD(learning_rate=10.0), "mse")
     seen = []
+    snapshots = [model.flat_params.copy()]  # weights before step 1, 2, ...
     with pytest.raises(
         TrainingDiverged, match=r"diverged at epoch \d+, step \d+.*lower learning rate"
     ) as info:
         for rec in iter_training(model, x, y, epochs=50, batch_size=8, seed=0):
             seen.append(rec)
+            snapshots.append(model.flat_params.copy())
+    # step k had a non-finite loss: the model holds the weights step k-1 started from (finite loss)
+    assert np.array_equal(model.flat_params, snapshots[-2])
     assert "currently 10" in str(info.value)
     assert np.isfinite(model.flat_params).all()
     assert seen and seen[-1].kind == "batch"
