@@ -31,21 +31,19 @@ def _make_window(qtbot, settings):
 
 
 @pytest.fixture
-def studio_window(qtbot, studio_settings, monkeypatch):
-    """The builder's main window (default project: Playground 2-4-2-1 on circle), no modal prompts.
+def studio_window(qtbot, studio_settings):
+    """The complete main window (default project: Playground 2-4-2-1 on circle, training and export sides
+    installed); modal prompts answered "discard"."""
+    return _make_window(qtbot, studio_settings)
 
-    The training and export sides are not installed here (their own tests cover them; building their
-    plots doubles the cost of every window); ``full_studio_window`` has everything.
-    """
+
+@pytest.fixture
+def builder_window(qtbot, studio_settings, monkeypatch):
+    """The main window without the training and export sides: the builder tests use it (building the
+    plots doubles the cost of every window; those sides have their own tests)."""
     import studio.export_dialog
     import studio.training_controller
 
     monkeypatch.setattr(studio.training_controller, "install_training", lambda window: None)
     monkeypatch.setattr(studio.export_dialog, "install_export_actions", lambda window: None)
-    return _make_window(qtbot, studio_settings)
-
-
-@pytest.fixture
-def full_studio_window(qtbot, studio_settings):
-    """The complete main window, with the training and export sides installed."""
     return _make_window(qtbot, studio_settings)

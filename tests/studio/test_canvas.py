@@ -48,8 +48,8 @@ def empty_area(window) -> QPointF:
     return QPointF(rect.center().x(), rect.bottom() - 60)
 
 
-def test_default_network_is_drawn(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_default_network_is_drawn(builder_window) -> None:
+    scene = builder_window.canvas_scene
     assert set(scene.items_by_id) == {"input", "dense_1", "dense_2", "output"}
     assert len(scene.links) == 3
     item = scene.items_by_id["dense_1"]
@@ -57,30 +57,30 @@ def test_default_network_is_drawn(studio_window) -> None:
     assert scene.items_by_id["output"].activation == "sigmoid"  # auto for the binary circle data
 
 
-def test_palette_drag_to_canvas_creates_layer_where_dropped(studio_window) -> None:
-    where = empty_area(studio_window)
-    drop(studio_window, "dense", where)
-    doc = studio_window.document
+def test_palette_drag_to_canvas_creates_layer_where_dropped(builder_window) -> None:
+    where = empty_area(builder_window)
+    drop(builder_window, "dense", where)
+    doc = builder_window.document
     assert "dense_3" in doc.graph.nodes
     x, y = doc.graph.nodes["dense_3"].pos
-    tol = 1.5 / studio_window.canvas.zoom()  # one viewport pixel
+    tol = 1.5 / builder_window.canvas.zoom()  # one viewport pixel
     assert abs(x + 75.0 - where.x()) < tol and abs(y - where.y()) < tol
-    assert studio_window.canvas_scene.selected_ids() == ["dense_3"]
+    assert builder_window.canvas_scene.selected_ids() == ["dense_3"]
     assert doc.undo_stack.count() == 1
 
 
-def test_drop_onto_link_inserts_layer(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_drop_onto_link_inserts_layer(builder_window) -> None:
+    scene = builder_window.canvas_scene
     link = scene.links[("dense_1", "dense_2")]
     pairs = link.pairs()
     mid = (pairs[0][2] + pairs[0][3]) / 2
-    drop(studio_window, "dropout", mid)
-    g = studio_window.document.graph
+    drop(builder_window, "dropout", mid)
+    g = builder_window.document.graph
     assert g.chain() == ["input", "dense_1", "dropout_1", "dense_2", "output"]
     assert ("dense_1", "dropout_1") in scene.links and ("dense_1", "dense_2") not in scene.links
 
 
-def test_drag_ignores_foreign_mime(studio_window) -> None:
+def test_drag_ignores_foreign_mime(builder_window) -> None:
     from PySide6.QtCore import QMimeData
 
     mime = QMimeData()
@@ -92,20 +92,20 @@ def test_drag_ignores_foreign_mime(studio_window) -> None:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(studio_window.canvas.viewport(), ev)
+    QApplication.sendEvent(builder_window.canvas.viewport(), ev)
     assert not ev.isAccepted()
 
 
-def test_double_click_palette_appends_before_output(studio_window) -> None:
-    studio_window.palette.append_requested.emit("dense")
-    assert studio_window.document.graph.chain() == ["input", "dense_1", "dense_2", "dense_3", "output"]
+def test_double_click_palette_appends_before_output(builder_window) -> None:
+    builder_window.palette.append_requested.emit("dense")
+    assert builder_window.document.graph.chain() == ["input", "dense_1", "dense_2", "dense_3", "output"]
 
 
-def test_connect_ports_with_mouse(qtbot, studio_window) -> None:
-    doc = studio_window.document
+def test_connect_ports_with_mouse(qtbot, builder_window) -> None:
+    doc = builder_window.document
     doc.delete([], [("dense_2", "output")])
     assert ("dense_2", "output") not in doc.graph.edges
-    scene, view = studio_window.canvas_scene, studio_window.canvas
+    scene, view = builder_window.canvas_scene, builder_window.canvas
     port = scene.items_by_id["dense_2"].out_port
     target = scene.items_by_id["output"]
     start = view.mapFromScene(port.scene_center())
@@ -118,36 +118,38 @@ def test_connect_ports_with_mouse(qtbot, studio_window) -> None:
     assert doc.graph.chain() is not None
 
 
-def test_cycles_and_branches_are_refused_with_a_canvas_message(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_cycles_and_branches_are_refused_with_a_canvas_message(builder_window) -> None:
+    scene = builder_window.canvas_scene
     assert not scene.connect_layers("dense_2", "dense_1")
-    assert "cycle" in studio_window.canvas.message_text() or "already" in studio_window.canvas.message_text()
-    nid = studio_window.document.add_node("dense", (0.0, 400.0))
+    assert (
+        "cycle" in builder_window.canvas.message_text() or "already" in builder_window.canvas.message_text()
+    )
+    nid = builder_window.document.add_node("dense", (0.0, 400.0))
     assert not scene.connect_layers("dense_1", nid)
-    assert "single chain" in studio_window.canvas.message_text()
-    assert (("dense_1", nid)) not in studio_window.document.graph.edges
+    assert "single chain" in builder_window.canvas.message_text()
+    assert (("dense_1", nid)) not in builder_window.document.graph.edges
 
 
-def test_delete_selection_bridges_chain_and_undo_restores(studio_window) -> None:
-    doc = studio_window.document
+def test_delete_selection_bridges_chain_and_undo_restores(builder_window) -> None:
+    doc = builder_window.document
     before = doc.graph.to_dict()
-    studio_window.canvas_scene.select_ids(["dense_2"])
-    studio_window.act_delete.trigger()
-    assert "dense_2" not in studio_window.canvas_scene.items_by_id
+    builder_window.canvas_scene.select_ids(["dense_2"])
+    builder_window.act_delete.trigger()
+    assert "dense_2" not in builder_window.canvas_scene.items_by_id
     assert doc.graph.chain() == ["input", "dense_1", "output"]
     doc.undo_stack.undo()
     assert doc.graph.to_dict() == before
-    assert "dense_2" in studio_window.canvas_scene.items_by_id
+    assert "dense_2" in builder_window.canvas_scene.items_by_id
 
 
-def test_delete_and_backspace_are_canvas_shortcuts(studio_window) -> None:
-    keys = {s.toString() for s in studio_window.act_delete.shortcuts()}
+def test_delete_and_backspace_are_canvas_shortcuts(builder_window) -> None:
+    keys = {s.toString() for s in builder_window.act_delete.shortcuts()}
     assert {"Del", "Backspace"} <= keys
-    assert studio_window.act_delete.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+    assert builder_window.act_delete.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
 
 
-def test_moving_a_card_with_the_mouse_is_one_undoable_move(qtbot, studio_window) -> None:
-    scene, view, doc = studio_window.canvas_scene, studio_window.canvas, studio_window.document
+def test_moving_a_card_with_the_mouse_is_one_undoable_move(qtbot, builder_window) -> None:
+    scene, view, doc = builder_window.canvas_scene, builder_window.canvas, builder_window.document
     item = scene.items_by_id["dense_1"]
     old = doc.graph.nodes["dense_1"].pos
     start = view.mapFromScene(item.mapToScene(QPointF(20, item.top() + 20)))
@@ -165,8 +167,8 @@ def test_moving_a_card_with_the_mouse_is_one_undoable_move(qtbot, studio_window)
     assert (item.pos().x(), item.pos().y()) == old
 
 
-def test_model_changes_update_the_view(studio_window) -> None:
-    doc, scene = studio_window.document, studio_window.canvas_scene
+def test_model_changes_update_the_view(builder_window) -> None:
+    doc, scene = builder_window.document, builder_window.canvas_scene
     doc.set_node_config("dense_1", "units", 256)
     item: LayerItem = scene.items_by_id["dense_1"]
     assert item.units == 256 and item.params == 2 * 256 + 256
@@ -176,8 +178,8 @@ def test_model_changes_update_the_view(studio_window) -> None:
     assert item.activation == "relu"
 
 
-def test_set_weights_colours_links_and_keeps_items(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_set_weights_colours_links_and_keeps_items(builder_window) -> None:
+    scene = builder_window.canvas_scene
     links_before = dict(scene.links)
     k1 = np.arange(8, dtype=np.float32).reshape(2, 4) - 4
     k2 = np.ones((4, 2), np.float32)
@@ -186,98 +188,98 @@ def test_set_weights_colours_links_and_keeps_items(studio_window) -> None:
     assert scene.links == links_before  # same persistent items
     np.testing.assert_array_equal(scene.links[("input", "dense_1")].weights, k1)
     np.testing.assert_array_equal(scene.links[("dense_2", "output")].weights, k3)
-    studio_window.grab()  # paints the coloured links
+    builder_window.grab()  # paints the coloured links
     scene.set_weights({"dense_1": np.zeros((3, 3))})  # wrong shape -> grey
     assert scene.links[("input", "dense_1")].weights is None
     scene.set_weights(None)
     assert all(link.weights is None for link in scene.links.values())
 
 
-def test_neuron_images_are_drawn_inside_neurons(studio_window) -> None:
+def test_neuron_images_are_drawn_inside_neurons(builder_window) -> None:
     from PySide6.QtGui import QColor, QImage
 
     img = QImage(8, 8, QImage.Format.Format_RGB32)
     img.fill(QColor("red"))
-    studio_window.canvas_scene.set_neuron_images("dense_1", [img] * 4)
-    assert len(studio_window.canvas_scene.items_by_id["dense_1"].neuron_images) == 4
-    studio_window.grab()
+    builder_window.canvas_scene.set_neuron_images("dense_1", [img] * 4)
+    assert len(builder_window.canvas_scene.items_by_id["dense_1"].neuron_images) == 4
+    builder_window.grab()
 
 
-def test_zoom_fit_and_auto_arrange(studio_window) -> None:
-    view = studio_window.canvas
+def test_zoom_fit_and_auto_arrange(builder_window) -> None:
+    view = builder_window.canvas
     view.set_zoom(2.0)
     assert abs(view.zoom() - 2.0) < 1e-6
     view.set_zoom(100.0)
     assert view.zoom() == 4.0
-    studio_window.document.move_nodes({"dense_1": (1000.0, 900.0)})
-    studio_window.act_arrange.trigger()
-    g = studio_window.document.graph
+    builder_window.document.move_nodes({"dense_1": (1000.0, 900.0)})
+    builder_window.act_arrange.trigger()
+    g = builder_window.document.graph
     xs = [g.nodes[n].pos[0] for n in g.chain()]
     assert xs == sorted(xs) and len({g.nodes[n].pos[1] for n in g.nodes}) == 1
     assert view.zoom() <= 1.0
 
 
-def test_copy_paste_layers(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_copy_paste_layers(builder_window) -> None:
+    scene = builder_window.canvas_scene
     scene.select_ids(["dense_1", "dense_2"])
-    assert studio_window.copy_selection() == 2
-    created = studio_window.paste()
+    assert builder_window.copy_selection() == 2
+    created = builder_window.paste()
     assert created == ["dense_3", "dense_4"]
-    g = studio_window.document.graph
+    g = builder_window.document.graph
     assert ("dense_3", "dense_4") in g.edges
     assert g.nodes["dense_3"].config == g.nodes["dense_1"].config
     assert scene.selected_ids() == ["dense_3", "dense_4"]
 
 
-def test_training_lock_refuses_structure_but_not_learning_rate(studio_window) -> None:
-    doc = studio_window.document
-    studio_window.set_training_locked(True, "Training is running")
-    assert studio_window.canvas.lock_label.isVisible()
+def test_training_lock_refuses_structure_but_not_learning_rate(builder_window) -> None:
+    doc = builder_window.document
+    builder_window.set_training_locked(True, "Training is running")
+    assert builder_window.canvas.lock_label.isVisible()
     assert doc.add_node("dense", (0.0, 0.0)) is None
-    assert "Training is running" in studio_window.canvas.message_text()
+    assert "Training is running" in builder_window.canvas.message_text()
     assert not doc.set_node_config("dense_1", "units", 7)
     assert doc.set_training(("optimizer", "learning_rate"), 0.5)
     assert doc.training["optimizer"]["learning_rate"] == 0.5
-    studio_window.set_training_locked(False)
-    assert not studio_window.canvas.lock_label.isVisible()
+    builder_window.set_training_locked(False)
+    assert not builder_window.canvas.lock_label.isVisible()
     assert doc.add_node("dense", (0.0, 0.0)) is not None
 
 
-def test_input_and_output_neurons_are_named_after_the_data(studio_window) -> None:
+def test_input_and_output_neurons_are_named_after_the_data(builder_window) -> None:
     from core.datasets.toy import make_toy
 
-    studio_window.set_dataset(make_toy("blobs", samples=60, classes=3))
-    scene = studio_window.canvas_scene
+    builder_window.set_dataset(make_toy("blobs", samples=60, classes=3))
+    scene = builder_window.canvas_scene
     assert scene.items_by_id["input"].labels == ["x1", "x2"]
     assert len(scene.items_by_id["output"].labels) == 3
-    studio_window.grab()
+    builder_window.grab()
 
 
-def test_link_tooltip_describes_the_kernel(studio_window) -> None:
-    link = studio_window.canvas_scene.links[("input", "dense_1")]
+def test_link_tooltip_describes_the_kernel(builder_window) -> None:
+    link = builder_window.canvas_scene.links[("input", "dense_1")]
     assert "kernel 2 × 4" in link._tooltip()
     link.set_weights(np.full((2, 4), -0.5))
     assert "max 0.5" in link._tooltip()
-    nid = studio_window.append_layer("dropout")
-    assert "no weights" in studio_window.canvas_scene.links[("dense_2", nid)]._tooltip()
+    nid = builder_window.append_layer("dropout")
+    assert "no weights" in builder_window.canvas_scene.links[("dense_2", nid)]._tooltip()
 
 
-def test_context_menus(studio_window) -> None:
-    scene = studio_window.canvas_scene
+def test_context_menus(builder_window) -> None:
+    scene = builder_window.canvas_scene
     scene.select_ids(["dense_1"])
-    texts = [a.text() for a in studio_window.context_menu().actions()]
+    texts = [a.text() for a in builder_window.context_menu().actions()]
     assert "Properties" in texts and "&Delete" in texts
     scene.clearSelection()
     scene.links[("dense_1", "dense_2")].setSelected(True)
-    menu = studio_window.context_menu()
+    menu = builder_window.context_menu()
     insert = next(a.menu() for a in menu.actions() if a.menu() is not None)
     next(a for a in insert.actions() if a.text() == "Dropout").trigger()
-    assert studio_window.document.graph.chain() == ["input", "dense_1", "dropout_1", "dense_2", "output"]
+    assert builder_window.document.graph.chain() == ["input", "dense_1", "dropout_1", "dense_2", "output"]
     scene.clearSelection()
-    texts = [a.text() for a in studio_window.context_menu().actions()]
+    texts = [a.text() for a in builder_window.context_menu().actions()]
     assert "&Fit to View" in texts and "&Auto-arrange" in texts
 
 
-def test_zoom_label_follows_zoom(studio_window) -> None:
-    studio_window.canvas.set_zoom(1.5)
-    assert studio_window.zoom_label.text() == "150 %"
+def test_zoom_label_follows_zoom(builder_window) -> None:
+    builder_window.canvas.set_zoom(1.5)
+    assert builder_window.zoom_label.text() == "150 %"

@@ -10,40 +10,40 @@ from core.graph import DataInfo
 from studio.templates import TEMPLATES
 
 
-def test_save_then_open_round_trip(studio_window, tmp_path) -> None:
-    doc = studio_window.document
+def test_save_then_open_round_trip(builder_window, tmp_path) -> None:
+    doc = builder_window.document
     doc.append_layer("dropout")
     doc.set_node_config("dense_1", "units", 6)
     doc.set_training(("batch_size",), 8)
     doc.move_nodes({"dense_2": (333.0, 44.0)})
     path = tmp_path / "net.json"
-    assert studio_window.save_to(str(path))
-    assert not doc.modified and not studio_window.isWindowModified()
-    assert studio_window.windowTitle().startswith("net.json")
+    assert builder_window.save_to(str(path))
+    assert not doc.modified and not builder_window.isWindowModified()
+    assert builder_window.windowTitle().startswith("net.json")
     saved = json.loads(path.read_text())
     assert saved["format"] == "ffstudio-project"
     assert saved["network"]["layers"][1] == {"type": "dense", "units": 6, "activation": "tanh"}
     before_graph, before_training, before_data = doc.graph.copy(), dict(doc.training), dict(doc.data)
 
-    studio_window.new_project("xor")
+    builder_window.new_project("xor")
     assert doc.graph.chain() == ["input", "dense_1", "output"]
-    assert studio_window.load_project_file(str(path))
+    assert builder_window.load_project_file(str(path))
     assert doc.graph == before_graph
     assert doc.training == before_training and doc.data == before_data
     assert doc.graph.nodes["dense_2"].pos == (333.0, 44.0)
-    assert set(studio_window.canvas_scene.items_by_id) == set(before_graph.nodes)
+    assert set(builder_window.canvas_scene.items_by_id) == set(before_graph.nodes)
     assert not doc.modified and doc.undo_stack.count() == 0
 
 
-def test_save_is_atomic_and_leaves_no_temp_files(studio_window, tmp_path) -> None:
+def test_save_is_atomic_and_leaves_no_temp_files(builder_window, tmp_path) -> None:
     path = tmp_path / "a.json"
     path.write_text("old")
-    assert studio_window.save_to(str(path))
+    assert builder_window.save_to(str(path))
     assert json.loads(path.read_text())["version"] == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "settings.ini") == ["a.json"]
 
 
-def test_broken_file_shows_problems_and_keeps_the_current_project(studio_window, tmp_path) -> None:
+def test_broken_file_shows_problems_and_keeps_the_current_project(builder_window, tmp_path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(
         json.dumps(
@@ -56,21 +56,21 @@ def test_broken_file_shows_problems_and_keeps_the_current_project(studio_window,
             }
         )
     )
-    doc = studio_window.document
+    doc = builder_window.document
     doc.set_node_config("dense_1", "units", 9)
     before = doc.state()
-    assert not studio_window.load_project_file(str(bad))
+    assert not builder_window.load_project_file(str(bad))
     assert doc.state() == before and doc.modified
-    text = studio_window.canvas.message_text()
+    text = builder_window.canvas.message_text()
     assert "network.layers[1].units" in text and "training" in text
-    studio_window._last_error_box.close()
+    builder_window._last_error_box.close()
     (tmp_path / "junk.json").write_text("{not json")
-    assert not studio_window.load_project_file(str(tmp_path / "junk.json"))
+    assert not builder_window.load_project_file(str(tmp_path / "junk.json"))
     assert doc.state() == before
 
 
-def test_save_changes_prompt_on_new_open_close(studio_window, tmp_path) -> None:
-    doc = studio_window.document
+def test_save_changes_prompt_on_new_open_close(builder_window, tmp_path) -> None:
+    doc = builder_window.document
     doc.set_node_config("dense_1", "units", 9)
     asked: list[str] = []
 
@@ -81,49 +81,49 @@ def test_save_changes_prompt_on_new_open_close(studio_window, tmp_path) -> None:
 
         return ask
 
-    studio_window.ask_save_changes = answer("cancel")
-    assert not studio_window.new_project("xor")
+    builder_window.ask_save_changes = answer("cancel")
+    assert not builder_window.new_project("xor")
     assert doc.graph.nodes["dense_1"].config["units"] == 9
-    studio_window.ask_open_path = lambda: pytest.fail("must not ask for a file after Cancel")
-    assert not studio_window.open_project()
+    builder_window.ask_open_path = lambda: pytest.fail("must not ask for a file after Cancel")
+    assert not builder_window.open_project()
     target = tmp_path / "saved.json"
-    studio_window.ask_save_changes = answer("save")
-    studio_window.ask_save_path = lambda: str(target)
-    assert studio_window.new_project("xor")
+    builder_window.ask_save_changes = answer("save")
+    builder_window.ask_save_path = lambda: str(target)
+    assert builder_window.new_project("xor")
     assert target.exists() and json.loads(target.read_text())["network"]["layers"][1]["units"] == 9
     doc.set_node_config("dense_1", "units", 2)
-    studio_window.ask_save_changes = answer("discard")
-    assert studio_window.new_project(None)
+    builder_window.ask_save_changes = answer("discard")
+    assert builder_window.new_project(None)
     assert doc.graph.nodes == {}
     assert asked == ["cancel", "cancel", "save", "discard"]
     assert not doc.modified
 
 
-def test_close_asks_when_modified(studio_window) -> None:
-    studio_window.document.set_node_config("dense_1", "units", 9)
-    studio_window.ask_save_changes = lambda: "cancel"
-    assert not studio_window.close()
-    assert studio_window.isVisible()
-    studio_window.ask_save_changes = lambda: "discard"
+def test_close_asks_when_modified(builder_window) -> None:
+    builder_window.document.set_node_config("dense_1", "units", 9)
+    builder_window.ask_save_changes = lambda: "cancel"
+    assert not builder_window.close()
+    assert builder_window.isVisible()
+    builder_window.ask_save_changes = lambda: "discard"
     closing = []
-    studio_window.project_closing.connect(lambda: closing.append(1))
-    assert studio_window.close()
+    builder_window.project_closing.connect(lambda: closing.append(1))
+    assert builder_window.close()
     assert closing == [1]
 
 
-def test_recent_files(studio_window, tmp_path) -> None:
+def test_recent_files(builder_window, tmp_path) -> None:
     for name in ("one.json", "two.json"):
-        assert studio_window.save_to(str(tmp_path / name))
-    recent = studio_window.recent_files()
+        assert builder_window.save_to(str(tmp_path / name))
+    recent = builder_window.recent_files()
     assert recent[:2] == [str((tmp_path / "two.json").resolve()), str((tmp_path / "one.json").resolve())]
-    labels = [a.text() for a in studio_window.recent_menu.actions()]
+    labels = [a.text() for a in builder_window.recent_menu.actions()]
     assert labels[0].endswith("two.json")
-    studio_window.document.set_node_config("dense_1", "units", 3)
-    studio_window.ask_save_changes = lambda: "discard"
-    studio_window.recent_menu.actions()[1].trigger()
-    assert studio_window.document.path == str(
+    builder_window.document.set_node_config("dense_1", "units", 3)
+    builder_window.ask_save_changes = lambda: "discard"
+    builder_window.recent_menu.actions()[1].trigger()
+    assert builder_window.document.path == str(
         (tmp_path / "one.json").resolve()
-    ) or studio_window.document.path.endswith("one.json")
+    ) or builder_window.document.path.endswith("one.json")
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))
@@ -146,19 +146,21 @@ def test_templates_are_valid_networks(key: str) -> None:
     Project.from_dict(doc, ".")
 
 
-def test_template_menu_loads_each_toy_template(studio_window) -> None:
-    for key, act in studio_window.template_actions.items():
+def test_template_menu_loads_each_toy_template(builder_window) -> None:
+    for key, act in builder_window.template_actions.items():
         if key == "mnist":
             continue
         act.trigger()
-        assert studio_window.document.graph.to_network() == TEMPLATES[key].layers
-        assert studio_window.dataset is not None and studio_window.dataset.name == TEMPLATES[key].data["name"]
-        assert [p for p in studio_window.validation.problems if p.severity == "error"] == []
+        assert builder_window.document.graph.to_network() == TEMPLATES[key].layers
+        assert (
+            builder_window.dataset is not None and builder_window.dataset.name == TEMPLATES[key].data["name"]
+        )
+        assert [p for p in builder_window.validation.problems if p.severity == "error"] == []
 
 
-def test_full_window_with_training_side_round_trip(full_studio_window, tmp_path) -> None:
+def test_full_window_with_training_side_round_trip(studio_window, tmp_path) -> None:
     """The builder flows still work with the training and export sides listening to every signal."""
-    w = full_studio_window
+    w = studio_window
     assert w.side_tabs.count() >= 4  # Properties, Network, Analysis + the data tab
     w.append_layer("dropout")
     path = tmp_path / "full.json"

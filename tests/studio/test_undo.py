@@ -5,8 +5,8 @@ from __future__ import annotations
 from studio.document import Document
 
 
-def test_every_edit_kind_undoes_and_redoes_exactly(studio_window) -> None:
-    doc = studio_window.document
+def test_every_edit_kind_undoes_and_redoes_exactly(builder_window) -> None:
+    doc = builder_window.document
     states = [doc.state()]
 
     def step(ok) -> None:
@@ -35,8 +35,8 @@ def test_every_edit_kind_undoes_and_redoes_exactly(studio_window) -> None:
         assert doc.state() == states[i]
 
 
-def test_canvas_follows_undo(studio_window) -> None:
-    doc, scene = studio_window.document, studio_window.canvas_scene
+def test_canvas_follows_undo(builder_window) -> None:
+    doc, scene = builder_window.document, builder_window.canvas_scene
     doc.append_layer("dense")
     assert "dense_3" in scene.items_by_id and ("dense_3", "output") in scene.links
     doc.undo_stack.undo()
@@ -66,19 +66,19 @@ def test_refused_edit_pushes_nothing(qtbot) -> None:
     assert doc.undo_stack.count() == 3
 
 
-def test_modified_flag_and_title_asterisk(studio_window) -> None:
-    doc = studio_window.document
-    assert not doc.modified and not studio_window.isWindowModified()
+def test_modified_flag_and_title_asterisk(builder_window) -> None:
+    doc = builder_window.document
+    assert not doc.modified and not builder_window.isWindowModified()
     doc.set_node_config("dense_1", "units", 5)
-    assert doc.modified and studio_window.isWindowModified()
-    assert studio_window.windowTitle().startswith("Untitled[*]")
+    assert doc.modified and builder_window.isWindowModified()
+    assert builder_window.windowTitle().startswith("Untitled[*]")
     doc.undo_stack.undo()
-    assert not studio_window.isWindowModified()
+    assert not builder_window.isWindowModified()
 
 
-def test_undo_redo_shortcuts(studio_window) -> None:
-    undo = {s.toString() for s in studio_window.act_undo.shortcuts()}
-    redo = {s.toString() for s in studio_window.act_redo.shortcuts()}
+def test_undo_redo_shortcuts(builder_window) -> None:
+    undo = {s.toString() for s in builder_window.act_undo.shortcuts()}
+    redo = {s.toString() for s in builder_window.act_redo.shortcuts()}
     assert "Ctrl+Z" in undo and "Ctrl+Shift+Z" in redo
-    assert studio_window.act_save.shortcut().toString() == "Ctrl+S"
-    assert studio_window.act_open.shortcut().toString() == "Ctrl+O"
+    assert builder_window.act_save.shortcut().toString() == "Ctrl+S"
+    assert builder_window.act_open.shortcut().toString() == "Ctrl+O"
