@@ -25,6 +25,8 @@ from studio.worker import Evaluation, Snapshot, TrainingJob, TrainingSession
 
 #: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
 MAX_BOUNDARY_FEATURES = 64
+#: Seconds between canvas updates (link colours, neuron images) while training.
+CANVAS_INTERVAL_S = 0.5
 
 
 class TrainingController(QObject):
@@ -63,7 +65,10 @@ class TrainingController(QObject):
             self.boundary, "Decision boundary", Qt.DockWidgetArea.RightDockWidgetArea, name="boundaryDock"
         )
         self._arrange_docks()
-        self.neuron_redraw = Throttle(self._draw_neurons, 0.2, self)
+        self._pending_weights: list[list[np.ndarray]] | None = None
+        self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)
+        self._progress_args: tuple | None = None
+        self.progress_redraw = Throttle(self._draw_progress, 0.2, self)
 
         c = self.controls
         c.play_pause.connect(self.play_pause)
@@ -189,7 +194,7 @@ class TrainingController(QObject):
                 outs = forward_all(model, grid.points())
                 self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1))
                 self._pending_neurons = activation_images(model, grid)
-                self.neuron_redraw.flush()
+                self.canvas_redraw.flush()
             except Exception:
                 pass
 
@@ -359,16 +364,30 @@ class TrainingController(QObject):
                 snap.step / bpe, snap.layer_names, snap.grad_norms, snap.weight_norms, snap.dead_relu
             )
         frac = snap.batch / bpe if snap.batch < bpe else 0.0
-        self.controls.show_progress(
-            snap.epoch, snap.epochs, snap.steps_per_s, self.elapsed_base + snap.elapsed_s, frac
+        self._progress_args = (
+            snap.epoch,
+            snap.epochs,
+            snap.steps_per_s,
+            self.elapsed_base + snap.elapsed_s,
+            frac,
         )
-        if snap.weights is not None:
-            self._set_kernels(snap.weights)
-        if snap.neurons:
-            self._pending_neurons = snap.neurons
-            self.neuron_redraw.request()
+        if snap.stopped is not None:
+            self.progress_redraw.flush()
+        else:
+            self.progress_redraw.request()
+        if snap.weights is not None or snap.neurons:
+            # the canvas repaints every link and neuron: a few times per second is live enough
+            if snap.weights is not None:
+                self._pending_weights = snap.weights
+            if snap.neurons:
+                self._pending_neurons = snap.neurons
+            self.canvas_redraw.request()
         if snap.stopped and snap.stopped not in ("epochs",):
             self.controls.set_status(f"stopped: {snap.stopped.replace('_', ' ')} at epoch {snap.epoch}")
+
+    def _draw_progress(self) -> None:
+        if self._progress_args is not None:
+            self.controls.show_progress(*self._progress_args)
 
     def _set_kernels(self, weights: list[list[np.ndarray]]) -> None:
         kernels = [weights[i][0] for i in self._kernel_layers if i < len(weights) and weights[i]]
@@ -377,7 +396,10 @@ class TrainingController(QObject):
         except Exception:
             pass
 
-    def _draw_neurons(self) -> None:
+    def _draw_canvas(self) -> None:
+        weights, self._pending_weights = self._pending_weights, None
+        if weights is not None:
+            self._set_kernels(weights)
         grids, self._pending_neurons = self._pending_neurons, None
         if not grids:
             return

@@ -14,7 +14,7 @@ VAL_COLOR = (245, 147, 34)
 STEP_COLOR = (120, 160, 200)
 MAX_PREVIOUS_RUNS = 3
 #: Minimum seconds between two redraws of the curves while training.
-REDRAW_INTERVAL_S = 0.25
+REDRAW_INTERVAL_S = 0.5
 
 #: Metric shown in the second plot, in order of preference.
 METRIC_KEYS = ("accuracy", "r2", "mae", "rmse")

@@ -58,7 +58,7 @@ class GradientHealth(QWidget):
         self.weight_buf: list[GrowBuffer] = []
         self.warning: str | None = None
         self.dead_relu: dict[str, float] = {}
-        self.redraw = Throttle(self._redraw, 0.4, self)
+        self.redraw = Throttle(self._redraw, 0.5, self)
 
     def clear(self) -> None:
         """Forget all samples and layers."""

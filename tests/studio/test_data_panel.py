@@ -92,7 +92,10 @@ def test_csv_error_is_one_line(qtbot, panel, tmp_path):
     assert panel.load_btn.isEnabled()
 
 
-@pytest.mark.skipif(not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists(), reason="../shared MNIST not present")
+_HAVE_MNIST = (MNIST_DIR / "train-images-idx3-ubyte.gz").exists()
+
+
+@pytest.mark.skipif(not _HAVE_MNIST, reason="../shared/datasets/mnist not present")
 def test_mnist_from_folder_with_progress(qtbot, panel):
     panel.tabs.setCurrentIndex(2)
     assert panel.batch_spin.value() >= 64  # MNIST switches to a bigger batch

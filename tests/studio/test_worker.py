@@ -19,7 +19,8 @@ def _model(seed: int = 0, lr: float = 0.05):
 
     ds = make_toy("circle", samples=200, noise=0.0, seed=3)
     mean, var = ds.normalization()
-    model = Sequential([Normalization(mean, var), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")])
+    layers = [Normalization(mean, var), Dense(8, activation="tanh"), Dense(1, activation="sigmoid")]
+    model = Sequential(layers)
     model.compile(optimizer={"name": "adam", "learning_rate": lr}, loss="binary_crossentropy",
                   metrics=["accuracy"])
     model.build(input_dim=2, seed=seed)
