@@ -17,13 +17,16 @@ Extension points for the training side (issue 5):
 - ``window.training_toolbar`` (QToolBar, empty, top area) and ``window.training_menu`` (QMenu "Training"):
   add Play/Pause/Step/Stop/Reset actions there; or ``window.add_toolbar(toolbar)`` for a ready-made one.
 - ``window.add_dock(widget, title, area=Qt.BottomDockWidgetArea, name=None) -> QDockWidget``: plot docks
-  (docks in the same area are tabified; the View menu lists them).
+  (bottom docks are tabified; a right dock is split below the Inspector; the View menu lists them).
 - ``window.add_side_tab(widget, title) -> int``: a tab beside Properties/Network/Analysis (e.g. Data).
 - ``window.document`` (:class:`studio.document.Document`): ``graph``, ``training`` (project ``training``
   dict), ``data`` (project ``data`` dict), ``set_data_spec(dict)``, signals ``graph_changed``,
   ``training_changed`` (the learning rate may change live while locked), ``data_changed``.
-- ``window.set_dataset(dataset)`` after loading data (input/output units and validation follow it);
-  ``window.dataset``; signal ``dataset_changed(object)``.
+- ``window.set_dataset(dataset)`` after loading data (input/output units, neuron names and validation follow
+  it); ``window.dataset``; signal ``dataset_changed(object)``. New/Open load the project's dataset *before*
+  the document signals fire, so listeners never see a new network with the old data.
+  ``window.build_dataset(data_spec, base_dir=None) -> (dataset | None, error | None)`` (synchronous) and
+  ``window.load_dataset()`` rebuild it from ``document.data``; ``window.base_dir()`` resolves relative paths.
 - ``window.canvas_scene.set_weights(kernels)`` — one (inputs, units) kernel per Dense/Output layer in chain
   order (or a dict node-id -> kernel, or None for grey links); cheap, call it at ~30 Hz.
   ``window.canvas_scene.set_neuron_images(node_id, {unit: QImage})`` draws pictures inside the neurons.
@@ -33,7 +36,11 @@ Extension points for the training side (issue 5):
 - Signal ``project_closing`` is emitted before the window closes or another project replaces this one (stop
   the worker there); ``project_loaded`` after New/Open.
 - ``window.ask_save_changes() -> "save" | "discard" | "cancel"`` and ``ask_open_path()/ask_save_path()``
-  are the only dialogs of the file flow; tests monkeypatch them.
+  are the only dialogs of the file flow; tests monkeypatch them (``tests/studio/conftest.py``:
+  ``studio_window`` = complete window, ``builder_window`` = without the training/export sides).
+- ``window.canvas.show_message(text, severity)`` shows a short message on the canvas (refused edits, errors).
+- ``window.file_menu``, ``edit_menu``, ``view_menu``, ``help_menu``; ``window.context_menu()`` builds the
+  canvas right-click menu for the current selection.
 """
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ class PaletteDelegate(QStyledItemDelegate):
         icon = index.data(Qt.ItemDataRole.DecorationRole)
         size = min(28, rect.height() - 8)
         icon_rect = QRect(rect.left() + 6, rect.center().y() - size // 2, size, size)
+        if not option.state & QStyle.StateFlag.State_Enabled:
+            painter.setOpacity(0.45)
         if icon is not None:
             icon.paint(painter, icon_rect)
         text_left = icon_rect.right() + 10

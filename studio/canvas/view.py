@@ -6,6 +6,7 @@ Palette drags carry :data:`LAYER_MIME` with the layer kind as UTF-8 text. `dragE
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
@@ -182,7 +183,11 @@ class NetworkView(QGraphicsView):
             f"QLabel#canvasLock {{ background: {th.warning}; color: #1f2430; border-radius: 11px;"
             " padding: 3px 12px; font-weight: 600; }"
         )
-        self.lock_label.setText(f"🔒  {reason}" if reason else "🔒  Structure locked")
+        lock = (theme.ICONS / "lock-dark.svg").as_posix()
+        self.lock_label.setText(
+            f"<img src='{lock}' width='14' height='14' style='vertical-align: middle'>&nbsp; "
+            f"{html.escape(reason or 'Structure locked')}"
+        )
         self.lock_label.setVisible(locked)
         self._place_overlays()
 
