@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.atomic import atomic_write
+from core.atomic import atomic_write
 from core.datasets.dataset import Dataset
 from core.errors import DataError, ProjectError
 from core.project_schema import FORMAT, VERSION, validate_project

@@ -18,7 +18,7 @@ import urllib.request
 import zlib
 from collections.abc import Callable, Sequence
 
-from core.datasets.atomic import default_mode
+from core.atomic import default_mode
 from core.errors import DataError
 
 Progress = Callable[[float, str], None]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.datasets.atomic import atomic_write
+from core.atomic import atomic_write
 from core.datasets.dataset import Dataset
 from core.datasets.download import Progress, download_file
 from core.errors import DataError

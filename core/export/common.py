@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from core.atomic import write_atomically
 from core.errors import ExportError
 
 FORMAT = "ffstudio-weights"
@@ -116,29 +116,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], wha
     if not os.path.isdir(directory):
         raise ExportError(f"cannot write {what} {target}: folder {directory} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+        return write_atomically(target, write)
     except OSError as exc:
         raise ExportError(f"cannot write {what} {target}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        _remove(tmp)
-        raise ExportError(f"cannot write {what} {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        _remove(tmp)
-        raise
-    return target
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _shape(s: tuple[int, ...]) -> str:
