@@ -115,8 +115,9 @@ class TrainingController(QObject):
         """True while a session exists and its worker is not paused."""
         return self.session is not None and self.session.is_alive() and self.session.worker.is_running
 
-    def _set_locked(self, locked: bool) -> None:
-        self.window.set_training_locked(locked, "Training is running — press Stop to change the network.")
+    def _set_locked(self, locked: bool, paused: bool = False) -> None:
+        state = "paused" if paused else "running"
+        self.window.set_training_locked(locked, f"Training is {state} — press Stop to change the network.")
 
     def _invalidate_model(self) -> None:
         """The network, data or settings changed: the next Play starts a new run from fresh weights."""
@@ -207,6 +208,7 @@ class TrainingController(QObject):
                 self.controls.set_running(False)
             else:
                 self.session.worker.play()
+                self._set_locked(True)
                 self.controls.set_running(True)
                 self.controls.set_status("training…")
             return
@@ -421,6 +423,7 @@ class TrainingController(QObject):
     def _on_paused(self, epoch: int) -> None:
         self.epoch = epoch
         self.controls.set_running(False)
+        self._set_locked(True, paused=True)
         self.controls.set_status(f"paused at epoch {epoch}")
 
     def _on_finished(self, s: TrainingSession, reason: str) -> None:
@@ -464,11 +467,10 @@ class TrainingController(QObject):
             ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names
         )
         too_many = ds.num_features > MAX_BOUNDARY_FEATURES or ds.source == "mnist"
-        self.boundary.setEnabled(not too_many)
+        # image data has no meaningful input plane: the dock goes away and the digit gallery comes forward
+        self.boundary_dock.setVisible(not too_many)
         if too_many:
-            self.boundary.empty_text.setText("No decision boundary for image data — see Evaluation › Digits")
-        else:
-            self.boundary.empty_text.setText("Train to see the decision boundary")
+            self.eval_dock.raise_()
         if self.data_panel.dataset is not ds and ds.summary:
             self.data_panel.summary.setPlainText(ds.summary)
         self.ensure_model()

@@ -67,7 +67,7 @@ class EvaluationPanel(QWidget):
         self.norm_box = QCheckBox("Normalize rows (recall per true class)")
         self.norm_box.toggled.connect(lambda _on: self._fill_cm())
         v.addWidget(self.norm_box)
-        split = QSplitter(Qt.Vertical)
+        split = QSplitter(Qt.Horizontal)
         self.cm_table = QTableWidget()
         self.cm_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.cm_table.setToolTip("Rows: true class; columns: predicted class")

@@ -123,7 +123,11 @@ class BoundaryView(QWidget):
             allv = np.concatenate([self._y_train, self._y_test]) if self._y_test.size else self._y_train
             lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (0.0, 1.0)
             self.value_range = (lo, hi if hi > lo else lo + 1.0)
-        for combo, default in ((self.x_combo, 0), (self.y_combo, 1)):
+        # default axes: the first two continuous features (one-hot columns are named "col=value")
+        cont = [i for i, n in enumerate(self.feature_names) if "=" not in n]
+        picks = (cont + [i for i in range(len(self.feature_names)) if i not in cont])[:2] or [0]
+        defaults = (picks[0], picks[1] if len(picks) > 1 else picks[0])
+        for combo, default in ((self.x_combo, defaults[0]), (self.y_combo, defaults[1])):
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(self.feature_names)
