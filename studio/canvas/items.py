@@ -205,7 +205,15 @@ class LayerItem(QGraphicsObject):
             self.out_port.setPos(CARD_W, 0)
 
     def _card_neuron_center(self, row: int) -> QPointF:
-        return QPointF(CARD_W / 2, HEADER_H + row * ROW_H + ROW_H / 2)
+        return QPointF(self._neuron_x(), HEADER_H + row * ROW_H + ROW_H / 2)
+
+    def _neuron_x(self) -> float:
+        # named units (features / classes) leave room for their names: input neurons sit right, output left
+        if self.labels and self.kind == "input":
+            return CARD_W - 22.0
+        if self.labels and self.kind == "output":
+            return 22.0
+        return CARD_W / 2
 
     def neuron_center(self, row: int) -> QPointF:
         """Local centre of the neuron in ``row``."""
@@ -359,10 +367,15 @@ class LayerItem(QGraphicsObject):
             if self.kind in ("input", "output") or len(self.rows) <= MAX_NEURONS:
                 painter.setPen(QColor(th.muted))
                 painter.setFont(small)
-                label = QRectF(c.x() + r + 6, c.y() - 8, CARD_W / 2 - r - 12, 16)
+                align = Qt.AlignmentFlag.AlignLeft
+                if self.labels and self.kind == "input":
+                    label = QRectF(8, c.y() - 8, c.x() - r - 14, 16)
+                    align = Qt.AlignmentFlag.AlignRight
+                else:
+                    label = QRectF(c.x() + r + 6, c.y() - 8, CARD_W - c.x() - r - 12, 16)
                 name = self.labels[unit] if unit < len(self.labels) else str(unit + 1)
                 name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()))
-                painter.drawText(label, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+                painter.drawText(label, align | Qt.AlignmentFlag.AlignVCenter, name)
 
     def _paint_badge(self, painter: QPainter, th: theme.Theme) -> None:
         col = QColor(th.error if self.severity == "error" else th.warning)

@@ -131,6 +131,13 @@ class NetworkScene(QGraphicsScene):
             self._kernels = {nid: np.asarray(k) for nid, k in zip(dense_ids, kernels, strict=False)}
         self._apply_kernels()
 
+    def set_weights_from_model(self, model: Any) -> None:
+        """Colour links from a built ``Sequential`` (its Dense kernels in order; Normalization is skipped)."""
+        kernels = [
+            layer.params["kernel"] for layer in model.layers if "kernel" in getattr(layer, "params", {})
+        ]
+        self.set_weights(kernels)
+
     def _apply_kernels(self) -> None:
         for (_src, dst), link in self.links.items():
             k = self._kernels.get(dst)

@@ -55,8 +55,8 @@ class ValidationPanel(QWidget):
         layout.addWidget(self.list)
         title = QLabel("<b>Layers</b>")
         layout.addWidget(title)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Layer", "Type", "Activation", "Output shape", "Params"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Layer", "Activation", "Output shape", "Params"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -117,7 +117,6 @@ class ValidationPanel(QWidget):
         for r, row in enumerate(rows):
             cells = [
                 row.name,
-                KIND_LABELS.get(row.kind, row.kind),
                 row.activation or "—",
                 row.shape,
                 "?" if row.params is None else f"{row.params:,}",
@@ -125,15 +124,16 @@ class ValidationPanel(QWidget):
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
                 it.setData(Qt.ItemDataRole.UserRole, row.node_id)
-                if c == 4:
+                it.setToolTip(f"{KIND_LABELS.get(row.kind, row.kind)} layer {row.name}")
+                if c == 3:
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, it)
         bold = QFont(self.table.font())
         bold.setBold(True)
-        for c, text in enumerate(["Total", "", "", "", "?" if total is None else f"{total:,}"]):
+        for c, text in enumerate(["Total", "", "", "?" if total is None else f"{total:,}"]):
             it = QTableWidgetItem(text)
             it.setFont(bold)
-            if c == 4:
+            if c == 3:
                 it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(len(rows), c, it)
 

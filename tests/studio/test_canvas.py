@@ -283,3 +283,14 @@ def test_context_menus(builder_window) -> None:
 def test_zoom_label_follows_zoom(builder_window) -> None:
     builder_window.canvas.set_zoom(1.5)
     assert builder_window.zoom_label.text() == "150 %"
+
+
+def test_weights_from_a_built_model(builder_window) -> None:
+    model = builder_window.build_model()
+    model.build(seed=0)
+    scene = builder_window.canvas_scene
+    scene.set_weights_from_model(model)
+    kernels = [layer.params["kernel"] for layer in model.layers if "kernel" in layer.params]
+    assert [k.shape for k in kernels] == [(2, 4), (4, 2), (2, 1)]
+    np.testing.assert_array_equal(scene.links[("input", "dense_1")].weights, kernels[0])
+    np.testing.assert_array_equal(scene.links[("dense_2", "output")].weights, kernels[2])

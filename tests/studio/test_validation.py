@@ -16,11 +16,11 @@ def test_valid_network_table_and_total(builder_window) -> None:
     assert problems(builder_window) == []
     assert "Ready to train" in panel.status.text()
     table = panel.table
-    rows = [[table.item(r, c).text() for c in range(5)] for r in range(table.rowCount())]
-    assert rows[0][:4] == ["input", "Input", "—", "(None, 2)"]
-    assert rows[1] == ["dense_1", "Dense", "tanh", "(None, 4)", "12"]
-    assert rows[3] == ["output", "Output", "sigmoid", "(None, 1)", "3"]
-    assert rows[-1][0] == "Total" and rows[-1][4] == "25"
+    rows = [[table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())]
+    assert rows[0][:3] == ["input", "—", "(None, 2)"]
+    assert rows[1] == ["dense_1", "tanh", "(None, 4)", "12"]
+    assert rows[3] == ["output", "sigmoid", "(None, 1)", "3"]
+    assert rows[-1][0] == "Total" and rows[-1][3] == "25"
     assert "25 parameters" in builder_window.status_label.text()
 
 
