@@ -35,6 +35,7 @@ def run_app(project_path: str | None = None) -> int:
     app.setOrganizationName("FeedforwardStudio")
     theme.apply(app)
     window = create_window(project_path)
+    theme.follow_system(app, window.apply_theme)
     window.show()
     window.canvas.fit_to_view()
     return app.exec()

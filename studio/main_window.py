@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         act = QAction(text, self)
         if icon:
             act.setIcon(theme.icon(icon))
+            act.setProperty("iconName", icon)
         if shortcut is not None:
             act.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
         act.setToolTip(tip or text.replace("&", "").replace("…", ""))
@@ -168,9 +169,11 @@ class MainWindow(QMainWindow):
         self.act_undo = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts([QKeySequence(ks.Undo)])
         self.act_undo.setIcon(theme.icon("undo"))
+        self.act_undo.setProperty("iconName", "undo")
         self.act_redo = self.document.undo_stack.createRedoAction(self, "&Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.act_redo.setIcon(theme.icon("redo"))
+        self.act_redo.setProperty("iconName", "redo")
         canvas_only = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self.act_delete = self._action(
             "&Delete",
@@ -213,6 +216,7 @@ class MainWindow(QMainWindow):
         self.file_menu = mb.addMenu("&File")
         self.new_menu = QMenu("&New", self)
         self.new_menu.setIcon(theme.icon("new"))
+        self.new_menu.menuAction().setProperty("iconName", "new")
         self.template_actions: dict[str, QAction] = {}
         blank = self._action(
             "Blank network", lambda: self.new_project(None), ks_new(), "new", "Start from an empty canvas"
@@ -298,6 +302,19 @@ class MainWindow(QMainWindow):
         self.canvas_scene.layer_activated.connect(lambda _nid: self.side_tabs.setCurrentIndex(0))
         self.validation.node_requested.connect(self.select_node)
         self.canvas.zoom_changed.connect(lambda _z: self._update_zoom())
+
+    def apply_theme(self) -> None:
+        """Re-read ``theme.current()`` (after a light/dark switch): styles, icons, canvas, panels."""
+        for act in self.findChildren(QAction):
+            name = act.property("iconName")
+            if name:
+                act.setIcon(theme.icon(str(name)))
+        self._apply_styles()
+        self.canvas_scene.update()
+        self.canvas.resetCachedContent()
+        self.canvas.viewport().update()
+        self.properties.refresh()
+        self.validation.refresh()
 
     def _apply_styles(self) -> None:
         th = theme.current()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +120,18 @@ def system_is_dark() -> bool:
     if scheme == Qt.ColorScheme.Light:
         return False
     return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def follow_system(app: QGuiApplication, on_change: Callable[[], None]) -> None:
+    """Re-apply the theme when the platform switches between light and dark, then call ``on_change``."""
+
+    def changed(*_args: object) -> None:
+        dark = system_is_dark()
+        if dark != _current.dark:
+            apply(app, dark)
+            on_change()
+
+    QGuiApplication.styleHints().colorSchemeChanged.connect(changed)
 
 
 def palette_for(theme: Theme) -> QPalette:

@@ -294,3 +294,26 @@ def test_weights_from_a_built_model(builder_window) -> None:
     assert [k.shape for k in kernels] == [(2, 4), (4, 2), (2, 1)]
     np.testing.assert_array_equal(scene.links[("input", "dense_1")].weights, kernels[0])
     np.testing.assert_array_equal(scene.links[("dense_2", "output")].weights, kernels[2])
+
+
+def test_switching_to_dark_theme_repaints_everything(builder_window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from studio import theme
+
+    app = QApplication.instance()
+    old_style, old_palette, old_theme = app.style().name(), app.palette(), theme.current()
+    try:
+        theme.apply(app, dark=True)
+        builder_window.apply_theme()
+        assert theme.current().dark
+        icon_path = theme.ICONS / "undo.svg"
+        assert icon_path.exists() and not builder_window.act_undo.icon().isNull()
+        img = builder_window.canvas.grab().toImage()
+        corner = img.pixelColor(5, img.height() - 5)
+        assert corner.lightness() < 80  # dark canvas background
+    finally:
+        app.setStyle(old_style)
+        app.setPalette(old_palette)
+        theme._current = old_theme
+        builder_window.apply_theme()
