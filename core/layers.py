@@ -264,9 +264,13 @@ class Dense(Layer):
             return self._act_forward(z, np.empty_like(z))
         n = x.shape[0]
         if n != self._n:
-            self._z, self._a, self._tmp, self._dx = self._work(n, 3, self.units) + (
-                np.empty((n, self.input_dim), dtype=self.dtype),
-            )
+            bufs = self._bufs.get(n)
+            if bufs is None:  # z, activation output, scratch (n, units); input gradient (n, inputs)
+                units = (n, self.units)
+                bufs = tuple(np.empty(units, dtype=self.dtype) for _ in range(3))
+                bufs += (np.empty((n, self.input_dim), dtype=self.dtype),)
+                self._bufs[n] = bufs
+            self._z, self._a, self._tmp, self._dx = bufs
             self._n = n
         z = self._z
         np.matmul(x, self.kernel, out=z)

@@ -168,10 +168,10 @@ class Sequential:
         if not same:
             self.flat_params = self._aligned_zeros(offset)
             self.flat_grads = self._aligned_zeros(offset)
-            if self.optimizer is not None and hasattr(self.optimizer, "reset"):
-                self.optimizer.reset()
         else:
             self.flat_grads.fill(0)
+        if self.optimizer is not None and hasattr(self.optimizer, "reset"):
+            self.optimizer.reset()  # fresh weights: moments of the old ones no longer apply
         self._layout = layout
         if same:
             # the same array objects: references held elsewhere (GUI) stay valid

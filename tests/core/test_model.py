@@ -181,3 +181,14 @@ def test_properties() -> None:
     assert model.built and model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
     assert model.layers[0].activation.name == "linear"
     assert "Sequential" in repr(model)
+
+
+def test_rebuild_resets_optimizer_state() -> None:
+    x = np.random.default_rng(0).normal(size=(8, 2))
+    y = np.random.default_rng(1).integers(0, 3, size=8)
+    model = _model()
+    model.compile(Adam(), "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=4, seed=0)
+    assert model.optimizer.iterations == 2
+    model.build(seed=0)
+    assert model.optimizer.iterations == 0 and model.optimizer.state_arrays() == {}
