@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
@@ -123,11 +123,22 @@ class LayerPalette(QListWidget):
                 "insert it there) or double-click to add it at the end of the chain.</i>"
             )
             self.addItem(item)
-        self.itemActivated.connect(lambda it: self.append_requested.emit(it.data(Qt.ItemDataRole.UserRole)))
+        # double-click (not itemActivated: single-click activation platforms would add a layer on every drag)
+        self.itemDoubleClicked.connect(
+            lambda it: self.append_requested.emit(it.data(Qt.ItemDataRole.UserRole))
+        )
         self.setMinimumWidth(150)
         self.setItemDelegate(PaletteDelegate(self))
         self.setMouseTracking(True)
         self.setFrameShape(QListWidget.Shape.NoFrame)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        item = self.currentItem()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None and self.isEnabled():
+            self.append_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def kinds(self) -> list[str]:
         """Layer kinds in palette order."""

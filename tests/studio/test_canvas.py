@@ -317,3 +317,18 @@ def test_switching_to_dark_theme_repaints_everything(builder_window) -> None:
         app.setPalette(old_palette)
         theme._current = old_theme
         builder_window.apply_theme()
+
+
+def test_palette_double_click_and_enter_append(qtbot, builder_window) -> None:
+    palette = builder_window.palette
+    item = palette.item(palette.kinds().index("dropout"))
+    rect = palette.visualItemRect(item)
+    vp, left, none = palette.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mouseClick(vp, left, none, rect.center(), 50)  # a real double-click starts with a press
+    assert builder_window.document.undo_stack.count() == 0  # one click adds nothing
+    QTest.mouseDClick(vp, left, none, rect.center())
+    chain = builder_window.document.graph.chain()
+    assert chain == ["input", "dense_1", "dense_2", "dropout_1", "output"]
+    palette.setCurrentItem(palette.item(palette.kinds().index("dense")))
+    QTest.keyClick(palette, Qt.Key.Key_Return)
+    assert builder_window.document.graph.chain()[-2] == "dense_3"
