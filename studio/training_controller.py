@@ -58,12 +58,14 @@ class TrainingController(QObject):
         self.boundary = BoundaryView()
         self.health = GradientHealth()
         self.evaluation = EvaluationPanel()
-        self.curves_dock = window.add_dock(self.curves, "Loss & metrics", name="curvesDock")
+        self.curves_dock = window.add_dock(self.curves, "Loss and metrics", name="curvesDock")
         self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
         self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")
         self.boundary_dock = window.add_dock(
             self.boundary, "Decision boundary", Qt.DockWidgetArea.RightDockWidgetArea, name="boundaryDock"
         )
+        for widget in (self.curves, self.health, self.evaluation):
+            widget.setMinimumHeight(230)  # the bottom dock area keeps room for two readable plots
         self._arrange_docks()
         self._pending_weights: list[list[np.ndarray]] | None = None
         self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QTableWidget,
@@ -144,7 +145,7 @@ class DataPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         self.tabs = QTabWidget()
-        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.tabs, 0)  # tab pages take their natural height; the shared controls follow
         self.tabs.addTab(self._build_toy_tab(), "Toy 2D")
         self.tabs.addTab(self._build_csv_tab(), "CSV file")
         self.tabs.addTab(self._build_mnist_tab(mnist_dir), "MNIST")
@@ -180,7 +181,9 @@ class DataPanel(QWidget):
         self.summary.setMaximumHeight(110)
         self.summary.setPlaceholderText("Loading summary appears here")
         lay.addWidget(self.summary)
+        lay.addStretch(1)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self._fit_tab_height(0)
 
     # ---- tabs ----------------------------------------------------------------------------
     def _build_toy_tab(self) -> QWidget:
@@ -305,7 +308,17 @@ class DataPanel(QWidget):
         if load:
             self.load_current()
 
+    def _fit_tab_height(self, idx: int) -> None:
+        """Size the tab widget to the current page, so shared controls sit right below it."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            policy = QSizePolicy.Policy.Preferred if i == idx else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
+        self.tabs.updateGeometry()
+
     def _tab_changed(self, idx: int) -> None:
+        self._fit_tab_height(idx)
+        self.test_spin.setEnabled(idx != 2)  # MNIST comes with its own 10,000-image test set
         self.load_btn.setText(("Regenerate", "Load CSV", "Load MNIST")[idx])
         if idx == 2 and self.batch_spin.value() < 64:
             self.batch_spin.setValue(128)

@@ -170,7 +170,7 @@ class LossCurves(QWidget):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
             p.setLabel("left", title)
             p.getAxis("left").enableAutoSIPrefix(False)
-            p.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            p.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=(255, 255, 255, 210))
         self.metric_plot.setLabel("bottom", "epoch")
         self.prev_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self.step_item = _curve(self.loss_plot, STEP_COLOR, 1.0, name="loss (per step, smoothed)", alpha=170)

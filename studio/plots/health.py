@@ -49,7 +49,7 @@ class GradientHealth(QWidget):
         self.plot.setLabel("left", "L2 norm")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.plot.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=(255, 255, 255, 210))
         lay.addWidget(self.pw, 1)
         self.names: list[str] = []
         self.grad_items: list[pg.PlotDataItem] = []

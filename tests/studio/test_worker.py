@@ -224,3 +224,18 @@ def test_worker_error_shows_message_and_window_stays_usable(qtbot, studio_window
     monkeypatch.setattr(tc, "_make_job", real_make_job)
     assert tc.train_epochs(1, timeout_s=20)
     assert tc.epoch == 1
+
+
+def test_space_toggles_play_pause(qtbot, studio_window):
+    from PySide6.QtCore import Qt
+
+    tc = studio_window.training
+    studio_window.activateWindow()
+    studio_window.canvas.setFocus()
+    qtbot.keyClick(studio_window.canvas, Qt.Key_Space)
+    qtbot.waitUntil(lambda: tc.session is not None and tc.is_training(), timeout=5000)
+    assert tc.controls.play_action.text() == "Pause"
+    qtbot.keyClick(studio_window.canvas, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not tc.is_training(), timeout=5000)
+    assert tc.controls.play_action.text() == "Play"
+    tc.stop()
