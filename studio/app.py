@@ -36,6 +36,7 @@ def run_app(project_path: str | None = None) -> int:
     theme.apply(app)
     window = create_window(project_path)
     theme.follow_system(app, window.apply_theme)
+    window.restore_layout()
     window.show()
     window.canvas.fit_to_view()
     return app.exec()

@@ -78,6 +78,7 @@ from studio.templates import TEMPLATES, Template
 APP_NAME = "Feedforward Studio"
 CLIP_MIME = "application/x-ffstudio-layers"
 MAX_RECENT = 8
+LAYOUT_VERSION = 1  # bump when the dock arrangement changes so old saved layouts are ignored
 PROJECT_FILTER = "Feedforward Studio project (*.json);;All files (*)"
 
 
@@ -723,6 +724,11 @@ class MainWindow(QMainWindow):
             empty.setEnabled(False)
 
     def _open_recent(self, path: str) -> None:
+        if not Path(path).exists():
+            self.settings.setValue("recent_files", [p for p in self.recent_files() if p != path])
+            self._refresh_recent_menu()
+            self.canvas.show_message(f"{path} no longer exists; removed from the recent files.", "error")
+            return
         if not self.confirm_discard():
             return
         self.document.undo_stack.setClean()
@@ -778,7 +784,24 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.project_closing.emit()
+        self.save_layout()
         event.accept()
+
+    def save_layout(self) -> None:
+        """Remember window geometry and dock arrangement in the settings."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+
+    def restore_layout(self) -> bool:
+        """Restore what :meth:`save_layout` stored (False when nothing usable was stored)."""
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        ok = False
+        if geometry is not None:
+            ok = bool(self.restoreGeometry(geometry))
+        if state is not None:
+            ok = bool(self.restoreState(state, LAYOUT_VERSION)) and ok
+        return ok
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -171,3 +171,24 @@ def test_full_window_with_training_side_round_trip(studio_window, tmp_path) -> N
     assert w.load_project_file(str(path))
     assert w.document.graph == before
     assert [p for p in w.validation.problems if p.severity == "error"] == []
+
+
+def test_missing_recent_file_is_dropped(builder_window, tmp_path) -> None:
+    path = tmp_path / "gone.json"
+    assert builder_window.save_to(str(path))
+    path.unlink()
+    builder_window.recent_menu.actions()[0].trigger()
+    assert builder_window.recent_files() == []
+    assert "no longer exists" in builder_window.canvas.message_text()
+
+
+def test_window_layout_is_remembered(builder_window, studio_settings) -> None:
+    builder_window.inspector_dock.hide()
+    builder_window.save_layout()
+    from studio.main_window import MainWindow
+
+    other = MainWindow(settings=studio_settings)
+    other.ask_save_changes = lambda: "discard"
+    assert other.restore_layout()
+    assert other.inspector_dock.isHidden()
+    other.deleteLater()
