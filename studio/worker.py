@@ -465,8 +465,7 @@ class TrainingSession(QObject):
         self.finished.connect(self._on_finished)
         self._await_idle = False
         self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread()) if lockstep else None
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.connect(self._on_idle)
+        self._idle_connected = False  # aboutToBlock is connected only while a snapshot awaits drawing
         self._idle_fallback = QTimer(self)
         self._idle_fallback.setSingleShot(True)
         self._idle_fallback.setInterval(50)
@@ -484,10 +483,17 @@ class TrainingSession(QObject):
                 self.worker.acknowledge()
             else:
                 self._await_idle = True
+                if not self._idle_connected:
+                    self._dispatcher.aboutToBlock.connect(self._on_idle)
+                    self._idle_connected = True
                 self._idle_fallback.start()  # loops that never block (processEvents) still progress
 
     @Slot()
     def _on_idle(self) -> None:
+        if self._idle_connected and self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._on_idle)
+            self._idle_connected = False
+        self._idle_fallback.stop()
         if self._await_idle:
             self._await_idle = False
             self.worker.acknowledge()
@@ -498,12 +504,13 @@ class TrainingSession(QObject):
         self._release_dispatcher()
 
     def _release_dispatcher(self) -> None:
-        if self._dispatcher is not None:
+        if self._dispatcher is not None and self._idle_connected:
             try:
                 self._dispatcher.aboutToBlock.disconnect(self._on_idle)
             except (RuntimeError, TypeError):
                 pass
-            self._dispatcher = None
+        self._idle_connected = False
+        self._dispatcher = None
 
     def start(self) -> None:
         """Start the thread (the loop begins running or paused, as constructed)."""
