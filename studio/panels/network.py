@@ -27,7 +27,7 @@ from studio.document import Document
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 OPTIMIZER_LABELS = {
-    "sgd": "SGD (+ momentum / Nesterov)",
+    "sgd": "SGD / momentum",
     "adagrad": "Adagrad",
     "rmsprop": "RMSprop",
     "adam": "Adam",
@@ -172,12 +172,12 @@ class NetworkPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", self.epochs)
         form.addRow("Seed", self.seed)
-        self.early = QCheckBox("Stop when validation loss stops improving")
+        self.early = QCheckBox("on val_loss")
         self.early.setToolTip(
             "Early stopping: end the run when val_loss has not improved for 'patience' epochs."
         )
         self.patience = _ispin(1, 10_000, 10, "Epochs without improvement of val_loss before training stops.")
-        self.restore_best = QCheckBox("Restore the best weights")
+        self.restore_best = QCheckBox("Restore best weights")
         self.restore_best.setToolTip("When stopping early, go back to the weights of the best epoch.")
         form.addRow("Early stopping", self.early)
         form.addRow("Patience", self.patience)
@@ -204,6 +204,9 @@ class NetworkPanel(QWidget):
         self.early.toggled.connect(lambda _v: self._early_changed())
         self.patience.valueChanged.connect(lambda _v: self._early_changed())
         self.restore_best.toggled.connect(lambda _v: self._early_changed())
+        for combo in self.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         document.training_changed.connect(self.refresh)
         document.graph_changed.connect(self._refresh_loss_label)
         document.lock_changed.connect(lambda locked, _r: self.set_locked(locked))

@@ -180,6 +180,9 @@ class LayerPropertiesPanel(QWidget):
         self.l2.valueChanged.connect(lambda _v: self._set_reg())
         self.rate.valueChanged.connect(lambda v: self._set("rate", round(float(v), 4)))
         self.alpha.valueChanged.connect(lambda v: self._set("alpha_initializer", round(float(v), 4)))
+        for combo in (self.activation, self.initializer):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         document.graph_changed.connect(self.refresh)
         self.set_node(None)
 
