@@ -292,6 +292,17 @@ class NetworkScene(QGraphicsScene):
         path.cubicTo(QPointF(a.x() + sign * dx, a.y()), QPointF(pos.x() - sign * dx, pos.y()), pos)
         self._temp.setPath(path)
 
+    def connecting(self) -> bool:
+        """True while a connection is being dragged from a port."""
+        return self._drag_src is not None
+
+    def cancel_connection(self) -> None:
+        """Abort the connection drag."""
+        self._drag_src = None
+        if self._temp is not None:
+            self.removeItem(self._temp)
+            self._temp = None
+
     def finish_connection(self, pos: QPointF) -> bool:
         """Connect the dragged port to the layer under ``pos``; False (with a message) when refused."""
         port = self._drag_src

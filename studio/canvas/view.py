@@ -116,6 +116,36 @@ class NetworkView(QGraphicsView):
         super().mouseReleaseEvent(event)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
 
+    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+        """Esc cancels a connection drag or clears the selection; arrow keys nudge the selected layers."""
+        scene = self.network_scene
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            if scene.connecting():
+                scene.cancel_connection()
+            else:
+                scene.clearSelection()
+            event.accept()
+            return
+        steps = {
+            Qt.Key.Key_Left: (-1, 0),
+            Qt.Key.Key_Right: (1, 0),
+            Qt.Key.Key_Up: (0, -1),
+            Qt.Key.Key_Down: (0, 1),
+        }
+        if key in steps and scene.selected_ids():
+            dist = 1.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 10.0
+            dx, dy = steps[key]
+            g = scene.document.graph
+            moved = {
+                n: (g.nodes[n].pos[0] + dx * dist, g.nodes[n].pos[1] + dy * dist)
+                for n in scene.selected_ids()
+            }
+            scene.document.move_nodes(moved)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     # ------------------------------------------------------------------ drag and drop
     @staticmethod
     def kind_from_mime(mime: Any) -> str | None:

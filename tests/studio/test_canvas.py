@@ -332,3 +332,19 @@ def test_palette_double_click_and_enter_append(qtbot, builder_window) -> None:
     palette.setCurrentItem(palette.item(palette.kinds().index("dense")))
     QTest.keyClick(palette, Qt.Key.Key_Return)
     assert builder_window.document.graph.chain()[-2] == "dense_3"
+
+
+def test_keyboard_nudge_and_escape(builder_window) -> None:
+    view, scene, doc = builder_window.canvas, builder_window.canvas_scene, builder_window.document
+    x, y = doc.graph.nodes["dense_1"].pos
+    scene.select_ids(["dense_1"])
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    QTest.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert doc.graph.nodes["dense_1"].pos == (x + 10.0, y + 1.0)
+    port = scene.items_by_id["dense_1"].out_port
+    scene.begin_connection(port, port.scene_center())
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not scene.connecting()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert scene.selected_ids() == []
