@@ -27,3 +27,10 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python tests/benchmarks/engine.py
 	$(BIN)/python tests/benchmarks/gui.py
+
+# README pictures (spiral, CSV, MNIST) rendered offscreen by the app itself after some training
+screenshots: $(VENV)/.dev-installed
+	mkdir -p docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json -o docs/screenshots/spiral.png --train-epochs 300
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/penguins.json -o docs/screenshots/csv.png --train-epochs 40 --show evaluation
+	QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} $(BIN)/ffstudio screenshot assets/examples/mnist_mlp.json -o docs/screenshots/mnist.png --train-epochs 2
