@@ -345,3 +345,21 @@ def test_early_stopping_on_accuracy_maximizes_and_history_callback_records() -> 
         EarlyStopping(mode="up")
     with pytest.raises(ValueError, match="patience must be a non-negative integer"):
         EarlyStopping(patience=-1)
+
+
+def test_predict_and_evaluate_between_pulls_do_not_change_training() -> None:
+    x, y = _blobs(60)
+    plain = _model(seed=2, dropout=0.3)
+    list(iter_training(plain, x, y, epochs=2, batch_size=16, seed=4))
+    probed = _model(seed=2, dropout=0.3)
+    grid = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)
+    norms = []
+    for _ in iter_training(probed, x, y, epochs=2, batch_size=16, seed=4):
+        probed.predict(grid)  # what the GUI worker does between steps
+        probed.evaluate(x[:10], y[:10])
+        h = grid
+        for layer in probed.layers:
+            h = layer.forward(h, training=False)  # per-layer responses (neuron view)
+            norms.append(sum(float(np.vdot(g, g)) for g in layer.grads.values()))
+    assert np.array_equal(plain.flat_params, probed.flat_params)
+    assert all(np.isfinite(norms))
