@@ -395,13 +395,15 @@ class Sequential:
                     "model cannot be trained. Use it for predict() only, or choose 'sigmoid' or 'tanh'"
                 )
 
-    def make_step(self) -> _Step:
+    def make_step(self) -> Any:
         """A reusable training step bound to the current structure, loss and optimizer."""
         self._check_compiled("fit")
         self.check_trainable()
         if not self.built:
             raise ValueError("The model must be built before training")
-        return _Step(self)
+        from core.training import TrainingStep
+
+        return TrainingStep(self)
 
     def compute_gradients(self, x: Any, y: Any) -> float:
         """Forward + backward on (x, y) in training mode; fills every ``layer.grads``; returns the loss.
@@ -534,84 +536,3 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"<Sequential {self.name!r} {len(self.layers)} layers, {self.dtype.name}, built={self.built}>"
-
-
-class _NonFinite(Exception):
-    """Internal: the batch loss was NaN/inf (raised before the update; weights unchanged)."""
-
-    def __init__(self, loss: float) -> None:
-        self.loss = loss
-
-
-class _Step:
-    """Hot training step: forward (training mode), fused/non-fused loss gradient, backward, update.
-
-    All per-step work goes through bound methods prepared here; buffers are reused per batch size.
-    """
-
-    def __init__(self, model: Sequential) -> None:
-        self.model = model
-        layers = model.layers
-        first = model.first_trainable_index()
-        fused = model.output_fused()
-        for i, layer in enumerate(layers):
-            if hasattr(layer, "_set_fused"):
-                layer._set_fused(fused and i == len(layers) - 1)
-        self.forwards = [layer.forward for layer in layers]
-        self.backwards = [layer.backward for layer in reversed(layers[first:])] if first >= 0 else []
-        self.last = layers[-1]
-        self.fused = fused
-        self.loss = model.loss
-        self.reg_layers = [la for la in layers if isinstance(la, Dense) and la.kernel_regularizer is not None]
-        self.optimizer = model.optimizer
-        self.flat = model.flat_params
-        self.flat_list = [model.flat_params]
-        self.grad_list = [model.flat_grads]
-        self.backup = model.flat_params.copy()
-        self._gbufs: dict[int, np.ndarray] = {}
-        self.output: np.ndarray | None = None
-        if fused:
-            z_of = (lambda: self.last._z) if isinstance(self.last, Dense) else (lambda: self.last._x)
-            fused_fn = self.loss.fused
-
-            def loss_grad(y: np.ndarray, a: np.ndarray, g: np.ndarray) -> float:
-                return fused_fn(y, z_of(), a, g)
-
-            self.loss_grad = loss_grad
-        else:
-            self.loss_grad = self.loss.value_and_grad
-
-    def gradients(self, xb: np.ndarray, yb: np.ndarray) -> float:
-        """Forward + backward; fills the flat gradient buffer; returns the loss (with penalties)."""
-        a = xb
-        for f in self.forwards:
-            a = f(a, True)
-        self.output = a
-        n = a.shape[0]
-        g = self._gbufs.get(n)
-        if g is None:
-            g = self._gbufs[n] = np.empty(a.shape, dtype=a.dtype)
-        loss = self.loss_grad(yb, a, g)
-        for b in self.backwards:
-            g = b(g)
-        if self.reg_layers:
-            for layer in self.reg_layers:
-                loss += layer.regularization_loss()
-        return loss
-
-    def __call__(self, xb: np.ndarray, yb: np.ndarray) -> float:
-        """One step; raises _NonFinite (weights restored to the last finite state) on a NaN/inf loss."""
-        loss = self.gradients(xb, yb)
-        if loss - loss != 0.0:  # NaN or inf
-            np.copyto(self.flat, self.backup)
-            raise _NonFinite(loss)
-        np.copyto(self.backup, self.flat)
-        self.optimizer.apply_gradients(self.flat_list, self.grad_list)
-        return loss
-
-    def params_finite(self) -> bool:
-        """Check the current weights; restore the last finite ones and return False if any is NaN/inf."""
-        if np.isfinite(self.flat).all():
-            return True
-        np.copyto(self.flat, self.backup)
-        return False
