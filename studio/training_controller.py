@@ -457,6 +457,8 @@ class TrainingController(QObject):
         self._invalidate_model()
         self.curves.clear_previous()
         self.curves.new_run()
+        if self.dataset is not None:
+            self.ensure_model()
         self.data_panel.set_spec(self.window.document.data)
         self.data_panel.batch_spin.setValue(int(self.window.document.training.get("batch_size", 16)))
 

@@ -2,9 +2,70 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStyle, QToolBar, QWidget
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QToolBar, QWidget
+
+
+def _theme_colors() -> tuple[str, str, str]:
+    """(text, accent for Play, stop red) of the active theme."""
+    try:
+        from studio import theme
+
+        th = theme.current()
+        return th.text, th.ok, th.error
+    except Exception:
+        return "#1f2430", "#2f9e5b", "#d64545"
+
+
+def control_icon(kind: str, color: str | None = None) -> QIcon:
+    """Vector icon for ``kind`` in play/pause/step/stop/reset, drawn in the theme's colours (any DPI)."""
+    text, ok, err = _theme_colors()
+    col = QColor(color or {"play": ok, "stop": err}.get(kind, text))
+    icon = QIcon()
+    for size in (16, 24, 32, 48):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.Antialiasing)
+        p.scale(size / 24.0, size / 24.0)
+        p.setPen(Qt.NoPen)
+        p.setBrush(col)
+        if kind == "play":
+            p.drawPolygon(QPolygonF([QPointF(7, 4.5), QPointF(19.5, 12), QPointF(7, 19.5)]))
+        elif kind == "pause":
+            p.drawRoundedRect(QRectF(6, 5, 4.2, 14), 1, 1)
+            p.drawRoundedRect(QRectF(13.8, 5, 4.2, 14), 1, 1)
+        elif kind == "step":
+            p.drawPolygon(QPolygonF([QPointF(5, 5), QPointF(15, 12), QPointF(5, 19)]))
+            p.drawRoundedRect(QRectF(16, 5, 3.2, 14), 1, 1)
+        elif kind == "stop":
+            p.drawRoundedRect(QRectF(6, 6, 12, 12), 2, 2)
+        elif kind == "reset":
+            pen = QPen(col, 2.4)
+            pen.setCapStyle(Qt.RoundCap)
+            p.setPen(pen)
+            p.setBrush(Qt.NoBrush)
+            path = QPainterPath()
+            path.arcMoveTo(QRectF(5, 5, 14, 14), 60)
+            path.arcTo(QRectF(5, 5, 14, 14), 60, 270)
+            p.drawPath(path)
+            p.setPen(Qt.NoPen)
+            p.setBrush(col)
+            p.drawPolygon(QPolygonF([QPointF(13.5, 2.5), QPointF(19.5, 5.8), QPointF(14, 9.8)]))
+        p.end()
+        icon.addPixmap(pm)
+    return icon
 
 
 def format_duration(seconds: float) -> str:
@@ -30,19 +91,18 @@ class TrainingControls(QObject):
     def __init__(self, toolbar: QToolBar, menu: QMenu | None = None) -> None:
         super().__init__(toolbar)
         self.toolbar = toolbar
-        st = toolbar.style()
-        self._play_icon = st.standardIcon(QStyle.SP_MediaPlay)
-        self._pause_icon = st.standardIcon(QStyle.SP_MediaPause)
+        self._play_icon = control_icon("play")
+        self._pause_icon = control_icon("pause")
         self.play_action = QAction(self._play_icon, "Play", self)
         self.play_action.setShortcut(QKeySequence(Qt.Key_Space))
         self.play_action.setShortcutContext(Qt.WindowShortcut)
         self.play_action.setToolTip("Train continuously (Space); press again to pause")
-        self.step_action = QAction(st.standardIcon(QStyle.SP_MediaSkipForward), "Step", self)
+        self.step_action = QAction(control_icon("step"), "Step", self)
         self.step_action.setToolTip("Train exactly one epoch, then pause")
         self.step_action.setShortcut(QKeySequence("Ctrl+Right"))
-        self.stop_action = QAction(st.standardIcon(QStyle.SP_MediaStop), "Stop", self)
+        self.stop_action = QAction(control_icon("stop"), "Stop", self)
         self.stop_action.setToolTip("End this training run (the trained weights stay)")
-        self.reset_action = QAction(st.standardIcon(QStyle.SP_BrowserReload), "Reset", self)
+        self.reset_action = QAction(control_icon("reset"), "Reset", self)
         self.reset_action.setToolTip(
             "Stop and re-initialize the weights with the seed; the run becomes a faded curve"
         )

@@ -70,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="window size in pixels (default 1600x1000)",
     )
     p.add_argument("--show", choices=PANELS, default=None, help="bottom panel in front")
+    p.add_argument("--theme", choices=("system", "light", "dark"), default="system", help="colour theme")
     p.set_defaults(run=run)
 
 
@@ -86,17 +87,25 @@ def run(args: argparse.Namespace) -> int:
     load_project(args.project)  # validates first: one clear line instead of a dialog
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    image = render(args.project, args.size, args.train_epochs, args.show)
+    dark = {"system": None, "light": False, "dark": True}[args.theme]
+    image = render(args.project, args.size, args.train_epochs, args.show, dark)
     tmp = args.output + ".tmp.png"
     if not image.save(tmp, "PNG"):
         raise FFStudioError(f"{args.output}: could not write the PNG")
     os.replace(tmp, args.output)
-    print(f"wrote {args.output} ({image.width()}x{image.height()})", file=sys.stderr)
+    note = ""
+    if (image.width(), image.height()) != tuple(args.size):
+        note = f"; the window cannot be smaller than {image.width()}x{image.height()}"
+    print(f"wrote {args.output} ({image.width()}x{image.height()}{note})", file=sys.stderr)
     return 0
 
 
-def render(project: str, size: tuple[int, int], train_epochs: int, show: str | None = None):
-    """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage."""
+def render(project: str, size: tuple[int, int], train_epochs: int, show: str | None = None,
+           dark: bool | None = None):
+    """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage.
+
+    ``dark``: None follows the system colour scheme, True/False force the dark/light theme.
+    """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -105,7 +114,7 @@ def render(project: str, size: tuple[int, int], train_epochs: int, show: str | N
     from studio.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    theme.apply(app)
+    theme.apply(app, dark=dark)
     from PySide6.QtCore import QSettings
 
     settings = QSettings(os.path.join(_tmpdir(), "screenshot.ini"), QSettings.Format.IniFormat)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import metrics
+from studio.plots.style import style_plot
 
 GALLERY_SIZE = 96
 
@@ -78,21 +79,23 @@ class EvaluationPanel(QWidget):
         v.addWidget(split, 1)
         self.tabs.addTab(cm_page, "Confusion matrix")
 
-        self.roc_widget = pg.PlotWidget(background="w")
+        self.roc_widget = pg.PlotWidget()
         self.roc_plot = self.roc_widget.getPlotItem()
+        style_plot(self.roc_widget)
         self.roc_plot.setLabel("bottom", "false positive rate")
         self.roc_plot.setLabel("left", "true positive rate")
         self.roc_plot.showGrid(x=True, y=True, alpha=0.25)
         self.roc_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
         self.roc_plot.plot([0, 1], [0, 1], pen=pg.mkPen((160, 160, 160), style=Qt.DashLine))
         self.roc_curve = self.roc_plot.plot([], [], pen=pg.mkPen((8, 119, 189), width=2.5))
-        self.roc_label = pg.TextItem("", color=(30, 30, 30), anchor=(1, 1))
+        self.roc_label = pg.TextItem("", color=(120, 120, 120), anchor=(1, 1))
         self.roc_label.setPos(0.98, 0.04)
         self.roc_plot.addItem(self.roc_label)
         self.roc_index = self.tabs.addTab(self.roc_widget, "ROC")
 
-        self.reg_widget = pg.PlotWidget(background="w")
+        self.reg_widget = pg.PlotWidget()
         self.reg_plot = self.reg_widget.getPlotItem()
+        style_plot(self.reg_widget)
         self.reg_plot.setLabel("bottom", "true value")
         self.reg_plot.setLabel("left", "predicted value")
         self.reg_plot.showGrid(x=True, y=True, alpha=0.25)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushBu
 
 from studio.plots import colors
 from studio.plots.probes import GridSpec, make_grid_spec
+from studio.plots.style import style_plot
 
 
 class BoundaryView(QWidget):
@@ -72,8 +73,9 @@ class BoundaryView(QWidget):
         self.slice_label.setWordWrap(True)
         lay.addWidget(self.slice_label)
 
-        self.plot_widget = pg.PlotWidget(background="w")
+        self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
+        style_plot(self.plot_widget)
         self.plot.setAspectLocked(False)
         self.plot.showGrid(x=False, y=False)
         self.plot.setMenuEnabled(False)

@@ -9,6 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from studio.plots.style import plot_palette, style_plot
+
 TRAIN_COLOR = (8, 119, 189)
 VAL_COLOR = (245, 147, 34)
 STEP_COLOR = (120, 160, 200)
@@ -161,7 +163,6 @@ class LossCurves(QWidget):
         bar.addWidget(self.status)
         lay.addLayout(bar)
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setBackground("w")
         lay.addWidget(self.glw, 1)
         self.loss_plot = self.glw.addPlot(row=0, col=0)
         self.metric_plot = self.glw.addPlot(row=1, col=0)
@@ -170,8 +171,9 @@ class LossCurves(QWidget):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
             p.setLabel("left", title)
             p.getAxis("left").enableAutoSIPrefix(False)
-            p.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=(255, 255, 255, 210))
+            p.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         self.metric_plot.setLabel("bottom", "epoch")
+        style_plot(self.glw, [self.loss_plot, self.metric_plot])
         self.prev_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self.step_item = _curve(self.loss_plot, STEP_COLOR, 1.0, name="loss (per step, smoothed)", alpha=170)
         self.loss_item = _curve(self.loss_plot, TRAIN_COLOR, 2.2, name="loss")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from studio.plots.colors import CLASS_COLORS
 from studio.plots.curves import GrowBuffer, Throttle
 from studio.plots.probes import gradient_warning
+from studio.plots.style import plot_palette, style_plot
 
 _LAYER_COLORS = [tuple(int(c) for c in CLASS_COLORS[i]) for i in (1, 0, 2, 3, 4, 5, 6, 8, 9)]
 
@@ -42,14 +43,15 @@ class GradientHealth(QWidget):
         top.addStretch(1)
         top.addWidget(self.badge)
         lay.addLayout(top)
-        self.pw = pg.PlotWidget(background="w")
+        self.pw = pg.PlotWidget()
         self.plot = self.pw.getPlotItem()
+        style_plot(self.pw)
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=False, y=False)  # grids cost ~20 ms per repaint
         self.plot.setLabel("left", "L2 norm")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
-        self.plot.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=(255, 255, 255, 210))
+        self.plot.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         lay.addWidget(self.pw, 1)
         self.names: list[str] = []
         self.grad_items: list[pg.PlotDataItem] = []

@@ -239,3 +239,16 @@ def test_space_toggles_play_pause(qtbot, studio_window):
     qtbot.waitUntil(lambda: not tc.is_training(), timeout=5000)
     assert tc.controls.play_action.text() == "Play"
     tc.stop()
+
+
+def test_opening_another_project_stops_training(qtbot, studio_window):
+    tc = studio_window.training
+    tc.play_pause()
+    session = tc.session
+    qtbot.waitUntil(lambda: session.snapshots >= 1, timeout=10000)
+    t0 = time.perf_counter()
+    assert studio_window.new_project("xor")
+    assert time.perf_counter() - t0 < 2.0
+    assert not session.thread.isRunning() and tc.session is None
+    assert tc.epoch == 0 and tc.model is not None  # fresh weights for the new project
+    assert not studio_window.document.lock_reason
