@@ -156,7 +156,7 @@ class Document(QObject):
         graph, training, data = self.graph.copy(), copy.deepcopy(self.training), copy.deepcopy(self.data)
         try:
             change(graph, training, data)
-        except (GraphError, KeyError) as exc:
+        except (GraphError, KeyError, TypeError, ValueError) as exc:
             self.edit_refused.emit(str(exc).strip("'\""))
             return False
         after = {"graph": graph.to_dict(), "training": training, "data": data}

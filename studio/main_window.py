@@ -76,7 +76,7 @@ from studio.panels.validation import ValidationPanel
 from studio.templates import TEMPLATES, Template
 
 APP_NAME = "Feedforward Studio"
-CLIP_MIME = "application/x-ffstudio-layers"
+CLIP_FORMAT = "ffstudio-layers"
 MAX_RECENT = 8
 LAYOUT_VERSION = 1  # bump when the dock arrangement changes so old saved layouts are ignored
 PROJECT_FILTER = "Feedforward Studio project (*.json);;All files (*)"
@@ -445,26 +445,27 @@ class MainWindow(QMainWindow):
         if not ids:
             return 0
         snap = self.document.graph.subgraph(ids)
-        from PySide6.QtCore import QMimeData
-
-        mime = QMimeData()
-        payload = json.dumps(snap).encode("utf-8")
-        mime.setData(CLIP_MIME, payload)
-        mime.setText(
-            json.dumps({"layers": [{"type": n["kind"], **n["config"]} for n in snap["nodes"]]}, indent=1)
+        # Plain JSON text (readable when pasted elsewhere). Not a QMimeData: PySide6 keeps ownership of a
+        # QMimeData given to the clipboard and both sides delete it at exit (segfault).
+        layers = [{"type": n["kind"], **n["config"]} for n in snap["nodes"]]
+        QGuiApplication.clipboard().setText(
+            json.dumps({"format": CLIP_FORMAT, "layers": layers, "graph": snap})
         )
-        QGuiApplication.clipboard().setMimeData(mime)
         return len(ids)
 
     def paste(self) -> list[str]:
         """Paste layers from the clipboard with fresh ids, offset from the originals; selects them."""
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(CLIP_MIME):
-            return []
         try:
-            snap = json.loads(bytes(mime.data(CLIP_MIME).data()).decode("utf-8"))
+            doc = json.loads(QGuiApplication.clipboard().text())
         except ValueError:
             return []
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != CLIP_FORMAT
+            or not isinstance(doc.get("graph"), dict)
+        ):
+            return []
+        snap = doc["graph"]
         created = self.document.paste(snap, (40.0, 40.0))
         self.canvas_scene.select_ids(created)
         return created

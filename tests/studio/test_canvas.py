@@ -348,3 +348,13 @@ def test_keyboard_nudge_and_escape(builder_window) -> None:
     assert not scene.connecting()
     QTest.keyClick(view, Qt.Key.Key_Escape)
     assert scene.selected_ids() == []
+
+
+def test_paste_ignores_foreign_or_broken_clipboard(builder_window) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    before = builder_window.document.state()
+    for text in ("hello", "[1, 2]", '{"format": "ffstudio-layers", "graph": {"nodes": [{"kind": "dense"}]}}'):
+        QGuiApplication.clipboard().setText(text)
+        assert builder_window.paste() == []
+    assert builder_window.document.state() == before
