@@ -386,7 +386,7 @@ class TrainingController(QObject):
             if snap.neurons:
                 self._pending_neurons = snap.neurons
             self.canvas_redraw.request()
-        if snap.stopped and snap.stopped not in ("epochs",):
+        if snap.stopped and snap.stopped not in ("epochs", "stopped"):
             self.controls.set_status(f"stopped: {snap.stopped.replace('_', ' ')} at epoch {snap.epoch}")
 
     def _draw_progress(self) -> None:
