@@ -252,3 +252,14 @@ def test_opening_another_project_stops_training(qtbot, studio_window):
     assert not session.thread.isRunning() and tc.session is None
     assert tc.epoch == 0 and tc.model is not None  # fresh weights for the new project
     assert not studio_window.document.lock_reason
+
+
+def test_learning_rate_edit_applies_to_running_session(qtbot, studio_window):
+    tc = studio_window.training
+    tc.play_pause()
+    session = tc.session
+    qtbot.waitUntil(lambda: session.snapshots >= 1, timeout=10000)
+    assert studio_window.document.set_training(("optimizer", "learning_rate"), 0.0005)
+    qtbot.waitUntil(lambda: tc.model.optimizer.learning_rate == pytest.approx(0.0005), timeout=3000)
+    assert tc.session is session  # same run, no restart
+    tc.stop()
