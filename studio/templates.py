@@ -64,24 +64,25 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "perceptron",
             "Perceptron",
-            "A single neuron: weighted sum plus bias through a sigmoid, separating two Gaussian blobs "
-            "(the lecture slides' perceptron, trained by gradient descent on squared error).",
+            "The lecture slides' single neuron: weighted sum plus bias through a sigmoid, updated after "
+            "every sample, separating two Gaussian blobs with a straight line.",
             [{"type": "input"}, {"type": "output", "activation": "sigmoid"}],
             _toy("gauss", noise=0.1),
             {
-                "loss": "mse",
+                "loss": "binary_crossentropy",
                 "optimizer": {"name": "sgd", "learning_rate": 0.1},
                 "batch_size": 1,
-                "epochs": 30,
+                "epochs": 20,
                 "seed": 0,
             },
         ),
         Template(
             "logistic",
             "Logistic regression",
-            "One sigmoid unit trained with binary cross-entropy: the linear classifier courses start from.",
+            "One sigmoid unit with binary cross-entropy on the two moons: the best straight line, and why "
+            "hidden layers are needed.",
             [{"type": "input"}, {"type": "output", "activation": "sigmoid"}],
-            _toy("gauss", noise=0.2),
+            _toy("moons", noise=0.1),
             {
                 "loss": "binary_crossentropy",
                 "optimizer": {"name": "sgd", "learning_rate": 0.1},
@@ -93,11 +94,12 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "xor",
             "XOR 2-3-1",
-            "The thesis' first network: 3 tanh hidden units learn XOR, which no single neuron can.",
+            "The thesis' first network: tanh units and squared error; 3 hidden units learn XOR, which no "
+            "single neuron can.",
             [
                 {"type": "input"},
                 {"type": "dense", "units": 3, "activation": "tanh"},
-                {"type": "output", "activation": "sigmoid"},
+                {"type": "output", "activation": "tanh"},
             ],
             _toy("xor"),
             {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QDragEnterEvent,
@@ -48,14 +48,14 @@ class NetworkView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setToolTip("")
-        self._banner = QLabel(self.viewport())
+        self._banner = QLabel(self)  # child of the view, not the viewport: scrolling moves viewport children
         self._banner.setObjectName("canvasMessage")
         self._banner.setWordWrap(True)
         self._banner.hide()
         self._banner_timer = QTimer(self)
         self._banner_timer.setSingleShot(True)
         self._banner_timer.timeout.connect(self._banner.hide)
-        self.lock_label = QLabel(self.viewport())
+        self.lock_label = QLabel(self)
         self.lock_label.setObjectName("canvasLock")
         self.lock_label.hide()
         scene.message.connect(self.show_message)
@@ -222,15 +222,24 @@ class NetworkView(QGraphicsView):
         self._place_overlays()
 
     def _place_overlays(self) -> None:
-        w = self.viewport().width()
+        vp = self.viewport().geometry()
+        w = vp.width()
         bw = min(520, max(200, w - 40))
         self._banner.setFixedWidth(bw)
         self._banner.adjustSize()
-        self._banner.move((w - bw) // 2, 14)
+        self._banner.move(vp.left() + (w - bw) // 2, vp.top() + 14)
+        self._banner.raise_()
         self.lock_label.adjustSize()
         self.lock_label.move(
-            w - self.lock_label.width() - 12, self.viewport().height() - self.lock_label.height() - 12
+            vp.right() - self.lock_label.width() - 12, vp.bottom() - self.lock_label.height() - 12
         )
+        self.lock_label.raise_()
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        handled = super().viewportEvent(event)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self._place_overlays()  # the viewport can change size without the view being resized
+        return handled
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -358,3 +358,15 @@ def test_paste_ignores_foreign_or_broken_clipboard(builder_window) -> None:
         QGuiApplication.clipboard().setText(text)
         assert builder_window.paste() == []
     assert builder_window.document.state() == before
+
+
+def test_canvas_message_stays_put_when_the_view_scrolls(builder_window) -> None:
+    view = builder_window.canvas
+    view.show_message("hello", "info")
+    before = view._banner.geometry()
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + 300)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 200)
+    view.centerOn(QPointF(-1500, -1000))
+    assert view._banner.geometry() == before
+    vp = view.viewport().geometry()
+    assert vp.contains(view._banner.geometry())

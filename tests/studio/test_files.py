@@ -133,8 +133,8 @@ def test_templates_are_valid_networks(key: str) -> None:
     tpl = TEMPLATES[key]
     graph = tpl.graph()
     info = {"mnist": DataInfo(784, 10, "multiclass", 10)}.get(key, DataInfo(2, 1, "binary", 2))
-    errors = [p for p in graph.validate(info, tpl.training.get("loss", "auto")) if p.severity == "error"]
-    assert errors == []
+    problems = graph.validate(info, tpl.training.get("loss", "auto"))
+    assert problems == []  # not even a warning badge on a fresh template
     doc = {
         "format": "ffstudio-project",
         "version": 1,
