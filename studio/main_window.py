@@ -29,7 +29,9 @@ Extension points for the training side (issue 5):
   ``window.load_dataset()`` rebuild it from ``document.data``; ``window.base_dir()`` resolves relative paths.
 - ``window.canvas_scene.set_weights(kernels)`` — one (inputs, units) kernel per Dense/Output layer in chain
   order (or a dict node-id -> kernel, or None for grey links); cheap, call it at ~30 Hz.
-  ``window.canvas_scene.set_neuron_images(node_id, {unit: QImage})`` draws pictures inside the neurons.
+  ``window.canvas_scene.set_neuron_images(node_id, {unit: QImage})`` draws pictures inside the neurons;
+  hovering such a neuron shows a 150 px preview (signal ``canvas_scene.neuron_hovered(node_id, unit, pos)``,
+  unit -1 on leave); ``canvas_scene.set_weights_from_model(model)`` reads the kernels of a Sequential.
 - ``window.set_training_locked(locked, reason)``: structural edits refused with ``reason`` on the canvas.
 - ``window.project_dict()`` -> the project file dict of the current state (for ``core.project.Project``);
   ``window.build_model()`` -> compiled ``Sequential`` via ``core.project.build_model``.

@@ -398,6 +398,29 @@ class LayerItem(QGraphicsObject):
                 scene.layer_moved(self)
         return super().itemChange(change, value)
 
+    def unit_at(self, local: QPointF) -> int | None:
+        """The unit whose neuron circle is under ``local`` (item coordinates), or None."""
+        for row, unit in enumerate(self.rows):
+            if unit is None or unit < 0:
+                continue
+            c = self.neuron_center(row)
+            if (local.x() - c.x()) ** 2 + (local.y() - c.y()) ** 2 <= (NEURON_D / 2 + 3) ** 2:
+                return unit
+        return None
+
+    def hoverMoveEvent(self, event: Any) -> None:  # noqa: N802
+        scene = self.scene()
+        unit = self.unit_at(event.pos())
+        if scene is not None and hasattr(scene, "neuron_hover"):
+            scene.neuron_hover(self, unit, event.scenePos())
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event: Any) -> None:  # noqa: N802
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "neuron_hover"):
+            scene.neuron_hover(self, None, event.scenePos())
+        super().hoverLeaveEvent(event)
+
     def mouseDoubleClickEvent(self, event: Any) -> None:  # noqa: N802
         scene = self.scene()
         if scene is not None and hasattr(scene, "layer_activated"):

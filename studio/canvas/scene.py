@@ -27,6 +27,8 @@ class NetworkScene(QGraphicsScene):
     message = Signal(str, str)  # text, severity ("error" | "warning" | "info")
     layer_activated = Signal(str)  # double-clicked layer id
     context_menu_requested = Signal(object)  # QPoint (screen) after selecting the item under the cursor
+    #: (node id, unit, scene position) while the mouse is over a neuron; unit -1 when it leaves
+    neuron_hovered = Signal(str, int, object)
     selection_ids_changed = Signal(list)
 
     def __init__(self, document: Document) -> None:
@@ -159,6 +161,13 @@ class NetworkScene(QGraphicsScene):
         if images is not None and not isinstance(images, Mapping):
             images = dict(enumerate(images))
         item.set_neuron_images(images)  # type: ignore[arg-type]
+
+    def neuron_hover(self, item: LayerItem, unit: int | None, pos: QPointF) -> None:
+        """Called by layer cards while the mouse moves over them; emits ``neuron_hovered`` on changes."""
+        key = (item.node_id, -1 if unit is None else unit)
+        if key != getattr(self, "_hover_key", None):
+            self._hover_key = key
+            self.neuron_hovered.emit(key[0], key[1], pos)
 
     # ------------------------------------------------------------------ selection
     def _emit_selection(self) -> None:

@@ -18,9 +18,10 @@ from PySide6.QtGui import (
     QFont,
     QPainter,
     QPen,
+    QPixmap,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsView, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsView, QLabel, QVBoxLayout, QWidget
 
 from core.graph import NODE_KINDS
 from studio import theme
@@ -58,7 +59,19 @@ class NetworkView(QGraphicsView):
         self.lock_label = QLabel(self)
         self.lock_label.setObjectName("canvasLock")
         self.lock_label.hide()
+        self.preview = QFrame(self)
+        self.preview.setObjectName("neuronPreview")
+        box = QVBoxLayout(self.preview)
+        box.setContentsMargins(6, 6, 6, 6)
+        box.setSpacing(4)
+        self.preview_image = QLabel()
+        self.preview_caption = QLabel()
+        self.preview_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.preview_image)
+        box.addWidget(self.preview_caption)
+        self.preview.hide()
         scene.message.connect(self.show_message)
+        scene.neuron_hovered.connect(self._neuron_hovered)
 
     # ------------------------------------------------------------------ zoom and pan
     def zoom(self) -> float:
@@ -244,6 +257,43 @@ class NetworkView(QGraphicsView):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_overlays()
+
+    # ------------------------------------------------------------------ neuron preview
+    def _neuron_hovered(self, node_id: str, unit: int, scene_pos: QPointF) -> None:
+        """Large view of a neuron's picture (e.g. its activation over the input plane) while hovered."""
+        item = self.network_scene.items_by_id.get(node_id)
+        img = item.neuron_images.get(unit) if item is not None and unit >= 0 else None
+        if img is None or img.isNull():
+            self.preview.hide()
+            return
+        th = theme.current()
+        size = 150
+        pix = QPixmap.fromImage(img).scaled(
+            size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        self.preview.setStyleSheet(
+            f"QFrame#neuronPreview {{ background: {th.card}; border: 1px solid {th.card_border};"
+            f" border-radius: 6px; }} QFrame#neuronPreview QLabel {{ color: {th.text}; border: none; }}"
+        )
+        self.preview_image.setPixmap(pix)
+        names = item.labels if item is not None else []
+        name = f" ({names[unit]})" if unit < len(names) else ""
+        self.preview_caption.setText(f"<b>{html.escape(node_id)}</b> · unit {unit + 1}{html.escape(name)}")
+        self.preview.adjustSize()
+        p = self.mapFromScene(scene_pos) + self.viewport().pos()
+        x = (
+            p.x() + 18
+            if p.x() + 18 + self.preview.width() < self.width()
+            else p.x() - 18 - self.preview.width()
+        )
+        y = max(4, min(p.y() - self.preview.height() // 2, self.height() - self.preview.height() - 4))
+        self.preview.move(x, y)
+        self.preview.show()
+        self.preview.raise_()
+
+    def preview_visible(self) -> bool:
+        """True while a neuron preview is shown."""
+        return self.preview.isVisible()
 
     # ------------------------------------------------------------------ background
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802

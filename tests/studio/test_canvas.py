@@ -370,3 +370,23 @@ def test_canvas_message_stays_put_when_the_view_scrolls(builder_window) -> None:
     assert view._banner.geometry() == before
     vp = view.viewport().geometry()
     assert vp.contains(view._banner.geometry())
+
+
+def test_hovering_a_neuron_with_a_picture_shows_a_large_preview(qtbot, builder_window) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    scene, view = builder_window.canvas_scene, builder_window.canvas
+    img = QImage(20, 20, QImage.Format.Format_RGB32)
+    img.fill(QColor("teal"))
+    scene.set_neuron_images("dense_1", {2: img})
+    item = scene.items_by_id["dense_1"]
+    row = item.rows.index(2)
+    center = item.neuron_center(row)
+    assert item.unit_at(center) == 2 and item.unit_at(QPointF(center.x() + 30, center.y())) is None
+    # what LayerItem.hoverMoveEvent reports for that point (synthetic hover events are unreliable offscreen)
+    scene.neuron_hover(item, item.unit_at(center), item.mapToScene(center))
+    assert view.preview_visible()
+    assert "unit 3" in view.preview_caption.text()
+    assert view.preview_image.pixmap().width() == 150
+    scene.neuron_hover(item, None, item.mapToScene(center))
+    assert not view.preview_visible()
