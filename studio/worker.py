@@ -336,6 +336,14 @@ class TrainingWorker(QObject):
         self.finished.emit(reason)
 
     _grid_seen: object = None
+    _points_for: object = None
+    _points: np.ndarray | None = None
+
+    def _grid_points(self, grid: probes.GridSpec) -> np.ndarray:
+        """``grid.points()`` cached per grid (the plane only changes when the user picks other axes)."""
+        if self._points_for is not grid:
+            self._points, self._points_for = grid.points(), grid
+        return self._points
 
     def _grid_dirty(self) -> bool:
         return self._grid is not self._grid_seen
@@ -374,12 +382,15 @@ class TrainingWorker(QObject):
             grid = self._grid
             self._grid_seen = grid
             if grid is not None:
-                gouts = probes.forward_all(model, grid.points())
                 n = grid.resolution
-                snap.boundary = np.ascontiguousarray(gouts[-1].reshape(n, n, -1), dtype=np.float32)
                 self._emits += 1
                 if self.job.neuron_images and (force or self._emits % self.neuron_every == 1):
+                    gouts = probes.forward_all(model, grid.points())
                     snap.neurons = probes.neuron_grids(gouts, grid, probes.neuron_layer_indices(model))
+                    out = gouts[-1]
+                else:  # the engine's inference path is faster when only the output is needed
+                    out = model.predict(self._grid_points(grid))
+                snap.boundary = np.ascontiguousarray(np.asarray(out).reshape(n, n, -1), dtype=np.float32)
         except Exception:  # a probe must never kill training; the next snapshot retries
             pass
         self.snapshot.emit(snap)
