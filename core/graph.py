@@ -607,7 +607,7 @@ class Graph:
     __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ layout
-    def auto_arrange(self, spacing: float = 240.0, origin: tuple[float, float] = (0.0, 0.0)) -> None:
+    def auto_arrange(self, spacing: float = 215.0, origin: tuple[float, float] = (0.0, 0.0)) -> None:
         """Place fragments left to right along rows (one row per fragment), ``spacing`` apart."""
         y = origin[1]
         for frag in self.fragments():
