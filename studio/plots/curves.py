@@ -167,11 +167,12 @@ class LossCurves(QWidget):
         self.loss_plot = self.glw.addPlot(row=0, col=0)
         self.metric_plot = self.glw.addPlot(row=1, col=0)
         self.metric_plot.setXLink(self.loss_plot)
-        for p, title in ((self.loss_plot, "Loss"), (self.metric_plot, "Metric")):
+        # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
+        for p, title, corner in ((self.loss_plot, "Loss", (-10, 5)), (self.metric_plot, "Metric", (-10, -5))):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
             p.setLabel("left", title)
             p.getAxis("left").enableAutoSIPrefix(False)
-            p.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
+            p.addLegend(offset=corner, labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         self.metric_plot.setLabel("bottom", "epoch")
         style_plot(self.glw, [self.loss_plot, self.metric_plot])
         self.prev_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
