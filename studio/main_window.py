@@ -563,6 +563,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             return False
         self.project_closing.emit()
+        self.canvas.clear_message()  # messages belong to the project being replaced
         self.canvas_scene.set_weights(None)
         if template_key is None:
             data = copy.deepcopy(self.document.data)
@@ -593,6 +594,7 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             return False
         self.project_closing.emit()
+        self.canvas.clear_message()
         layout = dict(getattr(project, "layout", None) or {})
         graph = Graph.from_network(project.network, layout)
         known = {"format", "version", "network", "data", "training", "layout", "weights"}

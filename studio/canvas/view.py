@@ -215,6 +215,11 @@ class NetworkView(QGraphicsView):
         self._banner.raise_()
         self._banner_timer.start(msec)
 
+    def clear_message(self) -> None:
+        """Hide the canvas message now."""
+        self._banner_timer.stop()
+        self._banner.hide()
+
     def message_text(self) -> str:
         """The message currently shown ("" when none)."""
         return self._banner.text() if self._banner.isVisible() else ""

@@ -192,3 +192,9 @@ def test_window_layout_is_remembered(builder_window, studio_settings) -> None:
     assert other.restore_layout()
     assert other.inspector_dock.isHidden()
     other.deleteLater()
+
+
+def test_new_project_clears_messages_of_the_old_one(builder_window) -> None:
+    builder_window.canvas.show_message("old problem", "error")
+    assert builder_window.new_project("xor")
+    assert builder_window.canvas.message_text() == ""
