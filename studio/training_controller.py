@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 from studio.panels.data_panel import DataPanel
 from studio.panels.evaluation import EvaluationPanel
 from studio.plots.boundary import BoundaryView
-from studio.plots.curves import LossCurves, Throttle
+from studio.plots.curves import FrameGate, LossCurves, Throttle
 from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
 from studio.plots.probes import activation_images, forward_all
@@ -70,6 +70,10 @@ class TrainingController(QObject):
         self._pending_weights: list[list[np.ndarray]] | None = None
         self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)
         self._progress_args: tuple | None = None
+        # curves, gradient plot and canvas each repaint for tens of ms: at most one of them per frame
+        self.frame_gate = FrameGate()
+        for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw):
+            throttle.gate = self.frame_gate
         self.progress_redraw = Throttle(self._draw_progress, 0.2, self)
 
         c = self.controls
@@ -356,6 +360,7 @@ class TrainingController(QObject):
     # ---- session signals ------------------------------------------------------------------
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.last_snapshot = snap
+        self.frame_gate.open()
         self.epoch = snap.epoch
         bpe = max(snap.batches_per_epoch, 1)
         self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe)
@@ -422,8 +427,14 @@ class TrainingController(QObject):
         except Exception as exc:  # never let a metric edge case break training
             self.evaluation.headline.setText(f"Evaluation unavailable: {_one_line(exc)}")
 
+    def flush_views(self) -> None:
+        """Draw whatever the throttled views (curves, health, canvas, counters) still hold."""
+        for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw, self.progress_redraw):
+            throttle.flush()
+
     def _on_paused(self, epoch: int) -> None:
         self.epoch = epoch
+        self.flush_views()
         self.controls.set_running(False)
         self._set_locked(True, paused=True)
         self.controls.set_status(f"paused at epoch {epoch}")
@@ -432,6 +443,7 @@ class TrainingController(QObject):
         if s is not self.session:
             return
         s.thread.wait(1000)
+        self.flush_views()
         self._absorb_session_end(s)
         self.session = None
         self.controls.set_running(False)
