@@ -190,6 +190,7 @@ class LossCurves(QWidget):
         self.loss_plot = self.glw.addPlot(row=0, col=0)
         self.metric_plot = self.glw.addPlot(row=1, col=0)
         self.metric_plot.setXLink(self.loss_plot)
+        self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
         for p, title, corner in ((self.loss_plot, "Loss", (-10, 5)), (self.metric_plot, "Metric", (-10, -5))):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
@@ -227,6 +228,7 @@ class LossCurves(QWidget):
             self.runs.append(self.current)
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = _Run()
+        self._x_span = 0.0
         self.redraw.flush()
         self._redraw_previous()
 
@@ -259,6 +261,7 @@ class LossCurves(QWidget):
             self.metric_plot.setLabel("left", key)
         self._set(self.metric_item, run.series(key) if key else None)
         self._set(self.val_metric_item, run.series(f"val_{key}") if key else None)
+        self._update_x_span()
         last = run.series("loss")
         if last is not None:
             txt = f"epoch {int(last[-1, 0])}  loss {last[-1, 1]:.4g}"
@@ -268,6 +271,20 @@ class LossCurves(QWidget):
             self.status.setText(txt)
         else:
             self.status.setText("")
+
+    def _update_x_span(self) -> None:
+        """Grow the epoch axis in steps (x1.5) instead of every redraw: redrawing the axes is costly."""
+        ends = [float(self.current.steps.view()[-1, 0])] if self.current.steps.n else []
+        for run in self.runs if self.prev_box.isChecked() else []:
+            loss = run.series("loss")
+            if loss is not None:
+                ends.append(float(loss[-1, 0]))
+        x_max = max(ends, default=0.0)
+        if x_max <= 0:
+            return
+        if x_max > self._x_span or x_max < self._x_span / 4:
+            self._x_span = max(5.0, float(np.ceil(x_max * 1.5)))
+            self.loss_plot.setXRange(0, self._x_span, padding=0.02)
 
     def _redraw_previous(self) -> None:
         for plot, it in self.prev_items:
