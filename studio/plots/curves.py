@@ -191,6 +191,8 @@ class LossCurves(QWidget):
         self.metric_plot = self.glw.addPlot(row=1, col=0)
         self.metric_plot.setXLink(self.loss_plot)
         self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
+        self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
+        self._y_metric: tuple[float, float] | None = None
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
         for p, title, corner in ((self.loss_plot, "Loss", (-10, 5)), (self.metric_plot, "Metric", (-10, -5))):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
@@ -229,6 +231,7 @@ class LossCurves(QWidget):
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = _Run()
         self._x_span = 0.0
+        self._y_loss = self._y_metric = None
         self.redraw.flush()
         self._redraw_previous()
 
@@ -262,6 +265,7 @@ class LossCurves(QWidget):
         self._set(self.metric_item, run.series(key) if key else None)
         self._set(self.val_metric_item, run.series(f"val_{key}") if key else None)
         self._update_x_span()
+        self._update_y_ranges()
         last = run.series("loss")
         if last is not None:
             txt = f"epoch {int(last[-1, 0])}  loss {last[-1, 1]:.4g}"
@@ -271,6 +275,41 @@ class LossCurves(QWidget):
             self.status.setText(txt)
         else:
             self.status.setText("")
+
+    def _y_values(self, keys: list[str], with_steps: bool) -> np.ndarray:
+        runs = [self.current] + (self.runs if self.prev_box.isChecked() else [])
+        parts = []
+        for run in runs:
+            for k in keys:
+                d = run.series(k)
+                if d is not None:
+                    parts.append(d[:, 1])
+        if with_steps and self.current.steps.n:
+            parts.append(self.current.steps.view()[:, 1])
+        v = np.concatenate(parts) if parts else np.empty(0)
+        return v[np.isfinite(v)]
+
+    def _update_y_ranges(self) -> None:
+        """Set y ranges with hysteresis (only when the data leave the range or use < 60% of it)."""
+        key = self.metric_key
+        for plot, keys, steps, attr in (
+            (self.loss_plot, ["loss", "val_loss"], True, "_y_loss"),
+            (self.metric_plot, [key, f"val_{key}"] if key else [], False, "_y_metric"),
+        ):
+            v = self._y_values(keys, steps)
+            log = plot is self.loss_plot and self.log_box.isChecked()
+            if log:
+                v = np.log10(v[v > 0])
+            if v.size == 0:
+                continue
+            lo, hi = float(v.min()), float(v.max())
+            cur = getattr(self, attr)
+            span = max(hi - lo, 1e-9)
+            if cur is None or lo < cur[0] or hi > cur[1] or span < 0.6 * (cur[1] - cur[0]):
+                pad = 0.08 * span
+                cur = (lo - pad, hi + pad)
+                setattr(self, attr, cur)
+                plot.setYRange(cur[0], cur[1], padding=0)
 
     def _update_x_span(self) -> None:
         """Grow the epoch axis in steps (x1.5) instead of every redraw: redrawing the axes is costly."""
@@ -291,9 +330,13 @@ class LossCurves(QWidget):
             plot.removeItem(it)
         self.prev_items.clear()
         if not self.prev_box.isChecked():
+            self._x_span = 0.0
+            self._y_loss = self._y_metric = None
+            self._update_x_span()
+            self._update_y_ranges()
             return
         for i, run in enumerate(self.runs):
-            alpha = 50 + 30 * i
+            alpha = 90 + 30 * i
             for plot, key, color in (
                 (self.loss_plot, "loss", TRAIN_COLOR),
                 (self.loss_plot, "val_loss", VAL_COLOR),
@@ -322,6 +365,11 @@ class LossCurves(QWidget):
                     self.prev_items.append((self.metric_plot, it))
         if self.log_box.isChecked():
             self._set_log(True)
+        self._update_x_span()
+        self._y_loss = self._y_metric = None
+        self._update_y_ranges()
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=bool(on))
+        self._y_loss = None
+        self._update_y_ranges()
