@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTime
 
 from studio.plots import probes
 
-EMIT_INTERVAL_S = 1.0 / 30.0
+EMIT_INTERVAL_S = 1.0 / 32.0  # ~30 updates per second (a little above, so frames keep >= 30 fps)
 #: After sending a snapshot the worker waits (GIL released) until the GUI has drawn it, at most this long.
 LOCKSTEP_TIMEOUT_S = 0.04
 
