@@ -109,16 +109,6 @@ class Optimizer:
         slot["dtype"] = param.dtype
         return slot
 
-    def _slot(self, index: int, param: np.ndarray) -> dict[str, Any]:
-        slots = self._slots
-        if index >= len(slots):
-            slots.extend([None] * (index + 1 - len(slots)))
-        slot = slots[index]
-        if slot is None or slot["shape"] != param.shape or slot["dtype"] != param.dtype:
-            slot = self._init_slot(param)
-            slots[index] = slot
-        return slot
-
     def reset(self) -> None:
         """Forget all per-parameter state and set ``iterations`` back to 0."""
         self._slots = []
@@ -144,15 +134,23 @@ class Optimizer:
                 f"apply_gradients expects as many gradients as parameters. "
                 f"Received: {len(params)} parameters and {len(grads)} gradients"
             )
-        for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
+        slots = self._slots
+        if len(slots) < len(params):
+            slots.extend([None] * (len(params) - len(slots)))
+        update = self._update
+        for index in range(len(params)):  # plain loop: this runs thousands of times a second
+            param = params[index]
+            grad = grads[index]
             if param.shape != grad.shape:
                 raise ValueError(
                     f"Gradient shape {grad.shape} does not match parameter shape {param.shape} "
                     f"at position {index}"
                 )
-            slot = self._slot(index, param)
+            slot = slots[index]
+            if slot is None or slot["shape"] != param.shape or slot["dtype"] != param.dtype:
+                slot = slots[index] = self._init_slot(param)
             slot["step"] += 1
-            self._update(param, grad, slot)
+            update(param, grad, slot)
         self.iterations += 1
 
     def _update(self, param: np.ndarray, grad: np.ndarray, slot: dict[str, Any]) -> None:
