@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a sub-command the desktop app opens.",
     )
     parser.add_argument("project", nargs="?", help="project file to open in the app (optional)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="ffstudio")
     register_all(sub)
     parser.set_defaults(_subcommands=sub.choices)
     return parser
