@@ -4,7 +4,18 @@
 ``initializers``, ``regularizers``, ``optimizers``, ``schedules``, ``metrics``, ``callbacks``, ``training``.
 """
 
-from core import activations, callbacks, initializers, layers, losses, regularizers
+from core import (
+    activations,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+    schedules,
+    training,
+)
 from core.callbacks import History
 from core.errors import TrainingDiverged
 from core.model import Sequential
@@ -18,13 +29,9 @@ __all__ = [
     "initializers",
     "layers",
     "losses",
+    "metrics",
+    "optimizers",
     "regularizers",
+    "schedules",
+    "training",
 ]
-
-
-def __getattr__(name: str):  # lazy submodules that depend on other engineers' files
-    import importlib
-
-    if name in ("optimizers", "schedules", "metrics", "training", "model"):
-        return importlib.import_module(f"core.{name}")
-    raise AttributeError(f"module 'core' has no attribute {name!r}")
