@@ -30,7 +30,7 @@ bench: $(VENV)/.dev-installed
 
 # README pictures (spiral, CSV, MNIST) rendered offscreen by the app itself after some training
 screenshots: $(VENV)/.dev-installed
-	mkdir -p docs/screenshots
-	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json -o docs/screenshots/spiral.png --train-epochs 300
-	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/penguins.json -o docs/screenshots/csv.png --train-epochs 40 --show evaluation
-	QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} $(BIN)/ffstudio screenshot assets/examples/mnist_mlp.json -o docs/screenshots/mnist.png --train-epochs 2
+	mkdir -p assets/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json -o assets/screenshots/spiral.png --train-epochs 300
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/penguins.json -o assets/screenshots/csv.png --train-epochs 40 --show evaluation
+	QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} $(BIN)/ffstudio screenshot assets/examples/mnist_mlp.json -o assets/screenshots/mnist.png --train-epochs 2
