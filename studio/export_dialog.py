@@ -470,6 +470,9 @@ def install_export_actions(window: Any) -> ExportActions:
             window.statusBar().showMessage(f"Trained weights not loaded: {exc}", 15000)
             return
         adopt(model)
+        training = getattr(window, "training", None)
+        if training is not None and hasattr(training, "adopt_model"):
+            training.adopt_model(model)  # Play continues from the restored weights
         window.statusBar().showMessage(f"Loaded trained weights from {path}", 8000)
 
     window.project_loaded.connect(restore_weights)

@@ -7,6 +7,7 @@ thread; the training itself runs in :class:`studio.worker.TrainingSession`'s thr
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,8 @@ from studio.worker import Evaluation, Snapshot, TrainingJob, TrainingSession
 MAX_BOUNDARY_FEATURES = 64
 #: Seconds between canvas updates (link colours, neuron images) while training.
 CANVAS_INTERVAL_S = 0.5
+#: ``window.training_busy`` while a run is active (Export/Import/Save of weights wait for a pause).
+BUSY_REASON = "Training is running: pause or stop it first."
 
 
 class TrainingController(QObject):
@@ -45,6 +48,10 @@ class TrainingController(QObject):
         self._neuron_nodes: dict[int, str] = {}
         self._loaded_spec: dict[str, Any] | None = None
         self._pending_neurons: dict[int, np.ndarray] | None = None
+        #: the model holds trained, imported or edited weights (not just a fresh initialization)
+        self.has_weights = False
+        self._busy = False
+        self._network_key: str | None = None
 
         self.controls = TrainingControls(window.training_toolbar, getattr(window, "training_menu", None))
         self.data_panel = DataPanel()
@@ -94,6 +101,9 @@ class TrainingController(QObject):
         doc.graph_changed.connect(self._structure_changed)
         doc.training_changed.connect(self._training_changed)
         doc.data_changed.connect(self._data_spec_changed)
+        actions = getattr(window, "export_actions", None)
+        if actions is not None:  # File → Import weights: Play continues from the imported weights
+            actions.weights_imported.connect(lambda _path: self.adopt_model(actions.imported_model))
         if window.dataset is not None:
             self._dataset_changed(window.dataset)
         self.data_panel.set_spec(doc.data)
@@ -132,11 +142,58 @@ class TrainingController(QObject):
         if self.model is not None or self.epoch:
             self.curves.new_run(self._run_label())
         self.model = None
+        self.has_weights = False
+        self._network_key = None
         self.epoch = 0
         self.elapsed_base = 0.0
         self.health.clear()
         self.evaluation.clear()
         self.controls.show_progress(0, self._epochs_budget(), 0.0, 0.0)
+        self._publish()
+
+    def _publish(self) -> None:
+        """Tell the export side what it may use: ``window.trained_model`` and ``window.training_busy``.
+
+        ``trained_model`` is the model once it holds trained/imported/edited weights (None before, and
+        after Reset or a change of the network); ``training_busy`` is a reason while a run is active.
+        """
+        w = self.window
+        w.training_busy = BUSY_REASON if self._busy else None
+        w.trained_model = self.model if self.has_weights and self.model is not None else None
+        actions = getattr(w, "export_actions", None)
+        if actions is not None:
+            actions.refresh()
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self._publish()
+
+    def _current_network_key(self) -> str:
+        """The network as the project file stores it (positions excluded): equal keys = same model."""
+        return json.dumps(self.window.document.graph.to_network(), sort_keys=True, default=str)
+
+    def adopt_model(self, model: Any) -> None:
+        """Continue from ``model`` (imported weights, or a project opened with its weights file).
+
+        Ends a paused run; the next Play/Step trains this very model (nothing is re-initialized), and
+        the canvas links and the decision boundary show its weights.
+        """
+        if model is None:
+            return
+        if self.session is not None:
+            self.shutdown()
+        if self.model is not None and self.epoch:
+            self.curves.new_run(self._run_label())
+        self.model = model
+        self.has_weights = True
+        self.epoch = 0
+        self.elapsed_base = 0.0
+        self.last_error = None
+        self._network_key = self._current_network_key()
+        self._map_layers()
+        self._show_model_state()
+        self._publish()
 
     def _run_label(self) -> str:
         t = self.window.document.training
@@ -168,6 +225,8 @@ class TrainingController(QObject):
             return False
         self.epoch = 0
         self.elapsed_base = 0.0
+        self.has_weights = False
+        self._network_key = self._current_network_key()
         self._map_layers()
         self._show_model_state()
         return True
@@ -214,6 +273,7 @@ class TrainingController(QObject):
                 self.controls.set_running(False)
             else:
                 self.session.worker.play()
+                self._set_busy(True)
                 self._set_locked(True)
                 self.controls.set_running(True)
                 self.controls.set_status("training…")
@@ -227,6 +287,7 @@ class TrainingController(QObject):
             if w.is_running:
                 w.pause()
             w.step_epoch()
+            self._set_busy(True)
             self.controls.set_running(False)
             return
         self._start(running=False, step=True)
@@ -244,6 +305,7 @@ class TrainingController(QObject):
         if self.session is not None and self.session.is_alive():
             self.session.worker.pause()
             self.session.worker.step_epoch(epochs)
+            self._set_busy(True)
         else:
             self._start(running=False, step=True, step_epochs=epochs)
         s = self.session
@@ -293,6 +355,8 @@ class TrainingController(QObject):
         self.session = None
         self.controls.set_running(False)
         self._set_locked(False)
+        self._busy = False
+        self._publish()
         return ok
 
     def _absorb_session_end(self, s: TrainingSession) -> None:
@@ -320,6 +384,8 @@ class TrainingController(QObject):
         s.finished.connect(lambda reason, s=s: self._on_finished(s, reason))
         s.paused.connect(self._on_paused)
         self.session = s
+        self.has_weights = True  # from here on the weights are the trained ones
+        self._set_busy(True)
         self._set_locked(True)
         if step:
             s.worker.step_epoch(step_epochs)
@@ -437,6 +503,8 @@ class TrainingController(QObject):
         self.flush_views()
         self.controls.set_running(False)
         self._set_locked(True, paused=True)
+        self._busy = False
+        self._publish()
         self.controls.set_status(f"paused at epoch {epoch}")
 
     def _on_finished(self, s: TrainingSession, reason: str) -> None:
@@ -448,6 +516,8 @@ class TrainingController(QObject):
         self.session = None
         self.controls.set_running(False)
         self._set_locked(False)
+        self._busy = False
+        self._publish()
         if reason == "epochs":
             self.controls.set_status(f"finished: {self.epoch} epochs")
         elif reason == "early_stopping":
@@ -466,10 +536,15 @@ class TrainingController(QObject):
 
     # ---- window / document signals ---------------------------------------------------------
     def _project_loaded(self) -> None:
+        # the export side may already have restored the project's weights file into a model
+        # (``adopt_model``); keep that one, training continues from it
+        restored = self.model if self.has_weights else None
         self._invalidate_model()
         self.curves.clear_previous()
         self.curves.new_run()
-        if self.dataset is not None:
+        if restored is not None:
+            self.adopt_model(restored)
+        elif self.dataset is not None:
             self.ensure_model()
         self.data_panel.set_spec(self.window.document.data)
         self.data_panel.batch_spin.setValue(int(self.window.document.training.get("batch_size", 16)))
@@ -515,6 +590,8 @@ class TrainingController(QObject):
 
     def _structure_changed(self) -> None:
         if self.session is None:
+            if self.model is not None and self._network_key == self._current_network_key():
+                return  # only positions changed (a move, auto-arrange): the weights still fit
             self._invalidate_model()
             if self.dataset is not None:
                 self.ensure_model()
@@ -527,14 +604,14 @@ class TrainingController(QObject):
             if isinstance(lr, int | float) and lr > 0:
                 self.session.worker.set_learning_rate(float(lr))
             return
-        if self.model is not None and isinstance(lr, int | float) and lr > 0 and self.epoch > 0:
+        if self.model is not None and isinstance(lr, int | float) and lr > 0 and self.has_weights:
             # only the learning rate changed? keep the trained weights, else start over
             try:
                 self.model.optimizer.learning_rate = float(lr)
             except AttributeError:
                 pass
         self.controls.show_progress(self.epoch, self._epochs_budget(), 0.0, self.elapsed_base)
-        if self.epoch == 0:
+        if self.epoch == 0 and not self.has_weights:
             self._invalidate_model()
             if self.dataset is not None:
                 self.ensure_model()

@@ -1,0 +1,83 @@
+"""Seams between the builder, training and export sides of the main window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+
+def _grid(n: int = 21) -> np.ndarray:
+    """(n*n, 2) float32 points over the toy data's range."""
+    a = np.linspace(-6.0, 6.0, n, dtype=np.float32)
+    xx, yy = np.meshgrid(a, a)
+    return np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
+
+
+def test_training_publishes_trained_model_and_busy_state(qtbot, studio_window) -> None:
+    w = studio_window
+    tc = w.training
+    actions = w.export_actions
+    assert w.trained_model is None and w.training_busy is None
+    assert not actions.export_action.isEnabled()
+    assert tc.train_epochs(2)
+    assert w.trained_model is tc.model and w.training_busy is None
+    assert actions.export_action.isEnabled() and actions.predict_action.isEnabled()
+    # while running: busy, export disabled with the reason as tooltip
+    tc.play_pause()
+    assert w.training_busy
+    assert not actions.export_action.isEnabled()
+    assert actions.export_action.toolTip() == w.training_busy
+    with qtbot.waitSignal(tc.session.paused, timeout=10000):
+        tc.play_pause()
+    assert w.training_busy is None and actions.export_action.isEnabled()
+    dialog = actions.open_export_dialog()
+    assert dialog is not None and dialog.model is tc.model
+    dialog.close()
+    # moving a card keeps the weights; changing the structure drops them
+    node = next(iter(w.document.graph.nodes))
+    tc.stop()
+    x, y = w.document.graph.nodes[node].pos
+    assert w.document.move_nodes({node: (x + 30.0, y)})
+    assert w.trained_model is tc.model
+    dense = next(n for n, v in w.document.graph.nodes.items() if v.kind == "dense")
+    assert w.document.set_node_config(dense, "units", 5)
+    assert w.trained_model is None and not actions.export_action.isEnabled()
+    assert tc.train_epochs(1) and w.trained_model is tc.model
+    tc.reset()
+    assert w.trained_model is None and not actions.export_action.isEnabled()
+
+
+def test_imported_weights_are_trained_on_and_shown(qtbot, studio_window, tmp_path) -> None:
+    from core.export import save_weights_npz
+
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(3)
+    path = tmp_path / "trained.npz"
+    save_weights_npz(tc.model, path, w.dataset.preprocessing)
+    saved = [a.copy() for a in tc.model.get_weights()]
+    x = _grid()
+    expected = tc.model.predict(x)
+    tc.reset()
+    fresh = [a.copy() for a in tc.model.get_weights()]
+    assert not np.allclose(tc.model.predict(x), expected)
+
+    assert w.export_actions.import_weights(str(path))
+    model = tc.model
+    assert w.trained_model is model and tc.has_weights
+    np.testing.assert_array_equal(model.predict(x), expected)
+    # the canvas links show the imported kernels
+    out_kernel = saved[-2]
+    link = next(lk for (s, d), lk in w.canvas_scene.links.items() if d == "output")
+    np.testing.assert_array_equal(link.weights, out_kernel)
+
+    # Play continues from the imported weights: the worker trains this very model, not a new one
+    assert tc.train_epochs(1)
+    assert tc.model is model and tc.session is not None and tc.session.job.model is model
+    after = model.get_weights()
+    moved = sum(float(np.abs(a - b).sum()) for a, b in zip(after, saved, strict=True))
+    from_fresh = sum(float(np.abs(a - b).sum()) for a, b in zip(after, fresh, strict=True))
+    assert moved < from_fresh
