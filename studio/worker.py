@@ -151,6 +151,7 @@ class TrainingWorker(QObject):
         #: seconds spent pulling steps, building snapshots and waiting for the GUI (diagnostics)
         self.stats = {"train_s": 0.0, "emit_s": 0.0, "wait_s": 0.0}
         self._emits = 0
+        self._resumed = False
         self.epoch = job.start_epoch
         self.step = 0
         if start_running:
@@ -161,6 +162,7 @@ class TrainingWorker(QObject):
         """Run continuously."""
         with self._lock:
             self._step_epochs = 0
+        self._resumed = True  # a pause that comes before the next step still reports ``paused``
         self._running.set()
         self._wake.set()
 
@@ -252,6 +254,9 @@ class TrainingWorker(QObject):
                 stepping = self._step_epochs > 0
             active = self._running.is_set() or stepping
             if not active:
+                if self._resumed and not was_running and not self._running.is_set():
+                    self._resumed = False  # played and paused again before any step was taken
+                    self.paused.emit(self.epoch)
                 if was_running:
                     was_running = False
                     if dirty or step_losses or epoch_logs:
@@ -266,6 +271,7 @@ class TrainingWorker(QObject):
                 continue
             if not was_running:
                 was_running = True
+                self._resumed = False
                 rate_t0, rate_steps = time.perf_counter(), 0
             if self._pending_lr is not None:
                 opt = getattr(model, "optimizer", None)

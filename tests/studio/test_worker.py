@@ -263,3 +263,13 @@ def test_learning_rate_edit_applies_to_running_session(qtbot, studio_window):
     qtbot.waitUntil(lambda: tc.model.optimizer.learning_rate == pytest.approx(0.0005), timeout=3000)
     assert tc.session is session  # same run, no restart
     tc.stop()
+
+
+def test_pause_right_after_play_still_reports_paused(qtbot, session_factory):
+    s = session_factory(_job(epochs=None), running=False)
+    s.start()
+    qtbot.wait(50)
+    with qtbot.waitSignal(s.paused, timeout=3000):
+        s.worker.play()
+        s.worker.pause()
+    assert not s.worker.is_running
