@@ -631,6 +631,7 @@ class MainWindow(QMainWindow):
             from core.project import Project, save_project
 
             project = Project.from_dict(self.project_dict(), self.base_dir())
+            self._save_weights(project, path)
             save_project(project, path)  # rewrites relative data/weights paths for the new folder
         except FFStudioError as exc:
             self.show_error("Cannot save project", str(exc), list(getattr(exc, "problems", []) or []))
@@ -646,6 +647,26 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
+
+    def _save_weights(self, project: Any, path: str) -> None:
+        """Trained weights go to ``<project stem>.npz`` beside ``path`` and ``project.weights`` names it.
+
+        With a fresh network (never trained, reset or changed) the project no longer references a
+        weights file; while training runs, or when no network could be built (data missing), the
+        reference is kept as it was.
+        """
+        from studio.export_dialog import save_weights_beside
+
+        if getattr(self, "training_busy", None):
+            self.statusBar().showMessage("Weights not saved: training is running (pause it first).", 8000)
+            return
+        name = save_weights_beside(self, path)
+        if name is None:
+            if getattr(getattr(self, "training", None), "model", None) is not None:
+                project.weights = None  # a fresh network: an older weights file no longer applies
+        else:  # relative to the project's current folder; save_project rebases it onto ``path``'s
+            target = str(Path(path).resolve().parent / name)
+            project.weights = os.path.relpath(target, project.base_dir).replace(os.sep, "/")
 
     def save(self) -> bool:
         """File ▸ Save (Save As when the project has no file yet)."""

@@ -81,3 +81,42 @@ def test_imported_weights_are_trained_on_and_shown(qtbot, studio_window, tmp_pat
     moved = sum(float(np.abs(a - b).sum()) for a, b in zip(after, saved, strict=True))
     from_fresh = sum(float(np.abs(a - b).sum()) for a, b in zip(after, fresh, strict=True))
     assert moved < from_fresh
+
+
+def test_save_writes_weights_and_reopening_restores_identical_predictions(
+    qtbot, studio_window, tmp_path, studio_settings
+) -> None:
+    import json
+
+    from tests.studio.conftest import _make_window
+
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(3)
+    x = _grid()
+    expected = tc.model.predict(x)
+    project = tmp_path / "net.json"
+    assert w.save_to(str(project))
+    assert (tmp_path / "net.npz").is_file()
+    assert json.loads(project.read_text())["weights"] == "net.npz"
+    assert w.document.weights == "net.npz"
+
+    other = _make_window(qtbot, studio_settings)
+    assert other.load_project_file(str(project))
+    assert other.trained_model is not None and other.trained_model is other.training.model
+    np.testing.assert_array_equal(other.trained_model.predict(x), expected)
+    assert other.export_actions.export_action.isEnabled()
+    # Play continues from the restored weights
+    assert other.training.train_epochs(1)
+    assert other.training.session.job.model is other.trained_model
+
+    # Save As into another folder: the weights file follows the project
+    sub = tmp_path / "copy"
+    sub.mkdir()
+    assert other.save_to(str(sub / "again.json"))
+    assert json.loads((sub / "again.json").read_text())["weights"] == "again.npz"
+    # a reset network drops the reference (the old file no longer describes it)
+    other.training.reset()
+    assert other.save_to(str(sub / "again.json"))
+    assert "weights" not in json.loads((sub / "again.json").read_text())
+    other.close()
