@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
+from studio.canvas.link_editor import LinkWeightEditor
 from studio.panels.data_panel import DataPanel
 from studio.panels.evaluation import EvaluationPanel
 from studio.plots.boundary import BoundaryView
@@ -52,6 +53,10 @@ class TrainingController(QObject):
         self.has_weights = False
         self._busy = False
         self._network_key: str | None = None
+        #: clicking a weighted link shows its weight here (editable while no run is active)
+        self.link_editor = LinkWeightEditor(window.canvas)
+        self.link_editor.weight_edited.connect(self.set_link_weight)
+        window.canvas_scene.link_clicked.connect(self._link_clicked)
 
         self.controls = TrainingControls(window.training_toolbar, getattr(window, "training_menu", None))
         self.data_panel = DataPanel()
@@ -160,6 +165,10 @@ class TrainingController(QObject):
         w = self.window
         w.training_busy = BUSY_REASON if self._busy else None
         w.trained_model = self.model if self.has_weights and self.model is not None else None
+        if self.model is None:
+            self.link_editor.hide()
+        elif self.link_editor.isVisible():
+            self.link_editor.set_editable(not self._busy, "Pause or stop training to edit the weight.")
         actions = getattr(w, "export_actions", None)
         if actions is not None:
             actions.refresh()
@@ -464,8 +473,56 @@ class TrainingController(QObject):
         if self._progress_args is not None:
             self.controls.show_progress(*self._progress_args)
 
+    # ---- link weights ----------------------------------------------------------------------
+    def _layer_of(self, node_id: str) -> int | None:
+        """Model layer index of canvas node ``node_id`` (a Dense/Output card), or None."""
+        return next((i for i, n in self._neuron_nodes.items() if n == node_id), None)
+
+    def _kernel_for(self, node_id: str) -> np.ndarray | None:
+        """The live (inputs, units) kernel of the layer drawn as ``node_id``."""
+        idx = self._layer_of(node_id)
+        if self.model is None or idx is None:
+            return None
+        return getattr(self.model.layers[idx], "params", {}).get("kernel")
+
+    def _link_clicked(self, src: str, dst: str, i: int, j: int, scene_pos: Any) -> None:
+        """Open the weight popup for ``src`` unit ``i`` → ``dst`` unit ``j`` (read-only while running)."""
+        kernel = self._kernel_for(dst)
+        if kernel is None or not (0 <= i < kernel.shape[0] and 0 <= j < kernel.shape[1]):
+            return
+        shown = self.window.canvas_scene.links.get((src, dst))
+        if self._busy and shown is not None and shown.weights is not None:
+            value = float(shown.weights[i, j])  # the copy last drawn: the worker owns the live model
+        else:
+            value = float(kernel[i, j])
+        view = self.window.canvas
+        self.link_editor.open_at(src, dst, i, j, value, view.mapFromScene(scene_pos), not self._busy,
+                                 "Pause or stop training to edit the weight.")
+
+    def set_link_weight(self, src: str, dst: str, i: int, j: int, value: float) -> bool:
+        """Write ``value`` into the kernel (only while no training step can run); links and plots follow."""
+        if self._busy or self.model is None:
+            self.controls.set_status("Pause or stop training to edit a weight.", error=True)
+            return False
+        kernel = self._kernel_for(dst)
+        if kernel is None or not (0 <= i < kernel.shape[0] and 0 <= j < kernel.shape[1]):
+            return False
+        kernel[i, j] = value  # a view into the model's parameter buffer: training continues from it
+        self.has_weights = True
+        self._show_model_state()
+        self._publish()
+        self.controls.set_status(f"weight {src} neuron {i + 1} → {dst} neuron {j + 1} set to {value:.4g}")
+        return True
+
     def _set_kernels(self, weights: list[list[np.ndarray]]) -> None:
         kernels = [weights[i][0] for i in self._kernel_layers if i < len(weights) and weights[i]]
+        ed = self.link_editor
+        if ed.isVisible() and ed.key is not None and not ed.spin.hasFocus():
+            idx = self._layer_of(ed.key[1])
+            if idx is not None and idx < len(weights) and weights[idx]:
+                k = weights[idx][0]
+                if ed.key[2] < k.shape[0] and ed.key[3] < k.shape[1]:
+                    ed.set_value(float(k[ed.key[2], ed.key[3]]))
         try:
             self.window.canvas_scene.set_weights(kernels)
         except Exception:

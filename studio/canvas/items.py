@@ -496,6 +496,7 @@ class LinkItem(QGraphicsObject):
             w = self.weights
             text += f"<br>|w| mean {float(np.mean(np.abs(w))):.3g}, max {float(np.max(np.abs(w))):.3g}"
             text += "<br>blue: w > 0, orange: w < 0; thickness ∝ |w|"
+            text += "<br>Click a line to see and edit its weight."
         return text + "<br><i>Drop a layer here to insert it; select and press Delete to disconnect.</i>"
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -546,6 +547,26 @@ class LinkItem(QGraphicsObject):
             painter.setPen(QPen(QColor(th.selection), 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(self._rect.adjusted(4, 4, -4, -4))
+
+    def pair_at(self, pos: QPointF, tolerance: float = 6.0) -> tuple[int, int] | None:
+        """(src unit, dst unit) of the drawn line nearest to ``pos`` (scene coords) within ``tolerance``."""
+        best, best_d = None, tolerance
+        for i, j, p, q in self.pairs():
+            dx, dy = q.x() - p.x(), q.y() - p.y()
+            length2 = dx * dx + dy * dy
+            t = 0.0 if length2 == 0 else ((pos.x() - p.x()) * dx + (pos.y() - p.y()) * dy) / length2
+            t = min(max(t, 0.0), 1.0)
+            d = math.hypot(p.x() + t * dx - pos.x(), p.y() + t * dy - pos.y())
+            if d <= best_d:
+                best, best_d = (i, j), d
+        return best
+
+    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+        super().mousePressEvent(event)  # selection (Delete disconnects a selected link)
+        scene = self.scene()
+        left = event.button() == Qt.MouseButton.LeftButton
+        if left and scene is not None and hasattr(scene, "link_pressed"):
+            scene.link_pressed(self, event.scenePos())
 
     def hoverEnterEvent(self, event: Any) -> None:  # noqa: N802
         self.hovered = True

@@ -30,6 +30,8 @@ class NetworkScene(QGraphicsScene):
     #: (node id, unit, scene position) while the mouse is over a neuron; unit -1 when it leaves
     neuron_hovered = Signal(str, int, object)
     selection_ids_changed = Signal(list)
+    #: (src id, dst id, src unit, dst unit, scene position): a line of a weighted link was clicked
+    link_clicked = Signal(str, str, int, int, object)
 
     def __init__(self, document: Document) -> None:
         super().__init__()
@@ -168,6 +170,17 @@ class NetworkScene(QGraphicsScene):
         if key != getattr(self, "_hover_key", None):
             self._hover_key = key
             self.neuron_hovered.emit(key[0], key[1], pos)
+
+    def link_pressed(self, link: LinkItem, pos: QPointF) -> tuple[int, int] | None:
+        """A mouse press on ``link`` at ``pos``: emit ``link_clicked`` for the weighted line under it."""
+        if link.elementwise or link.weights is None:
+            return None
+        views = self.views()
+        zoom = views[0].transform().m11() if views else 1.0
+        pair = link.pair_at(pos, tolerance=6.0 / max(zoom, 0.25))  # about 6 screen pixels
+        if pair is not None:
+            self.link_clicked.emit(link.src.node_id, link.dst.node_id, pair[0], pair[1], pos)
+        return pair
 
     # ------------------------------------------------------------------ selection
     def _emit_selection(self) -> None:

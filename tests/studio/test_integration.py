@@ -16,6 +16,19 @@ def _grid(n: int = 21) -> np.ndarray:
     return np.column_stack([xx.ravel(), yy.ravel()]).astype(np.float32)
 
 
+def _clearance(link, pt, pair) -> float:
+    """Distance from ``pt`` to the nearest drawn line of ``link`` other than ``pair``."""
+    best = 1e9
+    for a, b, p, q in link.pairs():
+        if (a, b) == pair:
+            continue
+        d = q - p
+        t = ((pt.x() - p.x()) * d.x() + (pt.y() - p.y()) * d.y()) / max(d.x() ** 2 + d.y() ** 2, 1e-9)
+        t = min(max(t, 0.0), 1.0)
+        best = min(best, float(np.hypot(p.x() + t * d.x() - pt.x(), p.y() + t * d.y() - pt.y())))
+    return best
+
+
 def test_training_publishes_trained_model_and_busy_state(qtbot, studio_window) -> None:
     w = studio_window
     tc = w.training
@@ -120,3 +133,53 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.save_to(str(sub / "again.json"))
     assert "weights" not in json.loads((sub / "again.json").read_text())
     other.close()
+
+
+def test_clicking_a_link_shows_and_edits_its_weight(qtbot, studio_window) -> None:
+    from PySide6.QtCore import Qt
+
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(1)
+    tc.stop()
+    scene, view = w.canvas_scene, w.canvas
+    link = scene.links[("dense_1", "dense_2")]
+    _i, _j, p, q = next(t for t in link.pairs() if t[:2] == (2, 1))
+    # a point on that line in the gap between the two cards (the cards are drawn above the links),
+    # as far from the other lines as possible
+    lo = (link.src.mapToScene(link.src.card_rect().topRight()).x() + 4 - p.x()) / (q.x() - p.x())
+    hi = (link.dst.mapToScene(link.dst.card_rect().topLeft()).x() - 4 - p.x()) / (q.x() - p.x())
+
+    at = max((p + (q - p) * t for t in np.linspace(lo, hi, 15)),
+             key=lambda pt: _clearance(link, pt, (2, 1)))
+    view.set_zoom(2.0)
+    view.centerOn(at)
+    assert link.pair_at(at) == (2, 1)
+    kernel = tc.model.layers[tc._layer_of("dense_2")].params["kernel"]
+    # the real mouse path: a left click on the canvas over that line
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(at))
+    editor = tc.link_editor
+    assert editor.isVisible()
+    assert editor.text() == f"from neuron 3 of dense_1 → neuron 2 of dense_2: w = {float(kernel[2, 1]):.4f}"
+    editor.spin.setValue(0.75)
+    assert kernel[2, 1] == np.float32(0.75)
+    assert link.weights[2, 1] == np.float32(0.75)  # the pen follows
+    assert w.trained_model is tc.model
+    # while training runs the popup shows the weight read-only and edits are refused
+    tc.play_pause()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(at))
+    assert editor.isVisible() and editor.spin.isReadOnly()
+    assert not tc.set_link_weight("dense_1", "dense_2", 2, 1, -3.0)
+    with qtbot.waitSignal(tc.session.paused, timeout=10000):
+        tc.play_pause()
+    assert not editor.spin.isReadOnly()
+    assert float(kernel[2, 1]) != -3.0
+    # the weight changes the predictions (a big weight on a hidden unit)
+    x = _grid()
+    out = tc.model.predict(x)
+    assert tc.set_link_weight("dense_1", "dense_2", 2, 1, 25.0)
+    assert not np.allclose(tc.model.predict(x), out)
+    # a changed network closes the popup (its link may be gone)
+    tc.stop()
+    assert w.document.set_node_config("dense_1", "units", 3)
+    assert not editor.isVisible()
