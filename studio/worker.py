@@ -155,6 +155,7 @@ class TrainingWorker(QObject):
         self.epoch = job.start_epoch
         self.step = 0
         if start_running:
+            self._resumed = True
             self._running.set()
 
     # ---- control (any thread) -------------------------------------------------------------
