@@ -107,7 +107,11 @@ class Problem:
 
 @dataclass(frozen=True)
 class DataInfo:
-    """What the network needs to know about the data: feature count, output units and task."""
+    """What the network needs to know about the data: feature count, output units and task.
+
+    ``output_units`` is the data's width (classes, targets; 1 for binary). The Output layer's width is
+    :func:`output_units` of this and the output activation (2 for a binary task with softmax).
+    """
 
     num_features: int
     output_units: int
@@ -150,21 +154,28 @@ class LayerRow:
 
 
 def resolve_output_activation(activation: str, task: str | None) -> str:
-    """``"auto"`` -> sigmoid (binary), softmax (multiclass), linear (regression)."""
-    if activation != "auto":
-        return activation
-    return {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}.get(task or "", "auto")
+    """``"auto"`` -> what training uses for ``task`` (``core.project``); stays "auto" without data."""
+    if activation == "auto" and task not in TASKS:
+        return "auto"
+    from core import project
+
+    return str(project.resolve_output_activation(activation, str(task)))
 
 
 def resolve_loss(loss: str, task: str | None, activation: str) -> str:
-    """``"auto"`` loss for a task and (resolved) output activation, as the Studio trains it."""
-    if loss != "auto":
-        return loss
-    if task == "binary":
-        return "binary_crossentropy" if activation == "sigmoid" else "mse"
-    if task == "multiclass":
-        return "sparse_categorical_crossentropy" if activation == "softmax" else "mse"
-    return "mse"
+    """``"auto"`` loss for a task and (resolved) output activation, as training resolves it
+    (``core.project.resolve_loss``: e.g. binary + softmax -> sparse_categorical_crossentropy)."""
+    from core import project
+
+    return str(project.resolve_loss(loss, task or "", activation))
+
+
+def output_units(data: DataInfo, activation: str) -> int:
+    """Units the Output layer gets for ``data`` with the (resolved) ``activation`` (``core.project``):
+    the data's, except 2 for a binary task with a softmax output."""
+    from core import project
+
+    return int(project.output_units(data.task, activation, data.output_units))
 
 
 class Graph:
@@ -339,7 +350,9 @@ class Graph:
                     width = int(given) if given else (data.num_features if data else None)
                 elif node.kind == "output":
                     given = node.config.get("units")
-                    width = int(given) if given else (data.output_units if data else None)
+                    act = resolve_output_activation(str(node.config.get("activation", "auto")),
+                                                    data.task if data else None)
+                    width = int(given) if given else (output_units(data, act) if data else None)
                 elif node.kind == "dense":
                     width = _as_int(node.config.get("units"))
                 # dropout/activation/prelu keep the width
@@ -441,17 +454,19 @@ class Graph:
                         f"Input has {given_in} units but the data has {data.num_features} features.",
                     )
                 )
-        given = _as_int(out.config.get("units"))
-        units = given or data.output_units
-        if given and given != data.output_units:
-            what = {
-                "binary": "1 unit for a binary task",
-                "multiclass": f"{data.output_units} classes",
-                "regression": f"{data.output_units} target(s)",
-            }.get(data.task, str(data.output_units))
-            probs.append(_err(out.id, f"Output has {given} units but the data needs {what}."))
         act = resolve_output_activation(str(out.config.get("activation", "auto")), data.task)
         resolved = resolve_loss(loss, data.task, act)
+        given = _as_int(out.config.get("units"))
+        needed = output_units(data, act)
+        if given and given != needed:
+            what = {
+                "binary": "2 units for a binary task with a softmax output"
+                if needed == 2
+                else "1 unit for a binary task",
+                "multiclass": f"{data.output_units} classes",
+                "regression": f"{data.output_units} target(s)",
+            }.get(data.task, str(needed))
+            probs.append(_err(out.id, f"Output has {given} units but the data needs {what}."))
         if data.task == "multiclass":
             if act == "sigmoid":
                 probs.append(
@@ -470,14 +485,12 @@ class Graph:
                     )
                 )
             if resolved in _CLASSIFICATION_LOSSES - {"binary_crossentropy"} and act != "softmax":
-                probs.append(_warn(out.id, f"{_pretty(resolved)} expects softmax outputs, not {act}."))
+                probs.append(_err(out.id, f"{_pretty(resolved)} expects softmax outputs, not {act}."))
         elif data.task == "binary":
-            if act == "softmax" and units == 1:
-                probs.append(
-                    _err(out.id, "Softmax over a single unit is always 1: use sigmoid for a binary task.")
-                )
+            # as core.project trains it: sigmoid + binary cross-entropy (1 unit), or softmax +
+            # (sparse) categorical cross-entropy over 2 units
             if resolved == "binary_crossentropy" and act not in ("sigmoid",):
-                probs.append(_warn(out.id, f"Binary cross-entropy expects a sigmoid output, not {act}."))
+                probs.append(_err(out.id, f"Binary cross-entropy expects a sigmoid output, not {act}."))
             if resolved in ("mse", "mae", "huber") and act == "sigmoid":
                 probs.append(
                     _warn(
@@ -486,12 +499,12 @@ class Graph:
                         "classification; binary cross-entropy fits better.",
                     )
                 )
-            if resolved in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+            if resolved in _CLASSIFICATION_LOSSES - {"binary_crossentropy"} and act != "softmax":
                 probs.append(
                     _err(
                         out.id,
-                        f"{_pretty(resolved)} needs softmax over several classes; "
-                        "use binary cross-entropy for a binary task.",
+                        f"{_pretty(resolved)} expects softmax outputs (2 units for a binary task), "
+                        f"not {act}; or use binary cross-entropy with a sigmoid output.",
                     )
                 )
         elif data.task == "regression":

@@ -311,6 +311,11 @@ class NetworkPanel(QWidget):
     def _set(self, path: tuple[str, ...], value: Any) -> None:
         if self._loading:
             return
+        if path[0] == "optimizer" and len(path) == 2:
+            opt = self.document.training.get("optimizer", {})
+            name = str(opt.get("name", "adam")) if isinstance(opt, dict) else str(opt)
+            if path[1] not in optimizer_keys(name):
+                return  # a control of another optimizer (hidden): the project would not validate
         if not self.document.set_training(path, value):
             self.refresh()
         elif path[0] == "optimizer":
@@ -339,9 +344,13 @@ class NetworkPanel(QWidget):
             return
         name = str(self.optimizer.currentData())
         lr = round(self.lr.value(), 6)
+        keys = optimizer_keys(name)
 
         def change(_g: Any, t: dict, _d: dict) -> None:
-            t["optimizer"] = {"name": name, "learning_rate": lr}
+            old = t.get("optimizer")
+            # keep the settings the new optimizer shares (Adam -> AdamW keeps beta_1/beta_2), drop the rest
+            kept = {k: v for k, v in old.items() if k in keys} if isinstance(old, dict) else {}
+            t["optimizer"] = {**kept, "name": name, "learning_rate": lr}
 
         if not self.document.edit(f"Optimizer {name}", change):
             self.refresh()
@@ -364,6 +373,16 @@ class NetworkPanel(QWidget):
             v = self.sched_widgets[(sname, key)].value()  # type: ignore[attr-defined]
             out[key] = round(float(v), 6) if dec is not None else int(v)
         return out
+
+
+def optimizer_keys(name: str) -> set[str]:
+    """The configuration keys optimizer ``name`` accepts (from ``core.optimizers``, the one source)."""
+    from core import optimizers
+
+    try:
+        return set(optimizers.get(name).get_config())
+    except (ValueError, KeyError, TypeError):
+        return {"name", "learning_rate"}
 
 
 def _dspin(lo: float, hi: float, value: float, decimals: int, tip: str) -> QDoubleSpinBox:

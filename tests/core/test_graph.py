@@ -189,7 +189,11 @@ def test_loss_and_activation_compatibility() -> None:
     )
     g = Graph.from_network([{"type": "input"}, {"type": "output", "activation": "softmax"}])
     assert messages(g, MULTI, "sparse_categorical_crossentropy") == []
-    assert any(s == "error" for _n, s, _m in messages(g, BINARY))  # softmax over 1 unit
+    # binary + softmax trains as 2 softmax units with sparse categorical cross-entropy (core.project)
+    assert messages(g, BINARY) == []
+    assert g.units(BINARY)["output"] == 2
+    g1 = Graph.from_network([{"type": "input"}, {"type": "output", "activation": "softmax", "units": 1}])
+    assert any(s == "error" and "2 units" in m for _n, s, m in messages(g1, BINARY))
     assert any("classification loss" in m for _n, _s, m in messages(g, REGR, "categorical_crossentropy"))
     g = Graph.from_network([{"type": "input"}, {"type": "output", "activation": "linear"}])
     assert any("softmax outputs" in m for _n, _s, m in messages(g, MULTI, "categorical_crossentropy"))
@@ -230,3 +234,46 @@ def test_auto_arrange_places_chain_left_to_right() -> None:
         g.move_node(nid, (0.0, 0.0))
     g.auto_arrange(spacing=100.0)
     assert [g.nodes[n].pos for n in g.chain()] == [(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (300.0, 0.0)]
+
+
+def test_auto_loss_and_output_units_agree_with_core_project() -> None:
+    """The panel's "auto" and the validation use core.project's rules (what training does)."""
+    from core import graph, project
+
+    for task in ("binary", "multiclass", "regression"):
+        for act in ("auto", "sigmoid", "softmax", "linear", "tanh"):
+            resolved_act = graph.resolve_output_activation(act, task)
+            assert resolved_act == project.resolve_output_activation(act, task)
+            for loss in ("auto", "mse", "binary_crossentropy"):
+                expected = project.resolve_loss(loss, task, resolved_act)
+                assert graph.resolve_loss(loss, task, resolved_act) == expected
+            data = {"binary": BINARY, "multiclass": MULTI, "regression": REGR}[task]
+            assert graph.output_units(data, resolved_act) == project.output_units(task, resolved_act,
+                                                                                  data.output_units)
+    assert graph.resolve_loss("auto", "binary", "softmax") == "sparse_categorical_crossentropy"
+    assert graph.resolve_output_activation("auto", None) == "auto"
+
+
+def test_validation_accepts_exactly_what_build_model_accepts() -> None:
+    """For every output activation x loss on binary toy data: no graph error <=> build_model works."""
+    from core.datasets.toy import make_toy
+    from core.errors import ProjectError
+    from core.project import Project, build_model
+
+    ds = make_toy("xor", samples=40)
+    info = DataInfo.from_dataset(ds)
+    for act in ("auto", "sigmoid", "softmax", "linear"):
+        for loss in ("auto", "mse", "binary_crossentropy", "categorical_crossentropy",
+                     "sparse_categorical_crossentropy"):
+            g = Graph.from_network([{"type": "input"}, {"type": "dense", "units": 3, "activation": "tanh"},
+                                    {"type": "output", "activation": act}])
+            errors = [m for _n, s, m in messages(g, info, loss) if s == "error"]
+            project = Project(network=g.to_network(), data={"source": "toy", "name": "xor"},
+                              training={"loss": loss, "optimizer": "adam"})
+            try:
+                model = build_model(project, ds)
+                built = True
+                assert model.output_dim == g.units(info)["output"]
+            except ProjectError:
+                built = False
+            assert built == (not errors), (act, loss, errors)

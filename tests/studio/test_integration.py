@@ -183,3 +183,31 @@ def test_clicking_a_link_shows_and_edits_its_weight(qtbot, studio_window) -> Non
     tc.stop()
     assert w.document.set_node_config("dense_1", "units", 3)
     assert not editor.isVisible()
+
+
+def test_network_panel_auto_loss_and_optimizer_switch_agree_with_project(builder_window) -> None:
+    from core.datasets.toy import make_toy
+    from core.project import Project
+
+    w = builder_window
+    panel = w.network_panel
+    w.set_dataset(make_toy("xor", samples=60))
+    assert w.document.set_node_config("output", "activation", "softmax")
+    assert panel.loss_resolved.text().startswith("→ sparse_categorical_crossentropy")
+    assert w.canvas_scene.items_by_id["output"].units == 2
+    assert not [p for p in w.validation.problems if p.severity == "error"]
+    # switching optimizers keeps only keys the new optimizer takes; the project stays valid
+    combo = panel.optimizer
+    combo.setCurrentIndex(combo.findData("sgd"))
+    panel.momentum.setValue(0.9)
+    assert w.document.training["optimizer"]["momentum"] == 0.9
+    combo.setCurrentIndex(combo.findData("adam"))
+    panel.beta_1.setValue(0.8)
+    panel.momentum.setValue(0.5)  # a hidden control of another optimizer changes nothing
+    assert w.document.training["optimizer"] == {"name": "adam", "learning_rate": panel.lr.value(),
+                                                "beta_1": 0.8}
+    combo.setCurrentIndex(combo.findData("adamw"))
+    assert w.document.training["optimizer"]["beta_1"] == 0.8  # shared setting kept
+    for name in ("rmsprop", "adagrad", "sgd"):
+        combo.setCurrentIndex(combo.findData(name))
+        Project.from_dict(w.project_dict(), w.base_dir())  # validates: no stray keys
