@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from core.registry import Registry
+
 _add_reduce = np.add.reduce  # ufunc reductions without the np.sum/np.max wrappers (hot path)
 _max_reduce = np.maximum.reduce
 
@@ -363,8 +365,7 @@ ACTIVATION_NAMES: tuple[str, ...] = tuple(_CLASSES)
 _ALIASES = {"none": "linear", "identity": "linear", "leakyrelu": "leaky_relu", "heaviside": "step"}
 
 
-def _unknown(identifier: Any) -> ValueError:
-    return ValueError(f"Unknown activation: {identifier!r}. Valid names: {', '.join(ACTIVATION_NAMES)}")
+_REGISTRY = Registry("activation", ACTIVATION_NAMES, _ALIASES)
 
 
 def get(identifier: str | Activation | dict[str, Any] | None) -> Activation:
@@ -373,29 +374,13 @@ def get(identifier: str | Activation | dict[str, Any] | None) -> Activation:
         return Linear()
     if isinstance(identifier, Activation):
         return identifier
+    cfg: dict[str, Any] = {}
     if isinstance(identifier, dict):
-        cfg = dict(identifier.get("config", identifier))
-        name = cfg.pop("name", identifier.get("class_name"))
-        if not isinstance(name, str):
-            raise _unknown(identifier)
-        key = _ALIASES.get(name.strip().lower(), name.strip().lower())
-        if key not in _CLASSES:
-            raise _unknown(name)
-        if key in ("swish", "silu"):
-            return Swish(key)
-        try:
-            return _CLASSES[key](**cfg)
-        except TypeError as exc:
-            raise ValueError(f"Invalid arguments for activation {name!r}: {exc}") from None
-    if not isinstance(identifier, str):
-        raise _unknown(identifier)
-    key = identifier.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in _CLASSES:
-        raise _unknown(identifier)
+        identifier, cfg = _REGISTRY.name_and_config(identifier, {})
+    key = _REGISTRY.key(identifier)
     if key in ("swish", "silu"):
         return Swish(key)
-    return _CLASSES[key]()
+    return _REGISTRY.construct(_CLASSES[key], identifier, cfg)
 
 
 def serialize(activation: Activation) -> str | dict[str, Any]:

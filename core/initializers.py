@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from core.registry import Registry
+
 __all__ = ["Initializer", "INITIALIZER_NAMES", "get", "serialize"]
 
 
@@ -117,8 +119,7 @@ _ALIASES = {
 }
 
 
-def _unknown(identifier: Any) -> ValueError:
-    return ValueError(f"Unknown initializer: {identifier!r}. Valid names: {', '.join(INITIALIZER_NAMES)}")
+_REGISTRY = Registry("initializer", INITIALIZER_NAMES, _ALIASES)
 
 
 def get(identifier: str | Initializer | dict[str, Any] | float, **kwargs: Any) -> Initializer:
@@ -128,17 +129,9 @@ def get(identifier: str | Initializer | dict[str, Any] | float, **kwargs: Any) -
     if isinstance(identifier, (int, float, np.integer, np.floating)) and not isinstance(identifier, bool):
         return Initializer("constant", value=_finite("value", identifier))
     if isinstance(identifier, dict):
-        cfg = {**identifier.get("config", identifier), **kwargs}
-        name = cfg.pop("name", identifier.get("class_name"))
-        if not isinstance(name, str):
-            raise _unknown(identifier)
+        name, cfg = _REGISTRY.name_and_config(identifier, kwargs)
         return get(name, **cfg)
-    if not isinstance(identifier, str):
-        raise _unknown(identifier)
-    key = identifier.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in _ARGS:
-        raise _unknown(identifier)
+    key = _REGISTRY.key(identifier)
     unknown = sorted(set(kwargs) - set(_ARGS[key]))
     if unknown:
         raise ValueError(

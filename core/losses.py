@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from core.registry import Registry
+
 __all__ = [
     "Loss",
     "MeanSquaredError",
@@ -425,29 +427,15 @@ _ALIASES = {
 }
 
 
-def _unknown(identifier: Any) -> ValueError:
-    return ValueError(f"Unknown loss: {identifier!r}. Valid names: {', '.join(LOSS_NAMES)}")
+_REGISTRY = Registry("loss", LOSS_NAMES, _ALIASES)
 
 
 def get(identifier: str | Loss | dict[str, Any], **kwargs: Any) -> Loss:
     """A loss from a name (case-insensitive, plus constructor kwargs), a config dict or an instance."""
     if isinstance(identifier, Loss):
-        if kwargs:
-            raise ValueError(f"Cannot apply arguments {sorted(kwargs)} to a loss instance {identifier!r}")
+        _REGISTRY.refuse_kwargs(identifier, kwargs)
         return identifier
     if isinstance(identifier, dict):
-        cfg = {**identifier.get("config", identifier), **kwargs}
-        name = cfg.pop("name", identifier.get("class_name"))
-        if not isinstance(name, str):
-            raise _unknown(identifier)
+        name, cfg = _REGISTRY.name_and_config(identifier, kwargs)
         return get(name, **cfg)
-    if not isinstance(identifier, str):
-        raise _unknown(identifier)
-    key = identifier.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key not in _CLASSES:
-        raise _unknown(identifier)
-    try:
-        return _CLASSES[key](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"Invalid arguments for loss {identifier!r}: {exc}") from None
+    return _REGISTRY.construct(_CLASSES[_REGISTRY.key(identifier)], identifier, kwargs)

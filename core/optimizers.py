@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from core.registry import Registry
+
 __all__ = [
     "Optimizer",
     "SGD",
@@ -421,8 +423,11 @@ _ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
 OPTIMIZER_NAMES: tuple[str, ...] = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 
-def _unknown(name: Any) -> ValueError:
-    return ValueError(f"Unknown optimizer: {name!r}. Valid names: {', '.join(OPTIMIZER_NAMES)}")
+def _fold(name: str) -> str:
+    return name.replace("-", "").replace("_", "")
+
+
+_REGISTRY = Registry("optimizer", OPTIMIZER_NAMES, {_fold(n): n for n in OPTIMIZER_NAMES}, alias_key=_fold)
 
 
 def get(identifier: str | Optimizer | dict[str, Any], **kwargs: Any) -> Optimizer:
@@ -432,28 +437,18 @@ def get(identifier: str | Optimizer | dict[str, Any], **kwargs: Any) -> Optimize
     An instance is returned as is (kwargs are not allowed with an instance).
     """
     if isinstance(identifier, Optimizer):
-        if kwargs:
-            raise ValueError(
-                f"Cannot apply arguments {sorted(kwargs)} to an optimizer instance {identifier!r}"
-            )
+        _REGISTRY.refuse_kwargs(identifier, kwargs)
         return identifier
     if isinstance(identifier, dict):
         cfg = {**identifier.get("config", identifier), **kwargs}
         if "class_name" in identifier:
             cfg.setdefault("name", identifier["class_name"])
         return from_config(cfg)
-    if not isinstance(identifier, str):
-        raise _unknown(identifier)
-    key = identifier.strip().lower().replace("-", "").replace("_", "")
+    key = _REGISTRY.key(identifier)
     if key in _ALIASES:
         base, defaults = _ALIASES[key]
         return _CLASSES[base](**{**defaults, **kwargs})
-    if key not in _CLASSES:
-        raise _unknown(identifier)
-    try:
-        return _CLASSES[key](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"Invalid arguments for optimizer {identifier!r}: {exc}") from None
+    return _REGISTRY.construct(_CLASSES[key], identifier, kwargs)
 
 
 def from_config(config: dict[str, Any]) -> Optimizer:

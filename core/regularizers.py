@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from core.registry import Registry
+
 __all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "REGULARIZER_NAMES", "get", "serialize"]
 
 
@@ -114,34 +116,19 @@ REGULARIZER_NAMES: tuple[str, ...] = tuple(_CLASSES)
 _ALIASES = {"l1l2": "l1_l2", "elastic_net": "l1_l2", "elasticnet": "l1_l2"}
 
 
-def _unknown(identifier: Any) -> ValueError:
-    return ValueError(f"Unknown regularizer: {identifier!r}. Valid names: {', '.join(REGULARIZER_NAMES)}")
+_REGISTRY = Registry("regularizer", REGULARIZER_NAMES, _ALIASES)
 
 
 def get(identifier: str | Regularizer | dict[str, Any] | None, **kwargs: Any) -> Regularizer | None:
     """A regularizer from a name (plus factors), a config dict, an instance, or None (no penalty)."""
-    if identifier is None:
+    if identifier is None or (isinstance(identifier, str) and identifier.strip().lower() in ("none", "")):
         return None
     if isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, dict):
-        cfg = {**identifier.get("config", identifier), **kwargs}
-        name = cfg.pop("name", identifier.get("class_name"))
-        if not isinstance(name, str):
-            raise _unknown(identifier)
+        name, cfg = _REGISTRY.name_and_config(identifier, kwargs)
         return get(name, **cfg)
-    if not isinstance(identifier, str):
-        raise _unknown(identifier)
-    key = identifier.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key in ("none", ""):
-        return None
-    if key not in _CLASSES:
-        raise _unknown(identifier)
-    try:
-        return _CLASSES[key](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"Invalid arguments for regularizer {identifier!r}: {exc}") from None
+    return _REGISTRY.construct(_CLASSES[_REGISTRY.key(identifier)], identifier, kwargs)
 
 
 def serialize(reg: Regularizer | None) -> dict[str, Any] | None:

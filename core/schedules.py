@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.optimizers import Optimizer, _check_learning_rate, _check_range
+from core.registry import Registry
 
 __all__ = [
     "LearningRateSchedule",
@@ -308,24 +309,17 @@ _ALIASES = {
 }
 
 
+_REGISTRY = Registry("schedule", SCHEDULE_NAMES, _ALIASES, alias_key=lambda key: key.replace("_", ""))
+
+
 def get(identifier: str | LearningRateSchedule | dict[str, Any], **kwargs: Any) -> LearningRateSchedule:
     """A schedule from a name in ``SCHEDULE_NAMES`` (plus kwargs), a config dict, or an instance."""
     if isinstance(identifier, LearningRateSchedule):
-        if kwargs:
-            raise ValueError(f"Cannot apply arguments {sorted(kwargs)} to a schedule instance {identifier!r}")
+        _REGISTRY.refuse_kwargs(identifier, kwargs)
         return identifier
     if isinstance(identifier, dict):
         return from_config({**identifier, **kwargs})
-    if not isinstance(identifier, str):
-        raise ValueError(f"Unknown schedule: {identifier!r}. Valid names: {', '.join(SCHEDULE_NAMES)}")
-    key = identifier.strip().lower()
-    key = _ALIASES.get(key.replace("_", ""), key)
-    if key not in _CLASSES:
-        raise ValueError(f"Unknown schedule: {identifier!r}. Valid names: {', '.join(SCHEDULE_NAMES)}")
-    try:
-        return _CLASSES[key](**kwargs)
-    except TypeError as exc:
-        raise ValueError(f"Invalid arguments for schedule {identifier!r}: {exc}") from None
+    return _REGISTRY.construct(_CLASSES[_REGISTRY.key(identifier)], identifier, kwargs)
 
 
 def from_config(config: dict[str, Any]) -> LearningRateSchedule:
