@@ -130,6 +130,8 @@ class DataPanel(QWidget):
         super().__init__(parent)
         self.dataset = None
         self.spec: dict[str, Any] = {}
+        #: the project's data dict last shown (set_spec): keys without a control here are carried over
+        self._shown_spec: dict[str, Any] = {}
         self._signals = _Signals()
         self._signals.progress.connect(self._on_progress)
         self._signals.done.connect(self._on_done)
@@ -391,7 +393,15 @@ class DataPanel(QWidget):
         return out
 
     def current_spec(self) -> dict[str, Any]:
-        """The project ``data`` dict for the current tab and settings."""
+        """The project ``data`` dict for the current tab and settings.
+
+        Settings the panel has no control for (``scaling``, ``missing``, ``header``, ``download``, the
+        CSV split seed, added toy points) are kept from the project's data while they still apply
+        (same source; same CSV file or toy set).
+        """
+        return _carry_over(self._controlled_spec(), self._shown_spec)
+
+    def _controlled_spec(self) -> dict[str, Any]:
         tf = round(float(self.test_spin.value()), 4)
         idx = self.tabs.currentIndex()
         if idx == 0:
@@ -436,6 +446,7 @@ class DataPanel(QWidget):
 
     def set_spec(self, spec: dict[str, Any]) -> None:
         """Show a project's ``data`` dict in the controls (does not load)."""
+        self._shown_spec = dict(spec)
         src = spec.get("source", "toy")
         if "test_fraction" in spec:
             self.test_spin.setValue(float(spec["test_fraction"]))
@@ -509,6 +520,32 @@ class DataPanel(QWidget):
         if spec.get("source") == "mnist":
             self.mnist_source.setText("Loaded: " + (ds.summary.splitlines()[0] if ds.summary else ds.name))
         self.dataset_loaded.emit(ds, spec)
+
+
+#: per source: project ``data`` keys without a control in the panel, and the key that must not change
+#: for them to still apply (None: always)
+_UNCONTROLLED: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "toy": (("scaling", "points"), "name"),
+    "csv": (("scaling", "missing", "header", "seed"), "path"),
+    "mnist": (("download",), None),
+}
+
+
+def _carry_over(spec: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` plus the uncontrolled keys of ``previous`` (same source, same file/toy set)."""
+    src = spec.get("source")
+    if previous.get("source") != src or src not in _UNCONTROLLED:
+        return spec
+    keys, same = _UNCONTROLLED[src]
+    if same is not None and previous.get(same) != spec.get(same):
+        return spec
+    if src == "toy" and previous.get("samples") != spec.get("samples"):
+        keys = tuple(k for k in keys if k != "points")  # added points belong to that sample
+    out = dict(spec)
+    for key in keys:
+        if key in previous and key not in out:
+            out[key] = previous[key]
+    return out
 
 
 def load_dataset(

@@ -126,3 +126,25 @@ def test_window_data_tab_switches_dataset(qtbot, studio_window):
     tc.boundary.add_point_at(0.5, 0.5, 1)
     assert len(studio_window.dataset.x_train) == n + 1
     assert studio_window.document.data["points"] == [[0.5, 0.5, 1, "train"]]
+
+
+def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
+    """missing / scaling / header / seed of the project's data survive Load in the panel."""
+    spec = {"source": "csv", "path": str(CSV), "target": "species", "missing": "impute",
+            "scaling": "minmax", "header": True, "seed": 7, "test_fraction": 0.25}
+    panel.set_spec(spec)
+    current = panel.current_spec()
+    for key in ("missing", "scaling", "header", "seed"):
+        assert current[key] == spec[key]
+    with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker:
+        panel.load_spec(current)
+    ds, loaded = blocker.args
+    assert ds.scaling == "minmax" and loaded["missing"] == "impute"
+    # another file: the old file's settings no longer apply
+    panel.csv_path.setText(str(CSV.with_name("other.csv")))
+    assert "missing" not in panel.current_spec()
+    # toy: scaling kept; MNIST: download kept
+    panel.set_spec({"source": "toy", "name": "moons", "samples": 300, "scaling": "none"})
+    assert panel.current_spec()["scaling"] == "none"
+    panel.set_spec({"source": "mnist", "download": False})
+    assert panel.current_spec()["download"] is False
