@@ -115,13 +115,18 @@ class TrainingController(QObject):
         self.data_panel.batch_spin.setValue(int(doc.training.get("batch_size", 16)))
 
     def _arrange_docks(self) -> None:
-        """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom."""
+        """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom.
+
+        The right column runs the full window height (the bottom plots sit under the canvas only), so
+        at 1440x900 the Inspector's forms and the Analysis lists get ~450 px and the boundary ~330 px.
+        """
         w = self.window
         try:
+            w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
             inspector = getattr(w, "inspector_dock", None)
             if inspector is not None:
                 w.splitDockWidget(inspector, self.boundary_dock, Qt.Orientation.Vertical)
-                w.resizeDocks([inspector, self.boundary_dock], [380, 460], Qt.Orientation.Vertical)
+                w.resizeDocks([inspector, self.boundary_dock], [470, 330], Qt.Orientation.Vertical)
             self.curves_dock.raise_()
             w.resizeDocks([self.curves_dock], [300], Qt.Orientation.Vertical)
         except (AttributeError, RuntimeError):
@@ -198,7 +203,7 @@ class TrainingController(QObject):
         self.has_weights = True
         self.epoch = 0
         self.elapsed_base = 0.0
-        self.last_error = None
+        self._clear_error()
         self._network_key = self._current_network_key()
         self._map_layers()
         self._show_model_state()
@@ -236,9 +241,24 @@ class TrainingController(QObject):
         self.elapsed_base = 0.0
         self.has_weights = False
         self._network_key = self._current_network_key()
+        self._clear_error()
         self._map_layers()
         self._show_model_state()
         return True
+
+    def _clear_error(self) -> None:
+        """The network builds again: take down the "Cannot build…"/"No data…" message wherever it shows."""
+        message, self.last_error = self.last_error, None
+        if not message:
+            return
+        w = self.window
+        if w.statusBar().currentMessage() == message:
+            w.statusBar().clearMessage()
+        canvas = getattr(w, "canvas", None)
+        if canvas is not None and hasattr(canvas, "message_text") and canvas.message_text() == message:
+            canvas.clear_message()
+        if self.controls.status_label.text() == message:
+            self.controls.set_status("ready")
 
     def _map_layers(self) -> None:
         """Model layer index -> canvas node id (chain order, Normalization = input node)."""
@@ -349,7 +369,6 @@ class TrainingController(QObject):
     def reset(self) -> None:
         """Stop and re-initialize the weights with the seed; the finished run fades."""
         self._invalidate_model()
-        self.last_error = None
         self.controls.set_status("weights re-initialized")
         if self.dataset is not None:
             self.ensure_model()

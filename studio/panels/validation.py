@@ -52,7 +52,7 @@ class ValidationPanel(QWidget):
         self.list.itemClicked.connect(self._clicked)
         self.list.setMaximumHeight(220)
         self.list.setMinimumHeight(48)
-        layout.addWidget(self.list)
+        layout.addWidget(self.list, 1)  # list and table share the height (both keep ~5 rows at 900 px)
         title = QLabel("<b>Layers</b>")
         layout.addWidget(title)
         self.table = QTableWidget(0, 4)

@@ -211,3 +211,36 @@ def test_network_panel_auto_loss_and_optimizer_switch_agree_with_project(builder
     for name in ("rmsprop", "adagrad", "sgd"):
         combo.setCurrentIndex(combo.findData(name))
         Project.from_dict(w.project_dict(), w.base_dir())  # validates: no stray keys
+
+
+def test_cannot_build_message_clears_when_the_network_is_valid_again(qtbot, studio_window) -> None:
+    w = studio_window
+    tc = w.training
+    assert w.document.set_node_config("output", "units", 3)  # binary data needs 1 unit
+    assert tc.model is None
+    message = w.statusBar().currentMessage()
+    assert message.startswith("Cannot build the network")
+    assert w.canvas.message_text() == message
+    assert w.document.undo_stack.canUndo()
+    w.document.undo_stack.undo()
+    assert tc.model is not None
+    assert w.statusBar().currentMessage() == ""
+    assert w.canvas.message_text() == ""
+    assert not tc.controls.status_label.text().startswith("Cannot build")
+
+
+def test_inspector_analysis_shows_five_rows_of_each_list_at_1440x900(qtbot, studio_window) -> None:
+    w = studio_window
+    w.resize(1440, 900)
+    qtbot.wait(50)
+    w.side_tabs.setCurrentWidget(w.validation)
+    for _ in range(6):  # unconnected layers: one problem each
+        w.document.add_node("dense", (0.0, 400.0))
+    qtbot.wait(20)
+    lst, table = w.validation.list, w.validation.table
+    assert lst.count() >= 5 and table.rowCount() >= 5
+    row = max(lst.sizeHintForRow(i) for i in range(5)) + 2 * lst.spacing()
+    assert lst.viewport().height() >= 5 * row - 4, (lst.viewport().height(), row)
+    assert table.viewport().height() >= 5 * table.rowHeight(0), table.viewport().height()
+    boundary = w.training.boundary_dock
+    assert boundary.isVisible() and boundary.height() >= 300
