@@ -56,7 +56,9 @@ class LinkWeightEditor(QFrame):
         self.spin.setKeyboardTracking(False)  # one edit per Enter / arrow, not per typed digit
         self.spin.setToolTip("The weight of this link; Enter applies it to the network")
         self.spin.valueChanged.connect(self._edited)
-        row.addWidget(self.spin, 1)
+        self.spin.setMinimumWidth(120)
+        row.addWidget(self.spin)
+        row.addStretch(1)
         box.addLayout(row)
         self.note = QLabel()
         self.note.setObjectName("muted")
