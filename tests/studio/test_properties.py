@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
 
 
@@ -128,7 +129,10 @@ def test_training_settings_are_valid_for_the_project_file(builder_window) -> Non
     panel.weight_decay.setValue(0.01)
     for sched in ("exponential_decay", "cosine_decay", "reduce_lr_on_plateau"):
         panel.schedule.setCurrentIndex(panel.schedule.findData(sched))
-        Project.from_dict(builder_window.project_dict(), ".")  # raises ProjectError when invalid
+        project = Project.from_dict(builder_window.project_dict(), ".")  # raises ProjectError when invalid
+        assert project.training["schedule"]["name"] == sched
+        assert project.training["optimizer"]["name"] == "adamw"
+        assert project.training["optimizer"]["weight_decay"] == pytest.approx(0.01)
 
 
 def test_lock_keeps_learning_rate_editable(builder_window) -> None:
