@@ -33,6 +33,11 @@ Extension points for the training side (issue 5):
   hovering such a neuron shows a 150 px preview (signal ``canvas_scene.neuron_hovered(node_id, unit, pos)``,
   unit -1 on leave); ``canvas_scene.set_weights_from_model(model)`` reads the kernels of a Sequential.
 - ``window.set_training_locked(locked, reason)``: structural edits refused with ``reason`` on the canvas.
+- ``window.trained_model`` (the network once it holds trained/imported/edited weights, else None) and
+  ``window.training_busy`` (a reason while a run is active, else None) are kept by the training side;
+  File → Export/Import/Predict and Save (weights to ``<project>.npz``) read them.
+  ``canvas_scene.link_clicked(src, dst, i, j, pos)`` fires when a line of a weighted link is clicked
+  (the training side shows the weight popup, ``studio.canvas.link_editor``).
 - ``window.project_dict()`` -> the project file dict of the current state (for ``core.project.Project``);
   ``window.build_model()`` -> compiled ``Sequential`` via ``core.project.build_model``.
 - Signal ``project_closing`` is emitted before the window closes or another project replaces this one (stop
