@@ -144,6 +144,7 @@ class TrainingWorker(QObject):
         self._pending_lr: float | None = None
         self._pending_data: tuple[np.ndarray, np.ndarray] | None = None
         self._grid = job.grid
+        self._grid_forward = probes.GridForward()
         self.emit_interval = EMIT_INTERVAL_S
         self.lockstep_s = LOCKSTEP_TIMEOUT_S
         #: neuron images go with every n-th snapshot (the canvas shows them a few times per second)
@@ -391,13 +392,11 @@ class TrainingWorker(QObject):
             if grid is not None:
                 n = grid.resolution
                 self._emits += 1
+                # one lean pass over the cached grid (reused buffers): copy what is emitted
+                gouts = self._grid_forward(model, self._grid_points(grid))
                 if self.job.neuron_images and (force or self._emits % self.neuron_every == 1):
-                    gouts = probes.forward_all(model, grid.points())
                     snap.neurons = probes.neuron_grids(gouts, grid, probes.neuron_layer_indices(model))
-                    out = gouts[-1]
-                else:  # the engine's inference path is faster when only the output is needed
-                    out = model.predict(self._grid_points(grid))
-                snap.boundary = np.ascontiguousarray(np.asarray(out).reshape(n, n, -1), dtype=np.float32)
+                snap.boundary = np.array(gouts[-1].reshape(n, n, -1), dtype=np.float32, copy=True)
         except Exception:  # a probe must never kill training; the next snapshot retries
             pass
         self.snapshot.emit(snap)

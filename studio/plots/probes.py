@@ -89,6 +89,58 @@ def forward_all(model: object, x: np.ndarray) -> list[np.ndarray]:
     return outs
 
 
+class GridForward:
+    """Inference-mode outputs of every layer over one grid's points, with reused buffers.
+
+    The training worker evaluates the same 10,000 grid points ~30 times per second: the normalized
+    input (a fixed Normalization first layer) is computed once per grid and statistics, and each Dense
+    layer writes into preallocated (n, units) buffers. Returned arrays are these buffers: copy what
+    must outlive the next call. Other layer types use their own inference ``forward``.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._x0: np.ndarray | None = None
+        self._bufs: dict[tuple, np.ndarray] = {}
+
+    def _buf(self, key: tuple, shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+        b = self._bufs.get(key)
+        if b is None or b.shape != shape or b.dtype != dtype:
+            b = self._bufs[key] = np.empty(shape, dtype=dtype)
+        return b
+
+    def __call__(self, model: object, points: np.ndarray) -> list[np.ndarray]:
+        """Outputs of every layer of ``model`` for ``points`` (n, f): list of (n, units_i) arrays."""
+        layers = list(model.layers)
+        dtype = np.dtype(getattr(model, "dtype", None) or points.dtype)
+        outs: list[np.ndarray] = []
+        h = points if points.dtype == dtype else points.astype(dtype)
+        start = 0
+        if layers and type(layers[0]).__name__ == "Normalization":
+            mean, var = layers[0].get_weights()
+            key = (id(points), dtype, mean.tobytes(), var.tobytes())
+            if key != self._key or self._x0 is None:
+                self._x0 = np.ascontiguousarray(layers[0].forward(h, False))
+                self._key = key
+            h = self._x0
+            outs.append(h)
+            start = 1
+        for i in range(start, len(layers)):
+            layer = layers[i]
+            fwd = getattr(getattr(layer, "activation", None), "forward", None)
+            kernel = getattr(layer, "kernel", None)
+            if type(layer).__name__ == "Dense" and fwd is not None and kernel is not None:
+                shape = (h.shape[0], kernel.shape[1])
+                z = np.matmul(h, kernel, out=self._buf((i, "z"), shape, dtype))
+                if getattr(layer, "use_bias", True):
+                    z += layer.bias
+                h = fwd(z, self._buf((i, "a"), shape, dtype))
+            else:
+                h = layer.forward(h, False)
+            outs.append(h)
+        return outs
+
+
 def neuron_layer_indices(model: object) -> list[int]:
     """Indices of layers drawn as neuron columns on the canvas (every layer except Normalization)."""
     return [i for i, layer in enumerate(model.layers) if type(layer).__name__ != "Normalization"]
@@ -102,7 +154,7 @@ def neuron_grids(
     grids = {}
     for i in layer_indices:
         a = outputs[i][:, :max_units].reshape(n, n, -1)[::step, ::step]
-        grids[i] = np.ascontiguousarray(np.moveaxis(a, -1, 0), dtype=np.float32)
+        grids[i] = np.array(np.moveaxis(a, -1, 0), dtype=np.float32, order="C", copy=True)
     return grids
 
 
