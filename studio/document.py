@@ -61,10 +61,12 @@ class Document(QObject):
         self.lock_reason: str | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        # trained, imported or edited weights the saved file does not hold; not an undoable edit
+        self._weights_changed = False
 
     def _clean_changed(self, clean: bool) -> None:
         try:
-            self.modified_changed.emit(not clean)
+            self.modified_changed.emit(not clean or self._weights_changed)
         except RuntimeError:  # the stack is being destroyed together with the document
             pass
 
@@ -117,18 +119,29 @@ class Document(QObject):
         self.graph_changed.emit()
         self.training_changed.emit()
         self.data_changed.emit()
+        self._weights_changed = False
         self.undo_stack.setClean()
         self.modified_changed.emit(False)
 
     @property
     def modified(self) -> bool:
-        """True when there are unsaved edits."""
-        return not self.undo_stack.isClean()
+        """True when there are unsaved edits or weights that changed since the last save."""
+        return self._weights_changed or not self.undo_stack.isClean()
+
+    def mark_weights_changed(self) -> None:
+        """The network's weights changed (training, import, a link edit): saving would keep them."""
+        if not self._weights_changed:
+            self._weights_changed = True
+            self.modified_changed.emit(True)
 
     def mark_saved(self, path: str) -> None:
         """Remember ``path`` and mark the current state as saved."""
         self.path = path
+        was_modified = self.modified
+        self._weights_changed = False
         self.undo_stack.setClean()
+        if was_modified and not self.modified:
+            self.modified_changed.emit(False)
 
     # ------------------------------------------------------------------ locking
     def set_locked(self, locked: bool, reason: str = "") -> None:

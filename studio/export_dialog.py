@@ -449,7 +449,7 @@ def install_export_actions(window: Any) -> ExportActions:
             directory=_base_dir(window),
             name=Path(doc.path).stem if getattr(doc, "path", None) else "model",
             build_model=window.build_model if dataset is not None else None,
-            on_weights_imported=lambda _path: adopt(actions.imported_model),
+            on_weights_imported=lambda _path: (adopt(actions.imported_model), doc.mark_weights_changed()),
         )
 
     actions = ExportActions(window, window.file_menu, context, before=getattr(window, "act_quit", None))

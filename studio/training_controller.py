@@ -413,6 +413,7 @@ class TrainingController(QObject):
         s.paused.connect(self._on_paused)
         self.session = s
         self.has_weights = True  # from here on the weights are the trained ones
+        self.window.document.mark_weights_changed()
         self._set_busy(True)
         self._set_locked(True)
         if step:
@@ -528,6 +529,7 @@ class TrainingController(QObject):
             return False
         kernel[i, j] = value  # a view into the model's parameter buffer: training continues from it
         self.has_weights = True
+        self.window.document.mark_weights_changed()
         self._show_model_state()
         self._publish()
         self.controls.set_status(f"weight {src} neuron {i + 1} → {dst} neuron {j + 1} set to {value:.4g}")

@@ -244,3 +244,16 @@ def test_inspector_analysis_shows_five_rows_of_each_list_at_1440x900(qtbot, stud
     assert table.viewport().height() >= 5 * table.rowHeight(0), table.viewport().height()
     boundary = w.training.boundary_dock
     assert boundary.isVisible() and boundary.height() >= 300
+
+
+def test_trained_weights_count_as_unsaved_changes(qtbot, studio_window, tmp_path) -> None:
+    w = studio_window
+    asked: list[str] = []
+    w.ask_save_changes = lambda: asked.append("asked") or "cancel"
+    assert not w.document.modified
+    assert w.training.train_epochs(1)
+    assert w.document.modified and w.isWindowModified()
+    assert not w.confirm_discard() and asked == ["asked"]  # closing would ask before losing the weights
+    assert w.save_to(str(tmp_path / "trained.json"))
+    assert not w.document.modified and not w.isWindowModified()
+    assert w.confirm_discard() and asked == ["asked"]  # nothing left to lose: no second question
