@@ -4,12 +4,58 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap, QTransform
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.plots import colors
 from studio.plots.probes import GridSpec, make_grid_spec
 from studio.plots.style import style_plot
+
+
+class _PaintPrep(QObject):
+    """Event filter on a plot's viewport: pyqtgraph's per-paint preparation, outside the C++ repaint."""
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        self._scene = view.scene()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint:
+            self._scene.prepareForPaint()
+        return False
+
+
+class NativePaintPlotWidget(pg.PlotWidget):
+    """A PlotWidget whose repaint runs in C++ without a Python frame around it.
+
+    pyqtgraph's ``GraphicsView.paintEvent`` is Python, so the whole scene repaint (image scaling,
+    cached items) ran holding the GIL and the training thread stalled for it on every frame. Here
+    the C++ ``paintEvent`` is used and ``prepareForPaint`` runs from an event filter instead.
+    """
+
+    paintEvent = QGraphicsView.paintEvent  # noqa: N815 - Qt's name
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._prep = _PaintPrep(self)
+        self.viewport().installEventFilter(self._prep)
+
+
+def _cache(item: QGraphicsItem) -> None:
+    """Keep ``item``'s rendering as a pixmap: repaints around it blit instead of calling Python paint()."""
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class BoundaryView(QWidget):
@@ -34,6 +80,7 @@ class BoundaryView(QWidget):
         self.value_range = (0.0, 1.0)
         self.frames = 0
         self._rect_pending = True
+        self._image_size = (0, 0)
         self._x_train = self._x_test = None
         self._y_train = self._y_test = None
         self.feature_names: list[str] = []
@@ -73,20 +120,29 @@ class BoundaryView(QWidget):
         self.slice_label.setWordWrap(True)
         lay.addWidget(self.slice_label)
 
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = NativePaintPlotWidget()
         self.plot = self.plot_widget.getPlotItem()
         style_plot(self.plot_widget)
         self.plot.setAspectLocked(False)
         self.plot.showGrid(x=False, y=False)
         self.plot.setMenuEnabled(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        # the image is a native pixmap item (drawn by C++ without the GIL), placed by a transform
+        self.image = QGraphicsPixmapItem()
         self.image.setZValue(-20)
-        self.plot.addItem(self.image)
+        self.image.setTransformationMode(Qt.TransformationMode.FastTransformation)
+        self.plot.addItem(self.image, ignoreBounds=True)
+        self._rgba: np.ndarray | None = None
         self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1.0))
         self.test_scatter = pg.ScatterPlotItem(size=7, symbol="o", brush=None)
         self.added_scatter = pg.ScatterPlotItem(size=10, symbol="star", pen=pg.mkPen("k", width=1.0))
         for s in (self.train_scatter, self.test_scatter, self.added_scatter):
             self.plot.addItem(s)
+            _cache(s)  # the points stay still while the image under them changes 30 times a second
+        for name in ("left", "bottom"):
+            _cache(self.plot.getAxis(name))
+        vb = self.plot.getViewBox()
+        if vb.border is None:
+            vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.test_scatter.setVisible(False)
         self.empty_text = pg.TextItem(
             "Train to see the decision boundary", color=(120, 120, 120), anchor=(0.5, 0.5)
@@ -146,7 +202,8 @@ class BoundaryView(QWidget):
         self.added_points.clear()
         self.added_scatter.setData([], [])
         self.last_output = None
-        self.image.clear()
+        self._rgba = None
+        self.image.setPixmap(QPixmap())
         self.empty_text.setVisible(True)
         self._axes_changed()
 
@@ -223,18 +280,26 @@ class BoundaryView(QWidget):
     def _render(self) -> None:
         if self.last_output is None:
             return
-        rgba = colors.output_rgba(self.last_output, self.task, self.disc_box.isChecked(), self.value_range)
-        self.image.setImage(rgba, autoLevels=False, levels=None)
-        if self._rect_pending and self.grid is not None:
-            x0, x1, y0, y1 = self.grid.extent  # setRect needs the image size, so it follows setImage
-            self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        rgba = np.ascontiguousarray(
+            colors.output_rgba(self.last_output, self.task, self.disc_box.isChecked(), self.value_range)
+        )
+        h, w = rgba.shape[:2]
+        # row 0 is the bottom of the plane, as the view's y axis points up; convertToFormat copies
+        img = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBX8888)
+        self.image.setPixmap(QPixmap.fromImage(img.convertToFormat(QImage.Format.Format_RGB32)))
+        self._rgba = rgba
+        if (self._rect_pending or self._image_size != (w, h)) and self.grid is not None:
+            x0, x1, y0, y1 = self.grid.extent
+            self.image.setTransform(QTransform.fromScale((x1 - x0) / w, (y1 - y0) / h))
+            self.image.setPos(x0, y0)
             self._rect_pending = False
+            self._image_size = (w, h)
         self.empty_text.setVisible(False)
         self.frames += 1
 
     def image_array(self) -> np.ndarray | None:
         """The RGBA image currently shown (res, res, 4) uint8, or None."""
-        return None if self.image.image is None else np.asarray(self.image.image)
+        return self._rgba
 
     # ---- editing -------------------------------------------------------------------------
     def _clicked(self, ev) -> None:
