@@ -28,7 +28,7 @@ from studio.worker import Evaluation, Snapshot, TrainingJob, TrainingSession
 #: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
 MAX_BOUNDARY_FEATURES = 64
 #: Seconds between canvas updates (link colours, neuron images) while training.
-CANVAS_INTERVAL_S = 0.5
+CANVAS_INTERVAL_S = 1.0
 #: ``window.training_busy`` while a run is active (Export/Import/Save of weights wait for a pause).
 BUSY_REASON = "Training is running: pause or stop it first."
 
@@ -407,6 +407,7 @@ class TrainingController(QObject):
             return
         s = TrainingSession(job, start_running=running, parent=self)
         s.snapshot.connect(self._on_snapshot)
+        s.heavy_frame = lambda: not self.frame_gate.available  # a curve/health/canvas redraw ran
         s.evaluated.connect(self._on_evaluated)
         s.failed.connect(self._error)
         s.finished.connect(lambda reason, s=s: self._on_finished(s, reason))

@@ -20,7 +20,11 @@ from studio.plots import probes
 
 EMIT_INTERVAL_S = 1.0 / 32.0  # ~30 updates per second (a little above, so frames keep >= 30 fps)
 #: After sending a snapshot the worker waits (GIL released) until the GUI has drawn it, at most this long.
-LOCKSTEP_TIMEOUT_S = 0.04
+LOCKSTEP_TIMEOUT_S = 0.08
+#: Widgets repaint from a window update request a few ms after the snapshot was handled (Qt's
+#: QT_QPA_UPDATE_IDLE_TIME, 5 ms): after a heavy frame the acknowledgement waits this long past idle,
+#: so that repaint runs while the worker waits instead of fighting it for the GIL.
+HEAVY_FRAME_SETTLE_MS = 8
 
 
 def limit_blas_threads(n: int = 1) -> int | None:
@@ -487,6 +491,14 @@ class TrainingSession(QObject):
         self._idle_fallback.setSingleShot(True)
         self._idle_fallback.setInterval(50)
         self._idle_fallback.timeout.connect(self._on_idle)
+        #: optional predicate asked after each snapshot was handled: True when the frame it causes
+        #: repaints Python-painted views (curves, canvas, ...), which should run while the worker waits
+        self.heavy_frame: Callable[[], bool] | None = None
+        self._heavy = False
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(HEAVY_FRAME_SETTLE_MS)
+        self._settle.timeout.connect(self._on_settled)
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -494,6 +506,8 @@ class TrainingSession(QObject):
         try:
             self.snapshot.emit(snap)
         finally:
+            heavy = self.heavy_frame
+            self._heavy = heavy is not None and bool(heavy())
             # Acknowledge when the GUI thread has nothing left to do (the repaints this snapshot
             # caused included), so the worker does not compete with painting for the GIL.
             if self._dispatcher is None:
@@ -511,6 +525,16 @@ class TrainingSession(QObject):
             self._dispatcher.aboutToBlock.disconnect(self._on_idle)
             self._idle_connected = False
         self._idle_fallback.stop()
+        if self._await_idle:
+            if self._heavy:  # its repaint is still to come (update request timer): let it run first
+                self._heavy = False
+                self._settle.start()
+                return
+            self._await_idle = False
+            self.worker.acknowledge()
+
+    @Slot()
+    def _on_settled(self) -> None:
         if self._await_idle:
             self._await_idle = False
             self.worker.acknowledge()
