@@ -81,6 +81,11 @@ def load_trained(project_path: str | os.PathLike[str],
     model = None
     if preprocessing.get("columns") and preprocessing.get("task") and doc.get("architecture"):
         model = _model_from_architecture(doc["architecture"], project, preprocessing["task"])
+        if model is not None:
+            problems = architecture_problems(model, project.network, preprocessing["task"])
+            if problems:
+                raise ExportError(f"{weights_path}: weights do not fit this network (the file was saved "
+                                  f"from a different architecture): " + "; ".join(problems))
     if model is None:
         dataset = build_dataset(project, progress=progress)
         preprocessing = {**dataset.preprocessing, **preprocessing}
@@ -106,6 +111,67 @@ def _model_from_architecture(config: Mapping[str, Any], project: Any, task: str)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
     return model
+
+
+_LAYER_CLASS = {"input": "Normalization", "dense": "Dense", "output": "Dense", "dropout": "Dropout",
+                "activation": "Activation", "prelu": "PReLU"}
+
+
+def _describe_layer(cls: str, units: Any, act: str | None) -> str:
+    text = cls
+    if units is not None:
+        text += f" {units}"
+    if act is not None:
+        text += f" {act}"
+    return text
+
+
+def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: str) -> list[str]:
+    """Layer-by-layer differences between ``model`` (rebuilt from a weights file) and a project's ``network``.
+
+    Compared per layer: the layer class, Dense units (when the project gives them) and activation
+    ("auto" on the output layer resolved by ``task``), and the input feature count when the input
+    layer states ``units``. Returns ``[]`` when they agree, else lines like
+    ``layer 1: file has Dense 12 tanh, network needs Dense 16 tanh``.
+    """
+    from core import activations
+    from core.export.common import activation_name
+    from core.project import resolve_output_activation
+
+    def canonical(act: Any) -> str:
+        try:
+            return activation_name(activations.get(act))
+        except (ValueError, TypeError, KeyError):
+            return activation_name(act)
+
+    layers = list(model.layers)
+    problems: list[str] = []
+    if len(layers) != len(network):
+        problems.append(f"the file has {len(layers)} layers, the network has {len(network)}")
+    for i, (layer, cfg) in enumerate(zip(layers, network, strict=False)):
+        kind = str(cfg.get("type"))
+        want_cls = _LAYER_CLASS.get(kind, kind)
+        have_cls = type(layer).__name__
+        have_units = want_units = have_act = want_act = None
+        if kind == "input":
+            if "units" in cfg:
+                have_units, want_units = int(model.input_dim), int(cfg["units"])
+        elif want_cls == "Dense":
+            if have_cls == "Dense":
+                have_units = int(layer.output_dim) if "units" in cfg else None
+                have_act = canonical(getattr(layer, "activation", None))
+            want_units = int(cfg["units"]) if "units" in cfg else None
+            act = cfg.get("activation", "auto" if kind == "output" else "linear")
+            if kind == "output":
+                act = resolve_output_activation(act, task)
+            want_act = canonical(act)
+        elif kind == "activation" and have_cls == "Activation":
+            have_act = canonical(getattr(layer, "activation", None))
+            want_act = canonical(cfg.get("activation"))
+        if have_cls != want_cls or have_units != want_units or have_act != want_act:
+            problems.append(f"layer {i}: file has {_describe_layer(have_cls, have_units, have_act)}, "
+                            f"network needs {_describe_layer(want_cls, want_units, want_act)}")
+    return problems
 
 
 # ---------------------------------------------------------------------------- reading rows
@@ -252,5 +318,5 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
     return PredictResult(len(result), written, how, [str(c) for c in result.columns])
 
 
-__all__ = ["PredictResult", "TrainedNetwork", "load_trained", "predict_csv", "predict_frame",
-           "prediction_columns", "read_table", "match_columns"]
+__all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "load_trained", "predict_csv",
+           "predict_frame", "prediction_columns", "read_table", "match_columns"]

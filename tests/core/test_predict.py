@@ -207,3 +207,41 @@ def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["predict", str(path), "--input", str(tmp_path / "missing.csv"), "--out", "o.csv"]) == 2
     assert "not found" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists() and not (tmp_path / "m.onnx").exists()
+
+
+def test_weights_of_another_network_are_refused_layer_by_layer(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A project pointing at weights trained for another network: predict/export exit 2 with one line."""
+    import json
+
+    from core.predict import load_trained
+    from studio.cli import main
+
+    path, _, dataset = _saved_project(tmp_path)
+    doc = json.loads(path.read_text())
+    doc["network"]["layers"][1] = {"type": "dense", "units": 9, "activation": "relu"}
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(doc))
+    with pytest.raises(ExportError, match="different architecture") as info:
+        load_trained(other)
+    assert "layer 1: file has Dense 6 tanh, network needs Dense 9 relu" in str(info.value)
+    new = tmp_path / "new.csv"
+    pd.DataFrame(dataset.x_test[:3], columns=["x1", "x2"]).to_csv(new, index=False)
+    assert main(["predict", str(other), "--input", str(new), "--out", str(tmp_path / "p.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "different architecture" in err
+    assert main(["export", str(other), "--format", "onnx", "-o", str(tmp_path / "m.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "layer 1: file has Dense 6 tanh" in err
+    assert not (tmp_path / "p.csv").exists() and not (tmp_path / "m.onnx").exists()
+    # a layer fewer, and an output activation that differs from what "auto" resolves to
+    doc["network"]["layers"] = [doc["network"]["layers"][0], doc["network"]["layers"][3]]
+    other.write_text(json.dumps(doc))
+    with pytest.raises(ExportError, match="the file has 4 layers, the network has 2"):
+        load_trained(other)
+    # the same network (explicit units/activation matching "auto") still loads
+    doc = json.loads(path.read_text())
+    doc["network"]["layers"][0]["units"] = 2
+    doc["network"]["layers"][3] = {"type": "output", "units": 3, "activation": "softmax"}
+    other.write_text(json.dumps(doc))
+    assert load_trained(other).model.output_dim == 3
