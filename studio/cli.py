@@ -5,14 +5,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from core.errors import FFStudioError
 from studio.commands import register_all
 
 
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line ``error: ...`` on stderr with exit code 2.
+
+    Sub-command parsers inherit this class (``add_subparsers`` uses the parent's class); ``--help``
+    is unchanged.
+    """
+
+    def error(self, message: str) -> NoReturn:  # noqa: D401 - argparse hook
+        command = self.prog.removeprefix("ffstudio").strip()
+        hint = f" (see `ffstudio {command + ' ' if command else ''}--help`)"
+        self.exit(2, f"error: {message}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ffstudio",
         description="Feedforward Studio: design, train and understand feedforward neural networks. "
         "Without a sub-command the desktop app opens.",
@@ -29,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     commands = parser.get_default("_subcommands")
+    # usage errors exit 2 with one line (see _Parser.error); --help exits 0
     if args_list and args_list[0] in commands:
         # parse sub-commands with their own parser: the optional GUI `project` positional above
         # would otherwise swallow the command name
