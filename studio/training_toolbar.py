@@ -68,6 +68,16 @@ def control_icon(kind: str, color: str | None = None) -> QIcon:
     return icon
 
 
+def fix_label_size(label: QLabel, widest: str) -> None:
+    """Give ``label`` a fixed size that fits ``widest``: its text changes then never re-run layouts.
+
+    (Qt skips the layout invalidation of ``updateGeometry`` for widgets whose minimum and maximum
+    sizes are equal.)"""
+    fm = label.fontMetrics()
+    width = max(label.minimumWidth(), fm.horizontalAdvance(widest) + 10)
+    label.setFixedSize(width, label.sizeHint().height())
+
+
 def format_duration(seconds: float) -> str:
     """'1:05' / '1:02:03' for a duration in seconds."""
     s = int(max(seconds, 0) + 0.5)
@@ -127,6 +137,14 @@ class TrainingControls(QObject):
         self.progress.setMinimumWidth(160)
         self.progress.setFormat("")
         self.progress.setTextVisible(True)
+        # counters change several times per second while training: fixed sizes keep each new text
+        # from invalidating the toolbar and main-window layouts (a relayout of every dock)
+        for label, widest in (
+            (self.epoch_label, "Epoch 888888 / 888888"),
+            (self.rate_label, "888,888 steps/s"),
+            (self.elapsed_label, "888:88:88"),
+        ):
+            fix_label_size(label, widest)
         for w in (self.epoch_label, self.rate_label, self.elapsed_label, self.progress):
             toolbar.addWidget(w)
         self.status_label = QLabel("")

@@ -184,6 +184,11 @@ class LossCurves(QWidget):
         bar.addWidget(self.clear_btn)
         bar.addStretch(1)
         bar.addWidget(self.status)
+        from studio.training_toolbar import fix_label_size
+
+        # rewritten at every redraw while training: a fixed size keeps it from relayouting the docks
+        fix_label_size(self.status, "epoch 888888  loss 8.888e-08  val_loss 8.888e-08")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         lay.addLayout(bar)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw, 1)

@@ -115,11 +115,22 @@ class GradientHealth(QWidget):
         dead_relu = self.dead_relu
         if dead_relu:
             parts = [f"{k} {100 * v:.0f}%" for k, v in dead_relu.items()]
-            self.dead_label.setText("Dead ReLU units: " + ", ".join(parts))
             worst = max(dead_relu.values())
-            self.dead_label.setStyleSheet("color: #d62728; font-weight: bold;" if worst >= 0.5 else "")
+            self._set_label(
+                "Dead ReLU units: " + ", ".join(parts),
+                "color: #d62728; font-weight: bold;" if worst >= 0.5 else "",
+            )
         elif self.names:
-            self.dead_label.setText("Dead ReLU units: no ReLU layers")
-            self.dead_label.setStyleSheet("")
-        self.badge.setText("⚠ " + self.warning if self.warning else "")
-        self.badge.setVisible(self.warning is not None)
+            self._set_label("Dead ReLU units: no ReLU layers", "")
+        badge = "⚠ " + self.warning if self.warning else ""
+        if badge != self.badge.text():
+            self.badge.setText(badge)
+        if self.badge.isVisibleTo(self) != (self.warning is not None):
+            self.badge.setVisible(self.warning is not None)
+
+    def _set_label(self, text: str, style: str) -> None:
+        # only on change: a style sheet or text change re-polishes and relayouts the dock
+        if text != self.dead_label.text():
+            self.dead_label.setText(text)
+        if style != self.dead_label.styleSheet():
+            self.dead_label.setStyleSheet(style)
