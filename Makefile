@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench screenshots
+.PHONY: run test lint bench screenshots builder-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,18 @@ screenshots: $(VENV)/.dev-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json -o assets/screenshots/spiral.png --train-epochs 300
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/penguins.json -o assets/screenshots/csv.png --train-epochs 40 --show evaluation
 	QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} $(BIN)/ffstudio screenshot assets/examples/mnist_mlp.json -o assets/screenshots/mnist.png --train-epochs 2
+
+# Builder pictures (issue 4): blank canvas, every template, a validation error, dark theme, 2x scaling
+BUILDER_SHOTS := assets/screenshots/builder
+TEMPLATE_KEYS := playground perceptron logistic xor spiral mnist
+builder-screenshots: $(VENV)/.dev-installed
+	mkdir -p $(BUILDER_SHOTS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --empty --theme light -o $(BUILDER_SHOTS)/empty.png
+	for t in $(TEMPLATE_KEYS); do \
+	  QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} \
+	    $(BIN)/ffstudio screenshot --template $$t --theme light --show curves -o $(BUILDER_SHOTS)/template-$$t.png || exit 1; \
+	done
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template xor --break --theme light -o $(BUILDER_SHOTS)/validation-error.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template spiral --train-epochs 30 --theme dark -o $(BUILDER_SHOTS)/spiral-dark.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template playground --break --theme dark -o $(BUILDER_SHOTS)/validation-error-dark.png
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/ffstudio screenshot --template playground --train-epochs 20 --theme light --size 800x500 -o $(BUILDER_SHOTS)/playground@2x.png

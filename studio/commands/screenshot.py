@@ -1,4 +1,6 @@
-"""`ffstudio screenshot PROJECT.json -o out.png [--train-epochs N] [--size WxH]`: render the main window.
+"""`ffstudio screenshot (PROJECT.json | --template NAME | --empty) -o out.png [--break] [--train-epochs N]`.
+
+Renders the main window to a PNG.
 
 Qt is imported only when the command runs. Without a display the offscreen platform is used.
 """
@@ -13,7 +15,12 @@ _HELP = """\
 Open PROJECT.json in the main window (offscreen when there is no display), train it for N epochs
 in the worker thread exactly as the Play button does, and save a PNG of the whole window.
 
-Used for the README's pictures; regenerate them all with `make screenshots`.
+Instead of a project file, --template NAME opens a ready-made network (File > New), and --empty
+opens a blank canvas. --break disconnects the link into the output layer before the picture, so
+the canvas and the Analysis panel show a validation error.
+
+Used for the README's pictures; regenerate them all with `make screenshots` and
+`make builder-screenshots`. For a 2x picture run with QT_SCALE_FACTOR=2.
 
   --show curves|health|evaluation   which bottom panel is in front (default: curves; evaluation
                                     for MNIST so the digit gallery shows)
@@ -53,7 +60,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("project", metavar="PROJECT.json", help="project file to open")
+    p.add_argument("project", metavar="PROJECT.json", nargs="?", default=None, help="project file to open")
+    from studio.templates import TEMPLATES
+
+    p.add_argument("--template", choices=tuple(TEMPLATES), default=None, metavar="NAME",
+                   help=f"open a ready-made network instead of a project ({', '.join(TEMPLATES)})")
+    p.add_argument("--empty", action="store_true", help="show a blank canvas instead of a project")
+    p.add_argument("--break", dest="broken", action="store_true",
+                   help="disconnect the link into the output layer to show a validation error")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG file to write")
     p.add_argument(
         "--train-epochs",
@@ -79,16 +93,23 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import FFStudioError
     from core.project import load_project
 
-    if not os.path.isfile(args.project):
+    sources = sum((args.project is not None, args.template is not None, bool(args.empty)))
+    if sources != 1:
+        raise FFStudioError("give exactly one of PROJECT.json, --template NAME or --empty")
+    if args.project is not None and not os.path.isfile(args.project):
         raise FFStudioError(f"{args.project}: file not found")
+    if args.empty and (args.broken or args.train_epochs):
+        raise FFStudioError("--empty cannot be combined with --break or --train-epochs")
     out_dir = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(out_dir):
         raise FFStudioError(f"{args.output}: folder {out_dir} does not exist")
-    load_project(args.project)  # validates first: one clear line instead of a dialog
+    if args.project is not None:
+        load_project(args.project)  # validates first: one clear line instead of a dialog
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     dark = {"system": None, "light": False, "dark": True}[args.theme]
-    image = render(args.project, args.size, args.train_epochs, args.show, dark)
+    image = render(args.project, args.size, args.train_epochs, args.show, dark,
+                   template=args.template, empty=args.empty, broken=args.broken)
     tmp = args.output + ".tmp.png"
     if not image.save(tmp, "PNG"):
         raise FFStudioError(f"{args.output}: could not write the PNG")
@@ -100,11 +121,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(project: str, size: tuple[int, int], train_epochs: int, show: str | None = None,
-           dark: bool | None = None):
+def render(project: str | None, size: tuple[int, int], train_epochs: int, show: str | None = None,
+           dark: bool | None = None, *, template: str | None = None, empty: bool = False,
+           broken: bool = False):
     """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage.
 
     ``dark``: None follows the system colour scheme, True/False force the dark/light theme.
+    ``template`` opens that ready-made network instead of a file, ``empty`` a blank canvas;
+    ``broken`` disconnects the link into the output layer (a validation error on screen).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -120,17 +144,21 @@ def render(project: str, size: tuple[int, int], train_epochs: int, show: str | N
     settings = QSettings(os.path.join(_tmpdir(), "screenshot.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     window.ask_save_changes = lambda: "discard"
-    if not window.load_project_file(project):
-        raise FFStudioError(f"{project}: the project could not be opened")
+    name = project or (f"template {template}" if template else "blank canvas")
+    if project is not None:
+        if not window.load_project_file(project):
+            raise FFStudioError(f"{project}: the project could not be opened")
+    elif not window.new_project(template):
+        raise FFStudioError(f"{name}: could not be opened")
     window.resize(*size)
     window.show()
     _spin(app, 200)
     window.canvas.fit_to_view()
     tc = window.training
-    if tc.last_error:
+    if tc.last_error and not empty:  # a blank canvas has no network to build: that is the point
         raise FFStudioError(tc.last_error)
     if window.dataset is None:
-        raise FFStudioError(f"{project}: the data could not be loaded")
+        raise FFStudioError(f"{name}: the data could not be loaded")
     if show is None:
         show = "evaluation" if window.dataset.source == "mnist" else "curves"
     if train_epochs:
@@ -140,6 +168,14 @@ def render(project: str, size: tuple[int, int], train_epochs: int, show: str | N
     dock.raise_()
     if show == "evaluation" and window.dataset.source == "mnist":
         tc.evaluation.tabs.setCurrentIndex(tc.evaluation.gallery_index)
+    if broken:
+        doc = window.document
+        pred = doc.graph.predecessor("output") if "output" in doc.graph.nodes else None
+        if pred is None:
+            raise FFStudioError(f"{name}: has no link into the output layer to break")
+        doc.delete([], [(pred, "output")])
+        window.side_tabs.setCurrentWidget(window.validation)  # the problems list, beside the canvas
+        _spin(app, 100)
     tc.curves.redraw.flush()
     tc.health.redraw.flush()
     _spin(app, 300)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 from studio.cli import main
@@ -32,3 +33,24 @@ def test_screenshot_user_errors(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error:")
     assert main(["screenshot", str(EXAMPLES / "xor.json"), "-o", str(tmp_path / "no" / "x.png")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_screenshot_without_project_file(qtbot, tmp_path, capsys):
+    """--empty and --template render without a project; --break shows a validation error."""
+    empty = tmp_path / "empty.png"
+    assert main(["screenshot", "--empty", "--theme", "light", "-o", str(empty), "--size", "1000x700"]) == 0
+    assert QImage(str(empty)).width() == 1000
+    broken = tmp_path / "broken.png"
+    assert main(["screenshot", "--template", "xor", "--break", "--theme", "dark", "-o", str(broken),
+                 "--size", "1000x700"]) == 0
+    img = QImage(str(broken))
+    assert (img.width(), img.height()) == (1000, 700)
+    # dark theme: the palette dock's background is dark
+    assert img.pixelColor(20, 400).lightness() < 80
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:  # argparse: unknown template
+        main(["screenshot", "--template", "nope", "-o", str(tmp_path / "x.png")])
+    assert exc.value.code == 2
+    capsys.readouterr()
+    assert main(["screenshot", str(EXAMPLES / "xor.json"), "--empty", "-o", str(tmp_path / "x.png")]) == 2
+    assert "exactly one of" in capsys.readouterr().err
