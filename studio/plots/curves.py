@@ -107,32 +107,58 @@ class GrowBuffer:
         self.n = 0
 
 
+def smoothing_factor(batches_per_epoch: int) -> float:
+    """EMA factor for the per-step loss: about one epoch of memory, at most 0.3 (short epochs)."""
+    return min(0.3, 2.0 / (max(int(batches_per_epoch), 1) + 1))
+
+
 class _Run:
     """Curves of one training run: per-epoch logs and the smoothed per-step loss."""
 
     def __init__(self) -> None:
         self.epochs: dict[str, GrowBuffer] = {}
         self.steps = GrowBuffer(4096)
-        self.ema: float | None = None
+        self.ema_sum = 0.0  # moving average before bias correction
+        self.ema_weight = 0.0  # its accumulated weight: the smoothed value is ema_sum / ema_weight
         self.label = ""
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        for k, v in logs.items():
-            self.epochs.setdefault(k, GrowBuffer(256)).extend(np.array([[epoch, v]]))
+        self.add_epochs([(epoch, logs)])
 
-    def add_steps(self, step_losses: np.ndarray, batches_per_epoch: int, alpha: float = 0.02) -> None:
+    def add_epochs(self, items: list[tuple[int, dict[str, float]]]) -> None:
+        """Append many epochs' logs at once (one buffer extend per key)."""
+        cols: dict[str, list[tuple[int, float]]] = {}
+        for epoch, logs in items:
+            for k, v in logs.items():
+                cols.setdefault(k, []).append((epoch, v))
+        for k, rows in cols.items():
+            buf = self.epochs.get(k)
+            if buf is None:
+                buf = self.epochs[k] = GrowBuffer(256)
+            buf.extend(np.asarray(rows, dtype=np.float64))
+
+    def add_steps(self, step_losses: np.ndarray, batches_per_epoch: int, alpha: float | None = None) -> None:
+        """Append per-step losses (k, 2) [global step, loss] as a bias-corrected moving average.
+
+        The smoothing factor follows the epoch length (``2 / (batches_per_epoch + 1)``, at most 0.3),
+        so the curve averages over about one epoch and does not lag many epochs behind on small data;
+        dividing by the accumulated weight removes the start-up bias towards zero (Adam-style).
+        """
         if step_losses.size == 0:
             return
+        if alpha is None:
+            alpha = smoothing_factor(batches_per_epoch)
         losses = step_losses[:, 1]
         out = np.empty_like(losses)
-        ema = self.ema
+        m, w = self.ema_sum, self.ema_weight
         for i, v in enumerate(losses):  # k <= a few hundred per snapshot
             if not np.isfinite(v):
                 out[i] = np.nan
                 continue
-            ema = v if ema is None else (1 - alpha) * ema + alpha * v
-            out[i] = ema
-        self.ema = ema
+            m = (1 - alpha) * m + alpha * v
+            w = (1 - alpha) * w + alpha
+            out[i] = m / w
+        self.ema_sum, self.ema_weight = m, w
         x = step_losses[:, 0] / max(batches_per_epoch, 1)
         self.steps.extend(np.column_stack([x, out]))
 
@@ -224,8 +250,8 @@ class LossCurves(QWidget):
         """Append one snapshot's per-step losses (k, 2) and epoch logs, then update the items."""
         run = self.current
         run.add_steps(np.asarray(step_losses).reshape(-1, 2), batches_per_epoch)
-        for epoch, logs in epoch_logs:
-            run.add_epoch(epoch, logs)
+        if epoch_logs:
+            run.add_epochs(epoch_logs)
         self.redraw.request()
 
     def new_run(self, label: str = "") -> None:
