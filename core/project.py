@@ -356,7 +356,7 @@ def build_model(project: Project, dataset: Dataset) -> Any:
         raise ProjectError(problems, project.path)
     try:
         model = Sequential(layers, dtype=project.dtype)
-        metrics = list(spec.get("metrics") or (["accuracy"] if dataset.is_classification else ["mae"]))
+        metrics = list(spec.get("metrics") or (["accuracy"] if dataset.is_classification else ["mae", "r2"]))
         model.compile(optimizer=copy.deepcopy(spec["optimizer"]), loss=copy.deepcopy(loss), metrics=metrics)
         model.build(input_dim=dataset.num_features, seed=spec["seed"])
     except ValueError as exc:

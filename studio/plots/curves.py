@@ -148,16 +148,31 @@ class _Run:
             return
         if alpha is None:
             alpha = smoothing_factor(batches_per_epoch)
-        losses = step_losses[:, 1]
+        losses = np.asarray(step_losses[:, 1], dtype=np.float64)
         out = np.empty_like(losses)
         m, w = self.ema_sum, self.ema_weight
-        for i, v in enumerate(losses):  # k <= a few hundred per snapshot
-            if not np.isfinite(v):
-                out[i] = np.nan
+        b = 1.0 - alpha
+        # closed form per block (m_i = b**(i+1) m + alpha sum_j<=i b**(i-j) v_j), blocks short enough
+        # that b**-n stays below 1e6; a block with a non-finite loss keeps the plain loop
+        block = max(1, min(512, int(13.8 / -np.log(b)))) if 0.0 < b < 1.0 else 1
+        for s in range(0, losses.shape[0], block):
+            v, o = losses[s : s + block], out[s : s + block]
+            if block > 1 and np.all(np.isfinite(v)):
+                p = b ** np.arange(1, v.shape[0] + 1)
+                np.cumsum(v * (b / p), out=o)
+                o *= alpha * p / b
+                o += p * m
+                wi = p * w + (1.0 - p)  # the weights follow the same recurrence with v_j = 1
+                m, w = float(o[-1]), float(wi[-1])
+                o /= wi
                 continue
-            m = (1 - alpha) * m + alpha * v
-            w = (1 - alpha) * w + alpha
-            out[i] = m / w
+            for i, x in enumerate(v):
+                if not np.isfinite(x):
+                    o[i] = np.nan
+                    continue
+                m = b * m + alpha * x
+                w = b * w + alpha
+                o[i] = m / w
         self.ema_sum, self.ema_weight = m, w
         x = step_losses[:, 0] / max(batches_per_epoch, 1)
         self.steps.extend(np.column_stack([x, out]))
@@ -334,6 +349,9 @@ class LossCurves(QWidget):
             if v.size == 0:
                 continue
             lo, hi = float(v.min()), float(v.max())
+            if plot is self.metric_plot and key == "r2":
+                lo = max(lo, -1.0)  # R² of an untrained net can be -50: keep the useful range readable
+                hi = max(hi, lo + 0.1)
             cur = getattr(self, attr)
             span = max(hi - lo, 1e-9)
             if cur is None or lo < cur[0] or hi > cur[1] or span < 0.6 * (cur[1] - cur[0]):

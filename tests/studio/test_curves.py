@@ -24,3 +24,31 @@ def test_smoothed_step_loss_is_bias_corrected_and_follows_short_epochs(qtbot):
     c.redraw.flush()
     y = c.step_item.getData()[1]
     assert np.isnan(y[-2]) and abs(y[-1] - 1.0) < 0.1
+
+
+def test_regression_run_plots_r2(qtbot, studio_window):
+    """Regression projects train with mae and r2 by default; the metric plot shows R²."""
+    tc = studio_window.training
+    spec = dict(studio_window.document.data, name="plane")
+    studio_window.document.set_data_spec(spec)
+    qtbot.waitUntil(lambda: studio_window.dataset is not None and studio_window.dataset.task == "regression",
+                    timeout=10000)
+    assert tc.train_epochs(2, timeout_s=30)
+    tc.curves.redraw.flush()
+    assert tc.curves.metric_key == "r2"
+    x, y = tc.curves.val_metric_item.getData()
+    assert list(x) == [1, 2] and np.all(y <= 1.0)
+    lo, hi = tc.curves.metric_plot.viewRange()[1]
+    assert lo >= -1.2 and hi <= 1.2  # R² axis stays readable even when early values are very negative
+
+
+def test_r2_axis_ignores_hopeless_early_values(qtbot):
+    c = LossCurves()
+    qtbot.addWidget(c)
+    logs = [(1, {"loss": 9.0, "mae": 3.0, "r2": -50.0, "val_r2": -40.0}),
+            (2, {"loss": 1.0, "mae": 1.0, "r2": 0.5})]
+    c.add_snapshot(np.array([[1, 9.0], [2, 1.0]]), logs, 1)
+    c.redraw.flush()
+    assert c.metric_key == "r2"  # preferred over mae
+    lo, hi = c.metric_plot.viewRange()[1]
+    assert -1.3 <= lo < 0.5 and hi >= 0.5
