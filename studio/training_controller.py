@@ -459,7 +459,7 @@ class TrainingController(QObject):
         self.frame_gate.open()
         self.epoch = snap.epoch
         bpe = max(snap.batches_per_epoch, 1)
-        self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe)
+        self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe, epochs=snap.epochs)
         if snap.boundary is not None and self.boundary.isVisible():
             self.boundary.set_output(snap.boundary)
         elif snap.boundary is not None:
@@ -580,6 +580,8 @@ class TrainingController(QObject):
     def _on_paused(self, epoch: int) -> None:
         self.epoch = epoch
         self.flush_views()
+        if self._epochs_budget() is None:  # no budget to span: show the data (Step keeps a budget's span)
+            self.curves.fit_x_to_data()
         self.controls.set_running(False)
         self._set_locked(True, paused=True)
         self._busy = False
@@ -591,6 +593,7 @@ class TrainingController(QObject):
             return
         s.thread.wait(1000)
         self.flush_views()
+        self.curves.fit_x_to_data()  # the run is over: the epoch axis ends with the data
         self._absorb_session_end(s)
         self.session = None
         self.controls.set_running(False)

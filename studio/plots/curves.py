@@ -237,6 +237,8 @@ class LossCurves(QWidget):
         self.metric_plot = self.glw.addPlot(row=1, col=0)
         self.metric_plot.setXLink(self.loss_plot)
         self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
+        self._budget: int | None = None  # epoch budget of the current run, if known
+        self._fit = False  # True after fit_x_to_data() until training continues
         self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
         self._y_metric: tuple[float, float] | None = None
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
@@ -260,10 +262,21 @@ class LossCurves(QWidget):
 
     # ---- data ----------------------------------------------------------------------------
     def add_snapshot(
-        self, step_losses: np.ndarray, epoch_logs: list[tuple[int, dict[str, float]]], batches_per_epoch: int
+        self,
+        step_losses: np.ndarray,
+        epoch_logs: list[tuple[int, dict[str, float]]],
+        batches_per_epoch: int,
+        epochs: int | None = None,
     ) -> None:
-        """Append one snapshot's per-step losses (k, 2) and epoch logs, then update the items."""
+        """Append one snapshot's per-step losses (k, 2) and epoch logs, then update the items.
+
+        ``epochs``: the run's epoch budget when known; the epoch axis then spans it from the start.
+        """
         run = self.current
+        if epochs is not None and epochs > 0:
+            self._budget = int(epochs)
+        if step_losses is not None and np.asarray(step_losses).size or epoch_logs:
+            self._fit = False  # training goes on: the axis follows the budget (or grows) again
         run.add_steps(np.asarray(step_losses).reshape(-1, 2), batches_per_epoch)
         if epoch_logs:
             run.add_epochs(epoch_logs)
@@ -277,6 +290,8 @@ class LossCurves(QWidget):
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = _Run()
         self._x_span = 0.0
+        self._budget = None
+        self._fit = False
         self._y_loss = self._y_metric = None
         self.redraw.flush()
         self._redraw_previous()
@@ -323,7 +338,7 @@ class LossCurves(QWidget):
             self.status.setText("")
 
     def _y_values(self, keys: list[str], with_steps: bool) -> np.ndarray:
-        runs = [self.current] + (self.runs if self.prev_box.isChecked() else [])
+        runs = [self.current] + self._shown_runs()
         parts = []
         for run in runs:
             for k in keys:
@@ -360,19 +375,47 @@ class LossCurves(QWidget):
                 setattr(self, attr, cur)
                 plot.setYRange(cur[0], cur[1], padding=0)
 
-    def _update_x_span(self) -> None:
-        """Grow the epoch axis in steps (x1.5) instead of every redraw: redrawing the axes is costly."""
-        ends = [float(self.current.steps.view()[-1, 0])] if self.current.steps.n else []
-        for run in self.runs if self.prev_box.isChecked() else []:
-            loss = run.series("loss")
+    def _shown_runs(self) -> list[_Run]:
+        """Previous runs currently drawn."""
+        return list(self.runs) if self.prev_box.isChecked() else []
+
+    def fit_x_to_data(self) -> None:
+        """The run finished (or paused without a budget): the epoch axis ends where the data end."""
+        self._fit = True
+        self._update_x_span()
+
+    def _data_x_max(self) -> float:
+        run = self.current
+        ends = [float(run.steps.view()[-1, 0])] if run.steps.n else []
+        loss = run.series("loss")
+        if loss is not None:
+            ends.append(float(loss[-1, 0]))
+        for prev in self._shown_runs():
+            loss = prev.series("loss")
             if loss is not None:
                 ends.append(float(loss[-1, 0]))
-        x_max = max(ends, default=0.0)
+        return max(ends, default=0.0)
+
+    def _update_x_span(self) -> None:
+        """Set the epoch axis only when its extent changes: redrawing the axes is costly.
+
+        Fitted to the data after a run ends; the epoch budget while one runs with a budget;
+        otherwise grown in x1.5 steps.
+        """
+        x_max = self._data_x_max()
         if x_max <= 0:
             return
-        if x_max > self._x_span or x_max < self._x_span / 4:
-            self._x_span = max(5.0, float(np.ceil(x_max * 1.5)))
-            self.loss_plot.setXRange(0, self._x_span, padding=0.02)
+        if self._fit:
+            span = max(1.0, x_max)
+        elif self._budget is not None and x_max <= self._budget:
+            span = float(self._budget)
+        elif x_max > self._x_span or x_max < self._x_span / 4 or self._x_span == self._budget:
+            span = max(5.0, float(np.ceil(x_max * 1.5)))
+        else:
+            return
+        if span != self._x_span:
+            self._x_span = span
+            self.loss_plot.setXRange(0, span, padding=0.02)
 
     def _redraw_previous(self) -> None:
         for plot, it in self.prev_items:

@@ -52,3 +52,37 @@ def test_r2_axis_ignores_hopeless_early_values(qtbot):
     assert c.metric_key == "r2"  # preferred over mae
     lo, hi = c.metric_plot.viewRange()[1]
     assert -1.3 <= lo < 0.5 and hi >= 0.5
+
+
+def test_epoch_axis_spans_the_budget_then_fits_the_data(qtbot):
+    c = LossCurves()
+    qtbot.addWidget(c)
+    steps = np.array([[i + 1, 1.0] for i in range(8)])
+    c.add_snapshot(steps, [(1, {"loss": 1.0}), (2, {"loss": 0.9})], 4, epochs=40)
+    c.redraw.flush()
+    lo, hi = c.loss_plot.viewRange()[0]
+    assert 39 < hi - lo < 42  # the budget (40 epochs, 2% padding)
+    c.fit_x_to_data()
+    lo, hi = c.loss_plot.viewRange()[0]
+    assert 1.9 < hi - lo < 2.2  # fitted to the 2 epochs trained
+    # training continues: back to the budget
+    c.add_snapshot(np.array([[9, 0.8]]), [], 4, epochs=40)
+    c.redraw.flush()
+    assert c.loss_plot.viewRange()[0][1] > 39
+    # without a budget the axis grows ahead of the data, and fits it when the run ends
+    c.new_run()
+    c.add_snapshot(steps * [1, 1], [(1, {"loss": 1.0}), (2, {"loss": 0.9})], 4)
+    c.redraw.flush()
+    assert c.loss_plot.viewRange()[0][1] >= 5
+    c.fit_x_to_data()
+    assert c.loss_plot.viewRange()[0][1] < 2.2
+
+
+def test_finished_run_fits_the_epoch_axis(qtbot, studio_window):
+    tc = studio_window.training
+    studio_window.document.set_training(("epochs",), 3)
+    qtbot.waitUntil(lambda: tc.model is not None, timeout=5000)
+    tc.play_pause()
+    qtbot.waitUntil(lambda: tc.session is None and tc.epoch == 3, timeout=30000)
+    lo, hi = tc.curves.loss_plot.viewRange()[0]
+    assert 2.9 < hi < 3.3  # not 1.5x the last epoch
