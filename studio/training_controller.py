@@ -210,11 +210,18 @@ class TrainingController(QObject):
         self._publish()
 
     def _run_label(self) -> str:
+        """Short description of the settings, e.g. "adam lr=0.01 · 4-2" (hidden Dense units)."""
         t = self.window.document.training
         opt = t.get("optimizer", {})
         name = opt.get("name", "?") if isinstance(opt, dict) else str(opt)
         lr = opt.get("learning_rate", "") if isinstance(opt, dict) else ""
-        return f"{name} lr={lr}"
+        label = f"{name} lr={lr}" if lr != "" else str(name)
+        try:
+            network = self.window.document.graph.to_network()
+        except Exception:  # an unfinished graph: the optimizer says enough
+            return label
+        units = [str(la.get("units")) for la in network if la.get("type") == "dense"]
+        return f"{label} · {'-'.join(units)}" if units else f"{label} · no hidden layer"
 
     def _epochs_budget(self) -> int | None:
         e = self.window.document.training.get("epochs")
@@ -405,6 +412,8 @@ class TrainingController(QObject):
         except Exception as exc:
             self._error(f"Cannot start training: {_one_line(exc)}")
             return
+        if self.epoch == 0:  # a new run: name it after the settings it starts with
+            self.curves.set_run_label(self._run_label())
         s = TrainingSession(job, start_running=running, parent=self)
         s.snapshot.connect(self._on_snapshot)
         s.heavy_frame = lambda: not self.frame_gate.available  # a curve/health/canvas redraw ran

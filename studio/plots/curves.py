@@ -7,7 +7,16 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from studio.plots.style import plot_palette, style_plot
 
@@ -15,6 +24,8 @@ TRAIN_COLOR = (8, 119, 189)
 VAL_COLOR = (245, 147, 34)
 STEP_COLOR = (120, 160, 200)
 MAX_PREVIOUS_RUNS = 3
+#: Line styles of the faded previous runs (oldest first), so runs differ by more than their opacity.
+RUN_STYLES = (Qt.DotLine, Qt.DashDotLine, Qt.DashLine)
 #: Minimum seconds between two redraws of the curves while training.
 REDRAW_INTERVAL_S = 0.5
 
@@ -120,7 +131,8 @@ class _Run:
         self.steps = GrowBuffer(4096)
         self.ema_sum = 0.0  # moving average before bias correction
         self.ema_weight = 0.0  # its accumulated weight: the smoothed value is ema_sum / ema_weight
-        self.label = ""
+        self.label = ""  # e.g. "adam lr=0.01 · 4-2" (settings when the run started)
+        self.visible = True  # drawn as a faded curve once it is a previous run
 
     def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
         self.add_epochs([(epoch, logs)])
@@ -217,11 +229,19 @@ class LossCurves(QWidget):
         self.prev_box = QCheckBox("Previous runs")
         self.prev_box.setChecked(True)
         self.prev_box.setToolTip("Show the last runs as faded curves to compare settings")
+        self.runs_btn = QToolButton()
+        self.runs_btn.setText("Runs")
+        self.runs_btn.setToolTip("Pick which previous runs are drawn (each labelled with its settings)")
+        self.runs_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.runs_menu = QMenu(self.runs_btn)
+        self.runs_btn.setMenu(self.runs_menu)
+        self.runs_btn.setEnabled(False)
         self.clear_btn = QPushButton("Clear runs")
         self.clear_btn.setToolTip("Forget the faded curves of previous runs")
         self.status = QLabel("")
         bar.addWidget(self.log_box)
         bar.addWidget(self.prev_box)
+        bar.addWidget(self.runs_btn)
         bar.addWidget(self.clear_btn)
         bar.addStretch(1)
         bar.addWidget(self.status)
@@ -239,6 +259,7 @@ class LossCurves(QWidget):
         self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
         self._budget: int | None = None  # epoch budget of the current run, if known
         self._fit = False  # True after fit_x_to_data() until training continues
+        self._run_counter = 0  # numbers the faded runs (#1, #2, ...) since the last Clear
         self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
         self._y_metric: tuple[float, float] | None = None
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
@@ -282,10 +303,19 @@ class LossCurves(QWidget):
             run.add_epochs(epoch_logs)
         self.redraw.request()
 
+    def set_run_label(self, label: str) -> None:
+        """Describe the current run (settings at its start); kept when it becomes a previous run."""
+        self.current.label = label
+
     def new_run(self, label: str = "") -> None:
-        """Fade the current run (if it has data) into the previous runs and start an empty one."""
+        """Fade the current run (if it has data) into the previous runs and start an empty one.
+
+        ``label`` names the faded run unless :meth:`set_run_label` already did.
+        """
         if self.current.steps.n or self.current.epochs:
-            self.current.label = label or f"run {len(self.runs) + 1}"
+            self._run_counter += 1
+            text = self.current.label or label or "run"
+            self.current.label = f"#{self._run_counter} {text}"
             self.runs.append(self.current)
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = _Run()
@@ -299,6 +329,7 @@ class LossCurves(QWidget):
     def clear_previous(self) -> None:
         """Drop every faded previous run."""
         self.runs.clear()
+        self._run_counter = 0
         self._redraw_previous()
 
     # ---- drawing -------------------------------------------------------------------------
@@ -376,8 +407,23 @@ class LossCurves(QWidget):
                 plot.setYRange(cur[0], cur[1], padding=0)
 
     def _shown_runs(self) -> list[_Run]:
-        """Previous runs currently drawn."""
-        return list(self.runs) if self.prev_box.isChecked() else []
+        """Previous runs currently drawn (the master checkbox and each run's own toggle)."""
+        return [r for r in self.runs if r.visible] if self.prev_box.isChecked() else []
+
+    def _rebuild_runs_menu(self) -> None:
+        self.runs_menu.clear()
+        for run in reversed(self.runs):  # newest first
+            act = self.runs_menu.addAction(run.label)
+            act.setCheckable(True)
+            act.setChecked(run.visible)
+            act.toggled.connect(lambda on, r=run: self.set_run_visible(r, on))
+        self.runs_btn.setEnabled(bool(self.runs) and self.prev_box.isChecked())
+
+    def set_run_visible(self, run: _Run, visible: bool) -> None:
+        """Show or hide one previous run's faded curves."""
+        if run.visible != visible:
+            run.visible = visible
+            self._redraw_previous()
 
     def fit_x_to_data(self) -> None:
         """The run finished (or paused without a budget): the epoch axis ends where the data end."""
@@ -421,40 +467,38 @@ class LossCurves(QWidget):
         for plot, it in self.prev_items:
             plot.removeItem(it)
         self.prev_items.clear()
+        self._rebuild_runs_menu()
         if not self.prev_box.isChecked():
             self._x_span = 0.0
             self._y_loss = self._y_metric = None
             self._update_x_span()
             self._update_y_ranges()
             return
+        n = len(self.runs)
         for i, run in enumerate(self.runs):
+            if not run.visible:
+                continue
             alpha = 90 + 30 * i
-            for plot, key, color in (
-                (self.loss_plot, "loss", TRAIN_COLOR),
-                (self.loss_plot, "val_loss", VAL_COLOR),
-            ):
-                data = run.series(key)
-                if data is not None:
-                    it = pg.PlotDataItem(
-                        data[:, 0].copy(),
-                        data[:, 1].copy(),
-                        pen=pg.mkPen((*color, alpha), width=1.5, style=Qt.DashLine),
-                    )
-                    it.setZValue(-10)
-                    plot.addItem(it)
-                    self.prev_items.append((plot, it))
+            style = RUN_STYLES[(i - n) % len(RUN_STYLES)]  # the newest run is always dashed
             mkey = self._pick_metric(run)
-            for key, color in ((mkey, TRAIN_COLOR), (f"val_{mkey}", VAL_COLOR)):
-                data = run.series(key) if mkey else None
-                if data is not None:
-                    it = pg.PlotDataItem(
-                        data[:, 0].copy(),
-                        data[:, 1].copy(),
-                        pen=pg.mkPen((*color, alpha), width=1.5, style=Qt.DashLine),
-                    )
-                    it.setZValue(-10)
-                    self.metric_plot.addItem(it)
-                    self.prev_items.append((self.metric_plot, it))
+            for plot, key, color, name in (
+                (self.loss_plot, "loss", TRAIN_COLOR, run.label),  # one legend entry per run
+                (self.loss_plot, "val_loss", VAL_COLOR, None),
+                (self.metric_plot, mkey, TRAIN_COLOR, None),
+                (self.metric_plot, f"val_{mkey}" if mkey else None, VAL_COLOR, None),
+            ):
+                data = run.series(key) if key else None
+                if data is None:
+                    continue
+                it = pg.PlotDataItem(
+                    data[:, 0].copy(),
+                    data[:, 1].copy(),
+                    pen=pg.mkPen((*color, alpha), width=1.5, style=style),
+                    name=name,
+                )
+                it.setZValue(-10)
+                plot.addItem(it)
+                self.prev_items.append((plot, it))
         if self.log_box.isChecked():
             self._set_log(True)
         self._update_x_span()

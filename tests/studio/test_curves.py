@@ -86,3 +86,45 @@ def test_finished_run_fits_the_epoch_axis(qtbot, studio_window):
     qtbot.waitUntil(lambda: tc.session is None and tc.epoch == 3, timeout=30000)
     lo, hi = tc.curves.loss_plot.viewRange()[0]
     assert 2.9 < hi < 3.3  # not 1.5x the last epoch
+
+
+def _legend_texts(plot) -> list[str]:
+    return [label.text for _sample, label in plot.legend.items]
+
+
+def test_previous_runs_are_labelled_and_toggled_one_by_one(qtbot):
+    c = LossCurves()
+    qtbot.addWidget(c)
+    for lr in ("0.1", "0.01"):
+        c.set_run_label(f"adam lr={lr} · 4-2")
+        logs = [(1, {"loss": 0.9, "val_loss": 1.0, "accuracy": 0.5})]
+        c.add_snapshot(np.array([[1, 1.0], [2, 0.8]]), logs, 2)
+        c.new_run()
+    assert [r.label for r in c.runs] == ["#1 adam lr=0.1 · 4-2", "#2 adam lr=0.01 · 4-2"]
+    assert len(c.prev_items) == 6  # loss, val_loss, accuracy for each run
+    legend = _legend_texts(c.loss_plot)
+    assert "#1 adam lr=0.1 · 4-2" in legend and "#2 adam lr=0.01 · 4-2" in legend
+    actions = c.runs_menu.actions()
+    assert [a.text() for a in actions] == ["#2 adam lr=0.01 · 4-2", "#1 adam lr=0.1 · 4-2"]  # newest first
+    assert c.runs_btn.isEnabled() and all(a.isChecked() for a in actions)
+    actions[1].setChecked(False)  # hide run #1 only
+    assert len(c.prev_items) == 3 and not c.runs[0].visible
+    legend = _legend_texts(c.loss_plot)
+    assert "#1 adam lr=0.1 · 4-2" not in legend and "#2 adam lr=0.01 · 4-2" in legend
+    # the two runs use different line styles
+    c.runs[0].visible = True
+    c._redraw_previous()
+    styles = {it.opts["pen"].style() for _p, it in c.prev_items}
+    assert len(styles) == 2
+    c.clear_previous()
+    assert c.prev_items == [] and not c.runs_menu.actions() and not c.runs_btn.isEnabled()
+
+
+def test_controller_labels_runs_with_optimizer_lr_and_hidden_units(qtbot, studio_window):
+    tc = studio_window.training
+    qtbot.waitUntil(lambda: tc.model is not None, timeout=5000)
+    assert tc.train_epochs(1, timeout_s=30)
+    tc.reset()
+    assert len(tc.curves.runs) == 1
+    label = tc.curves.runs[0].label
+    assert label.startswith("#1 ") and "lr=" in label and label.endswith("· 4-2")  # Playground 2-4-2-1
