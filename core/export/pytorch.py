@@ -4,7 +4,9 @@ The generated file defines ``build_model()`` returning the same ``nn.Sequential`
 module with the fitted feature scaling, ``nn.Linear`` for Dense, the same activations, Dropout,
 ``nn.PReLU``), ``load_weights(model, path)`` reading the exported ``.npz`` or ``.safetensors``
 (kernels (inputs, units) are transposed to ``nn.Linear.weight``'s (out, in)), ``predict()`` and a
-short ``train()`` loop with the same optimizer, loss and hyper-parameters.
+short ``train()`` loop with the same optimizer, loss and hyper-parameters, the learning-rate
+schedule of ``training["schedule"]`` as a ``torch.optim.lr_scheduler`` stepped once per epoch (the
+engine applies schedules per epoch) and ``training["early_stopping"]`` with the engine's rules.
 
 Fused-loss convention (the engine does the same internally): a final softmax with
 (sparse) categorical cross-entropy becomes ``nn.CrossEntropyLoss`` on the logits, a final sigmoid
@@ -198,7 +200,12 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
             raise ExportError(f"layer {i} ({kind}) has no PyTorch translation")
 
     loss_expr, target_doc, loss_note = _loss_expr(loss_name, loss_cfg, fused)
-    opt_expr, opt_note = _optimizer_expr(getattr(model, "optimizer", None))
+    optimizer = getattr(model, "optimizer", None)
+    schedule = _schedule_from_training(train_cfg)
+    lr0 = None if schedule is None else _start_lr(schedule, train_cfg, optimizer)
+    opt_expr, opt_note = _optimizer_expr(optimizer, lr0)
+    sched_lines, sched_note, plateau_monitor = _scheduler_code(schedule, lr0)
+    stopping = dict(train_cfg.get("early_stopping") or {})
     batch_size = int(train_cfg.get("batch_size") or 32)
     epochs = int(train_cfg.get("epochs") or 10)
     seed = int(train_cfg.get("seed") or 0)
@@ -212,7 +219,11 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w = src.append
     w(f'"""PyTorch version of a Feedforward Studio network (generated {stamp}).')
     w("")
-    for label, text in (("Architecture", " -> ".join(arch)), ("Loss", loss_note), ("Optimizer", opt_note)):
+    notes = [("Architecture", " -> ".join(arch)), ("Loss", loss_note), ("Optimizer", opt_note),
+             ("Learning-rate schedule", sched_note)]
+    if stopping:
+        notes.append(("Early stopping", _stopping_note(stopping)))
+    for label, text in notes:
         src.extend(textwrap.wrap(f"{label}: {text}", width=100, subsequent_indent="    ",
                                  break_long_words=False, break_on_hyphens=False))
     w("")
@@ -231,6 +242,8 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w("from __future__ import annotations")
     w("")
     w("import argparse")
+    w("import copy")
+    w("import math")
     w("from pathlib import Path")
     w("")
     w("import numpy as np")
@@ -245,6 +258,16 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w(f"BATCH_SIZE = {batch_size}")
     w(f"EPOCHS = {epochs}")
     w(f"SEED = {seed}")
+    if plateau_monitor is not None:
+        w(f"PLATEAU_MONITOR = {plateau_monitor!r}  # ReduceLROnPlateau is stepped with this log value")
+    if stopping:
+        es_monitor = str(stopping.get("monitor", "val_loss"))
+        w("# early stopping: stop when monitor has not improved by more than min_delta for patience epochs")
+        w(f"EARLY_STOPPING = {{'monitor': {es_monitor!r}, 'patience': {int(stopping.get('patience', 0))}, "
+          f"'min_delta': {abs(float(stopping.get('min_delta', 0.0)))!r},")
+        w(f"                  'maximize': {_maximize(es_monitor, str(stopping.get('mode', 'auto')))}, "
+          f"'baseline': {_opt_float(stopping.get('baseline'))!r}, "
+          f"'restore_best_weights': {bool(stopping.get('restore_best_weights', False))}}}")
     for name in sorted(helpers):
         w("")
         src.extend(_HELPERS[name].rstrip("\n").split("\n"))
@@ -306,6 +329,23 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w(f"    return {opt_expr}")
     w("")
     w("")
+    w("def make_scheduler(optimizer: torch.optim.Optimizer) -> object:")
+    w(f'    """{sched_note}"""')
+    src.extend(sched_lines)
+    w("")
+    w("")
+    w("def step_scheduler(scheduler: object, logs: dict[str, float]) -> None:")
+    w('    """Step the schedule after an epoch (the new rate holds for the next epoch)."""')
+    w("    if scheduler is None:")
+    w("        return")
+    w("    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):")
+    w("        value = logs.get(PLATEAU_MONITOR)")
+    w("        if value is not None and math.isfinite(value):  # rate unchanged without the value")
+    w("            scheduler.step(value)")
+    w("    else:")
+    w("        scheduler.step()")
+    w("")
+    w("")
     w("def regularization(model: nn.Sequential) -> torch.Tensor:")
     w('    """Kernel regularization penalty added to the loss (as the engine does)."""')
     if regularized:
@@ -319,22 +359,34 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w("")
     w("")
     w("def train(model: nn.Sequential, x: np.ndarray, y: np.ndarray, epochs: int = EPOCHS,")
-    w("          batch_size: int = BATCH_SIZE, seed: int = SEED) -> list[float]:")
+    w("          batch_size: int = BATCH_SIZE, seed: int = SEED,")
+    w("          validation_data: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:")
     w(f'    """Mini-batch training; ``x`` raw features (n, {n_in}), ``y`` {target_doc}.')
     w("")
-    w('    Returns the mean loss of each epoch."""')
+    w("    The learning-rate schedule is stepped once per epoch; ``validation_data`` (x, y) adds")
+    w('    ``val_loss`` to the epoch logs. Returns the mean loss of each epoch."""')
     w("    torch.manual_seed(seed)")
     w("    loss_fn = make_loss()")
     w("    optimizer = make_optimizer(model)")
-    w("    xt = torch.as_tensor(np.asarray(x, dtype=np.float32))")
-    w(f"    yt = torch.as_tensor(np.asarray(y){'.astype(np.int64)' if loss_name == _CE[1] else ''})")
+    w("    scheduler = make_scheduler(optimizer)")
+    w("")
+    w("    def tensors(x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:")
+    w("        xt = torch.as_tensor(np.asarray(x, dtype=np.float32))")
+    w(f"        yt = torch.as_tensor(np.asarray(y){'.astype(np.int64)' if loss_name == _CE[1] else ''})")
     if loss_name != _CE[1]:
-        w("    yt = yt.float()")
+        w("        yt = yt.float()")
         if loss_name in ("binary_crossentropy", "mse", "mae", "huber"):
-            w("    yt = yt.reshape(len(yt), -1)")
+            w("        yt = yt.reshape(len(yt), -1)")
         bce_smoothing = float(loss_cfg.get("label_smoothing", 0.0) or 0.0)
         if loss_name == "binary_crossentropy" and bce_smoothing:
-            w(f"    yt = yt * {1.0 - bce_smoothing!r} + {0.5 * bce_smoothing!r}  # label smoothing")
+            w(f"        yt = yt * {1.0 - bce_smoothing!r} + {0.5 * bce_smoothing!r}  # label smoothing")
+    w("        return xt, yt")
+    w("")
+    w("    xt, yt = tensors(x, y)")
+    w("    val = tensors(*validation_data) if validation_data is not None else None")
+    if stopping:
+        w("    es = EARLY_STOPPING")
+        w("    best, wait, best_state = None, 0, None")
     w("    history = []")
     w("    for epoch in range(1, epochs + 1):")
     w("        model.train()")
@@ -348,7 +400,35 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     w("            optimizer.step()")
     w("            total += loss.item() * len(idx)")
     w("        history.append(total / len(xt))")
-    w('        print(f"epoch {epoch}/{epochs}: loss {history[-1]:.5f}")')
+    w('        logs = {"loss": history[-1]}')
+    w("        if val is not None:")
+    w("            model.eval()")
+    w("            with torch.no_grad():")
+    w('                logs["val_loss"] = (loss_fn(model(val[0]), val[1]) + regularization(model)).item()')
+    w('        lr = optimizer.param_groups[0]["lr"]')
+    w('        text = " ".join(f"{k} {v:.5f}" for k, v in logs.items())')
+    w('        print(f"epoch {epoch}/{epochs}: {text} lr {lr:.3g}")')
+    w("        step_scheduler(scheduler, logs)")
+    if stopping:
+        w('        value = logs.get(es["monitor"])')
+        w("        if value is None:")
+        w("            raise ValueError(f\"early stopping monitors {es['monitor']!r}, which is not in \"")
+        w("                             f\"the logs ({', '.join(logs)}); pass validation_data\")")
+        w("        if not math.isfinite(value):")
+        w("            continue")
+        w('        reference = best if best is not None else es["baseline"]')
+        w('        sign = 1.0 if es["maximize"] else -1.0')
+        w('        if reference is None or sign * (value - reference) > es["min_delta"]:')
+        w("            best, wait = value, 0")
+        w('            if es["restore_best_weights"]:')
+        w("                best_state = copy.deepcopy(model.state_dict())")
+        w("            continue")
+        w("        wait += 1")
+        w('        if wait >= es["patience"] and epoch > 1:')
+        w("            if best_state is not None:")
+        w("                model.load_state_dict(best_state)")
+        w("            print(f\"early stopping after epoch {epoch}: {es['monitor']} did not improve\")")
+        w("            break")
     w("    return history")
     w("")
     w("")
@@ -415,14 +495,120 @@ def _loss_expr(name: str, cfg: Mapping[str, Any], fused: str) -> tuple[str, str,
     return "nn.MSELoss()", "float (n, outputs)", "nn.MSELoss (the network was not compiled with a loss)"
 
 
-def _optimizer_expr(opt: Any) -> tuple[str, str]:
-    """(torch.optim constructor expression, one-line description)."""
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _maximize(monitor: str, mode: str) -> bool:
+    from core.callbacks import _maximize as engine_maximize
+
+    return bool(engine_maximize(monitor, mode))
+
+
+def _stopping_note(cfg: Mapping[str, Any]) -> str:
+    monitor = str(cfg.get("monitor", "val_loss"))
+    text = (f"stop when {monitor} has not improved by more than {abs(float(cfg.get('min_delta', 0.0))):g} "
+            f"for {int(cfg.get('patience', 0))} epoch(s)")
+    if cfg.get("restore_best_weights"):
+        text += ", then restore the best epoch's weights"
+    return text
+
+
+def _schedule_from_training(train_cfg: Mapping[str, Any]) -> Any | None:
+    """The engine schedule object of ``training["schedule"]`` (None without one)."""
+    import copy
+
+    from core import schedules
+
+    cfg = train_cfg.get("schedule")
+    if cfg is None:
+        return None
+    try:
+        return schedules.get(copy.deepcopy(cfg))
+    except ValueError as exc:
+        raise ExportError(f"training.schedule: {exc}") from None
+
+
+def _start_lr(schedule: Any, train_cfg: Mapping[str, Any], opt: Any) -> float:
+    """The rate the schedule starts from: its ``initial_learning_rate``, else the project's optimizer rate.
+
+    (After training, the model's optimizer holds the last scheduled rate, not the starting one.)
+    """
+    import copy
+
+    from core import optimizers
+
+    given = getattr(schedule, "initial_learning_rate", None)
+    if given is not None:
+        return float(given)
+    if train_cfg.get("optimizer") is not None:
+        try:
+            return float(optimizers.get(copy.deepcopy(train_cfg["optimizer"])).learning_rate)
+        except ValueError:
+            pass
+    return float(getattr(opt, "learning_rate", 0.001))
+
+
+def _scheduler_code(schedule: Any, lr0: float | None) -> tuple[list[str], str, str | None]:
+    """(body lines of make_scheduler, one-line description, ReduceLROnPlateau monitor or None).
+
+    The engine sets the rate of epoch ``e`` (0-based) before that epoch; a torch scheduler stepped after
+    each epoch gives every epoch the same rate.
+    """
+    if schedule is None:
+        return ["    return None"], "none (constant learning rate)", None
+    name = schedule.name
+    ls = "torch.optim.lr_scheduler"
+    if name == "step_decay":
+        expr = f"{ls}.StepLR(optimizer, step_size={schedule.epochs_drop}, gamma={schedule.drop!r})"
+        note = f"step decay, lr0 * {schedule.drop:g} ** (epoch // {schedule.epochs_drop})"
+    elif name == "exponential_decay":
+        steps = schedule.decay_steps
+        if schedule.staircase:
+            expr = f"{ls}.StepLR(optimizer, step_size={steps}, gamma={schedule.decay_rate!r})"
+            note = f"exponential decay, lr0 * {schedule.decay_rate:g} ** floor(epoch / {steps})"
+        else:
+            expr = f"{ls}.ExponentialLR(optimizer, gamma={schedule.decay_rate ** (1.0 / steps)!r})"
+            note = f"exponential decay, lr0 * {schedule.decay_rate:g} ** (epoch / {steps})"
+    elif name == "cosine_decay":
+        steps, alpha = schedule.decay_steps, schedule.alpha
+        body = ["    def factor(epoch: int) -> float:",
+                f"        e = min(epoch, {steps})",
+                f"        cosine = 0.5 * (1.0 + math.cos(math.pi * e / {steps}))",
+                f"        return max({alpha!r} + {1.0 - alpha!r} * cosine, 1e-12)",
+                "",
+                "    # LambdaLR, not CosineAnnealingLR (which rises again after T_max): this stays flat",
+                f"    return {ls}.LambdaLR(optimizer, factor)"]
+        note = (f"cosine decay from lr0 = {lr0:g} to {alpha:g} * lr0 over {steps} epochs, then flat, "
+                "stepped once per epoch")
+        return body, note, None
+    elif name == "reduce_lr_on_plateau":
+        mode = "max" if schedule._maximize else "min"
+        # the engine (like Keras) reduces once `patience` bad epochs are counted, torch once more than
+        # `patience` are: torch's patience is one less
+        body = [f"    return {ls}.ReduceLROnPlateau(",
+                f"        optimizer, mode={mode!r}, factor={schedule.factor!r}, "
+                f"patience={max(schedule.patience - 1, 0)}, threshold={schedule.min_delta!r},",
+                f"        threshold_mode='abs', cooldown={schedule.cooldown}, "
+                f"min_lr={schedule.min_lr!r}, eps=0.0)"]
+        note = (f"reduce on plateau, lr * {schedule.factor:g} when {schedule.monitor} has not improved by "
+                f"more than {schedule.min_delta:g} for {schedule.patience} epoch(s) (cooldown "
+                f"{schedule.cooldown}, min_lr {schedule.min_lr:g}), stepped once per epoch")
+        return body, note, schedule.monitor
+    else:
+        raise ExportError(f"learning-rate schedule {name!r} has no PyTorch translation")
+    return [f"    return {expr}"], f"{note}, lr0 = {lr0:g}, stepped once per epoch", None
+
+
+def _optimizer_expr(opt: Any, lr: float | None = None) -> tuple[str, str]:
+    """(torch.optim constructor expression, one-line description); ``lr`` overrides the rate."""
     if opt is None:
         return ("torch.optim.Adam(model.parameters(), lr=0.001)",
                 "Adam(lr=0.001) (the network had no optimizer)")
     cfg = dict(opt.get_config()) if hasattr(opt, "get_config") else {}
     name = str(cfg.get("name", getattr(opt, "name", "adam"))).lower()
-    lr = float(getattr(opt, "learning_rate", cfg.get("learning_rate", 0.001)))
+    if lr is None:
+        lr = float(getattr(opt, "learning_rate", cfg.get("learning_rate", 0.001)))
     if name == "sgd":
         expr = (f"torch.optim.SGD(model.parameters(), lr={lr!r}, "
                 f"momentum={float(cfg.get('momentum', 0.0))!r}, nesterov={bool(cfg.get('nesterov', False))})")

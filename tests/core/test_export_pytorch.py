@@ -132,3 +132,79 @@ def test_code_write_failure_removes_new_weights(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(ExportError, match="disk full"):
         export_pytorch(model, tmp_path / "model.py")
     assert list(tmp_path.iterdir()) == []
+
+
+SCHEDULES = [
+    {"name": "step_decay", "drop": 0.5, "epochs_drop": 3},
+    {"name": "exponential_decay", "decay_rate": 0.9, "decay_steps": 2},
+    {"name": "exponential_decay", "decay_rate": 0.5, "decay_steps": 3, "staircase": True},
+    {"name": "cosine_decay", "decay_steps": 8, "alpha": 0.1},
+    {"name": "cosine_decay", "decay_steps": 5, "alpha": 0.0, "initial_learning_rate": 0.02},
+    {"name": "reduce_lr_on_plateau", "monitor": "val_loss", "factor": 0.5, "patience": 2, "cooldown": 1,
+     "min_delta": 0.01},
+    {"name": "reduce_lr_on_plateau", "monitor": "loss", "factor": 0.2, "patience": 1, "min_lr": 0.0005},
+    {"name": "reduce_lr_on_plateau", "monitor": "val_accuracy", "factor": 0.5, "patience": 0},
+]
+LOSSES = [1.0, 0.9, 0.95, 0.91, 0.92, 0.85, 0.86, 0.86, 0.86, 0.86, 0.7, 0.71, 0.72, 0.73, 0.74, 0.69]
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of:UserWarning")  # no optimizer.step() here
+@pytest.mark.parametrize("schedule", SCHEDULES, ids=lambda c: c["name"] + str(len(c)))
+def test_generated_scheduler_matches_engine_per_epoch(tmp_path: Path, schedule: dict) -> None:
+    """The generated torch scheduler, stepped after each epoch, gives every epoch the engine's rate."""
+    from core import optimizers, schedules
+    from core.project import Project, training_callbacks
+
+    model = make_model(hidden=(4,), activation="tanh", out=3, dropout=0.0)
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.0003), loss="sparse_categorical_crossentropy")
+    training = {"optimizer": {"name": "adam", "learning_rate": 0.01}, "schedule": dict(schedule),
+                "batch_size": 8, "epochs": 16}
+    code_path, _ = export_pytorch(model, tmp_path / "model.py", training=training)
+    gen = _import(code_path)
+    opt = gen.make_optimizer(gen.build_model())
+    sched = gen.make_scheduler(opt)
+    assert isinstance(
+        sched, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau)
+    # the engine's schedule as `ffstudio train` builds it (initial rate from the project's optimizer)
+    project = Project.from_dict({"format": "ffstudio-project", "version": 1,
+                                 "network": {"layers": [{"type": "input"}, {"type": "output"}]},
+                                 "data": {"source": "toy", "name": "xor"}, "training": training}, tmp_path)
+    engine = [cb for cb in training_callbacks(project) if isinstance(cb, schedules.LearningRateSchedule)][0]
+    engine_opt = optimizers.Adam(learning_rate=0.01)
+    seen, logs = [], None
+    for epoch, value in enumerate(LOSSES):
+        want = engine.apply(engine_opt, epoch, logs)
+        got = opt.param_groups[0]["lr"]
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-15), (epoch, got, want)
+        seen.append(got)
+        logs = {"loss": value, "val_loss": value, "val_accuracy": 1.0 - value}
+        gen.step_scheduler(sched, logs)
+    assert len({round(v, 12) for v in seen}) >= 3  # the rate really changed
+    code = Path(code_path).read_text()
+    assert "Learning-rate schedule:" in code and "stepped once per epoch" in code
+
+
+def test_no_schedule_and_early_stopping_like_the_engine(tmp_path: Path) -> None:
+    from core.callbacks import EarlyStopping
+
+    model = make_model(hidden=(8,), activation="tanh", out=3, dropout=0.0)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    y = ((X[:, 0] > 0.5).astype(np.int64) + (X[:, 1] > 0.5))[:200]
+    code_path, _ = export_pytorch(model, tmp_path / "plain.py", training={"epochs": 4})
+    gen = _import(code_path)
+    assert gen.make_scheduler(gen.make_optimizer(gen.build_model())) is None
+    # min_delta so large that no epoch after the first counts as better: stops after 1 + patience epochs
+    stop = {"monitor": "val_loss", "patience": 2, "min_delta": 100.0, "restore_best_weights": True}
+    training = {"epochs": 10, "early_stopping": stop, "schedule": {"name": "step_decay", "epochs_drop": 1}}
+    code_path, _ = export_pytorch(model, tmp_path / "es.py", training=training)
+    gen = _import(code_path)
+    net = gen.load_weights(gen.build_model())
+    history = gen.train(net, X[:200], y, epochs=10, validation_data=(X[200:300], y[:100]))
+    engine = make_model(hidden=(8,), activation="tanh", out=3, dropout=0.0)
+    engine.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    hist = engine.fit(X[:200], y, epochs=10, batch_size=32, validation_data=(X[200:300], y[:100]),
+                      callbacks=[EarlyStopping(**stop)], seed=0)
+    assert len(history) == len(hist.history["loss"]) == 3
+    with pytest.raises(ValueError, match="val_loss"):
+        gen.train(net, X[:200], y, epochs=3)
+    assert "Early stopping: stop when val_loss has not improved" in Path(code_path).read_text()
