@@ -235,8 +235,16 @@ class TrainingWorker(QObject):
             start_epoch=start_epoch,
         )
 
-    def run(self) -> None:  # noqa: C901 - one loop, kept together on purpose
-        """The training loop; returns when stopped, finished or failed."""
+    def run(self) -> None:
+        """The training loop; returns when stopped, finished or failed.
+
+        numpy's overflow/invalid warnings are silenced in this thread (errstate is thread-local): a
+        diverging run is reported once, as TrainingDiverged, not as RuntimeWarnings on stderr.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._run()
+
+    def _run(self) -> None:  # noqa: C901 - one loop, kept together on purpose
         job = self.job
         model = job.model
         reason = "stopped"
@@ -436,11 +444,14 @@ def _describe(exc: BaseException) -> str:
     """One clear line for the user."""
     name = type(exc).__name__
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-    if name == "TrainingDiverged":
-        return (
-            f"Training diverged: {msg}. The network keeps its last finite weights; "
-            "try a lower learning rate or stronger regularization."
-        )
+    if name == "TrainingDiverged":  # the engine's line already says where, why and what to try:
+        low = msg.lower()  # pass it through, adding only what it lacks
+        if "diverged" not in low:
+            msg = f"Training diverged: {msg}"
+        if "learning rate" not in low:
+            msg = (f"{msg.rstrip('.')}. The network keeps its last finite weights; "
+                   "try a lower learning rate or stronger regularization.")
+        return msg
     if name == "DataError":
         return f"Data error: {msg}"
     return f"Training failed ({name}): {msg}"
