@@ -1,4 +1,4 @@
-"""`ffstudio train PROJECT.json [--epochs N] [--seed S] [--out DIR]`: headless training, never imports Qt."""
+"""`ffstudio train PROJECT.json [--epochs N] [--seed S] [--out DIR] [--resume]`: headless training, no Qt."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ Train the network of a project file without the GUI (no Qt is loaded).
 
 The data, network and training settings all come from PROJECT.json; the options below override
 single settings. Progress goes to stderr: a progress bar on a terminal, one line per epoch
-otherwise. Results are written to DIR:
+otherwise.
+
+Training starts from fresh weights (initialized from the seed). When the project already
+references trained weights (its "weights" entry), a one-line note on stderr says they are not
+used; --resume continues from them instead (same network required; the optimizer state and the
+learning-rate schedule start afresh, and --epochs counts the additional epochs).
+
+Results are written to DIR:
 
   DIR/weights.npz    the trained weights (numpy .npz, no pickle; includes the input scaling)
   DIR/project.json   the project with "weights": "weights.npz", the final "results", and
@@ -66,6 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="folder for weights.npz and project.json (created if needed; default: ./out)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
                    help="progress display on stderr: auto = bar on a terminal, lines otherwise")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the project's trained weights (its \"weights\" file) instead of fresh "
+                        "weights")
     p.set_defaults(run=run)
 
 
@@ -169,6 +179,33 @@ def run(args: argparse.Namespace) -> int:
         raise FFStudioError(f"{args.project}: {exc}") from None
 
 
+def _start_weights(project: Any, model: Any, args: argparse.Namespace) -> None:
+    """With --resume load the project's weights into ``model``; without it, note that they are ignored.
+
+    Raises FFStudioError when --resume has no weights to start from or they do not fit the network.
+    """
+    from core.errors import FFStudioError
+
+    weights = project.weights_path
+    if not args.resume:
+        if weights:
+            print(f"note: {args.project} references trained weights ({project.weights}); starting from "
+                  "fresh weights (pass --resume to continue from them)", file=sys.stderr, flush=True)
+        return
+    if not weights:
+        raise FFStudioError(f"{args.project}: --resume needs trained weights, but the project has no "
+                            "\"weights\" entry (train it once without --resume)")
+    if not os.path.exists(weights):
+        raise FFStudioError(f"{args.project}: --resume: weights file {weights} does not exist")
+    from core.export.common import apply_named_weights
+    from core.export.weights_import import read_weights
+
+    tensors, doc = read_weights(weights)
+    apply_named_weights(model, tensors, weights, doc.get("architecture"))
+    if args.progress != "none":
+        print(f"resuming from {weights}", file=sys.stderr, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     from core.errors import FFStudioError, ProjectError
     from core.export.npz import save_weights_npz
@@ -198,6 +235,7 @@ def _run(args: argparse.Namespace) -> int:
     for line in dataset.summary.splitlines():
         display.message(f"  {line}")
     model = build_model(project, dataset)
+    _start_weights(project, model, args)
     x, y, xt, yt = training_arrays(project, dataset, model)
     display.message(f"training {model.count_params():,} parameters for {spec['epochs']} epochs "
                     f"(batch size {spec['batch_size']}, loss {model.loss.name})")
