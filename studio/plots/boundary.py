@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -106,14 +107,22 @@ class BoundaryView(QWidget):
         self.clear_btn = QPushButton("Clear added")
         self.clear_btn.setToolTip("Remove the points you added by clicking")
         self.x_label, self.y_label = QLabel("x:"), QLabel("y:")
-        for w in (self.test_box, self.disc_box, self.x_label, self.x_combo, self.y_label, self.y_combo):
+        for w in (self.test_box, self.disc_box):
             bar.addWidget(w)
         bar.addStretch(1)
         lay.addLayout(bar)
+        # second row: the axis pickers (> 2 features) or click-to-add (exactly 2), never both, so
+        # neither row has to squeeze the check boxes or the feature names
         bar2 = QHBoxLayout()
+        for combo in (self.x_combo, self.y_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        for w in (self.x_label, self.x_combo, self.y_label, self.y_combo):
+            bar2.addWidget(w, 1 if isinstance(w, QComboBox) else 0)
         for w in (self.add_box, self.class_combo, self.clear_btn):
             bar2.addWidget(w)
-        bar2.addStretch(1)
+        bar2.addStretch(0)
         lay.addLayout(bar2)
         self.slice_label = QLabel("")
         self.slice_label.setStyleSheet("color: #666; font-size: 11px;")
