@@ -7,12 +7,19 @@ encoding and scaling as in training apply (one-hot columns from ``preprocessing[
 scaling lives in the network's Normalization layer). The output CSV holds the input columns plus
 ``prob_<class>`` columns and ``predicted`` for classification, or ``pred_<target>`` for
 regression.
+
+Missing values follow the project's policy (``preprocessing["missing"]``): with ``"impute"`` they
+get the training split's mean (numeric) or most frequent category (the stored ``fill``); with
+``"drop"`` such rows are not predicted but still written, with empty prediction columns, and
+``PredictResult.skipped_lines`` lists their file line numbers. Errors name file lines, like the
+CSV importer.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,11 +182,8 @@ def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: st
 
 
 # ---------------------------------------------------------------------------- reading rows
-def read_table(path: str | os.PathLike[str], header: bool = True) -> Any:
-    """Read a CSV (delimiter sniffed, UTF-8 with/without BOM, latin-1 fallback) as strings-or-numbers."""
-    import pandas as pd
-
-    source = os.fspath(path)
+def _read_text(source: str) -> str:
+    """The file's text (UTF-8 with/without BOM, else latin-1); DataError when unreadable or binary."""
     try:
         with open(source, "rb") as fh:
             raw = fh.read()
@@ -190,9 +194,17 @@ def read_table(path: str | os.PathLike[str], header: bool = True) -> Any:
     if b"\x00" in raw[:4096]:
         raise DataError(f"{source}: not a text CSV file (it contains binary data)")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        return raw.decode("latin-1")
+
+
+def read_table(path: str | os.PathLike[str], header: bool = True) -> Any:
+    """Read a CSV (delimiter sniffed, UTF-8 with/without BOM, latin-1 fallback) as strings-or-numbers."""
+    import pandas as pd
+
+    source = os.fspath(path)
+    text = _read_text(source)
     if not text.strip():
         raise DataError(f"{source}: the file is empty")
     try:
@@ -272,18 +284,89 @@ def prediction_columns(trained: TrainedNetwork, y: np.ndarray) -> dict[str, np.n
     return out
 
 
-def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any) -> Any:
-    """Predict for ``encoded`` (raw training columns) and return ``rows`` plus prediction columns."""
+def missing_rows(trained: TrainedNetwork, encoded: Any) -> tuple[np.ndarray, int]:
+    """(mask of rows that cannot be predicted, number of values that will be imputed).
+
+    A missing value in a raw column with a stored ``fill`` (missing policy "impute") is imputed;
+    in a column without one (policy "drop") the row is skipped.
+    """
+    n = len(encoded)
+    skip = np.zeros(n, dtype=bool)
+    filled = 0
+    for col in trained.preprocessing.get("columns", []):
+        name = str(col["name"])
+        if name not in encoded.columns:
+            continue
+        miss = encoded[name].isna().to_numpy()
+        if col.get("fill") is None:
+            skip |= miss
+        else:
+            filled += int(miss.sum())
+    return skip, filled
+
+
+def _with_lines(message: str, positions: np.ndarray, lines: list[int] | None) -> str:
+    """Rewrite ``row N`` (1-based among ``positions``) in an encoder message as the file's ``line L``."""
+    def line_of(k: int) -> str:
+        pos = int(positions[k - 1]) if 0 < k <= len(positions) else k - 1
+        return str(lines[pos] if lines is not None and pos < len(lines) else pos + 1)
+
+    def fix(match: re.Match[str]) -> str:
+        numbers = ", ".join(line_of(int(v)) for v in re.findall(r"\d+", match.group(2)))
+        return f"{'line(s)' if match.group(1) == 'row(s)' else 'line'} {numbers}"
+
+    return re.sub(r"\b(row\(s\)|row) (\d+(?:, \d+)*)", fix, message)
+
+
+def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
+                  lines: list[int] | None = None) -> Any:
+    """Predict for ``encoded`` (raw training columns) and return ``rows`` plus prediction columns.
+
+    Rows with a missing value that the project cannot impute get empty (NaN / None) prediction
+    columns. ``lines`` are the file line numbers of the rows, used in error messages.
+    """
     from core.datasets.encoding import encode_frame
 
-    x = encode_frame(trained.preprocessing, encoded)
-    y = np.asarray(trained.model.predict(x))
+    skip, _ = missing_rows(trained, encoded)
+    keep = np.flatnonzero(~skip)
+    try:
+        x = encode_frame(trained.preprocessing, encoded.iloc[keep])
+    except DataError as exc:
+        raise DataError(_with_lines(str(exc), keep, lines)) from None
+    y = np.asarray(trained.model.predict(x)) if len(keep) else np.zeros((0, int(trained.model.output_dim)))
     if y.ndim == 1:
         y = y.reshape(-1, 1)
     result = rows.reset_index(drop=True).copy()
+    n = len(result)
     for name, values in prediction_columns(trained, y).items():
-        result[name] = values
+        if len(keep) == n:
+            result[name] = values
+            continue
+        if isinstance(values, np.ndarray):
+            full: Any = np.full(n, np.nan)
+            full[keep] = values
+        else:
+            full = [None] * n
+            for i, v in zip(keep, values, strict=True):
+                full[int(i)] = v
+        result[name] = full
     return result
+
+
+def data_line_numbers(text: str, rows: int, header: bool) -> list[int] | None:
+    """1-based file line of each data row (blank lines are skipped, like the reader does).
+
+    None when the count does not match ``rows`` (e.g. quoted values spanning lines).
+    """
+    numbers = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip()]
+    if header:
+        numbers = numbers[1:]
+    return numbers if len(numbers) == rows else None
+
+
+def _line_list(lines: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(v) for v in lines[:limit])
+    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -294,6 +377,21 @@ class PredictResult:
     path: str
     matched_by: str
     columns: list[str]
+    skipped_lines: list[int] = field(default_factory=list)  # rows written without predictions
+    imputed: int = 0  # missing values filled with the training mean / most frequent category
+
+    def note(self) -> str | None:
+        """One line about skipped rows / imputed values for the user, or None."""
+        parts = []
+        if self.skipped_lines:
+            k = len(self.skipped_lines)
+            parts.append(f"{k} row{'s' if k != 1 else ''} with missing values not predicted (line"
+                         f"{'s' if k != 1 else ''} {_line_list(self.skipped_lines)}; the project drops "
+                         "such rows, so their prediction columns are empty)")
+        if self.imputed:
+            parts.append(f"{self.imputed} missing value{'s' if self.imputed != 1 else ''} filled with the "
+                         "training mean / most frequent category")
+        return "; ".join(parts) or None
 
 
 def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: str | os.PathLike[str],
@@ -309,14 +407,21 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
     rows, encoded, how = match_columns(df, trained, source, lambda: read_table(source, header=False))
     if len(rows) == 0:
         raise DataError(f"{source}: no data rows to predict")
+    lines = data_line_numbers(_read_text(source), len(rows), header=len(rows) == len(df))
+    skip, imputed = missing_rows(trained, encoded)
+    skipped = [lines[i] if lines is not None else int(i) + 1 for i in np.flatnonzero(skip)]
+    if skip.all():
+        raise DataError(f"{source}: every row has a missing value (lines {_line_list(skipped)}) and the "
+                        "project drops rows with missing values (data.missing is \"drop\"); fill them in")
     try:
-        result = predict_frame(trained, rows, encoded)
+        result = predict_frame(trained, rows, encoded, lines)
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
     text = result.to_csv(index=False)
     written = atomic_write(out_path, lambda fh: fh.write(text.encode("utf-8")), "predictions file")
-    return PredictResult(len(result), written, how, [str(c) for c in result.columns])
+    return PredictResult(len(result), written, how, [str(c) for c in result.columns], skipped, imputed)
 
 
-__all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "load_trained", "predict_csv",
-           "predict_frame", "prediction_columns", "read_table", "match_columns"]
+__all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "data_line_numbers", "load_trained",
+           "missing_rows", "predict_csv", "predict_frame", "prediction_columns", "read_table",
+           "match_columns"]

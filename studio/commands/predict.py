@@ -12,6 +12,10 @@ trained on (extra columns are copied through), otherwise by position (the file m
 exactly those columns, with or without a header row). The same encoding and scaling as in
 training apply. The output holds the input columns plus prob_<class> columns and `predicted`
 for classification, or pred_<target> columns for regression.
+
+Missing values follow the project's data.missing policy: "impute" fills them with the training
+mean (numeric) or most frequent category; "drop" leaves such rows unpredicted: they are still
+written, with empty prediction columns, and a one-line note on stderr gives their line numbers.
 """
 
 
@@ -27,8 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Predict and print a one-line summary."""
+    import sys
+
     from core.predict import predict_csv
 
     result = predict_csv(args.project, args.input, args.out)
-    print(f"wrote {result.rows} predictions to {result.path} (columns matched by {result.matched_by})")
+    done = result.rows - len(result.skipped_lines)
+    what = f"{result.rows} predictions" if done == result.rows else f"{result.rows} rows ({done} predicted)"
+    print(f"wrote {what} to {result.path} (columns matched by {result.matched_by})")
+    note = result.note()
+    if note:
+        print(f"note: {note}", file=sys.stderr, flush=True)
     return 0

@@ -26,7 +26,7 @@ TRAIN = """length,color,weight,species
 """
 
 
-def _trained(tmp_path: Path, task: str = "multiclass") -> TrainedNetwork:
+def _trained(tmp_path: Path, task: str = "multiclass", missing: str = "drop") -> TrainedNetwork:
     from core.datasets.csv import load_csv
     from core.layers import Dense, Normalization
     from core.model import Sequential
@@ -39,7 +39,7 @@ def _trained(tmp_path: Path, task: str = "multiclass") -> TrainedNetwork:
         text = text.replace(",c\n", ",a\n")
     path = tmp_path / "train.csv"
     path.write_text(text)
-    ds = load_csv(path, test_fraction=0.2, task=task)
+    ds = load_csv(path, test_fraction=0.2, task=task, missing=missing)
     out, act = {"multiclass": (3, "softmax"), "binary": (1, "sigmoid"), "regression": (1, "linear")}[task]
     model = Sequential([Normalization(*ds.normalization()), Dense(6, activation="tanh"),
                         Dense(out, activation=act)])
@@ -104,8 +104,9 @@ def test_bad_inputs(tmp_path: Path) -> None:
     cases = {
         "wrong_count.csv": ("a,b\n1,2\n", "exactly 3 columns, but the file has 2"),
         "unknown_cat.csv": ("length,color,weight\n1,red,2\n1,purple,2\n",
-                            "unknown category 'purple' in row 2"),
-        "text.csv": ("length,color,weight\n1,red,2\nabc,red,2\n", "expected numbers, got text in row(s) 2"),
+                            "unknown category 'purple' in line 3"),  # file lines, like the CSV importer
+        "text.csv": ("length,color,weight\n1,red,2\n\nabc,red,2\n",
+                     "expected numbers, got text in line(s) 4"),
         "empty.csv": ("", "empty"),
         "header_only.csv": ("length,color,weight\n", "no data rows"),
     }
@@ -245,3 +246,60 @@ def test_weights_of_another_network_are_refused_layer_by_layer(tmp_path: Path,
     doc["network"]["layers"][3] = {"type": "output", "units": 3, "activation": "softmax"}
     other.write_text(json.dumps(doc))
     assert load_trained(other).model.output_dim == 3
+
+
+NEW_WITH_GAPS = ("id,length,color,weight\n1,1.1,red,3.0\n2,,blue,1.2\n\n3,3.0,green,2.5\n4,2.0,,1.1\n"
+                 "5,0.7,red,2.9\n")  # missing values on lines 3 and 6 (line 4 is blank)
+
+
+def test_missing_values_with_drop_policy_are_written_without_predictions(tmp_path: Path) -> None:
+    trained = _trained(tmp_path)  # load_csv(missing="drop"): no fill values stored
+    new = tmp_path / "new.csv"
+    new.write_text(NEW_WITH_GAPS)
+    result = predict_csv(trained, new, tmp_path / "pred.csv")
+    assert result.rows == 5 and result.skipped_lines == [3, 6] and result.imputed == 0
+    assert result.note() == ("2 rows with missing values not predicted (lines 3, 6; the project drops such "
+                             "rows, so their prediction columns are empty)")
+    out = pd.read_csv(tmp_path / "pred.csv")
+    assert list(out["id"]) == [1, 2, 3, 4, 5]
+    assert out.loc[[1, 3], ["prob_a", "prob_b", "prob_c", "predicted"]].isna().all().all()
+    df = pd.read_csv(new).iloc[[0, 2, 4]]
+    np.testing.assert_allclose(out.loc[[0, 2, 4], ["prob_a", "prob_b", "prob_c"]].to_numpy(),
+                               _expected(trained, df), atol=1e-6)
+    assert out["predicted"].notna().sum() == 3
+    # every row missing a value: nothing to predict, one clear error
+    (tmp_path / "all.csv").write_text("length,color,weight\n,red,1\n2,,1\n")
+    with pytest.raises(DataError, match=r"every row has a missing value \(lines 2, 3\)"):
+        predict_csv(trained, tmp_path / "all.csv", tmp_path / "none.csv")
+    assert not (tmp_path / "none.csv").exists()
+
+
+def test_missing_values_with_impute_policy_use_the_training_fill(tmp_path: Path) -> None:
+    trained = _trained(tmp_path, missing="impute")
+    cols = {c["name"]: c for c in trained.preprocessing["columns"]}
+    new = tmp_path / "new.csv"
+    new.write_text(NEW_WITH_GAPS)
+    result = predict_csv(trained, new, tmp_path / "pred.csv")
+    assert result.skipped_lines == [] and result.imputed == 2
+    assert result.note() == "2 missing values filled with the training mean / most frequent category"
+    out = pd.read_csv(tmp_path / "pred.csv")
+    filled = pd.read_csv(new)
+    filled.loc[1, "length"] = cols["length"]["fill"]
+    filled.loc[3, "color"] = cols["color"]["fill"]
+    np.testing.assert_allclose(out[["prob_a", "prob_b", "prob_c"]].to_numpy(), _expected(trained, filled),
+                               atol=1e-6)
+
+
+def test_cli_predict_notes_skipped_rows_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.cli import main
+
+    path, model, dataset = _saved_project(tmp_path)
+    new = tmp_path / "new.csv"
+    new.write_text("x1,x2\n0.5,1.0\n,2.0\n1.5,\n-1,0.25\n")
+    assert main(["predict", str(path), "--input", str(new), "--out", str(tmp_path / "pred.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "wrote 4 rows (2 predicted)" in captured.out
+    assert captured.err.count("\n") == 1 and captured.err.startswith("note: 2 rows with missing values")
+    assert "lines 3, 4" in captured.err
+    out = pd.read_csv(tmp_path / "pred.csv")
+    assert out["predicted"].isna().tolist() == [False, True, True, False]
