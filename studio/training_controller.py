@@ -156,6 +156,7 @@ class TrainingController(QObject):
         self._network_key = None
         self.epoch = 0
         self.elapsed_base = 0.0
+        self._clear_model_pictures()
         self.health.clear()
         self.evaluation.clear()
         self.controls.show_progress(0, self._epochs_budget(), 0.0, 0.0)
@@ -237,11 +238,13 @@ class TrainingController(QObject):
         if self.model is not None:
             return True
         if self.dataset is None:
+            self._clear_model_pictures()
             self._error("No data loaded: pick a data set in the Data tab.")
             return False
         try:
             self.model = self.window.build_model()
         except Exception as exc:  # ProjectError lists every problem; show them in one line
+            self._clear_model_pictures("Cannot build the network:\nsee the message on the canvas")
             self._error(f"Cannot build the network: {_one_line(exc)}")
             return False
         self.epoch = 0
@@ -252,6 +255,25 @@ class TrainingController(QObject):
         self._map_layers()
         self._show_model_state()
         return True
+
+    def _clear_model_pictures(self, message: str | None = None) -> None:
+        """No model for this network/data (yet): grey links, no neuron images, an empty boundary.
+
+        Keeps the previous project's or network's pictures from staying on screen after the data
+        failed to load or the network stopped building.
+        """
+        self._pending_neurons = None
+        self._pending_weights = None
+        scene = self.window.canvas_scene
+        scene.set_weights(None)
+        for node_id in list(scene.items_by_id):
+            scene.set_neuron_images(node_id, None)
+        if self.dataset is None:
+            self.boundary.clear_data(message or "No data loaded")
+        elif message:
+            self.boundary.clear_output(message)
+        else:
+            self.boundary.clear_output()
 
     def _clear_error(self) -> None:
         """The network builds again: take down the "Cannot build…"/"No data…" message wherever it shows."""

@@ -59,6 +59,10 @@ def _cache(item: QGraphicsItem) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+#: What the plot says before the first model output.
+EMPTY_MESSAGE = "Train to see the decision boundary"
+
+
 class BoundaryView(QWidget):
     """Live decision boundary (≥100×100 grid). Classification: colours by class; regression: heatmap.
 
@@ -153,9 +157,7 @@ class BoundaryView(QWidget):
         if vb.border is None:
             vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.test_scatter.setVisible(False)
-        self.empty_text = pg.TextItem(
-            "Train to see the decision boundary", color=(120, 120, 120), anchor=(0.5, 0.5)
-        )
+        self.empty_text = pg.TextItem(EMPTY_MESSAGE, color=(120, 120, 120), anchor=(0.5, 0.5))
         self.plot.addItem(self.empty_text)
         lay.addWidget(self.plot_widget, 1)
         self.setMinimumSize(260, 300)
@@ -210,11 +212,32 @@ class BoundaryView(QWidget):
             w.setVisible(can_add)
         self.added_points.clear()
         self.added_scatter.setData([], [])
+        self.clear_output()
+        self._axes_changed()
+
+    def clear_output(self, message: str = EMPTY_MESSAGE) -> None:
+        """No model output to show (e.g. the network does not build): drop the image, say ``message``."""
         self.last_output = None
         self._rgba = None
         self.image.setPixmap(QPixmap())
+        self.empty_text.setText(message)
         self.empty_text.setVisible(True)
-        self._axes_changed()
+
+    def clear_data(self, message: str = "No data loaded") -> None:
+        """No data set (it failed to load): drop the points, the image and the grid, say ``message``."""
+        self.clear_output(message)
+        self._x_train = self._x_test = None
+        self._y_train = self._y_test = None
+        self.grid = None
+        for scatter in (self.train_scatter, self.test_scatter, self.added_scatter):
+            scatter.setData([], [])
+        self.added_points.clear()
+        self.slice_label.setVisible(False)
+        for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
+                  self.clear_btn):
+            w.setVisible(False)
+        self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+        self.empty_text.setPos(0, 0)
 
     def _labels(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y)
