@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.plots import colors
-from studio.plots.probes import GridSpec, make_grid_spec
+from studio.plots.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots.style import style_plot
 
 
@@ -259,12 +259,8 @@ class BoundaryView(QWidget):
         both = np.concatenate([self._x_train, self._x_test]) if self._x_test.size else self._x_train
         ax = self.axes() if self._x_train.shape[1] > 1 else (0, 0)
         spec = make_grid_spec(both.astype(np.float64), ax, self.resolution)
-        spec = GridSpec(
-            axes=spec.axes,
-            extent=spec.extent,
-            base=np.median(self._x_train, axis=0),
-            resolution=spec.resolution,
-        )
+        base, chosen = slice_base(self._x_train, self.feature_names, spec.axes)
+        spec = GridSpec(axes=spec.axes, extent=spec.extent, base=base, resolution=spec.resolution)
         self.grid = spec
         x0, x1, y0, y1 = spec.extent
         self._rect_pending = True
@@ -273,11 +269,16 @@ class BoundaryView(QWidget):
         self.plot.setLabel("left", self.feature_names[ax[1]])
         self.empty_text.setPos((x0 + x1) / 2, (y0 + y1) / 2)
         if spec.is_slice:
+            grouped = {c for cols in one_hot_groups(self._x_train, self.feature_names).values() for c in cols}
             others = [
-                f"{self.feature_names[i]}={spec.base[i]:.3g}" for i in range(len(spec.base)) if i not in ax
+                f"{self.feature_names[i]}={spec.base[i]:.3g}"
+                for i in range(len(spec.base))
+                if i not in ax and i not in grouped
             ]
+            others += [f"{g} = {v} (most frequent)" for g, v in chosen.items()]
             shown = ", ".join(others[:6]) + (f", … ({len(others) - 6} more)" if len(others) > 6 else "")
-            self.slice_label.setText(f"Slice: other features held at their training median ({shown})")
+            held = "training median" + (", categories at the most frequent one" if chosen else "")
+            self.slice_label.setText(f"Slice: other features held at their {held} ({shown})")
             self.slice_label.setVisible(True)
         else:
             self.slice_label.setVisible(False)

@@ -63,6 +63,45 @@ def make_grid_spec(
     return GridSpec(axes=(a0, a1), extent=tuple(ext), base=base, resolution=int(resolution))
 
 
+def one_hot_groups(x: np.ndarray, feature_names: list[str]) -> dict[str, list[int]]:
+    """Columns of one-hot encoded categoricals: ``{"island": [4, 5, 6], ...}``.
+
+    A group is two or more columns named ``column=value`` with the same ``column`` whose values in
+    ``x`` (n, f) are all 0 or 1 (that is how the CSV loader encodes categorical features).
+    """
+    groups: dict[str, list[int]] = {}
+    for i, name in enumerate(feature_names):
+        if "=" in name:
+            groups.setdefault(name.split("=", 1)[0], []).append(i)
+    x = np.asarray(x)
+    return {
+        g: cols for g, cols in groups.items()
+        if len(cols) >= 2 and x.shape[0] and np.isin(x[:, cols], (0, 1)).all()
+    }
+
+
+def slice_base(
+    x: np.ndarray, feature_names: list[str], axes: tuple[int, int] = (0, 1)
+) -> tuple[np.ndarray, dict[str, str]]:
+    """Values (f,) for the features not on the plot ``axes``, and the category chosen per group.
+
+    Numeric features sit at their median over ``x`` (n, f). A one-hot group sits at its most frequent
+    category (that column 1, the rest 0): the median would be all zeros, an input that never occurs.
+    When an axis is a column of a group, the group's other columns are 0.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    base = np.median(x, axis=0)
+    chosen: dict[str, str] = {}
+    for group, cols in one_hot_groups(x, feature_names).items():
+        base[cols] = 0.0
+        if any(a in cols for a in axes):
+            continue
+        top = cols[int(np.argmax(x[:, cols].sum(axis=0)))]
+        base[top] = 1.0
+        chosen[group] = feature_names[top].split("=", 1)[1]
+    return base, chosen
+
+
 def activation_name(layer: object) -> str | None:
     """Name of the activation ``layer`` applies (Dense.activation.name or Activation layers), else None."""
     act = getattr(layer, "activation", None)
