@@ -233,10 +233,18 @@ class TrainingController(QObject):
 
         return Project.from_dict(self.window.project_dict(), self.window.base_dir())
 
-    def ensure_model(self) -> bool:
-        """Build the model for the current network and data if needed; False (with a message) on errors."""
+    def ensure_model(self, interactive: bool = False) -> bool:
+        """Build the model for the current network and data if needed; False (with a message) on errors.
+
+        A blank canvas is not an error until the user presses Play/Step (``interactive``): its own
+        "Start a network" hint says what to do, a red "Cannot build" banner over it would only shout.
+        """
         if self.model is not None:
             return True
+        if not self.window.document.graph.nodes and not interactive:
+            self._clear_model_pictures()
+            self._clear_error()
+            return False
         if self.dataset is None:
             self._clear_model_pictures()
             self._error("No data loaded: pick a data set in the Data tab.")
@@ -423,7 +431,7 @@ class TrainingController(QObject):
 
     def _start(self, running: bool, step: bool = False, step_epochs: int = 1) -> None:
         self.last_error = None
-        if not self.ensure_model():
+        if not self.ensure_model(interactive=True):
             return
         budget = self._epochs_budget()
         if budget is not None and self.epoch >= budget:

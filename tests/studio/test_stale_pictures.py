@@ -62,3 +62,13 @@ def test_project_with_unloadable_data_clears_the_old_pictures(qtbot, studio_wind
     assert len(b.train_scatter.data) == 0 and "No data" in b.empty_text.toPlainText()
     assert _neuron_images(studio_window) == 0 and _coloured_links(studio_window) == 0
     assert np.all([not w.isVisible() for w in (b.x_combo, b.add_box)])
+
+
+def test_blank_canvas_shows_no_error_until_play(qtbot, studio_window):
+    tc = studio_window.training
+    assert studio_window.new_project(None)
+    qtbot.wait(20)
+    assert tc.model is None and tc.last_error is None
+    assert not studio_window.canvas.message_text()
+    tc.play_pause()  # now the user asked for it: say why nothing trains
+    assert tc.last_error and "Cannot build the network" in tc.last_error and tc.session is None
