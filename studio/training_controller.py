@@ -185,8 +185,10 @@ class TrainingController(QObject):
             self._publish()
 
     def _current_network_key(self) -> str:
-        """The network as the project file stores it (positions excluded): equal keys = same model."""
-        return json.dumps(self.window.document.graph.to_network(), sort_keys=True, default=str)
+        """The network as the project file stores it (positions excluded) and whether its layers form
+        one connected chain (a removed link does not change the layer list): equal keys = same model."""
+        graph = self.window.document.graph
+        return json.dumps([graph.to_network(), graph.chain() is not None], sort_keys=True, default=str)
 
     def adopt_model(self, model: Any) -> None:
         """Continue from ``model`` (imported weights, or a project opened with its weights file).
@@ -248,6 +250,13 @@ class TrainingController(QObject):
         if self.dataset is None:
             self._clear_model_pictures()
             self._error("No data loaded: pick a data set in the Data tab.")
+            return False
+        graph = self.window.document.graph
+        if graph.chain() is None:  # e.g. the link into the output was removed: the layer list alone
+            problems = [p.message for p in graph.validate() if p.severity == "error"]  # would still build
+            self._clear_model_pictures("Cannot build the network:\nsee the message on the canvas")
+            detail = " ".join(problems) or "the layers are not one chain from Input to Output."
+            self._error(f"Cannot build the network: {detail}")
             return False
         try:
             self.model = self.window.build_model()

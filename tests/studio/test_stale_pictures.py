@@ -72,3 +72,18 @@ def test_blank_canvas_shows_no_error_until_play(qtbot, studio_window):
     assert not studio_window.canvas.message_text()
     tc.play_pause()  # now the user asked for it: say why nothing trains
     assert tc.last_error and "Cannot build the network" in tc.last_error and tc.session is None
+
+
+def test_removed_link_into_output_stops_the_model(qtbot, studio_window):
+    """A disconnected chain has the same layer list: it must still count as a network that does not build."""
+    tc = studio_window.training
+    qtbot.waitUntil(lambda: tc.model is not None and tc.boundary.image_array() is not None, timeout=5000)
+    doc = studio_window.document
+    assert doc.delete([], [(doc.graph.predecessor("output"), "output")])
+    qtbot.waitUntil(lambda: tc.model is None, timeout=5000)
+    assert tc.last_error.startswith("Cannot build the network:") and "output" in tc.last_error
+    assert tc.boundary.image_array() is None and _neuron_images(studio_window) == 0
+    tc.play_pause()
+    assert tc.session is None  # nothing trains
+    doc.undo_stack.undo()
+    qtbot.waitUntil(lambda: tc.model is not None and tc.last_error is None, timeout=5000)
