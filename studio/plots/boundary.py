@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from studio.plots import colors
 from studio.plots.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
-from studio.plots.style import style_plot
+from studio.plots.style import plot_palette, style_plot
 
 
 class _PaintPrep(QObject):
@@ -157,7 +157,10 @@ class BoundaryView(QWidget):
         if vb.border is None:
             vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.test_scatter.setVisible(False)
-        self.empty_text = pg.TextItem(EMPTY_MESSAGE, color=(120, 120, 120), anchor=(0.5, 0.5))
+        pal = plot_palette()  # a legend-like plate keeps the message readable over the data points
+        self.empty_text = pg.TextItem(
+            EMPTY_MESSAGE, color=pal["foreground"], anchor=(0.5, 0.5), fill=pg.mkBrush(*pal["legend"])
+        )
         self.plot.addItem(self.empty_text)
         lay.addWidget(self.plot_widget, 1)
         self.setMinimumSize(260, 300)
