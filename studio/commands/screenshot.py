@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         raise FFStudioError(f"{args.output}: could not write the PNG")
     os.replace(tmp, args.output)
     note = ""
-    if (image.width(), image.height()) != tuple(args.size):
+    ratio = image.devicePixelRatio() or 1.0  # QT_SCALE_FACTOR=2: twice the pixels of --size
+    if (round(image.width() / ratio), round(image.height() / ratio)) != tuple(args.size):
         note = f"; the window cannot be smaller than {image.width()}x{image.height()}"
     print(f"wrote {args.output} ({image.width()}x{image.height()}{note})", file=sys.stderr)
     return 0

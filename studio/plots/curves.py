@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -231,18 +230,17 @@ class LossCurves(QWidget):
         self.prev_box.setToolTip("Show the last runs as faded curves to compare settings")
         self.runs_btn = QToolButton()
         self.runs_btn.setText("Runs")
-        self.runs_btn.setToolTip("Pick which previous runs are drawn (each labelled with its settings)")
+        self.runs_btn.setToolTip(
+            "Pick which previous runs are drawn (each labelled with its settings), or clear them"
+        )
         self.runs_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.runs_menu = QMenu(self.runs_btn)
         self.runs_btn.setMenu(self.runs_menu)
         self.runs_btn.setEnabled(False)
-        self.clear_btn = QPushButton("Clear runs")
-        self.clear_btn.setToolTip("Forget the faded curves of previous runs")
         self.status = QLabel("")
         bar.addWidget(self.log_box)
         bar.addWidget(self.prev_box)
         bar.addWidget(self.runs_btn)
-        bar.addWidget(self.clear_btn)
         bar.addStretch(1)
         bar.addWidget(self.status)
         from studio.training_toolbar import fix_label_size
@@ -279,7 +277,8 @@ class LossCurves(QWidget):
         self.redraw = Throttle(self._update_current, REDRAW_INTERVAL_S, self)
         self.log_box.toggled.connect(self._set_log)
         self.prev_box.toggled.connect(self._redraw_previous)
-        self.clear_btn.clicked.connect(self.clear_previous)
+        self.run_actions: list = []  # QActions of the Runs menu, newest run first
+        self._rebuild_runs_menu()
 
     # ---- data ----------------------------------------------------------------------------
     def add_snapshot(
@@ -411,12 +410,19 @@ class LossCurves(QWidget):
         return [r for r in self.runs if r.visible] if self.prev_box.isChecked() else []
 
     def _rebuild_runs_menu(self) -> None:
+        """One checkable entry per previous run (newest first), then "Clear runs"."""
         self.runs_menu.clear()
-        for run in reversed(self.runs):  # newest first
+        self.run_actions.clear()
+        for run in reversed(self.runs):
             act = self.runs_menu.addAction(run.label)
             act.setCheckable(True)
             act.setChecked(run.visible)
             act.toggled.connect(lambda on, r=run: self.set_run_visible(r, on))
+            self.run_actions.append(act)
+        self.runs_menu.addSeparator()
+        self.clear_action = self.runs_menu.addAction("Clear runs")
+        self.clear_action.setToolTip("Forget the faded curves of previous runs")
+        self.clear_action.triggered.connect(self.clear_previous)
         self.runs_btn.setEnabled(bool(self.runs) and self.prev_box.isChecked())
 
     def set_run_visible(self, run: _Run, visible: bool) -> None:

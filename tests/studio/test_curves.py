@@ -104,7 +104,7 @@ def test_previous_runs_are_labelled_and_toggled_one_by_one(qtbot):
     assert len(c.prev_items) == 6  # loss, val_loss, accuracy for each run
     legend = _legend_texts(c.loss_plot)
     assert "#1 adam lr=0.1 · 4-2" in legend and "#2 adam lr=0.01 · 4-2" in legend
-    actions = c.runs_menu.actions()
+    actions = c.run_actions
     assert [a.text() for a in actions] == ["#2 adam lr=0.01 · 4-2", "#1 adam lr=0.1 · 4-2"]  # newest first
     assert c.runs_btn.isEnabled() and all(a.isChecked() for a in actions)
     actions[1].setChecked(False)  # hide run #1 only
@@ -116,8 +116,8 @@ def test_previous_runs_are_labelled_and_toggled_one_by_one(qtbot):
     c._redraw_previous()
     styles = {it.opts["pen"].style() for _p, it in c.prev_items}
     assert len(styles) == 2
-    c.clear_previous()
-    assert c.prev_items == [] and not c.runs_menu.actions() and not c.runs_btn.isEnabled()
+    c.clear_action.trigger()  # Runs ▸ Clear runs
+    assert c.runs == [] and c.prev_items == [] and not c.run_actions and not c.runs_btn.isEnabled()
 
 
 def test_controller_labels_runs_with_optimizer_lr_and_hidden_units(qtbot, studio_window):
