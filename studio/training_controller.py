@@ -160,6 +160,7 @@ class TrainingController(QObject):
         self.health.clear()
         self.evaluation.clear()
         self.controls.show_progress(0, self._epochs_budget(), 0.0, 0.0)
+        self.curves.set_budget(self._epochs_budget())
         self._publish()
 
     def _publish(self) -> None:

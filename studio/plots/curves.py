@@ -405,6 +405,13 @@ class LossCurves(QWidget):
                 setattr(self, attr, cur)
                 plot.setYRange(cur[0], cur[1], padding=0)
 
+    def set_budget(self, epochs: int | None) -> None:
+        """The next run's epoch budget: before any data the epoch axis already spans 0..epochs."""
+        self._budget = int(epochs) if epochs else None
+        if self._budget and not self.current.steps.n and self._data_x_max() <= self._budget:
+            self._x_span = float(self._budget)
+            self.loss_plot.setXRange(0, self._x_span, padding=0.02)
+
     def _shown_runs(self) -> list[_Run]:
         """Previous runs currently drawn (the master checkbox and each run's own toggle)."""
         return [r for r in self.runs if r.visible] if self.prev_box.isChecked() else []

@@ -128,3 +128,11 @@ def test_controller_labels_runs_with_optimizer_lr_and_hidden_units(qtbot, studio
     assert len(tc.curves.runs) == 1
     label = tc.curves.runs[0].label
     assert label.startswith("#1 ") and "lr=" in label and label.endswith("· 4-2")  # Playground 2-4-2-1
+
+
+def test_epoch_axis_shows_the_budget_before_training(qtbot, studio_window):
+    tc = studio_window.training
+    studio_window.document.set_training(("epochs",), 40)
+    qtbot.waitUntil(lambda: tc.model is not None, timeout=5000)
+    lo, hi = tc.curves.loss_plot.viewRange()[0]
+    assert 39 < hi < 42  # 0..40 epochs, not an empty 0..1 axis
