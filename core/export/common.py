@@ -103,6 +103,18 @@ def header(model: Any, preprocessing: Mapping[str, Any] | None) -> dict[str, Any
     }
 
 
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The whole file at ``path``; a missing or unreadable file is an ExportError naming it."""
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise ExportError(f"{source}: file not found") from None
+    except OSError as exc:
+        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], what: str = "file") -> str:
     """Call ``write(fh)`` on a temporary binary file beside ``path`` and rename it into place.
 

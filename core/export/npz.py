@@ -33,6 +33,7 @@ from core.export.common import (
     header,
     named_weights,
     parse_header,
+    read_bytes,
     require_built,
 )
 
@@ -59,13 +60,7 @@ def read_weights_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray
     Never unpickles: an archive holding object arrays is refused with ExportError.
     """
     source = os.fspath(path)
-    try:
-        with open(source, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise ExportError(f"{source}: file not found") from None
-    except OSError as exc:
-        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    data = read_bytes(source)
     if not data.startswith(b"PK"):
         raise ExportError(f"{source}: not a .npz weights file (it is not a zip archive)")
     arrays: dict[str, np.ndarray] = {}

@@ -26,6 +26,7 @@ from core.export.common import (
     header,
     named_weights,
     parse_header,
+    read_bytes,
     require_built,
 )
 
@@ -64,13 +65,7 @@ def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np
     """Read ``path`` -> (tensors by name, header dict with architecture/preprocessing)."""
     source = os.fspath(path)
     st_numpy = _safetensors_numpy()
-    try:
-        with open(source, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise ExportError(f"{source}: file not found") from None
-    except OSError as exc:
-        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    data = read_bytes(source)
     metadata = _read_metadata(data, source)
     try:
         tensors = st_numpy.load(data)

@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from studio.commands import int_at_least
+
 _HELP = """\
 Open PROJECT.json in the main window (offscreen when there is no display), train it for N epochs
 in the worker thread exactly as the Play button does, and save a PNG of the whole window.
@@ -42,16 +44,6 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _epochs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return n
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `screenshot` sub-command."""
     p = subparsers.add_parser(
@@ -71,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT.png", help="PNG file to write")
     p.add_argument(
         "--train-epochs",
-        type=_epochs,
+        type=int_at_least(0),
         default=0,
         metavar="N",
         help="train this many epochs before the picture (default 0)",

@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from studio.commands import int_at_least
+
 _HELP = """\
 Train the network of a project file without the GUI (no Qt is loaded).
 
@@ -37,38 +39,18 @@ Exit codes: 0 success, 2 user error (bad project, bad data, training diverged) w
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `train` sub-command."""
     p = subparsers.add_parser("train", prog="ffstudio train",
                               help="train a project headless (no GUI) and write the weights",
                               description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("project", metavar="PROJECT.json", help="project file (see README: project file)")
-    p.add_argument("--epochs", type=_positive_int, metavar="N",
+    p.add_argument("--epochs", type=int_at_least(1), metavar="N",
                    help="number of epochs (overrides training.epochs)")
-    p.add_argument("--seed", type=_seed, metavar="S",
+    p.add_argument("--seed", type=int_at_least(0), metavar="S",
                    help="seed for weight initialization, shuffling and dropout (overrides training.seed; "
                         "the train/test split keeps data.seed)")
-    p.add_argument("--batch-size", type=_positive_int, metavar="B", help="overrides training.batch_size")
+    p.add_argument("--batch-size", type=int_at_least(1), metavar="B", help="overrides training.batch_size")
     p.add_argument("--out", metavar="DIR", default="out",
                    help="folder for weights.npz and project.json (created if needed; default: ./out)")
     p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto",
