@@ -192,6 +192,11 @@ class LayerPropertiesPanel(QWidget):
         self.node_id = node_id if node_id in self.document.graph.nodes else None
         self.refresh()
 
+    def _field_rows(self) -> tuple[QWidget, ...]:
+        """The form rows that depend on the layer kind (shown or hidden by :meth:`refresh`)."""
+        return (self.units, self.activation, self.act_plot, self.act_help, self.initializer, self.use_bias,
+                self.l1, self.l2, self.rate, self.alpha)
+
     def refresh(self) -> None:
         """Re-read the selected node from the document."""
         g = self.document.graph
@@ -204,18 +209,7 @@ class LayerPropertiesPanel(QWidget):
         if node is None:
             self.title.setText("<b>Layer properties</b>")
             self.problem.hide()
-            for w in (
-                self.units,
-                self.activation,
-                self.act_plot,
-                self.act_help,
-                self.initializer,
-                self.use_bias,
-                self.l1,
-                self.l2,
-                self.rate,
-                self.alpha,
-            ):
+            for w in self._field_rows():
                 self.form.setRowVisible(w, False)
             return
         self._loading = True
@@ -268,18 +262,7 @@ class LayerPropertiesPanel(QWidget):
                 visible_rows.add(self.rate)
                 rate = cfg.get("rate", 0.0)
                 self.rate.setValue(float(rate) if isinstance(rate, (int, float)) else 0.0)
-            for w in (
-                self.units,
-                self.activation,
-                self.act_plot,
-                self.act_help,
-                self.initializer,
-                self.use_bias,
-                self.l1,
-                self.l2,
-                self.rate,
-                self.alpha,
-            ):
+            for w in self._field_rows():
                 self.form.setRowVisible(w, w in visible_rows)
             self._show_problems(node.id)
         finally:
