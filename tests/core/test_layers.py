@@ -113,6 +113,20 @@ def test_normalization_scalar_statistics_broadcast() -> None:
     assert layer.get_weights()[0].shape == (4,)
 
 
+def test_normalization_uint8_pixels_scaled_in_one_pass_match_the_formula() -> None:
+    """Zero mean takes the x * inv_std path; a later nonzero mean switches back to (x - mean) * inv_std."""
+    layer = Normalization(mean=0.0, variance=255.0**2)
+    layer.build(3, None, np.float32)
+    x = np.array([[0, 128, 255], [7, 0, 64]], dtype=np.uint8)
+    expected = (x.astype(np.float32) - np.float32(0)) * np.float32(1 / 255)
+    for training in (False, True):
+        out = layer.forward(x, training=training)
+        assert out.dtype == np.float32 and np.array_equal(out, expected)
+    layer.set_weights([np.array([1.0, 0.0, 2.0]), np.full(3, 4.0)])
+    for training in (False, True):
+        assert np.allclose(layer.forward(x, training=training), (x - [1.0, 0.0, 2.0]) / 2.0)
+
+
 @pytest.mark.parametrize("act", DIFFERENTIABLE)
 def test_activation_layer_gradients(act: str) -> None:
     layer = _build(Activation(act), 3)
