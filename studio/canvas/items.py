@@ -447,6 +447,12 @@ class LinkItem(QGraphicsObject):
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self._rect = QRectF()
         self._shape = QPainterPath()
+        # paint() runs on every repaint of the canvas (1 Hz while training, on hover, ...): the lines
+        # are cached per geometry and the (pen, lines) buckets per weight update
+        self._pairs: list[tuple[int, int, QPointF, QPointF]] | None = None
+        self._lines: list[Any] = []
+        self._plan: list[tuple[QPen, list[Any]]] | None = None
+        self._plan_theme: object = None
         self.refresh_geometry()
 
     @property
@@ -460,11 +466,13 @@ class LinkItem(QGraphicsObject):
     def set_weights(self, kernel: np.ndarray | None) -> None:
         """Kernel shaped (src_units, dst_units) or None for grey links; repaints only."""
         self.weights = None if kernel is None else np.asarray(kernel)
+        self._plan = None
         self.update()
 
     def refresh_geometry(self) -> None:
         """Recompute bounds after either card moved or resized."""
         self.prepareGeometryChange()
+        self._pairs, self._plan = None, None
         a = self.src.neuron_anchors("out")
         b = self.dst.neuron_anchors("in")
         pts = [p for _, p in a + b]
@@ -507,19 +515,45 @@ class LinkItem(QGraphicsObject):
 
     def pairs(self) -> list[tuple[int, int, QPointF, QPointF]]:
         """(src unit, dst unit, start, end) of every drawn line."""
-        a = self.src.neuron_anchors("out")
-        b = self.dst.neuron_anchors("in")
-        if self.elementwise:
-            bmap = {u: p for u, p in b}
-            return [(u, u, p, bmap[u]) for u, p in a if u in bmap]
-        return [(i, j, p, q) for i, p in a for j, q in b]
+        if self._pairs is None:
+            a = self.src.neuron_anchors("out")
+            b = self.dst.neuron_anchors("in")
+            if self.elementwise:
+                bmap = {u: p for u, p in b}
+                self._pairs = [(u, u, p, bmap[u]) for u, p in a if u in bmap]
+            else:
+                self._pairs = [(i, j, p, q) for i, p in a for j, q in b]
+            self._lines = [_line(p, q) for _, _, p, q in self._pairs]
+        return self._pairs
+
+    def _weight_plan(self, w: np.ndarray) -> list[tuple[QPen, list[Any]]]:
+        """Lines grouped by pen: sign of w gives the colour, |w| / max |w| one of 7 widths and alphas."""
+        pairs = self.pairs()
+        i = np.fromiter((p[0] for p in pairs), dtype=np.intp, count=len(pairs))
+        j = np.fromiter((p[1] for p in pairs), dtype=np.intp, count=len(pairs))
+        inside = (i < w.shape[0]) & (j < w.shape[1])
+        vals = np.zeros(len(pairs), dtype=np.float64)
+        vals[inside] = w[i[inside], j[inside]]
+        vmax = float(np.max(np.abs(vals))) if vals.size else 0.0
+        vmax = vmax if vmax > 0 and math.isfinite(vmax) else 1.0
+        levels = np.clip(np.round(np.abs(vals) / vmax * 6), 0, 6).astype(int)
+        th = theme.current()
+        plan = []
+        for sign_col, mask in ((th.positive, vals >= 0), (th.negative, vals < 0)):
+            for lvl in range(7):
+                sel = np.nonzero(mask & (levels == lvl))[0]
+                if sel.size:
+                    col = QColor(sign_col)
+                    col.setAlpha(int(70 + 185 * lvl / 6))
+                    plan.append((QPen(col, 0.4 + 0.6 * lvl), [self._lines[k] for k in sel]))
+        return plan
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         th = theme.current()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pairs = self.pairs()
+        self.pairs()
         highlight = self.isSelected() or self.insert_hint
         w = self.weights
         if w is None or self.elementwise:
@@ -527,22 +561,13 @@ class LinkItem(QGraphicsObject):
             if not highlight:
                 col.setAlpha(200)
             painter.setPen(QPen(col, 1.6 if highlight or self.hovered else 0.9))
-            painter.drawLines([_line(p, q) for _, _, p, q in pairs])
+            painter.drawLines(self._lines)
             return
-        vals = np.array([w[i, j] if i < w.shape[0] and j < w.shape[1] else 0.0 for i, j, _, _ in pairs])
-        vmax = float(np.max(np.abs(vals))) if vals.size else 0.0
-        vmax = vmax if vmax > 0 and math.isfinite(vmax) else 1.0
-        levels = np.clip(np.round(np.abs(vals) / vmax * 6), 0, 6).astype(int)
-        pos, neg = QColor(th.positive), QColor(th.negative)
-        for sign_col, mask in ((pos, vals >= 0), (neg, vals < 0)):
-            for lvl in range(7):
-                sel = np.nonzero(mask & (levels == lvl))[0]
-                if sel.size == 0:
-                    continue
-                col = QColor(sign_col)
-                col.setAlpha(int(70 + 185 * lvl / 6))
-                painter.setPen(QPen(col, 0.4 + 0.6 * lvl))
-                painter.drawLines([_line(pairs[k][2], pairs[k][3]) for k in sel])
+        if self._plan is None or self._plan_theme is not th:
+            self._plan, self._plan_theme = self._weight_plan(w), th
+        for pen, lines in self._plan:
+            painter.setPen(pen)
+            painter.drawLines(lines)
         if highlight:
             painter.setPen(QPen(QColor(th.selection), 2, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)

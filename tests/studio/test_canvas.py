@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -193,6 +193,35 @@ def test_set_weights_colours_links_and_keeps_items(builder_window) -> None:
     assert scene.links[("input", "dense_1")].weights is None
     scene.set_weights(None)
     assert all(link.weights is None for link in scene.links.values())
+
+
+def test_link_draw_plan_groups_lines_by_sign_and_magnitude(builder_window) -> None:
+    """Pens from the weights (colour = sign, width = |w| / max|w|), kept until weights or geometry change."""
+    from studio import theme
+
+    scene = builder_window.canvas_scene
+    link = scene.links[("input", "dense_1")]
+    k1 = np.array([[-4.0, -1.0, 0.0, 2.0], [1.0, 0.5, -0.5, 4.0]], dtype=np.float32)
+    scene.set_weights([k1, np.ones((4, 2), np.float32), np.ones((2, 1), np.float32)])
+    builder_window.grab()
+    plan = link._plan
+    assert plan is not None and sum(len(lines) for _, lines in plan) == len(link.pairs()) == 8
+    th = theme.current()
+    widths = {(pen.color().name(), round(pen.widthF(), 2)): len(lines) for pen, lines in plan}
+    pos, neg = QColor(th.positive).name(), QColor(th.negative).name()
+    assert widths[(neg, 4.0)] == 1 and widths[(pos, 4.0)] == 1  # |w| = 4: the widest pen, one each
+    assert widths[(pos, 0.4)] == 1  # w = 0 (sign >= 0), thinnest
+    assert sum(n for (c, _), n in widths.items() if c == neg) == 3
+    builder_window.grab()
+    assert link._plan is plan  # a repaint reuses it
+    scene.set_weights([-k1, np.ones((4, 2), np.float32), np.ones((2, 1), np.float32)])
+    assert link._plan is None
+    builder_window.grab()
+    assert sum(n for pen, lines in link._plan for n in [len(lines)] if pen.color().name() == neg) == 4
+    item = scene.items_by_id["dense_1"]
+    item.setPos(item.pos() + QPointF(40, 0))
+    scene.layer_moved(item)
+    assert link._pairs is None  # lines follow the card
 
 
 def test_neuron_images_are_drawn_inside_neurons(builder_window) -> None:
