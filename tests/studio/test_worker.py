@@ -273,3 +273,44 @@ def test_pause_right_after_play_still_reports_paused(qtbot, session_factory):
         s.worker.play()
         s.worker.pause()
     assert not s.worker.is_running
+
+
+def test_cycle_collection_runs_only_in_the_gui_thread_while_training(qtbot, session_factory):
+    """Automatic gc is off while a session runs (a collection in the worker could destroy Qt objects
+    there); the GUI thread collects on a timer; the previous setting comes back at the end."""
+    import gc
+    import threading
+
+    from studio import gui_gc
+
+    assert gc.isenabled() and not gui_gc.active()
+    collected_in: list[str] = []  # threads that collected while a session held gc off
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start" and gui_gc.active():
+            collected_in.append(threading.current_thread().name)
+
+    gc.callbacks.append(on_gc)
+    try:
+        s = session_factory(_job(epochs=None))
+        s.start()
+        assert not gc.isenabled() and gui_gc.active()
+        qtbot.waitUntil(lambda: s.snapshots >= 3, timeout=10000)
+        for _ in range(2000):  # garbage cycles, more than a generation-0 threshold
+            a: list = []
+            a.append(a)
+            del a
+        qtbot.wait(3 * gui_gc.INTERVAL_MS)  # the GUI thread's timer collects them
+        with qtbot.waitSignal(s.finished, timeout=5000):
+            s.worker.stop()
+        qtbot.waitUntil(lambda: gc.isenabled(), timeout=2000)
+    finally:
+        gc.callbacks.remove(on_gc)
+    assert not gui_gc.active()
+    assert collected_in and set(collected_in) == {threading.main_thread().name}
+    gui_gc.acquire()
+    gui_gc.acquire()
+    gui_gc.release()
+    assert not gc.isenabled()  # counted: one user is left
+    gui_gc.release()
+    assert gc.isenabled()
