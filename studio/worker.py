@@ -3,7 +3,9 @@
 The worker thread runs one long loop (it has no event loop to deliver queued slots), so the GUI
 controls it through ``threading.Event`` flags and plain attributes that the loop reads between
 steps. What it sends back is throttled to about 30 snapshots per second and consists of copies:
-the GUI thread never touches the model while training runs.
+the GUI thread never touches the model while training runs. The snapshot's pictures (decision
+boundary, neuron heatmaps, dead-ReLU fractions) are drawn from those copies in a third thread
+(``studio.snapshot_pictures``), so training does not pay for them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from studio import gui_gc
 from studio.plots import probes
+from studio.snapshot_pictures import SnapshotPictures
 
 EMIT_INTERVAL_S = 1.0 / 32.0  # ~30 updates per second (a little above, so frames keep >= 30 fps)
-#: After sending a snapshot the worker waits (GIL released) until the GUI has drawn it, at most this long.
+#: While the GUI thread handles and draws a snapshot the worker waits (GIL released), at most this long.
 LOCKSTEP_TIMEOUT_S = 0.08
 #: Widgets repaint from a window update request a few ms after the snapshot was handled (Qt's
 #: QT_QPA_UPDATE_IDLE_TIME, 5 ms): after a heavy frame the acknowledgement waits this long past idle,
@@ -91,6 +95,8 @@ class Snapshot:
     ``boundary``: (res, res, units_out) float32 model output over ``grid`` or None.
     ``neurons``: model layer index -> (units, h, w) float32 activations over the grid, or None.
     ``weights``: per model layer, list of weight arrays (kernel (in, units), bias (units,), ...).
+    ``grid``, ``want_neurons``, ``probe_rows`` (r, f): what the pictures thread draws ``boundary``,
+    ``neurons`` and ``dead_relu`` from (they arrive filled in).
     """
 
     epoch: int
@@ -110,6 +116,9 @@ class Snapshot:
     neurons: dict[int, np.ndarray] | None = None
     weights: list[list[np.ndarray]] | None = None
     stopped: str | None = None
+    grid: probes.GridSpec | None = None
+    want_neurons: bool = False
+    probe_rows: np.ndarray | None = None
 
 
 @dataclass
@@ -141,14 +150,15 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._running = threading.Event()
         self._wake = threading.Event()
-        self._ack = threading.Event()
+        self._ack = threading.Event()  # the last snapshot was drawn: the next may be sent
         self._ack.set()
+        self._go = threading.Event()  # cleared while the GUI draws a snapshot (lockstep)
+        self._go.set()
         self._step_epochs = 0
         self._lock = threading.Lock()
         self._pending_lr: float | None = None
         self._pending_data: tuple[np.ndarray, np.ndarray] | None = None
         self._grid = job.grid
-        self._grid_forward = probes.GridForward()
         self.emit_interval = EMIT_INTERVAL_S
         self.lockstep_s = LOCKSTEP_TIMEOUT_S
         #: neuron images go with every n-th snapshot (the canvas shows them a few times per second)
@@ -188,6 +198,7 @@ class TrainingWorker(QObject):
         self._stop.set()
         self._wake.set()
         self._ack.set()
+        self._go.set()
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the optimizer's learning rate before the next step."""
@@ -202,9 +213,15 @@ class TrainingWorker(QObject):
         """Continue training on new arrays (e.g. after a point was added) from the current epoch."""
         self._pending_data = (np.asarray(x), np.asarray(y))
 
+    def hold(self) -> None:
+        """The GUI starts drawing a snapshot: wait before the next step (at most ``lockstep_s``)."""
+        if self.lockstep_s > 0:
+            self._go.clear()
+
     def acknowledge(self) -> None:
-        """The GUI has drawn the last snapshot; the next one may be sent (prevents queue build-up)."""
+        """The GUI has drawn the last snapshot: go on, and the next one may be sent (no queue build-up)."""
         self._ack.set()
+        self._go.set()
 
     @property
     def is_running(self) -> bool:
@@ -297,6 +314,14 @@ class TrainingWorker(QObject):
                 job.x_train, job.y_train = self._pending_data
                 self._pending_data = None
                 gen = self._make_generator(self.epoch)
+            if not self._go.is_set():
+                # Lockstep: the GUI thread draws a snapshot; do not fight it for the GIL (each
+                # pyqtgraph paint makes hundreds of Python callbacks, each of which a busy worker
+                # would delay by up to the interpreter's switch interval).
+                t_wait = time.perf_counter()
+                self._go.wait(self.lockstep_s)
+                self._go.set()
+                self.stats["wait_s"] += time.perf_counter() - t_wait
             t0 = time.perf_counter()
             try:
                 rec = next(gen)
@@ -340,15 +365,8 @@ class TrainingWorker(QObject):
                 last_emit = now if now - last_emit < 2 * self.emit_interval else time.perf_counter()
                 t_emit = time.perf_counter()
                 self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs)
-                t_wait = time.perf_counter()
-                self.stats["emit_s"] += t_wait - t_emit
+                self.stats["emit_s"] += time.perf_counter() - t_emit
                 step_losses, epoch_logs, dirty = [], [], False
-                # Lockstep: let the GUI thread draw this snapshot without fighting for the GIL
-                # (each pyqtgraph paint makes hundreds of Python callbacks; a busy worker would
-                # delay each by up to the interpreter's switch interval).
-                if self.lockstep_s > 0:
-                    self._ack.wait(self.lockstep_s)
-                    self.stats["wait_s"] += time.perf_counter() - t_wait
         gen.close()
         if rec is not None and (dirty or step_losses or epoch_logs):
             self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True, stopped=reason)
@@ -356,14 +374,6 @@ class TrainingWorker(QObject):
         self.finished.emit(reason)
 
     _grid_seen: object = None
-    _points_for: object = None
-    _points: np.ndarray | None = None
-
-    def _grid_points(self, grid: probes.GridSpec) -> np.ndarray:
-        """``grid.points()`` cached per grid (the plane only changes when the user picks other axes)."""
-        if self._points_for is not grid:
-            self._points, self._points_for = grid.points(), grid
-        return self._points
 
     def _grid_dirty(self) -> bool:
         return self._grid is not self._grid_seen
@@ -394,23 +404,13 @@ class TrainingWorker(QObject):
         if all(np.all(np.isfinite(a)) for ws in weights for a in ws):
             self._last_weights = weights
         snap.weights = weights
-        x = self.job.x_train
-        probe = x[: self.job.probe_rows]
-        try:
-            if any(probes.activation_name(la) in probes.RELU_NAMES for la in model.layers):
-                snap.dead_relu = probes.dead_relu_fraction(model, probes.forward_all(model, probe))
-            grid = self._grid
-            self._grid_seen = grid
-            if grid is not None:
-                n = grid.resolution
-                self._emits += 1
-                # one lean pass over the cached grid (reused buffers): copy what is emitted
-                gouts = self._grid_forward(model, self._grid_points(grid))
-                if self.job.neuron_images and (force or self._emits % self.neuron_every == 1):
-                    snap.neurons = probes.neuron_grids(gouts, grid, probes.neuron_layer_indices(model))
-                snap.boundary = np.array(gouts[-1].reshape(n, n, -1), dtype=np.float32, copy=True)
-        except Exception:  # a probe must never kill training; the next snapshot retries
-            pass
+        snap.probe_rows = self.job.x_train[: self.job.probe_rows]  # never mutated: no copy needed
+        grid = self._grid
+        self._grid_seen = grid
+        if grid is not None:
+            self._emits += 1
+            snap.grid = grid
+            snap.want_neurons = self.job.neuron_images and (force or self._emits % self.neuron_every == 1)
         self.snapshot.emit(snap)
 
     def _evaluate(self) -> None:
@@ -458,11 +458,14 @@ def _describe(exc: BaseException) -> str:
 
 
 class TrainingSession(QObject):
-    """Owns one worker and its QThread (GUI thread side). ``shutdown()`` stops and joins in < 1 s.
+    """Owns one worker, its pictures object and their QThreads (GUI thread side). ``shutdown()`` stops
+    and joins both in < 1 s.
 
-    The worker's signals are received here (queued into the GUI thread, because this object lives
-    there) and re-emitted, so anything connected to the session runs in the GUI thread, even plain
-    functions. After ``snapshot`` handlers return the worker may send the next one.
+    The worker's signals pass through the pictures thread (which draws each snapshot's pictures) and
+    are received here (queued into the GUI thread, because this object lives there) and re-emitted,
+    so anything connected to the session runs in the GUI thread, even plain functions. While the
+    ``snapshot`` handlers and the repaints they cause run, the worker waits; then it may send the
+    next snapshot.
     """
 
     snapshot = Signal(object)
@@ -481,19 +484,29 @@ class TrainingSession(QObject):
         super().__init__(parent)
         limit_blas_threads(1)
         self.thread = QThread()
-        self.thread.setObjectName("ffstudio-training")
+        self.thread.setObjectName("ffs-training")
         self.worker = TrainingWorker(job, start_running=start_running)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.finished.connect(self.thread.quit)
-        self.worker.snapshot.connect(self._on_snapshot, Qt.QueuedConnection)
-        self.worker.paused.connect(self.paused, Qt.QueuedConnection)
-        self.worker.evaluated.connect(self.evaluated, Qt.QueuedConnection)
-        self.worker.failed.connect(self.failed, Qt.QueuedConnection)
-        self.worker.finished.connect(self.finished, Qt.QueuedConnection)
+        self.pictures_thread = QThread()
+        self.pictures_thread.setObjectName("ffs-pictures")
+        self.pictures = SnapshotPictures(job.model)
+        self.pictures.moveToThread(self.pictures_thread)
+        w, p = self.worker, self.pictures
+        w.snapshot.connect(p.fill, Qt.QueuedConnection)
+        for name in ("paused", "evaluated", "failed", "finished"):  # same queue: order is kept
+            getattr(w, name).connect(getattr(p, name), Qt.QueuedConnection)
+        p.finished.connect(self.pictures_thread.quit)
+        p.snapshot.connect(self._on_snapshot, Qt.QueuedConnection)
+        p.paused.connect(self.paused, Qt.QueuedConnection)
+        p.evaluated.connect(self.evaluated, Qt.QueuedConnection)
+        p.failed.connect(self.failed, Qt.QueuedConnection)
+        p.finished.connect(self.finished, Qt.QueuedConnection)
         self.job = job
         self.snapshots = 0
         self.ended: str | None = None
+        self._gc_held = False
         self.finished.connect(self._on_finished)
         self._await_idle = False
         self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread()) if lockstep else None
@@ -514,6 +527,8 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshots += 1
+        if self._dispatcher is not None:
+            self.worker.hold()
         try:
             self.snapshot.emit(snap)
         finally:
@@ -554,6 +569,15 @@ class TrainingSession(QObject):
     def _on_finished(self, reason: str) -> None:
         self.ended = reason
         self._release_dispatcher()
+        # "finished" is the worker's last act: both threads end within moments (no collection there)
+        self.thread.wait(500)
+        self.pictures_thread.wait(500)
+        self._release_gc()
+
+    def _release_gc(self) -> None:
+        if self._gc_held:
+            self._gc_held = False
+            gui_gc.release()
 
     def _release_dispatcher(self) -> None:
         if self._dispatcher is not None and self._idle_connected:
@@ -565,7 +589,11 @@ class TrainingSession(QObject):
         self._dispatcher = None
 
     def start(self) -> None:
-        """Start the thread (the loop begins running or paused, as constructed)."""
+        """Start the threads (the loop begins running or paused, as constructed)."""
+        if not self._gc_held:  # no cycle collection in the training threads (see studio.gui_gc)
+            self._gc_held = True
+            gui_gc.acquire()
+        self.pictures_thread.start()
         self.thread.start()
 
     def is_alive(self) -> bool:
@@ -573,10 +601,15 @@ class TrainingSession(QObject):
         return self.thread.isRunning()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
-        """Stop the worker and join its thread; returns True when it ended within ``timeout_ms``."""
+        """Stop the worker and join both threads; returns True when they ended within ``timeout_ms``."""
         self.worker.stop()
         self._release_dispatcher()
-        if not self.thread.isRunning():
-            return True
-        self.thread.quit()
-        return bool(self.thread.wait(timeout_ms))
+        deadline = time.perf_counter() + timeout_ms / 1000
+        ok = True
+        for thread in (self.thread, self.pictures_thread):
+            if thread.isRunning():
+                thread.quit()
+                left = max(int((deadline - time.perf_counter()) * 1000), 1)
+                ok = bool(thread.wait(left)) and ok
+        self._release_gc()
+        return ok

@@ -8,9 +8,15 @@ Measures, with the real main window and the real worker thread:
 - ``boundary_redraw_fps``: how fast the boundary view can redraw a new 100x100 output (set_output +
   repaint) on its own;
 - ``gui_train_ratio``: training steps/s with the GUI attached divided by headless steps/s of the same
-  generator on the same model and data (target >= 0.8).
+  generator on a copy of the model and data (target >= 0.8). The run alternates ``--rounds`` GUI
+  phases with headless phases of the same length in this process (training paused, window idle;
+  headless at the faster of one and the default number of BLAS threads); each GUI phase is paired
+  with the headless phase after it and the median of the pair ratios is reported, so the shared
+  machine's slow drifts (often +-20% over seconds) cancel out.
+- ``worker_*_share``, ``pictures_thread_share``, ``cpu_*``: where the threads' time went.
 
-Usage: ``python tests/benchmarks/gui.py [--seconds S] [--project PATH]``. The last line is one JSON object.
+Usage: ``python tests/benchmarks/gui.py [--seconds S] [--rounds R] [--project PATH]``. The last line is one
+JSON object.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,30 +36,53 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 
-def headless_steps_per_s(project_path: str, seconds: float) -> float:
-    """Steps/s of ``iter_training`` alone (no Qt) on the project's model and data."""
-    from core.project import build_dataset, build_model, load_project, training_arrays
-    from core.training import iter_training
+class Headless:
+    """``iter_training`` alone (no Qt involved) on a fresh copy of the project's model and data."""
 
-    project = load_project(project_path)
-    ds = build_dataset(project)
-    model = build_model(project, ds)
-    x, y, xv, yv = training_arrays(project, ds, model)
-    bs = int(project.training.get("batch_size", 32))
-    gen = iter_training(model, x, y, epochs=None, batch_size=bs, validation_data=(xv, yv), seed=0)
-    warm = time.perf_counter() + 0.5
-    while time.perf_counter() < warm:
-        next(gen)
-    steps = 0
-    t0 = time.perf_counter()
-    end = t0 + seconds
-    while True:
-        rec = next(gen)
-        if rec.kind == "batch":
-            steps += 1
-            if steps % 64 == 0 and time.perf_counter() >= end:
-                break
-    return steps / (time.perf_counter() - t0)
+    def __init__(self, project_path: str) -> None:
+        from core.project import build_dataset, build_model, load_project, training_arrays
+        from core.training import iter_training
+
+        project = load_project(project_path)
+        ds = build_dataset(project)
+        model = build_model(project, ds)
+        x, y, xv, yv = training_arrays(project, ds, model)
+        bs = int(project.training.get("batch_size", 32))
+        self.gen = iter_training(model, x, y, epochs=None, batch_size=bs, validation_data=(xv, yv), seed=0)
+        self.steps_per_s(0.5)  # warm-up
+
+    def steps_per_s(self, seconds: float) -> float:
+        steps = 0
+        t0 = time.perf_counter()
+        end = t0 + seconds
+        while True:
+            rec = next(self.gen)
+            if rec.kind == "batch":
+                steps += 1
+                if steps % 64 == 0 and time.perf_counter() >= end:
+                    break
+        return steps / (time.perf_counter() - t0)
+
+
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each thread of this process, by thread name, and each thread's
+    context switches (``<name>_switches``: a thread that waits for the GIL sleeps, i.e. switches)."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/self/task/{tid}/comm", encoding="ascii") as fh:
+                name = fh.read().strip()
+            with open(f"/proc/self/task/{tid}/status", encoding="ascii") as fh:
+                switches = sum(int(ln.split()[1]) for ln in fh if "ctxt_switches" in ln)
+            key = "gui" if int(tid) == os.getpid() else name
+            out[key] = out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            out[f"{key}_switches"] = out.get(f"{key}_switches", 0.0) + switches
+    except OSError:
+        pass
+    return out
 
 
 def spin(ms: int) -> None:
@@ -63,13 +93,16 @@ def spin(ms: int) -> None:
     loop.exec()
 
 
-def gui_run(project_path: str, seconds: float) -> dict[str, float]:
-    """Train in the real window for ``seconds`` and measure stalls, boundary frames and steps/s."""
+def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int) -> dict[str, Any]:
+    """Train in the real window for ``seconds`` in all, split into ``rounds`` phases, each followed
+    by a headless phase of the same length (the machine is shared and noisy: the ratio of each
+    neighbouring pair is immune to slow drifts; their median is reported)."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from studio import theme
     from studio.app import create_window
+    from studio.worker import limit_blas_threads
 
     app = QApplication.instance() or QApplication([])
     theme.apply(app)
@@ -115,41 +148,86 @@ def gui_run(project_path: str, seconds: float) -> dict[str, float]:
     timer.setInterval(5)
     timer.timeout.connect(tick)
     timer.start()
+    headless = Headless(project_path)
     tc.play_pause()
     spin(700)  # warm-up
     worker = tc.session.worker
-    frames0, steps0, snaps0 = bv.frames, worker.step, tc.session.snapshots
-    stats0 = dict(worker.stats)
-    recording[0] = True
-    last[0] = time.perf_counter()
-    t0 = time.perf_counter()
-    spin(int(seconds * 1000))
-    dt = time.perf_counter() - t0
-    recording[0] = False
-    frames, steps, snaps = bv.frames - frames0, worker.step - steps0, tc.session.snapshots - snaps0
-    shares = {f"worker_{k[:-2]}_share": (worker.stats[k] - stats0[k]) / dt for k in stats0}
+    pictures = tc.session.pictures
+    phase = seconds / rounds
+    gui_rates: list[float] = []
+    headless_rates: list[float] = []
+    blas_rates: dict[str, list[float]] = {"one": [], "default": []}
+    frames = snaps = 0
+    gui_time = 0.0
+    stats = dict.fromkeys(worker.stats, 0.0)
+    busy = 0.0
+    cpu: dict[str, float] = {}
+    for _ in range(rounds):
+        # GUI phase: the window trains and draws; the 5 ms timer measures the event loop's stalls
+        frames0, steps0, snaps0 = bv.frames, worker.step, tc.session.snapshots
+        stats0, busy0, cpu0 = dict(worker.stats), pictures.busy_s, thread_cpu_s()
+        recording[0] = True
+        last[0] = time.perf_counter()
+        t0 = time.perf_counter()
+        spin(int(phase * 1000))
+        dt = time.perf_counter() - t0
+        recording[0] = False
+        gui_rates.append((worker.step - steps0) / dt)
+        frames += bv.frames - frames0
+        snaps += tc.session.snapshots - snaps0
+        gui_time += dt
+        for k in stats:
+            stats[k] += worker.stats[k] - stats0[k]
+        busy += pictures.busy_s - busy0
+        for k, v in thread_cpu_s().items():
+            cpu[k] = cpu.get(k, 0.0) + v - cpu0.get(k, 0.0)
+        # headless phase right after, in the same process: the window is paused and idle
+        tc.play_pause()
+        spin(250)
+        rates = {}
+        for name, n in (("one", 1), ("default", default_blas)):
+            limit_blas_threads(n)
+            rates[name] = headless.steps_per_s(phase / 2)
+            blas_rates[name].append(rates[name])
+        limit_blas_threads(1)
+        headless_rates.append(max(rates.values()))
+        tc.play_pause()
+        spin(300)  # the run picks up again (first snapshot, evaluation panel) before the next phase
     t_stop = time.perf_counter()
     tc.stop()
     stop_ms = (time.perf_counter() - t_stop) * 1000
     timer.stop()
     window.close()
     g = np.asarray(gaps) * 1000.0
-    return {
+    pairs = [gr / hr for gr, hr in zip(gui_rates, headless_rates, strict=True)]
+    out = {
         "stall_p50_ms": float(np.percentile(g, 50)),
         "stall_p99_ms": float(np.percentile(g, 99)),
         "stall_max_ms": float(g.max()),
-        "boundary_fps": frames / dt,
-        "snapshots_per_s": snaps / dt,
+        "boundary_fps": frames / gui_time,
+        "snapshots_per_s": snaps / gui_time,
         "boundary_redraw_fps": redraw_fps,
-        "gui_steps_per_s": steps / dt,
+        "gui_steps_per_s": float(np.median(gui_rates)),
+        "headless_steps_per_s": float(np.median(headless_rates)),
+        "headless_one_blas_thread_steps_per_s": float(np.median(blas_rates["one"])),
+        "headless_default_blas_steps_per_s": float(np.median(blas_rates["default"])),
+        "paired_ratios": [round(r, 3) for r in pairs],
+        "gui_train_ratio": float(np.median(pairs)),
         "stop_join_ms": stop_ms,
-        **shares,
+        "pictures_thread_share": busy / gui_time,
     }
+    out.update({f"worker_{k[:-2]}_share": v / gui_time for k, v in stats.items()})
+    for name in ("gui", "ffs-training", "ffs-pictures"):
+        if name in cpu:
+            out[f"cpu_{name.removeprefix('ffs-')}"] = cpu[name] / gui_time
+            out[f"switches_per_s_{name.removeprefix('ffs-')}"] = cpu[f"{name}_switches"] / gui_time
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=6.0, help="measurement time for each phase")
+    ap.add_argument("--seconds", type=float, default=8.0, help="GUI training time measured in all")
+    ap.add_argument("--rounds", type=int, default=4, help="GUI/headless phase pairs (default 4)")
     ap.add_argument("--project", default=str(ROOT / "assets" / "examples" / "spiral.json"))
     ap.add_argument("--lockstep", type=float, default=None, help="worker lockstep timeout in s (0 = off)")
     ap.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval for the run")
@@ -162,29 +240,10 @@ def main() -> int:
         studio.worker.LOCKSTEP_TIMEOUT_S = args.lockstep
     from studio.worker import limit_blas_threads
 
-    # headless at its best: NumPy's default BLAS threads and one BLAS thread (what the GUI uses)
-    # (the machine is shared and noisy: headless is measured before AND after the GUI run, averaged)
-    half = max(args.seconds / 2, 1.0)
-    default = headless_steps_per_s(args.project, half)
-    before = limit_blas_threads(1)
-    single = headless_steps_per_s(args.project, half)
-    print(
-        f"headless: {default:,.0f} steps/s (BLAS threads {before}), {single:,.0f} (1 thread)", file=sys.stderr
-    )
-    res = gui_run(args.project, args.seconds)
-    single_after = headless_steps_per_s(args.project, half)
-    limit_blas_threads(before or 1)
-    default_after = headless_steps_per_s(args.project, half)
-    print(f"headless after: {default_after:,.0f} steps/s, {single_after:,.0f} (1 thread)", file=sys.stderr)
-    default = (default + default_after) / 2
-    single = (single + single_after) / 2
-    headless = max(default, single)
-    res["headless_steps_per_s"] = headless
-    res["headless_default_blas_steps_per_s"] = default
-    res["headless_one_blas_thread_steps_per_s"] = single
-    res["gui_train_ratio"] = res["gui_steps_per_s"] / headless
+    default_blas = limit_blas_threads(1) or 1
+    res = gui_run(args.project, args.seconds, args.rounds, default_blas)
     for k, v in res.items():
-        print(f"{k:>22}: {v:,.2f}", file=sys.stderr)
+        print(f"{k:>22}: {v:,.2f}" if isinstance(v, float) else f"{k:>22}: {v}", file=sys.stderr)
     ok = res["stall_p99_ms"] <= 50 and res["boundary_fps"] >= 30 and res["gui_train_ratio"] >= 0.8
     res["targets_met"] = bool(ok)
     print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in res.items()}))

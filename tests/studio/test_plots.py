@@ -84,6 +84,20 @@ def test_color_maps_and_grid():
     assert heat.shape == (1, 2, 4) and not np.array_equal(heat[0, 0], heat[0, 1])
 
 
+def test_grid_forward_matches_predict():
+    """The pictures' forward pass (reused buffers) agrees with model.predict."""
+    from core import Sequential
+    from core.layers import Dense, Normalization
+
+    model = Sequential([Normalization([1.0, -1.0], [4.0, 0.25]), Dense(16, activation="tanh"),
+                        Dense(8, activation="relu"), Dense(3, activation="softmax")])
+    model.build(2, seed=0)
+    spec = probes.make_grid_spec(np.array([[-3, -2], [4, 5]], dtype=np.float32), resolution=100)
+    outs = probes.GridForward()(model, spec.points())
+    assert [o.shape for o in outs] == [(10000, 2), (10000, 16), (10000, 8), (10000, 3)]
+    np.testing.assert_allclose(outs[-1], model.predict(spec.points()), atol=1e-6)
+
+
 def test_gradient_warning_badge(qtbot):
     h = GradientHealth()
     qtbot.addWidget(h)
