@@ -1,6 +1,6 @@
 """Engine speed benchmark: the NumPy engine against PyTorch CPU on the same recipes, in one process.
 
-Run: ``.venv/bin/python tests/benchmarks/engine.py [--epochs 4] [--recipe-epochs 10] [--small-steps 3000]``
+Run: ``.venv/bin/python tests/benchmarks/engine.py [--epochs 6] [--recipe-epochs 10] [--small-steps 3000]``
 (about a minute on a quiet machine; ``--help`` lists the switches).
 
 1. MNIST timing (issue 2, section 4): 784-256-128-10 ReLU, softmax cross-entropy, Adam lr 1e-3, batch 128,
@@ -387,7 +387,7 @@ def bench_small(steps: int, have_torch: bool) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=4, help="alternating MNIST timing epochs (default 4)")
+    ap.add_argument("--epochs", type=int, default=6, help="alternating MNIST timing epochs (default 6)")
     ap.add_argument("--recipe-epochs", type=int, default=10, help="default-recipe epochs, 0 to skip")
     ap.add_argument("--small-steps", type=int, default=3000, help="Playground steps per timing round")
     ap.add_argument("--no-torch", action="store_true", help="engine only")
