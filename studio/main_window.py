@@ -786,7 +786,7 @@ class MainWindow(QMainWindow):
         elif probs:
             parts.append(f"{len(probs)} warning{'s' * (len(probs) != 1)}")
         else:
-            parts.append("ready to train")
+            parts.append("network valid")  # the training state is on the toolbar
         if self.dataset is not None:
             parts.append(f"data: {getattr(self.dataset, 'name', '?')} ({getattr(self.dataset, 'task', '?')})")
         self.status_label.setText("   ·   ".join(parts))

@@ -22,6 +22,7 @@ def test_valid_network_table_and_total(builder_window) -> None:
     assert rows[3] == ["output", "sigmoid", "(None, 1)", "3"]
     assert rows[-1][0] == "Total" and rows[-1][3] == "25"
     assert "25 parameters" in builder_window.status_label.text()
+    assert "network valid" in builder_window.status_label.text()  # training state: toolbar only
 
 
 def test_each_invalid_graph_is_reported_live(builder_window) -> None:
