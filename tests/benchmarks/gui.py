@@ -226,8 +226,8 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int) -
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=8.0, help="GUI training time measured in all")
-    ap.add_argument("--rounds", type=int, default=4, help="GUI/headless phase pairs (default 4)")
+    ap.add_argument("--seconds", type=float, default=12.0, help="GUI training time measured in all")
+    ap.add_argument("--rounds", type=int, default=8, help="GUI/headless phase pairs (default 8)")
     ap.add_argument("--project", default=str(ROOT / "assets" / "examples" / "spiral.json"))
     ap.add_argument("--lockstep", type=float, default=None, help="worker lockstep timeout in s (0 = off)")
     ap.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval for the run")
