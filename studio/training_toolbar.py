@@ -79,8 +79,10 @@ def fix_label_size(label: QLabel, widest: str) -> None:
 
 
 def format_duration(seconds: float) -> str:
-    """'1:05' / '1:02:03' for a duration in seconds."""
-    s = int(max(seconds, 0) + 0.5)
+    """'4.2 s' under ten seconds (toy runs take about that long), else '1:05' / '1:02:03'."""
+    if seconds < 9.95:
+        return f"{max(seconds, 0.0):.1f} s"
+    s = int(seconds + 0.5)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
@@ -137,6 +139,10 @@ class TrainingControls(QObject):
         self.progress.setMinimumWidth(160)
         self.progress.setFormat("")
         self.progress.setTextVisible(True)
+        self.running = False
+        #: (fraction done, ETA in s or None) of the last progress shown; None without an epoch budget
+        self._bar: tuple[float, float | None] | None = None
+        self._bar_shown = False  # nothing to draw before the first show_progress
         # counters change several times per second while training: fixed sizes keep each new text
         # from invalidating the toolbar and main-window layouts (a relayout of every dock)
         for label, widest in (
@@ -154,8 +160,9 @@ class TrainingControls(QObject):
         self.set_running(False)
 
     def set_running(self, running: bool) -> None:
-        """Show Pause while running, Play otherwise."""
+        """Show Pause while running, Play otherwise (a paused or ended run has no ETA)."""
         self.running = running
+        self._render_bar()
         self.play_action.setIcon(self._pause_icon if running else self._play_icon)
         self.play_action.setText("Pause" if running else "Play")
         self.play_action.setToolTip("Pause training (Space)" if running else "Train continuously (Space)")
@@ -172,17 +179,28 @@ class TrainingControls(QObject):
         self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
         self.rate_label.setText(f"{steps_per_s:,.0f} steps/s" if steps_per_s > 0 else "– steps/s")
         self.elapsed_label.setText(format_duration(elapsed_s))
+        self._bar = None
+        self._bar_shown = True
         if epochs:
             done = min((epoch + epoch_fraction) / epochs, 1.0)
-            self.progress.setValue(int(done * 1000))
-            if done > 0 and elapsed_s > 0 and done < 1.0:
-                eta = elapsed_s * (1.0 - done) / done
-                self.progress.setFormat(f"{100 * done:.0f}%  ETA {format_duration(eta)}")
-            else:
-                self.progress.setFormat(f"{100 * done:.0f}%")
-        else:
+            eta = elapsed_s * (1.0 - done) / done if 0 < done < 1.0 and elapsed_s > 0 else None
+            self._bar = (done, eta)
+        self._render_bar()
+
+    def _render_bar(self) -> None:
+        if not self._bar_shown:
+            return
+        bar = self._bar
+        if bar is None:
             self.progress.setValue(0)
             self.progress.setFormat("no epoch budget")
+            return
+        done, eta = bar
+        self.progress.setValue(int(done * 1000))
+        if eta is not None and self.running:
+            self.progress.setFormat(f"{100 * done:.0f}%  ETA {format_duration(eta)}")
+        else:
+            self.progress.setFormat(f"{100 * done:.0f}%")
 
     def set_status(self, text: str, error: bool = False) -> None:
         """A short note after the counters (e.g. 'stopped: early stopping'); red when ``error``."""
