@@ -387,8 +387,12 @@ class ExportActions(QObject):
         src, dst = input_path, out_path
 
         def done(result: Any) -> None:
-            self.message.emit(f"Wrote {result.rows} predictions to {result.path} "
-                              f"(columns matched by {result.matched_by})")
+            predicted = result.rows - len(result.skipped_lines)
+            what = (f"{result.rows} predictions" if predicted == result.rows
+                    else f"{result.rows} rows ({predicted} predicted)")
+            note = result.note()  # skipped rows / imputed values, as the CLI prints them
+            self.message.emit(f"Wrote {what} to {result.path} (columns matched by {result.matched_by})"
+                              + (f". Note: {note}" if note else ""))
             self.predictions_written.emit(result.path)
 
         def failed(msg: str) -> None:

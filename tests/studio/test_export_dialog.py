@@ -147,6 +147,23 @@ def test_predict_action_writes_csv(qtbot, tmp_path: Path) -> None:
                                model.predict(np.array([[0.5, 1], [-2, 3]], np.float32)), atol=1e-6)
 
 
+def test_predict_action_reports_rows_it_could_not_predict(qtbot, tmp_path: Path) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    state = ExportContext(model=_model(), has_weights=True, preprocessing=PRE, directory=str(tmp_path))
+    actions = ExportActions(window, None, lambda: state)
+    src = tmp_path / "gaps.csv"
+    src.write_text("x1,x2\n0.5,1\n,3\n-2,3\n")  # line 3 lacks x1
+    messages: list[str] = []
+    actions.message.connect(messages.append)
+    with qtbot.waitSignal(actions.predictions_written, timeout=10000):
+        assert actions.predict_csv(str(src), str(tmp_path / "out.csv"))
+    assert messages and messages[-1].startswith("Wrote 3 rows (2 predicted) to ")
+    assert "1 row with missing values not predicted (line 3" in messages[-1]
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["predicted"].isna().tolist() == [False, True, False]
+
+
 def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -> None:
     from PySide6.QtCore import QSettings
 
