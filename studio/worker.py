@@ -368,6 +368,8 @@ class TrainingWorker(QObject):
                 self.stats["emit_s"] += time.perf_counter() - t_emit
                 step_losses, epoch_logs, dirty = [], [], False
         gen.close()
+        if not steps_per_s and rate_steps:  # a run shorter than one rate window (toy data: often)
+            steps_per_s = rate_steps / max(time.perf_counter() - rate_t0, 1e-9)
         if rec is not None and (dirty or step_losses or epoch_logs):
             self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True, stopped=reason)
         self._evaluate()

@@ -63,6 +63,7 @@ def test_play_emits_progress_and_loss_falls(qtbot, session_factory):
     assert logs[-1][1]["loss"] < 0.7 * logs[0][1]["loss"]
     last = snaps[-1]
     assert last.boundary is not None and last.boundary.shape == (100, 100, 1)
+    assert last.steps_per_s > 0  # even when the whole run is shorter than the 0.25 s rate window
     assert last.grad_norms is not None and last.grad_norms.shape == (2,)
     assert np.all(last.weight_norms > 0)
     # copies: changing the snapshot does not touch the model
