@@ -58,7 +58,14 @@ class TrainingController(QObject):
         self.link_editor.weight_edited.connect(self.set_link_weight)
         window.canvas_scene.link_clicked.connect(self._link_clicked)
 
-        self.controls = TrainingControls(window.training_toolbar, getattr(window, "training_menu", None))
+        self.controls = TrainingControls(
+            window.training_toolbar, getattr(window, "training_menu", None), window.statusBar()
+        )
+        zoom = getattr(window, "zoom_label", None)
+        if zoom is not None:  # the zoom level stays in the corner, after the run's status
+            window.statusBar().removeWidget(zoom)
+            window.statusBar().addPermanentWidget(zoom)
+            zoom.show()
         self.data_panel = DataPanel()
         self.data_panel.base_dir = window.base_dir
         scroll = QScrollArea()
@@ -93,6 +100,7 @@ class TrainingController(QObject):
         c.step.connect(self.step_epoch)
         c.stop.connect(self.stop)
         c.reset.connect(self.reset)
+        c.speed_changed.connect(self._speed_changed)
         self.data_panel.dataset_loaded.connect(self._dataset_loaded)
         self.data_panel.load_failed.connect(lambda msg: self.controls.set_status(f"Data: {msg}", error=True))
         self.data_panel.batch_size_changed.connect(self._batch_size_changed)
@@ -455,6 +463,7 @@ class TrainingController(QObject):
         if self.epoch == 0:  # a new run: name it after the settings it starts with
             self.curves.set_run_label(self._run_label())
         s = TrainingSession(job, start_running=running, parent=self)
+        s.worker.set_speed_limit(self.controls.speed_limit())
         s.snapshot.connect(self._on_snapshot)
         s.heavy_frame = lambda: not self.frame_gate.available  # a curve/health/canvas redraw ran
         s.evaluated.connect(self._on_evaluated)
@@ -538,6 +547,10 @@ class TrainingController(QObject):
             self.canvas_redraw.request()
         if snap.stopped and snap.stopped not in ("epochs", "stopped"):
             self.controls.set_status(f"stopped: {snap.stopped.replace('_', ' ')} at epoch {snap.epoch}")
+
+    def _speed_changed(self, steps_per_s: float | None) -> None:
+        if self.session is not None:
+            self.session.worker.set_speed_limit(steps_per_s)
 
     def _draw_progress(self) -> None:
         if self._progress_args is not None:

@@ -14,7 +14,7 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
 )
-from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QProgressBar, QStatusBar, QToolBar, QWidget
 
 
 def _theme_colors() -> tuple[str, str, str]:
@@ -88,19 +88,38 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class TrainingControls(QObject):
-    """Play/Pause, Step, Stop, Reset actions and the counters, installed into a toolbar (and a menu).
+#: Training speed choices: label, steps per second (None: as fast as the machine allows). Toy data trains
+#: at thousands of steps per second, a whole run in a second or two; slower speeds let a learner watch.
+SPEEDS: list[tuple[str, float | None]] = [
+    ("Max speed", None),
+    ("1,000 steps/s", 1000.0),
+    ("300 steps/s", 300.0),
+    ("100 steps/s", 100.0),
+    ("30 steps/s", 30.0),
+    ("10 steps/s", 10.0),
+]
 
-    Actions emit ``play_pause``, ``step``, ``stop``, ``reset``; ``set_running``/``show_progress`` update
-    the display. Space toggles Play/Pause anywhere in the window (text fields keep their spaces).
+
+class TrainingControls(QObject):
+    """Play/Pause, Step, Stop, Reset actions, the speed choice and the counters, installed into a toolbar
+    (and a menu).
+
+    Actions emit ``play_pause``, ``step``, ``stop``, ``reset``; the speed box ``speed_changed(steps/s or
+    None)``; ``set_running``/``show_progress`` update the display. Space toggles Play/Pause anywhere in
+    the window (text fields keep their spaces).
     """
 
     play_pause = Signal()
     step = Signal()
     stop = Signal()
     reset = Signal()
+    speed_changed = Signal(object)
 
-    def __init__(self, toolbar: QToolBar, menu: QMenu | None = None) -> None:
+    def __init__(
+        self, toolbar: QToolBar, menu: QMenu | None = None, status_bar: QStatusBar | None = None
+    ) -> None:
+        """``status_bar``: show the run's status note there (right side) instead of after the counters,
+        which leaves the toolbar room for the progress bar in a 1280-pixel window."""
         super().__init__(toolbar)
         self.toolbar = toolbar
         self._play_icon = control_icon("play")
@@ -126,17 +145,27 @@ class TrainingControls(QObject):
         self.step_action.triggered.connect(self.step)
         self.stop_action.triggered.connect(self.stop)
         self.reset_action.triggered.connect(self.reset)
+        self.speed_combo = QComboBox()
+        for label, _ in SPEEDS:
+            self.speed_combo.addItem(label)
+        self.speed_combo.setToolTip(
+            "Training speed: slow it down to watch the network learn step by step; the speed can change "
+            "while training runs"
+        )
+        self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays Play/Pause
+        self.speed_combo.currentIndexChanged.connect(lambda i: self.speed_changed.emit(SPEEDS[i][1]))
+        toolbar.addWidget(self.speed_combo)
         toolbar.addSeparator()
         self.epoch_label = QLabel("Epoch 0")
         self.epoch_label.setMinimumWidth(110)
         self.rate_label = QLabel("– steps/s")
         self.rate_label.setMinimumWidth(100)
-        self.elapsed_label = QLabel("0:00")
+        self.elapsed_label = QLabel(format_duration(0.0))
         self.elapsed_label.setToolTip("Training time (pauses excluded)")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(260)
-        self.progress.setMinimumWidth(160)
+        self.progress.setMaximumWidth(220)
+        self.progress.setMinimumWidth(140)
         self.progress.setFormat("")
         self.progress.setTextVisible(True)
         self.running = False
@@ -146,8 +175,8 @@ class TrainingControls(QObject):
         # counters change several times per second while training: fixed sizes keep each new text
         # from invalidating the toolbar and main-window layouts (a relayout of every dock)
         for label, widest in (
-            (self.epoch_label, "Epoch 888888 / 888888"),
-            (self.rate_label, "888,888 steps/s"),
+            (self.epoch_label, "Epoch 88888 / 88888"),
+            (self.rate_label, "88,888 steps/s"),
             (self.elapsed_label, "888:88:88"),
         ):
             fix_label_size(label, widest)
@@ -156,8 +185,15 @@ class TrainingControls(QObject):
         self.status_label = QLabel("")
         self.status_label.setStyleSheet("color: #6b7280; padding-left: 8px;")
         self.status_label.setMaximumWidth(520)
-        toolbar.addWidget(self.status_label)
+        if status_bar is not None:
+            status_bar.insertPermanentWidget(0, self.status_label)
+        else:
+            toolbar.addWidget(self.status_label)
         self.set_running(False)
+
+    def speed_limit(self) -> float | None:
+        """The chosen speed in steps per second, or None for as fast as possible."""
+        return SPEEDS[max(self.speed_combo.currentIndex(), 0)][1]
 
     def set_running(self, running: bool) -> None:
         """Show Pause while running, Play otherwise (a paused or ended run has no ETA)."""

@@ -157,6 +157,8 @@ class TrainingWorker(QObject):
         self._step_epochs = 0
         self._lock = threading.Lock()
         self._pending_lr: float | None = None
+        self._speed: float | None = None  # steps per second at most (None: as fast as possible)
+        self._speed_set = False
         self._pending_data: tuple[np.ndarray, np.ndarray] | None = None
         self._grid = job.grid
         self.emit_interval = EMIT_INTERVAL_S
@@ -203,6 +205,13 @@ class TrainingWorker(QObject):
     def set_learning_rate(self, lr: float) -> None:
         """Change the optimizer's learning rate before the next step."""
         self._pending_lr = float(lr)
+
+    def set_speed_limit(self, steps_per_s: float | None) -> None:
+        """Take at most ``steps_per_s`` steps per second from now on (None: as fast as possible)."""
+        if steps_per_s is not None and not steps_per_s > 0:
+            raise ValueError(f"steps_per_s must be a positive number or None. Received: {steps_per_s!r}")
+        self._speed = None if steps_per_s is None else float(steps_per_s)
+        self._speed_set = True
 
     def set_grid(self, grid: probes.GridSpec | None) -> None:
         """Change the boundary plane (axes, extent) for the next snapshots."""
@@ -277,6 +286,13 @@ class TrainingWorker(QObject):
         last_emit = 0.0
         elapsed = 0.0
         rate_t0, rate_steps, steps_per_s = time.perf_counter(), 0, 0.0
+        pace_t0, pace_steps = rate_t0, 0  # for a chosen speed (set_speed_limit)
+
+        def rate_now() -> float:
+            """Steps/s of the last full 0.25 s window, or of the current one if none has ended yet."""
+            if steps_per_s or not rate_steps:
+                return steps_per_s
+            return rate_steps / max(time.perf_counter() - rate_t0, 1e-9)
         rec = None
         dirty = False
         was_running = False
@@ -291,7 +307,7 @@ class TrainingWorker(QObject):
                 if was_running:
                     was_running = False
                     if dirty or step_losses or epoch_logs:
-                        self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True)
+                        self._emit(rec, elapsed, rate_now(), step_losses, epoch_logs, force=True)
                         step_losses, epoch_logs, dirty = [], [], False
                     self._evaluate()
                     self.paused.emit(self.epoch)
@@ -304,6 +320,19 @@ class TrainingWorker(QObject):
                 was_running = True
                 self._resumed = False
                 rate_t0, rate_steps = time.perf_counter(), 0
+                pace_t0, pace_steps = rate_t0, 0
+            limit = self._speed
+            if limit is not None:
+                # a chosen speed: steps are spaced 1/limit apart (sleeping releases the GIL); short
+                # sleeps keep pause/stop prompt
+                now = time.perf_counter()
+                if self._speed_set:
+                    self._speed_set = False
+                    pace_t0, pace_steps = now, 0
+                due = pace_t0 + pace_steps / limit
+                if now < due:
+                    time.sleep(min(due - now, 0.05))
+                    continue
             if self._pending_lr is not None:
                 opt = getattr(model, "optimizer", None)
                 if opt is not None:
@@ -343,6 +372,7 @@ class TrainingWorker(QObject):
             if rec.kind == "batch":
                 self.step = rec.step
                 rate_steps += 1
+                pace_steps += 1
                 step_losses.append((rec.step, float(rec.loss)))
             else:
                 self.epoch = rec.epoch
@@ -352,7 +382,7 @@ class TrainingWorker(QObject):
                         self._step_epochs = max(self._step_epochs - 1, 0)
                         done_stepping = self._step_epochs == 0
                     if done_stepping and not self._running.is_set():
-                        self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True)
+                        self._emit(rec, elapsed, rate_now(), step_losses, epoch_logs, force=True)
                         step_losses, epoch_logs, dirty = [], [], False
                 if rec.stopped:
                     reason = rec.stopped
@@ -368,10 +398,8 @@ class TrainingWorker(QObject):
                 self.stats["emit_s"] += time.perf_counter() - t_emit
                 step_losses, epoch_logs, dirty = [], [], False
         gen.close()
-        if not steps_per_s and rate_steps:  # a run shorter than one rate window (toy data: often)
-            steps_per_s = rate_steps / max(time.perf_counter() - rate_t0, 1e-9)
         if rec is not None and (dirty or step_losses or epoch_logs):
-            self._emit(rec, elapsed, steps_per_s, step_losses, epoch_logs, force=True, stopped=reason)
+            self._emit(rec, elapsed, rate_now(), step_losses, epoch_logs, force=True, stopped=reason)
         self._evaluate()
         self.finished.emit(reason)
 

@@ -315,3 +315,46 @@ def test_cycle_collection_runs_only_in_the_gui_thread_while_training(qtbot, sess
     assert not gc.isenabled()  # counted: one user is left
     gui_gc.release()
     assert gc.isenabled()
+
+
+def test_speed_limit_spaces_the_steps_and_can_change_while_running(qtbot, session_factory):
+    s = session_factory(_job(epochs=None))
+    with pytest.raises(ValueError, match="positive"):
+        s.worker.set_speed_limit(0)
+    s.worker.set_speed_limit(50.0)
+    s.start()
+    qtbot.wait(300)
+    step0, t0 = s.worker.step, time.perf_counter()
+    qtbot.wait(1000)
+    slow = (s.worker.step - step0) / (time.perf_counter() - t0)
+    assert 35 <= slow <= 60, slow  # 50 steps/s
+    s.worker.set_speed_limit(None)
+    qtbot.wait(200)
+    step0, t0 = s.worker.step, time.perf_counter()
+    qtbot.wait(500)
+    assert (s.worker.step - step0) / (time.perf_counter() - t0) > 4 * slow  # as fast as it goes
+    t_stop = time.perf_counter()
+    s.worker.set_speed_limit(1.0)  # one step a second: stop must still be prompt
+    qtbot.wait(100)
+    assert s.shutdown(1000) and time.perf_counter() - t_stop < 0.5
+
+
+def test_toolbar_speed_box_slows_the_running_session(qtbot, studio_window):
+    from studio.training_toolbar import SPEEDS
+
+    tc = studio_window.training
+    combo = tc.controls.speed_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [label for label, _ in SPEEDS]
+    assert combo.currentIndex() == 0 and tc.controls.speed_limit() is None
+    studio_window.document.training["epochs"] = 10**6
+    tc.play_pause()
+    qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 2, timeout=10000)
+    combo.setCurrentIndex([label for label, _ in SPEEDS].index("30 steps/s"))
+    assert tc.session.worker._speed == 30.0
+    qtbot.wait(300)
+    step0, t0 = tc.session.worker.step, time.perf_counter()
+    qtbot.wait(1000)
+    rate = (tc.session.worker.step - step0) / (time.perf_counter() - t0)
+    assert 20 <= rate <= 36, rate
+    tc.stop()
+    combo.setCurrentIndex(0)
