@@ -153,17 +153,21 @@ class TrainingController(QObject):
         state = "paused" if paused else "running"
         self.window.set_training_locked(locked, f"Training is {state} — press Stop to change the network.")
 
-    def _invalidate_model(self) -> None:
-        """The network, data or settings changed: the next Play starts a new run from fresh weights."""
+    def _close_run(self, fade_curves: bool) -> None:
+        """End the current run (stop its session); ``fade_curves`` keeps its curves as a previous run."""
         if self.session is not None:
             self.shutdown()
-        if self.model is not None or self.epoch:
+        if fade_curves:
             self.curves.new_run(self._run_label())
+        self.epoch = 0
+        self.elapsed_base = 0.0
+
+    def _invalidate_model(self) -> None:
+        """The network, data or settings changed: the next Play starts a new run from fresh weights."""
+        self._close_run(fade_curves=self.model is not None or bool(self.epoch))
         self.model = None
         self.has_weights = False
         self._network_key = None
-        self.epoch = 0
-        self.elapsed_base = 0.0
         self._clear_model_pictures()
         self.health.clear()
         self.evaluation.clear()
@@ -207,14 +211,9 @@ class TrainingController(QObject):
         """
         if model is None:
             return
-        if self.session is not None:
-            self.shutdown()
-        if self.model is not None and self.epoch:
-            self.curves.new_run(self._run_label())
+        self._close_run(fade_curves=self.model is not None and bool(self.epoch))
         self.model = model
         self.has_weights = True
-        self.epoch = 0
-        self.elapsed_base = 0.0
         self._clear_error()
         self._network_key = self._current_network_key()
         self._map_layers()
