@@ -168,12 +168,20 @@ def test_window_play_pause_step_stop(qtbot, studio_window):
     assert studio_window.dataset is not None and tc.model is not None
     snaps: list[Snapshot] = []
     tc.play_pause()
-    assert tc.session is not None
-    tc.session.snapshot.connect(snaps.append)
-    qtbot.waitUntil(lambda: len(snaps) >= 3, timeout=10000)
+    session = tc.session
+    assert session is not None
+    session.snapshot.connect(snaps.append)
+    # a run that ends or is replaced fails below with what happened instead of a bare timeout
+    qtbot.waitUntil(lambda: len(snaps) >= 3 or tc.session is not session or session.ended is not None,
+                    timeout=10000)
+    assert len(snaps) >= 3, (
+        f"{len(snaps)} snapshots; session replaced={tc.session is not session}, ended={session.ended!r}, "
+        f"worker step={session.worker.step}, relayed={session.snapshots}, error={tc.last_error!r}"
+    )
     assert tc.is_training() and studio_window.document.lock_reason
-    tc.play_pause()  # pause
-    qtbot.waitUntil(lambda: not tc.session.worker.is_running, timeout=2000)
+    with qtbot.waitSignal(tc.session.paused, timeout=5000):  # the pause's own signal, not the step's
+        tc.play_pause()  # pause
+    assert not tc.session.worker.is_running
     epoch = tc.session.worker.epoch
     with qtbot.waitSignal(tc.session.paused, timeout=10000):
         tc.step_epoch()
