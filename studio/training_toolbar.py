@@ -186,7 +186,7 @@ class TrainingControls(QObject):
         self.status_label.setStyleSheet("color: #6b7280; padding-left: 8px;")
         self.status_label.setMaximumWidth(520)
         if status_bar is not None:
-            status_bar.insertPermanentWidget(0, self.status_label)
+            status_bar.addPermanentWidget(self.status_label)
         else:
             toolbar.addWidget(self.status_label)
         self.set_running(False)

@@ -163,9 +163,18 @@ def test_exception_reports_message_and_keeps_last_good_weights(qtbot, session_fa
             assert np.all(np.isfinite(w))
 
 
+def _slow_down(tc, label: str = "300 steps/s") -> None:
+    """A speed that keeps the default 300-epoch run going for ~25 s: at full speed it can end before a
+    loaded machine's GUI has drawn three snapshots."""
+    from studio.training_toolbar import SPEEDS
+
+    tc.controls.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index(label))
+
+
 def test_window_play_pause_step_stop(qtbot, studio_window):
     tc = studio_window.training
     assert studio_window.dataset is not None and tc.model is not None
+    _slow_down(tc)
     snaps: list[Snapshot] = []
     tc.play_pause()
     session = tc.session
@@ -178,7 +187,10 @@ def test_window_play_pause_step_stop(qtbot, studio_window):
         f"{len(snaps)} snapshots; session replaced={tc.session is not session}, ended={session.ended!r}, "
         f"worker step={session.worker.step}, relayed={session.snapshots}, error={tc.last_error!r}"
     )
-    assert tc.is_training() and studio_window.document.lock_reason
+    assert tc.is_training() and studio_window.document.lock_reason, (
+        f"session replaced={tc.session is not session}, ended={session.ended!r}, "
+        f"epoch={session.worker.epoch}, running={session.worker.is_running}, error={tc.last_error!r}"
+    )
     with qtbot.waitSignal(tc.session.paused, timeout=5000):  # the pause's own signal, not the step's
         tc.play_pause()  # pause
     assert not tc.session.worker.is_running
@@ -197,6 +209,7 @@ def test_window_play_pause_step_stop(qtbot, studio_window):
 
 def test_closing_window_joins_thread(qtbot, studio_window):
     tc = studio_window.training
+    _slow_down(tc)
     tc.play_pause()
     session = tc.session
     qtbot.waitUntil(lambda: session.snapshots >= 2, timeout=10000)
