@@ -24,6 +24,13 @@ def _make_window(qtbot, settings):
     window.ask_save_changes = lambda: "discard"
     qtbot.addWidget(window)
     window.resize(1200, 800)
+    tc = getattr(window, "training", None)
+    if tc is not None:
+        # 300 steps/s: the default project's 300 epochs then last ~25 s instead of ~1 s, so a test that
+        # acts while training runs cannot find the run already over on a loaded machine
+        from studio.training_toolbar import SPEEDS
+
+        tc.controls.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index("300 steps/s"))
     window.show()
     qtbot.waitExposed(window)
     qtbot.wait(20)  # the first fit-to-view runs from the event loop
@@ -33,7 +40,7 @@ def _make_window(qtbot, settings):
 @pytest.fixture
 def studio_window(qtbot, studio_settings):
     """The complete main window (default project: Playground 2-4-2-1 on circle, training and export sides
-    installed); modal prompts answered "discard"."""
+    installed, training speed 300 steps/s); modal prompts answered "discard"."""
     return _make_window(qtbot, studio_settings)
 
 

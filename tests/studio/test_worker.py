@@ -163,18 +163,9 @@ def test_exception_reports_message_and_keeps_last_good_weights(qtbot, session_fa
             assert np.all(np.isfinite(w))
 
 
-def _slow_down(tc, label: str = "300 steps/s") -> None:
-    """A speed that keeps the default 300-epoch run going for ~25 s: at full speed it can end before a
-    loaded machine's GUI has drawn three snapshots."""
-    from studio.training_toolbar import SPEEDS
-
-    tc.controls.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index(label))
-
-
 def test_window_play_pause_step_stop(qtbot, studio_window):
     tc = studio_window.training
     assert studio_window.dataset is not None and tc.model is not None
-    _slow_down(tc)
     snaps: list[Snapshot] = []
     tc.play_pause()
     session = tc.session
@@ -209,7 +200,6 @@ def test_window_play_pause_step_stop(qtbot, studio_window):
 
 def test_closing_window_joins_thread(qtbot, studio_window):
     tc = studio_window.training
-    _slow_down(tc)
     tc.play_pause()
     session = tc.session
     qtbot.waitUntil(lambda: session.snapshots >= 2, timeout=10000)
@@ -366,7 +356,8 @@ def test_toolbar_speed_box_slows_the_running_session(qtbot, studio_window):
     tc = studio_window.training
     combo = tc.controls.speed_combo
     assert [combo.itemText(i) for i in range(combo.count())] == [label for label, _ in SPEEDS]
-    assert combo.currentIndex() == 0 and tc.controls.speed_limit() is None
+    combo.setCurrentIndex(0)  # the fixture chose 300 steps/s
+    assert tc.controls.speed_limit() is None
     studio_window.document.training["epochs"] = 10**6
     tc.play_pause()
     qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 2, timeout=10000)
