@@ -25,10 +25,18 @@ from core.project_schema import FORMAT, VERSION, validate_project
 
 __all__ = ["Project", "load_project", "save_project", "build_dataset", "dataset_from_spec", "build_model",
            "resolve_loss", "resolve_output_activation", "output_units", "training_arrays",
-           "training_callbacks", "FORMAT", "VERSION", "DEFAULT_TRAINING"]
+           "training_callbacks", "training_spec", "FORMAT", "VERSION", "DEFAULT_TRAINING"]
 
+#: The one table of training defaults (README "training"); the GUI and the CLI both read it.
 DEFAULT_TRAINING: dict[str, Any] = {"loss": "auto", "optimizer": {"name": "adam", "learning_rate": 0.01},
                                     "batch_size": 32, "epochs": 100, "seed": 0, "shuffle": True}
+
+
+def training_spec(training: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a project's ``training`` dict with every default of ``DEFAULT_TRAINING`` filled in."""
+    return {**copy.deepcopy(DEFAULT_TRAINING), **copy.deepcopy(dict(training))}
+
+
 DATA_DEFAULTS: dict[str, dict[str, Any]] = {
     "toy": {"samples": 500, "noise": 0.0, "test_fraction": 0.5, "seed": 0, "classes": 3,
             "scaling": "standard"},
@@ -123,7 +131,7 @@ class Project:
 
     def training_spec(self) -> dict[str, Any]:
         """``training`` with every default filled in."""
-        return {**copy.deepcopy(DEFAULT_TRAINING), **copy.deepcopy(self.training)}
+        return training_spec(self.training)
 
     def copy(self) -> Project:
         return copy.deepcopy(self)

@@ -18,15 +18,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from core.graph import DataInfo, Graph, GraphError
+from core.project import DEFAULT_TRAINING
 from studio.undo import SnapshotCommand
 
-DEFAULT_TRAINING: dict[str, Any] = {
-    "loss": "auto",
-    "optimizer": {"name": "adam", "learning_rate": 0.01},
-    "batch_size": 16,
-    "epochs": 200,
-    "seed": 0,
-}
 DEFAULT_DATA: dict[str, Any] = {
     "source": "toy",
     "name": "circle",

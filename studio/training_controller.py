@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
+from core.project import training_spec
 from studio.canvas.link_editor import LinkWeightEditor
 from studio.panels.data_panel import DataPanel
 from studio.panels.evaluation import EvaluationPanel
@@ -120,7 +121,7 @@ class TrainingController(QObject):
         if window.dataset is not None:
             self._dataset_changed(window.dataset)
         self.data_panel.set_spec(doc.data)
-        self.data_panel.batch_spin.setValue(int(doc.training.get("batch_size", 16)))
+        self.data_panel.batch_spin.setValue(training_spec(doc.training)["batch_size"])
 
     def _arrange_docks(self) -> None:
         """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom.
@@ -235,7 +236,7 @@ class TrainingController(QObject):
         return f"{label} · {'-'.join(units)}" if units else f"{label} · no hidden layer"
 
     def _epochs_budget(self) -> int | None:
-        e = self.window.document.training.get("epochs")
+        e = training_spec(self.window.document.training)["epochs"]
         return int(e) if isinstance(e, int) and e > 0 else None
 
     def _project(self) -> Any:
@@ -481,28 +482,11 @@ class TrainingController(QObject):
         self.controls.set_status("training…" if running else "stepping one epoch…")
 
     def _make_job(self) -> TrainingJob:
-        from core.project import training_arrays, training_callbacks
+        from core.run import prepare_run
 
-        project = self._project()
-        ds = self.dataset
-        x_tr, y_tr, x_te, y_te = training_arrays(project, ds, self.model)
-        t = self.window.document.training
-        has_test = x_te is not None and len(x_te) > 0
-        return TrainingJob(
-            model=self.model,
-            x_train=x_tr,
-            y_train=y_tr,
-            x_val=x_te if has_test else None,
-            y_val=y_te if has_test else None,
-            y_val_labels=ds.y_test if has_test else None,
-            epochs=self._epochs_budget(),
-            batch_size=int(t.get("batch_size", 32)),
-            seed=t.get("seed", 0),
-            callbacks=training_callbacks(project),
-            start_epoch=self.epoch,
-            grid=self._grid_for_job(),
-            neuron_images=bool(self._neuron_nodes),
-        )
+        run = prepare_run(self._project(), self.dataset, model=self.model)
+        return TrainingJob.from_run(run, self._epochs_budget(), start_epoch=self.epoch,
+                                    grid=self._grid_for_job(), neuron_images=bool(self._neuron_nodes))
 
     def _grid_for_job(self):
         ds = self.dataset
@@ -690,7 +674,7 @@ class TrainingController(QObject):
         elif self.dataset is not None:
             self.ensure_model()
         self.data_panel.set_spec(self.window.document.data)
-        self.data_panel.batch_spin.setValue(int(self.window.document.training.get("batch_size", 16)))
+        self.data_panel.batch_spin.setValue(training_spec(self.window.document.training)["batch_size"])
 
     def _dataset_changed(self, ds: Any) -> None:
         self._invalidate_model()

@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from core.run import RunSpec
 from studio import gui_gc
 from studio.plots import probes
 from studio.snapshot_pictures import SnapshotPictures
@@ -77,6 +79,7 @@ class TrainingJob:
     y_val_labels: np.ndarray | None = None
     epochs: int | None = 100
     batch_size: int = 32
+    shuffle: bool = True
     seed: int | None = 0
     callbacks: Sequence[object] = ()
     start_epoch: int = 0
@@ -84,6 +87,17 @@ class TrainingJob:
     neuron_images: bool = True
     probe_rows: int = 256
     iter_training: Callable | None = None  # injectable for tests; defaults to core.training.iter_training
+
+    @classmethod
+    def from_run(cls, run: RunSpec, epochs: int | None, **options: Any) -> TrainingJob:
+        """The job of a ``core.run.RunSpec`` (model, arrays, callbacks, batch size, shuffle, seed).
+
+        ``epochs``: the run's budget (None = until stopped); ``options``: the GUI-side fields
+        (``start_epoch``, ``grid``, ``neuron_images``, ...).
+        """
+        return cls(model=run.model, x_train=run.x_train, y_train=run.y_train, x_val=run.x_val,
+                   y_val=run.y_val, y_val_labels=run.y_val_labels, epochs=epochs, batch_size=run.batch_size,
+                   shuffle=run.shuffle, seed=run.seed, callbacks=run.callbacks, **options)
 
 
 @dataclass
@@ -255,7 +269,7 @@ class TrainingWorker(QObject):
             epochs=remaining,
             batch_size=job.batch_size,
             validation_data=val,
-            shuffle=True,
+            shuffle=job.shuffle,
             seed=job.seed,
             callbacks=list(job.callbacks) or None,
             start_epoch=start_epoch,

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from studio.commands import int_at_least
+from core.cli import int_at_least
 
 _HELP = """\
 Open PROJECT.json in the main window (offscreen when there is no display), train it for N epochs

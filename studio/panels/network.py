@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.graph import LOSSES, resolve_loss, resolve_output_activation
+from core.project import training_spec
 from studio.document import Document
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
@@ -236,9 +237,10 @@ class NetworkPanel(QWidget):
             for (s, key), w in self.sched_widgets.items():
                 if s == sname and isinstance(sched, dict) and key in sched:
                     w.setValue(sched[key])  # type: ignore[attr-defined]
-            self.batch_size.setValue(int(t.get("batch_size", 32)))
-            self.epochs.setValue(int(t.get("epochs", 100)))
-            self.seed.setValue(int(t.get("seed", 0)))
+            spec = training_spec(t)
+            self.batch_size.setValue(int(spec["batch_size"]))
+            self.epochs.setValue(int(spec["epochs"]))
+            self.seed.setValue(int(spec["seed"] or 0))
             es = t.get("early_stopping")
             self.early.setChecked(isinstance(es, dict))
             if isinstance(es, dict):

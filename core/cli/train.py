@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from studio.commands import int_at_least
+from core.cli import int_at_least
 
 _HELP = """\
 Train the network of a project file without the GUI (no Qt is loaded).
@@ -123,16 +123,17 @@ def _num(v: Any) -> float | None:
     return float(v) if v is not None and math.isfinite(float(v)) else None
 
 
-def final_metrics(model: Any, dataset: Any, x: Any, y: Any, xt: Any, yt: Any, epochs: int) -> dict[str, Any]:
-    """Metrics of the final weights (inference mode) on the training and test splits."""
+def final_metrics(run: Any, dataset: Any, epochs: int) -> dict[str, Any]:
+    """Metrics of the run's final weights (inference mode) on the training and test splits."""
     from core import metrics
 
+    model = run.model
     out: dict[str, Any] = {"epochs": int(epochs)}
-    has_test = len(yt) > 0
-    out["loss"] = _num(model.evaluate(x, y)["loss"])
-    out["val_loss"] = _num(model.evaluate(xt, yt)["loss"]) if has_test else None
-    pred = model.predict(x)
-    pred_t = model.predict(xt) if has_test else None
+    has_test = run.validation_data is not None
+    out["loss"] = _num(model.evaluate(run.x_train, run.y_train)["loss"])
+    out["val_loss"] = _num(model.evaluate(run.x_val, run.y_val)["loss"]) if has_test else None
+    pred = model.predict(run.x_train)
+    pred_t = model.predict(run.x_val) if has_test else None
     if dataset.is_classification:
         out["accuracy"] = _num(metrics.accuracy(dataset.y_train, pred))
         out["val_accuracy"] = _num(metrics.accuracy(dataset.y_test, pred_t)) if has_test else None
@@ -161,11 +162,9 @@ def run(args: argparse.Namespace) -> int:
         raise FFStudioError(f"{args.project}: {exc}") from None
 
 
-def _start_weights(project: Any, model: Any, args: argparse.Namespace) -> None:
-    """With --resume load the project's weights into ``model``; without it, note that they are ignored.
-
-    Raises FFStudioError when --resume has no weights to start from or they do not fit the network.
-    """
+def _start_weights(project: Any, args: argparse.Namespace) -> str | None:
+    """The weights file to start from: with --resume the project's, without it None (and a note when the
+    project has weights). Raises FFStudioError when --resume has no weights to start from."""
     from core.errors import FFStudioError
 
     weights = project.weights_path
@@ -173,33 +172,20 @@ def _start_weights(project: Any, model: Any, args: argparse.Namespace) -> None:
         if weights:
             print(f"note: {args.project} references trained weights ({project.weights}); starting from "
                   "fresh weights (pass --resume to continue from them)", file=sys.stderr, flush=True)
-        return
+        return None
     if not weights:
         raise FFStudioError(f"{args.project}: --resume needs trained weights, but the project has no "
                             "\"weights\" entry (train it once without --resume)")
     if not os.path.exists(weights):
         raise FFStudioError(f"{args.project}: --resume: weights file {weights} does not exist")
-    from core.export.common import apply_named_weights
-    from core.export.weights_import import read_weights
-
-    tensors, doc = read_weights(weights)
-    apply_named_weights(model, tensors, weights, doc.get("architecture"))
-    if args.progress != "none":
-        print(f"resuming from {weights}", file=sys.stderr, flush=True)
+    return weights
 
 
 def _run(args: argparse.Namespace) -> int:
     from core.errors import FFStudioError, ProjectError
     from core.export.npz import save_weights_npz
-    from core.project import (
-        build_dataset,
-        build_model,
-        load_project,
-        save_project,
-        training_arrays,
-        training_callbacks,
-    )
-    from core.training import iter_training
+    from core.project import build_dataset, load_project, save_project
+    from core.run import prepare_run
 
     display = _Display(args.progress, sys.stderr)
     project = load_project(args.project)
@@ -209,22 +195,21 @@ def _run(args: argparse.Namespace) -> int:
         project.training["seed"] = args.seed
     if args.batch_size is not None:
         project.training["batch_size"] = args.batch_size
-    spec = project.training_spec()
 
     display.message(f"loading data ({project.data['source']})")
     dataset = build_dataset(project, progress=display.data_progress)
     display.done()
     for line in dataset.summary.splitlines():
         display.message(f"  {line}")
-    model = build_model(project, dataset)
-    _start_weights(project, model, args)
-    x, y, xt, yt = training_arrays(project, dataset, model)
-    display.message(f"training {model.count_params():,} parameters for {spec['epochs']} epochs "
-                    f"(batch size {spec['batch_size']}, loss {model.loss.name})")
+    resume_from = _start_weights(project, args)
+    run = prepare_run(project, dataset, initial_weights=resume_from)
+    if resume_from and args.progress != "none":
+        print(f"resuming from {resume_from}", file=sys.stderr, flush=True)
+    model = run.model
+    display.message(f"training {model.count_params():,} parameters for {run.epochs} epochs "
+                    f"(batch size {run.batch_size}, loss {model.loss.name})")
     try:
-        gen = iter_training(model, x, y, epochs=spec["epochs"], batch_size=spec["batch_size"],
-                            validation_data=(xt, yt) if len(yt) else None, shuffle=spec["shuffle"],
-                            seed=spec["seed"], callbacks=training_callbacks(project))
+        gen = run.iterate()
     except ValueError as exc:
         raise ProjectError(str(exc), project.path) from None
     last = None
@@ -245,7 +230,7 @@ def _run(args: argparse.Namespace) -> int:
     if last is not None and last.stopped and last.stopped != "epochs":
         display.message(f"stopped after epoch {epochs_run}: {last.stopped.replace('_', ' ')}")
 
-    results = final_metrics(model, dataset, x, y, xt, yt, epochs_run)
+    results = final_metrics(run, dataset, epochs_run)
     out_dir = os.path.abspath(args.out)
     try:
         os.makedirs(out_dir, exist_ok=True)
