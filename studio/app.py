@@ -25,11 +25,17 @@ def create_window(project_path: str | None = None, settings: Any = None) -> Any:
 
 
 def run_app(project_path: str | None = None) -> int:
-    """Open the main window, optionally with ``project_path``; returns the exit code."""
+    """Open the main window, optionally with ``project_path``; returns the exit code.
+
+    Raises FFStudioError (one line, with the install command) when Qt's platform plugin cannot load.
+    """
     from PySide6.QtWidgets import QApplication
 
     from studio import theme
+    from studio.platform_check import check_platform_plugin
 
+    if QApplication.instance() is None:
+        check_platform_plugin()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Feedforward Studio")
     app.setOrganizationName("FeedforwardStudio")

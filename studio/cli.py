@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from core.errors import FFStudioError
@@ -38,6 +39,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _open_parser() -> argparse.ArgumentParser:
+    """``ffstudio [PROJECT.json]``: the app. Kept apart from the sub-commands, whose positional would
+    otherwise take the file name for a command name."""
+    parser = _Parser(prog="ffstudio", add_help=False)
+    parser.add_argument("project", nargs="?")
+    return parser
+
+
+def project_to_open(arg: str | None, commands: Sequence[str] = ()) -> Path | None:
+    """The absolute path of the project ``ffstudio PROJECT.json`` should open (None: the default).
+
+    Raises FFStudioError when the file is missing or not a valid project, so the user gets one line
+    before any window appears.
+    """
+    if arg is None:
+        return None
+    path = Path(arg).expanduser()
+    if not path.exists():
+        if commands and path.suffix.lower() != ".json" and len(path.parts) == 1:
+            raise FFStudioError(f"{arg!r} is neither a command ({', '.join(commands)}) nor a project file")
+        raise FFStudioError(f"{arg}: project file not found")
+    if not path.is_file():
+        raise FFStudioError(f"{arg}: not a file (expected a project .json file)")
+    from core.project import load_project
+
+    load_project(path)  # a broken project fails here with the same one-line errors as `ffstudio train`
+    return path.resolve()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run; returns the process exit code (2 for user errors)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -49,13 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # would otherwise swallow the command name
         args = commands[args_list[0]].parse_args(args_list[1:])
         args.command = args_list[0]
+    elif any(a in ("-h", "--help") for a in args_list):
+        args = parser.parse_args(args_list)  # prints the help listing every command, exits 0
     else:
-        args = parser.parse_args(args_list)
+        args = _open_parser().parse_args(args_list)
+        args.command = None
     try:
         if args.command is None:
             from studio.app import run_app
 
-            return run_app(args.project)
+            project = project_to_open(args.project, list(commands))
+            return run_app(None if project is None else str(project))
         return int(args.run(args) or 0)
     except FFStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

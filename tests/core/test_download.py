@@ -1,4 +1,7 @@
-"""Downloads from a loopback HTTP server serving ../shared/datasets/mnist: mirrors, 404, corruption."""
+"""Downloads from a loopback HTTP server serving MNIST files: mirrors, 404, corruption.
+
+The server serves ../shared/datasets/mnist when present, else the subset in assets/mnist (a plain clone);
+the expected checksums follow (tests.mnist_files)."""
 
 from __future__ import annotations
 
@@ -11,22 +14,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import core.datasets.mnist
 from core.datasets.download import content_sha256, download_file
-from core.datasets.mnist import FILES, SHA256, download_mnist, load_mnist
+from core.datasets.mnist import FILES, download_mnist, load_mnist
 from core.errors import DataError
 from tests.core.mnist_server import serve
+from tests.mnist_files import COUNTS, FULL, MNIST_DIR, SUMS
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "mnist"
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets/mnist not available")
+SHARED = MNIST_DIR
+SHA256 = SUMS
 LABELS = "t10k-labels-idx1-ubyte.gz"
 
 
-def test_known_sums_match_the_shared_files() -> None:
+@pytest.fixture(autouse=True)
+def _served_sums(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_mnist/download_mnist verify against the sums of the files the test server serves."""
+    monkeypatch.setattr(core.datasets.mnist, "SHA256", dict(SUMS))
+
+
+def test_known_sums_match_the_served_files() -> None:
     for name in FILES.values():
         assert content_sha256(SHARED / name) == SHA256[name]
-    # the compressed files are the ones listed in SHA256SUMS
-    sums = dict(line.split()[::-1] for line in (SHARED / "SHA256SUMS").read_text().splitlines() if line)
-    assert hashlib.sha256((SHARED / LABELS).read_bytes()).hexdigest() == sums[LABELS]
+    if FULL:  # the compressed files are the ones listed in SHA256SUMS
+        sums = dict(line.split()[::-1] for line in (SHARED / "SHA256SUMS").read_text().splitlines() if line)
+        assert hashlib.sha256((SHARED / LABELS).read_bytes()).hexdigest() == sums[LABELS]
 
 
 def test_download_verifies_and_reports_progress(tmp_path: Path) -> None:
@@ -82,7 +93,7 @@ def test_load_mnist_downloads_into_the_cache_then_reuses_it(tmp_path: Path, monk
     seen: list[float] = []
     with serve(empty) as missing, serve(SHARED) as good:
         ds = load_mnist(mirrors=[missing, good], cache=cache, progress=lambda f, m: seen.append(f))
-    assert ds.x_train.shape == (60_000, 784) and ds.x_test.shape == (10_000, 784)
+    assert ds.x_train.shape == (COUNTS[0], 784) and ds.x_test.shape == (COUNTS[1], 784)
     assert ds.x_train.dtype == np.uint8 and "downloaded to" in ds.summary
     assert sorted(p.name for p in cache.iterdir()) == sorted(FILES.values())
     assert seen[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in seen)

@@ -11,8 +11,9 @@ import pytest
 
 from core.datasets.mnist import BUNDLED_DIR, FILES, load_mnist, read_idx, write_idx
 from core.errors import DataError
+from tests.mnist_files import COUNTS, FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, FULL, MNIST_DIR
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "mnist"
+SHARED = MNIST_DIR  # ../shared/datasets/mnist, or the bundled subset on a plain clone
 
 
 def test_idx_round_trip_raw_and_gzip(tmp_path: Path) -> None:
@@ -72,17 +73,19 @@ def test_bundled_subset() -> None:
     assert z.min() >= 0.0 and z.max() <= 1.0
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets/mnist not available")
 def test_bundled_subset_is_the_head_of_the_real_files() -> None:
-    full_y = read_idx(SHARED / FILES["train_labels"])
     sub = load_mnist(subset="bundled")
-    np.testing.assert_array_equal(sub.y_train, full_y[:6000])
+    assert sub.y_train[:10].tolist() == FIRST_TRAIN_LABELS and sub.y_test[:10].tolist() == FIRST_TEST_LABELS
+    if FULL:
+        full_y = read_idx(SHARED / FILES["train_labels"])
+        np.testing.assert_array_equal(sub.y_train, full_y[:6000])
+        full_x = read_idx(SHARED / FILES["test_images"])
+        np.testing.assert_array_equal(sub.x_test, full_x[:1000].reshape(-1, 784))
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/datasets/mnist not available")
 def test_folder_env_var_and_limit(tmp_path: Path, monkeypatch) -> None:
     ds = load_mnist(path=SHARED, subset=1000)
-    assert ds.x_train.shape == (1000, 784) and ds.x_test.shape == (10_000, 784)
+    assert ds.x_train.shape == (1000, 784) and ds.x_test.shape == (COUNTS[1], 784)
     assert "first 1,000 training images" in ds.summary and f"folder {SHARED}" in ds.summary
     monkeypatch.setenv("FFSTUDIO_MNIST_DIR", str(SHARED))
     env = load_mnist(subset=10, download=False, cache=tmp_path)

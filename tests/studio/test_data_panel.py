@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from studio.panels.data_panel import DataPanel
+from tests.mnist_files import MNIST_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "assets" / "examples" / "penguins_synthetic.csv"
-MNIST_DIR = ROOT.parent / "shared" / "datasets" / "mnist"
 
 
 @pytest.fixture
@@ -92,10 +92,6 @@ def test_csv_error_is_one_line(qtbot, panel, tmp_path):
     assert panel.load_btn.isEnabled()
 
 
-_HAVE_MNIST = (MNIST_DIR / "train-images-idx3-ubyte.gz").exists()
-
-
-@pytest.mark.skipif(not _HAVE_MNIST, reason="../shared/datasets/mnist not present")
 def test_mnist_from_folder_with_progress(qtbot, panel):
     panel.tabs.setCurrentIndex(2)
     assert panel.batch_spin.value() >= 64  # MNIST switches to a bigger batch
