@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from core import losses as _losses
+from core.callbacks import History
+from core.errors import TrainingDiverged
 from core.layers import Activation, Dense, Layer, Normalization, PReLU, deserialize
+from core.training import TrainingStep, iter_training
 
 __all__ = ["Sequential"]
 
@@ -401,8 +404,6 @@ class Sequential:
         self.check_trainable()
         if not self.built:
             raise ValueError("The model must be built before training")
-        from core.training import TrainingStep
-
         return TrainingStep(self)
 
     def compute_gradients(self, x: Any, y: Any) -> float:
@@ -418,8 +419,6 @@ class Sequential:
         xa, yp = self.prepare_xy(x, y)
         loss = step.gradients(np.asarray(xa, dtype=self.dtype), yp)
         if not math.isfinite(loss):
-            from core.errors import TrainingDiverged
-
             raise TrainingDiverged(
                 f"Training diverged: the loss became {loss}; the weights were not changed. Try a lower "
                 f"learning rate (currently {self.optimizer.learning_rate:g})"
@@ -439,9 +438,6 @@ class Sequential:
         seed: int | None = None,
     ) -> Any:
         """Train for ``epochs`` epochs; returns a History (``history.history`` dict of lists)."""
-        from core.callbacks import History
-        from core.training import iter_training
-
         history = History()
         for p in iter_training(
             self,

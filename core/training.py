@@ -28,14 +28,16 @@ import math
 import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core.callbacks import Callback
 from core.errors import TrainingDiverged
 from core.layers import Dense, Dropout, Normalization
-from core.model import Sequential
+
+if TYPE_CHECKING:  # core.model imports this module (Sequential.fit drives iter_training)
+    from core.model import Sequential
 
 __all__ = ["Progress", "TrainingStep", "iter_training"]
 
@@ -163,7 +165,7 @@ def iter_training(
     start_epoch: int = 0,
 ) -> Iterator[Progress]:
     """Validate inputs and return the training generator (see the module docstring)."""
-    if not isinstance(model, Sequential):
+    if not all(callable(getattr(model, m, None)) for m in ("make_step", "prepare_xy", "_check_compiled")):
         raise ValueError(f"iter_training needs a Sequential model. Received: {model!r}")
     model._check_compiled("fit")
     epochs = _check_int("epochs", epochs, 0, allow_none=True)

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from studio.plots import probes
+from core import probes
 
 
 class SnapshotPictures(QObject):

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
+from core.probes import activation_images, forward_all
 from core.project import training_spec
 from studio.canvas.link_editor import LinkWeightEditor
 from studio.panels.data_panel import DataPanel
@@ -22,7 +23,6 @@ from studio.plots.boundary import BoundaryView
 from studio.plots.curves import FrameGate, LossCurves, Throttle
 from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
-from studio.plots.probes import activation_images, forward_all
 from studio.training_toolbar import TrainingControls
 from studio.worker import Evaluation, Snapshot, TrainingJob, TrainingSession
 

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from core import probes
 from core.run import RunSpec
 from studio import gui_gc
-from studio.plots import probes
 from studio.snapshot_pictures import SnapshotPictures
 
 EMIT_INTERVAL_S = 1.0 / 32.0  # ~30 updates per second (a little above, so frames keep >= 30 fps)

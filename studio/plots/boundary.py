@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots import colors
-from studio.plots.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots.style import plot_palette, style_plot
 
 

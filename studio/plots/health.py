@@ -7,9 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from core.probes import gradient_warning
 from studio.plots.colors import CLASS_COLORS
 from studio.plots.curves import GrowBuffer, Throttle
-from studio.plots.probes import gradient_warning
 from studio.plots.style import plot_palette, style_plot
 
 _LAYER_COLORS = [tuple(int(c) for c in CLASS_COLORS[i]) for i in (1, 0, 2, 3, 4, 5, 6, 8, 9)]

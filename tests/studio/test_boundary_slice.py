@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.probes import one_hot_groups, slice_base
 from studio.plots.boundary import BoundaryView
-from studio.plots.probes import one_hot_groups, slice_base
 
 NAMES = ["bill_length_mm", "bill_depth_mm", "island=Biscoe", "island=Dream", "island=Torgersen",
          "sex=female", "sex=male"]

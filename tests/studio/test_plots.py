@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.plots import colors, probes
+from core import probes
+from studio.plots import colors
 from studio.plots.boundary import BoundaryView
 from studio.plots.curves import LossCurves
 from studio.plots.health import GradientHealth

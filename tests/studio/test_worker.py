@@ -9,7 +9,7 @@ import pytest
 
 from core.datasets.toy import make_toy
 from core.errors import TrainingDiverged
-from studio.plots.probes import make_grid_spec
+from core.probes import make_grid_spec
 from studio.worker import Snapshot, TrainingJob, TrainingSession
 
 
