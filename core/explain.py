@@ -1,0 +1,331 @@
+"""The forward pass, with numbers: every layer's ``z`` and ``a`` for one sample, and its gradients.
+
+``explain(model, x, target)`` runs one sample through a built ``Sequential`` in float64 and records, per
+layer, the input it received, ``z`` (pre-activation) and ``a`` (output). With a target it also records
+the sample's loss, ``dL/da`` and ``dL/dz`` per neuron and ``dL/dw`` per link (``dL/db`` per bias), by
+backpropagation. The loss is the data loss of that one sample: kernel penalties (regularization) are not
+included, since they do not depend on the sample.
+
+The input layer (Normalization) appears as a layer too: its ``z`` and ``a`` are the scaled inputs
+``(x - mean) / sqrt(variance)``, what the first Dense layer actually sees. Dropout is the identity here
+(inference mode).
+
+``format_explanation`` writes the computation out, e.g.::
+
+    z = 0.9·1 + 0.3·0.5 + 0 = 1.05
+    a = sigmoid(1.05) = 0.7408
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.layers import Activation, Dense, Dropout, Normalization, PReLU
+
+__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row"]
+
+
+@dataclass
+class LayerTrace:
+    """One layer for one sample. Arrays are float64 and 1-D: ``x`` (inputs,), ``z``/``a`` (units,).
+
+    ``kernel`` (inputs, units) and ``bias`` (units,) for Dense; ``mean``/``std`` (inputs,) for the input
+    layer; ``alpha`` (units,) for PReLU. The gradient fields are None without a target: ``da`` = dL/da,
+    ``dz`` = dL/dz (units,), ``dkernel`` = dL/dkernel (inputs, units), ``dbias`` = dL/dbias (units,),
+    ``dalpha`` = dL/dalpha (units,), ``dx`` = dL/dx (inputs,).
+    """
+
+    name: str
+    kind: str
+    activation: str
+    x: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+    kernel: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    std: np.ndarray | None = None
+    alpha: np.ndarray | None = None
+    da: np.ndarray | None = None
+    dz: np.ndarray | None = None
+    dkernel: np.ndarray | None = None
+    dbias: np.ndarray | None = None
+    dalpha: np.ndarray | None = None
+    dx: np.ndarray | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name", "kind", "z", "a"}`` plus ``"dL_dz"`` (and ``"dL_dkernel"``, ``"dL_dbias"``) after a
+        backward pass."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "z": _floats(self.z),
+                               "a": _floats(self.a)}
+        if self.dz is not None:
+            out["dL_dz"] = _floats(self.dz)
+        if self.dkernel is not None:
+            out["dL_dkernel"] = [_floats(row) for row in self.dkernel]
+        if self.dbias is not None:
+            out["dL_dbias"] = _floats(self.dbias)
+        return out
+
+
+@dataclass
+class Explanation:
+    """The worked forward (and backward) pass of one sample through a model.
+
+    ``inputs`` (f,) are the raw feature values, ``output`` (k,) the model's output; ``target`` (k,) is the
+    target row as the loss sees it (one-hot for categorical losses), ``loss`` its value, both None without
+    a target.
+    """
+
+    input_names: list[str]
+    inputs: np.ndarray
+    layers: list[LayerTrace]
+    output: np.ndarray
+    loss_name: str | None = None
+    target: np.ndarray | None = None
+    loss: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object ``ffstudio explain`` prints last."""
+        out: dict[str, Any] = {"inputs": dict(zip(self.input_names, _floats(self.inputs), strict=True)),
+                               "layers": [t.to_json() for t in self.layers], "output": _floats(self.output)}
+        if self.loss is not None:
+            out["loss_name"] = self.loss_name
+            out["target"] = _floats(self.target)
+            out["loss"] = float(self.loss)
+        return out
+
+
+def _floats(a: Any) -> list[float]:
+    return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
+
+
+def _act(layer: Any) -> Any:
+    return getattr(layer, "activation", None)
+
+
+def _forward(model: Any, x: np.ndarray) -> list[LayerTrace]:
+    traces: list[LayerTrace] = []
+    a = x
+    for layer in model.layers:
+        weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
+        t = LayerTrace(name=str(layer.name), kind=type(layer).__name__, activation="linear", x=a, z=a, a=a)
+        if isinstance(layer, Normalization):
+            mean, var = weights
+            t.mean, t.std = mean, np.sqrt(np.where(var > 0, var, 1.0))
+            t.z = t.a = (a - mean) / t.std
+            t.activation = "scale"
+        elif isinstance(layer, Dense):
+            t.kernel = weights[0]
+            t.bias = weights[1] if layer.use_bias else np.zeros(layer.units)
+            t.z = a @ t.kernel + t.bias
+            t.activation = layer.activation.name
+            t.a = layer.activation(t.z[None, :])[0]
+        elif isinstance(layer, Activation):
+            t.activation = layer.activation.name
+            t.a = layer.activation(a[None, :])[0]
+        elif isinstance(layer, PReLU):
+            t.alpha = weights[0]
+            t.activation = "prelu"
+            t.a = np.maximum(a, 0.0) + t.alpha * np.minimum(a, 0.0)
+        elif not isinstance(layer, Dropout):
+            raise ValueError(f"cannot explain layer '{layer.name}' of type {type(layer).__name__}")
+        traces.append(t)
+        a = t.a
+    return traces
+
+
+def _backward(model: Any, traces: list[LayerTrace], y: np.ndarray) -> float:
+    """Fill the gradient fields of ``traces`` for target row ``y`` (k,); return the sample's loss."""
+    loss = model.loss
+    last = traces[-1]
+    z, a = last.z[None, :].copy(), last.a[None, :].copy()
+    # the explanation keeps one-hot rows; a sparse loss takes the class index
+    raw = np.array([int(np.argmax(y))]) if loss.name == "sparse_categorical_crossentropy" else y[None, :]
+    yy = loss.prepare_targets(raw, a.shape[1], np.float64)
+    g = np.empty_like(a)
+    if model.output_fused():
+        value = loss.fused(yy, z, a, g)  # dL/dz directly (sigmoid/softmax + cross-entropy)
+        last.dz = g[0].copy()
+        last.da = None
+    else:
+        value = loss.value_and_grad(yy, a, g)
+        last.da = g[0].copy()
+    for i in range(len(traces) - 1, -1, -1):
+        t = traces[i]
+        layer = model.layers[i]
+        if t.dz is None:
+            act = _act(layer)
+            if isinstance(layer, PReLU):
+                t.dz = t.da  # z = x: the slope is applied on the way to dx below
+            elif act is not None:
+                t.dz = act.backward(t.z[None, :].copy(), t.a[None, :].copy(), t.da[None, :].copy(),
+                                    np.empty((1, t.z.size)))[0]
+            else:
+                t.dz = t.da
+        if isinstance(layer, Dense):
+            t.dkernel = np.outer(t.x, t.dz)
+            t.dbias = t.dz.copy()
+            t.dx = t.kernel @ t.dz
+        elif isinstance(layer, PReLU):
+            t.dalpha = t.da * np.minimum(t.z, 0.0)
+            t.dx = t.da * np.where(t.z > 0, 1.0, t.alpha)
+        elif isinstance(layer, Normalization):
+            t.dx = t.dz / t.std
+        else:
+            t.dx = t.dz
+        if i > 0:
+            traces[i - 1].da = t.dx
+    return float(value)
+
+
+def explain(model: Any, x: Sequence[float] | np.ndarray, target: np.ndarray | None = None,
+            input_names: Sequence[str] | None = None) -> Explanation:
+    """Forward pass of one sample ``x`` (f,) through a built model, in float64; with ``target`` (k,) (the
+    row the loss compares to, see :func:`target_row`) also the loss and all gradients (model compiled)."""
+    xa = np.asarray(x, dtype=np.float64).reshape(-1)
+    if not model.built:
+        raise ValueError("the model must be built before explain()")
+    if xa.size != model.input_dim:
+        raise ValueError(f"expected {model.input_dim} input values, got {xa.size}")
+    if not np.isfinite(xa).all():
+        raise ValueError("input values must be finite numbers")
+    names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(xa.size)]
+    traces = _forward(model, xa)
+    exp = Explanation(input_names=names, inputs=xa, layers=traces, output=traces[-1].a.copy())
+    if target is not None:
+        if model.loss is None:
+            raise ValueError("the model has no loss: compile it to explain the backward pass")
+        y = np.asarray(target, dtype=np.float64).reshape(-1)
+        if y.size != exp.output.size:
+            raise ValueError(f"the target needs {exp.output.size} value(s) for the {exp.output.size}-unit "
+                             f"output, got {y.size}")
+        exp.loss = _backward(model, traces, y)
+        exp.target, exp.loss_name = y, model.loss.name
+    return exp
+
+
+def target_row(value: str, *, task: str, loss_name: str, units: int,
+               class_names: Sequence[str] = ()) -> np.ndarray:
+    """The target row (units,) for a target written by a user: a class name or index for classification
+    (one-hot when the output has several units), comma-separated numbers for regression.
+
+    Raises ValueError with a sentence saying what was expected.
+    """
+    text = value.strip()
+    if task != "regression":
+        names = [str(c) for c in class_names]
+        if text in names:
+            index = names.index(text)
+        else:
+            try:
+                index = int(text)
+            except ValueError:
+                index = -1
+            if not 0 <= index < max(len(names), 2):
+                raise ValueError(f"--target: expected a class name ({', '.join(names) or '0, 1'}) or a class "
+                                 f"index, got {value!r}")
+        if units == 1:
+            return np.array([float(index)])
+        row = np.zeros(units)
+        row[index] = 1.0
+        return row
+    try:
+        numbers = [float(p) for p in text.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != units or not np.isfinite(numbers).all():
+        raise ValueError(f"--target: expected {units} comma-separated number(s) for the regression output, "
+                         f"got {value!r}")
+    return np.array(numbers)
+
+
+# ----------------------------------------------------------------------------------------------- text
+def num(v: float) -> str:
+    """A number the way a worked example writes it: 4 significant digits, no trailing zeros."""
+    v = float(v)
+    text = f"{v:.4g}"
+    return "0" if text == "-0" else text
+
+
+def _paren(v: float) -> str:
+    return f"({num(v)})" if v < 0 else num(v)
+
+
+def dense_terms(x: np.ndarray, w: np.ndarray, b: float, max_terms: int = 8) -> str:
+    """``0.9·1 + 0.3·0.5 + 0``: the weighted sum of one neuron written out (long sums elided)."""
+    parts: list[str] = []
+    shown = range(len(x)) if len(x) <= max_terms else range(max_terms - 1)
+    for i in shown:
+        wi = float(w[i])
+        term = f"{num(abs(wi))}·{_paren(float(x[i]))}"
+        parts.append(("- " if wi < 0 else "+ ") + term if parts else ("-" if wi < 0 else "") + term)
+    if len(x) > max_terms:
+        rest = float(np.dot(x[max_terms - 1:], w[max_terms - 1:]))
+        parts.append(f"+ … ({len(x) - max_terms + 1} more terms, together {num(rest)})")
+    parts.append(("- " if b < 0 else "+ ") + num(abs(b)))
+    return " ".join(parts)
+
+
+def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 8) -> list[str]:
+    """The worked computation of neuron ``j`` of layer ``t``: its ``z`` and ``a`` lines, then (after a
+    backward pass) its ``dL/dz`` line."""
+    lines: list[str] = []
+    if t.kind == "Normalization":
+        lines.append(f"{num(t.x[j])} → ({num(t.x[j])} - {num(t.mean[j])}) / {num(t.std[j])} = {num(t.a[j])}")
+    elif t.kind == "Dense":
+        lines.append(f"z = {dense_terms(t.x, t.kernel[:, j], float(t.bias[j]), max_terms)} = {num(t.z[j])}")
+        lines.append(f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}")
+    elif t.kind == "PReLU":
+        lines.append(f"a = prelu({num(t.z[j])}, alpha={num(t.alpha[j])}) = {num(t.a[j])}")
+    elif t.kind == "Activation":
+        lines.append(f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}")
+    else:
+        lines.append(f"a = {num(t.a[j])} (passed through)")
+    if backward and t.dz is not None and t.kind != "Normalization":
+        if t.da is None:
+            lines.append(f"∂L/∂z = {num(t.dz[j])} (output minus target: {t.activation} with cross-entropy)")
+        elif t.activation in ("linear", "scale") or t.kind == "Dropout":
+            lines.append(f"∂L/∂z = ∂L/∂a = {num(t.dz[j])}")
+        else:
+            slope = _paren(t.dz[j] / t.da[j]) if t.da[j] != 0 else "…"
+            lines.append(f"∂L/∂z = ∂L/∂a · {t.activation}'(z) = {_paren(t.da[j])} · {slope} = {num(t.dz[j])}")
+    return lines
+
+
+def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8) -> str:
+    """The worked computation as text: inputs, each layer's neurons (``z = … = …``, ``a = f(z) = …``), the
+    output, and with a target the loss and the gradients (``∂L/∂z``, ``∂L/∂w``). Layers wider than
+    ``max_units`` show their first neurons only."""
+    out: list[str] = []
+    out.append("inputs: " + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
+                                                                          strict=True)))
+    for t in exp.layers:
+        units = t.a.size
+        head = f"{t.name} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
+        head += ", scales the inputs)" if t.kind == "Normalization" else f", {t.activation})"
+        out.append(head)
+        for j in range(min(units, max_units)):
+            named = t.kind == "Normalization" and j < len(exp.input_names)
+            label = exp.input_names[j] if named else f"#{j + 1}"
+            lines = neuron_lines(t, j, max_terms=max_terms)
+            out.append(f"  {label}: {lines[0]}")
+            out.extend(f"  {' ' * len(label)}  {line}" for line in lines[1:])
+        if units > max_units:
+            out.append(f"  … {units - max_units} more neurons")
+    out.append("output: [" + ", ".join(num(v) for v in exp.output) + "]")
+    if exp.loss is not None:
+        target = ", ".join(num(v) for v in exp.target)
+        out.append(f"loss ({exp.loss_name}, target [{target}]) = {num(exp.loss)}")
+        for t in exp.layers:
+            if t.dkernel is None:
+                continue
+            big = np.unravel_index(int(np.argmax(np.abs(t.dkernel))), t.dkernel.shape)
+            i, j = int(big[0]), int(big[1])
+            out.append(f"{t.name}: ∂L/∂w = a_in · ∂L/∂z, e.g. ∂L/∂w[{i + 1}→{j + 1}] = {_paren(t.x[i])} · "
+                       f"{_paren(t.dz[j])} = {num(t.dkernel[i, j])} (largest); ∂L/∂b = ∂L/∂z")
+    return "\n".join(out)
