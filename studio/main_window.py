@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
 
         install_export_actions(self)
         # Data tab, training toolbar actions, plot docks, worker thread (issue 5)
-        from studio.training_controller import install_training
+        from studio.training.controller import install_training
 
         install_training(self)
         self._apply_styles()

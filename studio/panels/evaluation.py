@@ -59,6 +59,11 @@ class EvaluationPanel(QWidget):
         self.headline = QLabel("Train the network to evaluate it on the test split")
         self.headline.setStyleSheet("font-weight: bold;")
         lay.addWidget(self.headline)
+        #: the run's state (from the training side): when the figures above were taken
+        self.note = QLabel("")
+        self.note.setStyleSheet("color: #6b7280;")
+        self.note.setVisible(False)
+        lay.addWidget(self.note)
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs, 1)
 
@@ -125,6 +130,11 @@ class EvaluationPanel(QWidget):
         self.tabs.setTabVisible(self.roc_index, task == "binary")
         self.tabs.setTabVisible(self.reg_index, task == "regression")
         self.tabs.setTabVisible(self.gallery_index, images)
+
+    def set_note(self, text: str) -> None:
+        """The line under the headline saying what state the run is in (hidden when empty)."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def clear(self) -> None:
         """Forget the last result."""

@@ -133,9 +133,6 @@ class _Run:
         self.label = ""  # e.g. "adam lr=0.01 · 4-2" (settings when the run started)
         self.visible = True  # drawn as a faded curve once it is a previous run
 
-    def add_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        self.add_epochs([(epoch, logs)])
-
     def add_epochs(self, items: list[tuple[int, dict[str, float]]]) -> None:
         """Append many epochs' logs at once (one buffer extend per key)."""
         cols: dict[str, list[tuple[int, float]]] = {}
@@ -243,7 +240,7 @@ class LossCurves(QWidget):
         bar.addWidget(self.runs_btn)
         bar.addStretch(1)
         bar.addWidget(self.status)
-        from studio.training_toolbar import fix_label_size
+        from studio.training.toolbar import fix_label_size
 
         # rewritten at every redraw while training: a fixed size keeps it from relayouting the docks
         fix_label_size(self.status, "epoch 888888  loss 8.888e-08  val_loss 8.888e-08")

@@ -102,7 +102,7 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int) -
 
     from studio import theme
     from studio.app import create_window
-    from studio.worker import limit_blas_threads
+    from studio.training.session import limit_blas_threads
 
     app = QApplication.instance() or QApplication([])
     theme.apply(app)
@@ -235,10 +235,10 @@ def main() -> int:
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     if args.lockstep is not None:
-        import studio.worker
+        import studio.training.runner
 
-        studio.worker.LOCKSTEP_TIMEOUT_S = args.lockstep
-    from studio.worker import limit_blas_threads
+        studio.training.runner.LOCKSTEP_TIMEOUT_S = args.lockstep
+    from studio.training.session import limit_blas_threads
 
     default_blas = limit_blas_threads(1) or 1
     res = gui_run(args.project, args.seconds, args.rounds, default_blas)

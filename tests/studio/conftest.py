@@ -28,7 +28,7 @@ def _make_window(qtbot, settings):
     if tc is not None:
         # 300 steps/s: the default project's 300 epochs then last ~25 s instead of ~1 s, so a test that
         # acts while training runs cannot find the run already over on a loaded machine
-        from studio.training_toolbar import SPEEDS
+        from studio.training.toolbar import SPEEDS
 
         tc.controls.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index("300 steps/s"))
     window.show()
@@ -49,8 +49,8 @@ def builder_window(qtbot, studio_settings, monkeypatch):
     """The main window without the training and export sides: the builder tests use it (building the
     plots doubles the cost of every window; those sides have their own tests)."""
     import studio.export_dialog
-    import studio.training_controller
+    import studio.training.controller
 
-    monkeypatch.setattr(studio.training_controller, "install_training", lambda window: None)
+    monkeypatch.setattr(studio.training.controller, "install_training", lambda window: None)
     monkeypatch.setattr(studio.export_dialog, "install_export_actions", lambda window: None)
     return _make_window(qtbot, studio_settings)

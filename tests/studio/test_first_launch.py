@@ -183,10 +183,10 @@ def test_python_m_studio_with_a_missing_project(tmp_path: Path) -> None:
 def test_window_opens_the_project_given_on_the_command_line(qtbot, studio_settings, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import studio.export_dialog
-    import studio.training_controller
+    import studio.training.controller
     from studio.app import create_window
 
-    monkeypatch.setattr(studio.training_controller, "install_training", lambda window: None)
+    monkeypatch.setattr(studio.training.controller, "install_training", lambda window: None)
     monkeypatch.setattr(studio.export_dialog, "install_export_actions", lambda window: None)
     shutil.copy(XOR, tmp_path / "xor.json")
     monkeypatch.chdir(tmp_path)

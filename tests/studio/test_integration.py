@@ -155,7 +155,7 @@ def test_clicking_a_link_shows_and_edits_its_weight(qtbot, studio_window) -> Non
     view.set_zoom(2.0)
     view.centerOn(at)
     assert link.pair_at(at) == (2, 1)
-    kernel = tc.model.layers[tc._layer_of("dense_2")].params["kernel"]
+    kernel = tc.model.layers[tc.views.layer_of("dense_2")].params["kernel"]
     # the real mouse path: a left click on the canvas over that line
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(at))
     editor = tc.link_editor

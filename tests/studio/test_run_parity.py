@@ -11,7 +11,8 @@ import pytest
 from core.project import build_dataset, load_project
 from core.run import prepare_run
 from studio.cli import main as ffstudio_main
-from studio.worker import TrainingJob, TrainingSession
+from studio.training.job import TrainingJob
+from studio.training.session import TrainingSession
 
 PROJECT = {
     "format": "ffstudio-project", "version": 1,

@@ -10,7 +10,8 @@ import pytest
 from core.datasets.toy import make_toy
 from core.errors import TrainingDiverged
 from core.probes import make_grid_spec
-from studio.worker import Snapshot, TrainingJob, TrainingSession
+from studio.training.job import Snapshot, TrainingJob
+from studio.training.session import TrainingSession
 
 
 def _model(seed: int = 0, lr: float = 0.05):
@@ -293,7 +294,7 @@ def test_cycle_collection_runs_only_in_the_gui_thread_while_training(qtbot, sess
     import gc
     import threading
 
-    from studio import gui_gc
+    from studio.training import gui_gc
 
     assert gc.isenabled() and not gui_gc.active()
     collected_in: list[str] = []  # threads that collected while a session held gc off
@@ -351,7 +352,7 @@ def test_speed_limit_spaces_the_steps_and_can_change_while_running(qtbot, sessio
 
 
 def test_toolbar_speed_box_slows_the_running_session(qtbot, studio_window):
-    from studio.training_toolbar import SPEEDS
+    from studio.training.toolbar import SPEEDS
 
     tc = studio_window.training
     combo = tc.controls.speed_combo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from core.errors import TrainingDiverged
-from studio.worker import _describe
+from studio.training.job import describe_error as _describe
 
 
 def test_diverged_message_is_passed_through_once():

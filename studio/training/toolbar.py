@@ -14,7 +14,10 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
 )
-from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QProgressBar, QStatusBar, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QProgressBar, QStatusBar, QToolBar
+
+from studio.training.pacing import eta_s
+from studio.training.state import RunState, RunStatus
 
 
 def _theme_colors() -> tuple[str, str, str]:
@@ -203,6 +206,11 @@ class TrainingControls(QObject):
         self.play_action.setText("Pause" if running else "Play")
         self.play_action.setToolTip("Pause training (Space)" if running else "Train continuously (Space)")
 
+    def show_status(self, status: RunStatus) -> None:
+        """Draw the run state: Pause while running, Play otherwise; the status note (red on failure)."""
+        self.set_running(status.state is RunState.RUNNING and not status.stepping)
+        self.set_status(status.note, error=status.error)
+
     def show_progress(
         self,
         epoch: int,
@@ -210,8 +218,13 @@ class TrainingControls(QObject):
         steps_per_s: float,
         elapsed_s: float,
         epoch_fraction: float = 0.0,
+        batches_per_epoch: int = 0,
     ) -> None:
-        """Update the counters; with an epoch budget the bar shows the fraction done and an ETA."""
+        """Update the counters; with an epoch budget the bar shows the fraction done and an ETA.
+
+        ``elapsed_s`` is the run's wall time without pauses; the ETA is the steps left at the current
+        pace ``steps_per_s`` (so a capped speed gives the real time left).
+        """
         self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
         self.rate_label.setText(f"{steps_per_s:,.0f} steps/s" if steps_per_s > 0 else "– steps/s")
         self.elapsed_label.setText(format_duration(elapsed_s))
@@ -219,7 +232,7 @@ class TrainingControls(QObject):
         self._bar_shown = True
         if epochs:
             done = min((epoch + epoch_fraction) / epochs, 1.0)
-            eta = elapsed_s * (1.0 - done) / done if 0 < done < 1.0 and elapsed_s > 0 else None
+            eta = eta_s(epoch, epoch_fraction, epochs, batches_per_epoch, steps_per_s) if done < 1.0 else None
             self._bar = (done, eta)
         self._render_bar()
 
@@ -247,10 +260,3 @@ class TrainingControls(QObject):
             if error
             else "color: #6b7280; padding-left: 8px;"
         )
-
-
-def make_toolbar(parent: QWidget | None = None) -> tuple[QToolBar, TrainingControls]:
-    """A standalone "Training" toolbar with the controls (for windows without one)."""
-    tb = QToolBar("Training", parent)
-    tb.setObjectName("trainingToolbar")
-    return tb, TrainingControls(tb)

@@ -23,12 +23,12 @@ from core import probes
 class SnapshotPictures(QObject):
     """Fills ``boundary``, ``neurons`` and ``dead_relu`` of each snapshot, then re-emits it.
 
-    Signals mirror ``TrainingWorker``'s: ``snapshot(Snapshot)``, ``paused(int)``,
+    Signals mirror ``TrainingWorker``'s: ``snapshot(Snapshot)``, ``paused(int, int)``,
     ``evaluated(Evaluation)``, ``failed(str)``, ``finished(str)``.
     """
 
     snapshot = Signal(object)
-    paused = Signal(int)
+    paused = Signal(int, int)
     evaluated = Signal(object)
     failed = Signal(str)
     finished = Signal(str)

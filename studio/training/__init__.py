@@ -1,0 +1,16 @@
+"""The training side of the studio, one concept per module.
+
+- ``state``: the run state (idle, running, paused, finished, failed) and its transitions;
+  every view of a run is drawn from it.
+- ``job``: what a session is given (``TrainingJob``) and sends back (``Snapshot``, ``Evaluation``).
+- ``pacing``: run time without pauses, current pace, speed cap, ~30 Hz snapshot cadence, ETA.
+- ``runner``: the worker QObject pulling from ``core.training.iter_training`` (play/pause/step/stop).
+- ``pictures``: boundary, neuron heatmaps and dead-ReLU fractions from snapshot weight copies.
+- ``session``: the worker and pictures threads of one session, their signals and lockstep.
+- ``gui_gc``: cycle collection in the GUI thread only while sessions run.
+- ``run``: one run of a window (sessions, state, toolbar counters); drops stale signals.
+- ``views``: the plot docks and canvas pictures; ``link_weights``: the link weight popup;
+  ``data_tab``: the Data tab and how new data reach the project and end the run.
+- ``toolbar``: Play/Pause, Step, Stop, Reset, speed box, counters.
+- ``controller``: the model lifecycle and the wiring of all the above into a main window.
+"""

@@ -1,0 +1,134 @@
+"""Pacing and emit policy of the training loop: run time, current pace, speed cap, snapshot cadence, ETA.
+
+Plain Python with an injectable clock (``time.perf_counter`` by default), so the arithmetic is
+tested with a fake clock instead of wall-clock sleeps. The worker thread owns these objects; the
+GUI thread only sees the figures they put into snapshots.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+Clock = Callable[[], float]
+
+#: ~30 snapshots per second (a little above, so frames keep >= 30 fps)
+EMIT_INTERVAL_S = 1.0 / 32.0
+#: the pace (steps/s) shown and used for the ETA is measured over windows of this length
+RATE_WINDOW_S = 0.25
+
+
+class RunClock:
+    """Wall time while the run is active: training, waiting for the speed cap or for the GUI, but not
+    paused. ``base`` carries the time of earlier sessions of the same run."""
+
+    def __init__(self, clock: Clock = time.perf_counter, base: float = 0.0) -> None:
+        self._clock = clock
+        self._base = float(base)
+        self._since: float | None = None
+
+    def resume(self) -> None:
+        if self._since is None:
+            self._since = self._clock()
+
+    def pause(self) -> None:
+        if self._since is not None:
+            self._base += self._clock() - self._since
+            self._since = None
+
+    @property
+    def running(self) -> bool:
+        return self._since is not None
+
+    def elapsed(self) -> float:
+        """Seconds counted so far."""
+        return self._base + (self._clock() - self._since if self._since is not None else 0.0)
+
+
+class RateMeter:
+    """Steps per second of the last full ``window`` (the current pace), or of the window under way
+    when none has ended since :meth:`restart` (a run shorter than one window still has a rate)."""
+
+    def __init__(self, clock: Clock = time.perf_counter, window: float = RATE_WINDOW_S) -> None:
+        self._clock = clock
+        self.window = window
+        self._t0 = clock()
+        self._steps = 0
+        self._rate = 0.0
+
+    def restart(self) -> None:
+        """Start measuring afresh (after a pause: paused time is not pace)."""
+        self._t0, self._steps, self._rate = self._clock(), 0, 0.0
+
+    def add(self, steps: int = 1) -> None:
+        self._steps += steps
+        now = self._clock()
+        if now - self._t0 >= self.window:
+            self._rate = self._steps / (now - self._t0)
+            self._t0, self._steps = now, 0
+
+    @property
+    def last_window(self) -> float:
+        """The rate of the last full window (0.0 before one has ended)."""
+        return self._rate
+
+    def rate(self) -> float:
+        if self._rate or not self._steps:
+            return self._rate
+        return self._steps / max(self._clock() - self._t0, 1e-9)
+
+
+class SpeedLimit:
+    """Spaces steps ``1 / steps_per_s`` apart (None: no limit). A new limit starts a new spacing."""
+
+    def __init__(self, clock: Clock = time.perf_counter) -> None:
+        self._clock = clock
+        self.limit: float | None = None
+        self._t0 = clock()
+        self._steps = 0
+
+    def set(self, steps_per_s: float | None) -> None:
+        self.limit = steps_per_s
+        self.restart()
+
+    def restart(self) -> None:
+        self._t0, self._steps = self._clock(), 0
+
+    def wait_s(self) -> float:
+        """Seconds until the next step is due (0.0: take it now)."""
+        if self.limit is None:
+            return 0.0
+        return max(self._t0 + self._steps / self.limit - self._clock(), 0.0)
+
+    def took_step(self) -> None:
+        self._steps += 1
+
+
+class EmitThrottle:
+    """A fixed snapshot cadence (``interval``) whatever building and drawing a snapshot take."""
+
+    def __init__(self, clock: Clock = time.perf_counter, interval: float = EMIT_INTERVAL_S) -> None:
+        self._clock = clock
+        self.interval = interval
+        self._last = 0.0
+
+    def due(self, now: float) -> bool:
+        return now - self._last >= self.interval
+
+    def mark(self, now: float) -> None:
+        """A snapshot goes out for the step that ended at ``now``; after a long gap, count from the
+        present rather than sending a burst to catch up."""
+        self._last = now if now - self._last < 2 * self.interval else self._clock()
+
+
+def eta_s(epoch: int, epoch_fraction: float, epochs: int | None, batches_per_epoch: int,
+          steps_per_s: float) -> float | None:
+    """Seconds left at the current pace: steps left in the epoch budget / ``steps_per_s``.
+
+    None without a budget, a pace or steps left. At a capped speed the pace is the cap (e.g. 30
+    steps/s), so the ETA says how long the rest really takes, not how long it took to compute so far.
+    """
+    if not epochs or steps_per_s <= 0 or batches_per_epoch <= 0:
+        return None
+    left = (epochs - epoch - epoch_fraction) * batches_per_epoch
+    return left / steps_per_s if left > 0 else None

@@ -1,0 +1,376 @@
+"""The generator runner: a QObject that pulls from ``core.training.iter_training`` in a worker thread.
+
+The worker thread runs one long loop (it has no event loop to deliver queued slots), so the GUI
+controls it through ``threading.Event`` flags and plain attributes that the loop reads between
+steps: play, pause, step N epochs, stop, a new learning rate, a speed cap, a new boundary plane,
+new training rows. What it sends back is throttled to about 30 snapshots per second
+(:mod:`studio.training.pacing`) and consists of copies: the GUI thread never touches the model
+while training runs. Pictures are drawn from those copies in another thread
+(:mod:`studio.training.pictures`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from core import probes
+from studio.training.job import Evaluation, Snapshot, TrainingJob, describe_error
+from studio.training.pacing import EMIT_INTERVAL_S, EmitThrottle, RateMeter, RunClock, SpeedLimit
+
+#: While the GUI thread handles and draws a snapshot the worker waits (GIL released), at most this long.
+LOCKSTEP_TIMEOUT_S = 0.08
+#: the longest single sleep while paced or paused, so pause and stop stay prompt
+MAX_NAP_S = 0.05
+
+
+class TrainingWorker(QObject):
+    """Drives one training generator. Call control methods from any thread; connect ``thread.started`` to run.
+
+    Signals: ``snapshot(Snapshot)``, ``paused(int epoch, int command)``, ``evaluated(Evaluation)``,
+    ``failed(str message)`` (the model keeps its last good weights), ``finished(str reason)``.
+    ``command`` counts the play/step commands the loop had seen when it paused: a pause that a later
+    Play or Step superseded carries a smaller number than :attr:`commands` (see ``TrainingSession``).
+    ``clock``/``sleep`` are injectable (tests run the loop on a fake clock); snapshots' ``elapsed_s``
+    counts the run's wall time without pauses from ``elapsed_base`` (earlier sessions of the run) on.
+    """
+
+    snapshot = Signal(object)
+    paused = Signal(int, int)
+    evaluated = Signal(object)
+    failed = Signal(str)
+    finished = Signal(str)
+
+    def __init__(
+        self,
+        job: TrainingJob,
+        start_running: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
+        elapsed_base: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.job = job
+        self.elapsed_base = elapsed_base
+        self._clock = clock
+        self._sleep = sleep
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._wake = threading.Event()
+        self._ack = threading.Event()  # the last snapshot was drawn: the next may be sent
+        self._ack.set()
+        self._go = threading.Event()  # cleared while the GUI draws a snapshot (lockstep)
+        self._go.set()
+        self._step_epochs = 0
+        self._commands = 0
+        self._lock = threading.Lock()
+        self._pending_lr: float | None = None
+        self._speed: float | None = None  # steps per second at most (None: as fast as possible)
+        self._speed_set = False
+        self._pending_data: tuple[np.ndarray, np.ndarray] | None = None
+        self._grid = job.grid
+        self._grid_seen: object = None
+        self.emit_interval = EMIT_INTERVAL_S
+        self.lockstep_s = LOCKSTEP_TIMEOUT_S
+        #: neuron images go with every n-th snapshot (the canvas shows them a few times per second)
+        self.neuron_every = 6
+        #: seconds spent pulling steps, building snapshots and waiting for the GUI (diagnostics)
+        self.stats = {"train_s": 0.0, "emit_s": 0.0, "wait_s": 0.0}
+        self._emits = 0
+        self._resumed = False
+        self.epoch = job.start_epoch
+        self.step = 0
+        self._last_weights: list[list[np.ndarray]] = []
+        if start_running:
+            self._resumed = True
+            self._running.set()
+
+    # ---- control (any thread) -------------------------------------------------------------
+    def play(self) -> None:
+        """Run continuously."""
+        with self._lock:
+            self._step_epochs = 0
+            self._commands += 1
+            self._resumed = True  # a pause that comes before the next step still reports ``paused``
+            self._running.set()
+        self._wake.set()
+
+    def pause(self) -> None:
+        """Pause after the current step."""
+        self._running.clear()
+        self._wake.set()
+
+    def step_epoch(self, epochs: int = 1) -> None:
+        """Run until the end of the next ``epochs`` epochs (default one), then pause."""
+        with self._lock:
+            self._step_epochs += max(int(epochs), 1)
+            self._commands += 1
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End the loop after the current step; ``finished("stopped")`` follows."""
+        self._stop.set()
+        self._wake.set()
+        self._ack.set()
+        self._go.set()
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the optimizer's learning rate before the next step."""
+        self._pending_lr = float(lr)
+
+    def set_speed_limit(self, steps_per_s: float | None) -> None:
+        """Take at most ``steps_per_s`` steps per second from now on (None: as fast as possible)."""
+        if steps_per_s is not None and not steps_per_s > 0:
+            raise ValueError(f"steps_per_s must be a positive number or None. Received: {steps_per_s!r}")
+        self._speed = None if steps_per_s is None else float(steps_per_s)
+        self._speed_set = True
+
+    def set_grid(self, grid: probes.GridSpec | None) -> None:
+        """Change the boundary plane (axes, extent) for the next snapshots."""
+        self._grid = grid
+        self._wake.set()
+
+    def replace_training_data(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Continue training on new arrays (e.g. after a point was added) from the current epoch."""
+        self._pending_data = (np.asarray(x), np.asarray(y))
+
+    def hold(self) -> None:
+        """The GUI starts drawing a snapshot: wait before the next step (at most ``lockstep_s``)."""
+        if self.lockstep_s > 0:
+            self._go.clear()
+
+    def acknowledge(self) -> None:
+        """The GUI has drawn the last snapshot: go on, and the next one may be sent (no queue build-up)."""
+        self._ack.set()
+        self._go.set()
+
+    @property
+    def commands(self) -> int:
+        """Play and Step commands given so far."""
+        return self._commands
+
+    @property
+    def is_running(self) -> bool:
+        """True while not paused (and not stopped)."""
+        return self._running.is_set() and not self._stop.is_set()
+
+    # ---- worker thread ---------------------------------------------------------------------
+    def _make_generator(self, start_epoch: int):
+        """A fresh ``iter_training`` generator resuming at ``start_epoch`` (epochs = the remaining budget)."""
+        job = self.job
+        it = job.iter_training
+        if it is None:
+            from core.training import iter_training as it
+        remaining = None if job.epochs is None else max(int(job.epochs) - start_epoch, 0)
+        if remaining == 0:
+            return iter(())
+        val = (job.x_val, job.y_val) if job.x_val is not None and job.y_val is not None else None
+        return it(
+            job.model,
+            job.x_train,
+            job.y_train,
+            epochs=remaining,
+            batch_size=job.batch_size,
+            validation_data=val,
+            shuffle=job.shuffle,
+            seed=job.seed,
+            callbacks=list(job.callbacks) or None,
+            start_epoch=start_epoch,
+        )
+
+    def run(self) -> None:
+        """The training loop; returns when stopped, finished or failed.
+
+        numpy's overflow/invalid warnings are silenced in this thread (errstate is thread-local): a
+        diverging run is reported once, as TrainingDiverged, not as RuntimeWarnings on stderr.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._run()
+
+    def _run(self) -> None:  # noqa: C901 - one loop, kept together on purpose
+        job = self.job
+        model = job.model
+        reason = "stopped"
+        try:
+            gen = self._make_generator(self.epoch)
+        except Exception as exc:  # bad job (shapes, data): report, never crash the thread
+            self.failed.emit(describe_error(exc))
+            self.finished.emit("error")
+            return
+        self._last_weights = probes.copy_weights(model)
+        step_losses: list[tuple[int, float]] = []
+        epoch_logs: list[tuple[int, dict[str, float]]] = []
+        clock = self._clock
+        run_clock, rate, pace = RunClock(clock, self.elapsed_base), RateMeter(clock), SpeedLimit(clock)
+        throttle = EmitThrottle(clock, self.emit_interval)
+        rec = None
+        dirty = False
+        was_running = False
+        while not self._stop.is_set():
+            with self._lock:  # read together: a pause reported below is the one these commands left
+                stepping = self._step_epochs > 0
+                command = self._commands
+                active = self._running.is_set() or stepping
+            if not active:
+                if self._resumed and not was_running and not self._running.is_set():
+                    self._resumed = False  # played and paused again before any step was taken
+                    self.paused.emit(self.epoch, command)
+                if was_running:
+                    was_running = False
+                    run_clock.pause()
+                    if dirty or step_losses or epoch_logs:
+                        self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs, force=True)
+                        step_losses, epoch_logs, dirty = [], [], False
+                    self._evaluate()
+                    self.paused.emit(self.epoch, command)
+                self._wake.wait(MAX_NAP_S)
+                self._wake.clear()
+                if self._grid is not None and rec is not None and self._ack.is_set() and self._grid_dirty():
+                    self._emit(rec, run_clock.elapsed(), 0.0, [], [], force=True)
+                continue
+            if not was_running:
+                was_running = True
+                self._resumed = False
+                run_clock.resume()
+                rate.restart()
+                pace.restart()
+            if self._speed_set:
+                self._speed_set = False
+                pace.set(self._speed)
+            due = pace.wait_s()
+            if due > 0:  # a chosen speed: sleeping releases the GIL; short naps keep pause/stop prompt
+                self._sleep(min(due, MAX_NAP_S))
+                continue
+            if self._pending_lr is not None:
+                opt = getattr(model, "optimizer", None)
+                if opt is not None:
+                    opt.learning_rate = self._pending_lr
+                self._pending_lr = None
+            if self._pending_data is not None:
+                gen.close()
+                job.x_train, job.y_train = self._pending_data
+                self._pending_data = None
+                gen = self._make_generator(self.epoch)
+            if not self._go.is_set():
+                # Lockstep: the GUI thread draws a snapshot; do not fight it for the GIL (each
+                # pyqtgraph paint makes hundreds of Python callbacks, each of which a busy worker
+                # would delay by up to the interpreter's switch interval).
+                t_wait = time.perf_counter()
+                self._go.wait(self.lockstep_s)
+                self._go.set()
+                self.stats["wait_s"] += time.perf_counter() - t_wait
+            t0 = time.perf_counter()
+            try:
+                rec = next(gen)
+                self.stats["train_s"] += time.perf_counter() - t0
+            except StopIteration:
+                reason = "epochs"
+                break
+            except Exception as exc:
+                self._restore_if_broken()
+                if step_losses or epoch_logs:
+                    self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs, force=True)
+                self.failed.emit(describe_error(exc))
+                self._evaluate()
+                self.finished.emit("error")
+                return
+            dirty = True
+            if rec.kind == "batch":
+                self.step = rec.step
+                rate.add()
+                pace.took_step()
+                step_losses.append((rec.step, float(rec.loss)))
+            else:
+                self.epoch = rec.epoch
+                epoch_logs.append((rec.epoch, {k: float(v) for k, v in rec.logs.items()}))
+                if stepping:
+                    with self._lock:
+                        self._step_epochs = max(self._step_epochs - 1, 0)
+                        done_stepping = self._step_epochs == 0
+                    if done_stepping and not self._running.is_set():
+                        self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs, force=True)
+                        step_losses, epoch_logs, dirty = [], [], False
+                if rec.stopped:
+                    reason = rec.stopped
+                    break
+            now = clock()
+            if throttle.due(now) and self._ack.is_set():
+                throttle.mark(now)
+                t_emit = time.perf_counter()
+                self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs)
+                self.stats["emit_s"] += time.perf_counter() - t_emit
+                step_losses, epoch_logs, dirty = [], [], False
+        gen.close()
+        if rec is not None and (dirty or step_losses or epoch_logs):
+            self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs, force=True,
+                       stopped=reason)
+        self._evaluate()
+        self.finished.emit(reason)
+
+    def _grid_dirty(self) -> bool:
+        return self._grid is not self._grid_seen
+
+    def _emit(self, rec, elapsed, steps_per_s, step_losses, epoch_logs, force=False, stopped=None) -> None:
+        """Build and send one Snapshot (copies only). Without ``force`` it skips if the GUI is behind."""
+        if rec is None:
+            return
+        self._ack.clear()
+        model = self.job.model
+        names, g, w = probes.layer_norms(model)
+        snap = Snapshot(
+            epoch=self.epoch,
+            step=self.step,
+            batch=rec.batch,
+            batches_per_epoch=rec.batches_per_epoch,
+            epochs=self.job.epochs,
+            elapsed_s=elapsed,
+            steps_per_s=steps_per_s,
+            step_losses=np.asarray(step_losses, dtype=np.float64).reshape(-1, 2),
+            epoch_logs=list(epoch_logs),
+            layer_names=names,
+            grad_norms=g,
+            weight_norms=w,
+            stopped=stopped,
+        )
+        weights = probes.copy_weights(model)
+        if all(np.all(np.isfinite(a)) for ws in weights for a in ws):
+            self._last_weights = weights
+        snap.weights = weights
+        snap.probe_rows = self.job.x_train[: self.job.probe_rows]  # never mutated: no copy needed
+        grid = self._grid
+        self._grid_seen = grid
+        if grid is not None:
+            self._emits += 1
+            snap.grid = grid
+            snap.want_neurons = self.job.neuron_images and (force or self._emits % self.neuron_every == 1)
+        self.snapshot.emit(snap)
+
+    def _evaluate(self) -> None:
+        """Predict the validation split and emit an Evaluation (used by the evaluation panel)."""
+        job = self.job
+        if job.x_val is None or job.y_val_labels is None or len(job.x_val) == 0:
+            return
+        try:
+            probs = np.asarray(job.model.predict(job.x_val), dtype=np.float32)
+        except Exception:
+            return
+        if not np.all(np.isfinite(probs)):
+            return
+        self.evaluated.emit(Evaluation(epoch=self.epoch, x=job.x_val, y_true=job.y_val_labels, probs=probs))
+
+    def _restore_if_broken(self) -> None:
+        """After an exception, put back the last finite weights if the current ones are not finite."""
+        model = self.job.model
+        try:
+            current = probes.copy_weights(model)
+            if all(np.all(np.isfinite(a)) for ws in current for a in ws):
+                return
+            for layer, ws in zip(model.layers, self._last_weights, strict=False):
+                if ws:
+                    layer.set_weights(ws)
+        except Exception:
+            pass

@@ -1,0 +1,200 @@
+"""What training shows: the plot docks (curves, boundary, gradient health, evaluation) and the
+canvas pictures (link colours from the kernels, neuron heatmaps), fed from snapshots or a model.
+
+:class:`TrainingViews` owns the widgets and their redraw throttles; it never decides anything about
+the run (that is :mod:`studio.training.controller`'s job) and never touches a model being trained:
+while a run is active it draws the worker's copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+
+from core.probes import activation_images, forward_all
+from studio.panels.evaluation import EvaluationPanel
+from studio.plots.boundary import BoundaryView
+from studio.plots.curves import FrameGate, LossCurves, Throttle
+from studio.plots.health import GradientHealth
+from studio.plots.neurons import layer_images
+from studio.training.job import Snapshot
+
+#: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
+MAX_BOUNDARY_FEATURES = 64
+#: Seconds between canvas updates (link colours, neuron images) while training.
+CANVAS_INTERVAL_S = 1.0
+
+
+class TrainingViews(QObject):
+    """The plots and canvas pictures of the training side of ``window``.
+
+    ``window`` provides ``add_dock``, ``canvas_scene`` and the dock layout calls of a QMainWindow.
+    ``on_kernels(weights)`` callbacks run after link colours changed (the weight popup follows them).
+    """
+
+    def __init__(self, window: Any, inspector_dock: Any = None) -> None:
+        super().__init__(window)
+        self.window = window
+        self.scene = window.canvas_scene
+        self.curves = LossCurves()
+        self.boundary = BoundaryView()
+        self.health = GradientHealth()
+        self.evaluation = EvaluationPanel()
+        self.curves_dock = window.add_dock(self.curves, "Loss and metrics", name="curvesDock")
+        self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
+        self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")
+        self.boundary_dock = window.add_dock(
+            self.boundary, "Decision boundary", Qt.DockWidgetArea.RightDockWidgetArea, name="boundaryDock"
+        )
+        for widget in (self.curves, self.health, self.evaluation):
+            widget.setMinimumHeight(230)  # the bottom dock area keeps room for two readable plots
+        self._arrange_docks(inspector_dock)
+        self.kernel_layers: list[int] = []
+        #: model layer index -> canvas node id of the Dense/Output card drawing it
+        self.neuron_nodes: dict[int, str] = {}
+        self.on_kernels: list[Callable[[list[list[np.ndarray]]], None]] = []
+        self._pending_weights: list[list[np.ndarray]] | None = None
+        self._pending_neurons: dict[int, np.ndarray] | None = None
+        self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)
+        # curves, gradient plot and canvas each repaint for tens of ms: at most one of them per frame
+        self.frame_gate = FrameGate()
+        for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw):
+            throttle.gate = self.frame_gate
+
+    def _arrange_docks(self, inspector: Any) -> None:
+        """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom.
+
+        The right column runs the full window height (the bottom plots sit under the canvas only), so
+        at 1440x900 the Inspector's forms and the Analysis lists get ~450 px and the boundary ~330 px.
+        """
+        w = self.window
+        w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        if inspector is not None:
+            w.splitDockWidget(inspector, self.boundary_dock, Qt.Orientation.Vertical)
+            w.resizeDocks([inspector, self.boundary_dock], [470, 330], Qt.Orientation.Vertical)
+        self.curves_dock.raise_()
+        w.resizeDocks([self.curves_dock], [300], Qt.Orientation.Vertical)
+
+    # ---- data ------------------------------------------------------------------------------
+    @staticmethod
+    def has_plane(ds: Any) -> bool:
+        """True when ``ds`` gets a live decision boundary (few features, not images)."""
+        return ds is not None and ds.num_features <= MAX_BOUNDARY_FEATURES and ds.source != "mnist"
+
+    def grid_for(self, ds: Any) -> Any:
+        """The boundary plane for a run on ``ds``, or None (no boundary for this data)."""
+        return self.boundary.grid if self.has_plane(ds) else None
+
+    def show_data(self, ds: Any) -> None:
+        """Plot ``ds``'s points; image data has no input plane: the digit gallery comes forward."""
+        self.boundary.set_data(
+            ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names
+        )
+        self.boundary_dock.setVisible(self.has_plane(ds))
+        if not self.has_plane(ds):
+            self.eval_dock.raise_()
+
+    # ---- model pictures --------------------------------------------------------------------
+    def map_layers(self, model: Any, graph: Any) -> None:
+        """Model layer index -> canvas node id (chain order, Normalization = input node)."""
+        self.kernel_layers = [i for i, la in enumerate(model.layers) if "kernel" in getattr(la, "params", {})]
+        self.neuron_nodes = {}
+        try:
+            chain = graph.chain() or graph.ordered_ids()
+        except Exception:
+            return
+        nodes = [n for n in chain if graph.nodes[n].kind != "input"]
+        layers = [i for i, la in enumerate(model.layers) if type(la).__name__ != "Normalization"]
+        if len(nodes) == len(layers):
+            self.neuron_nodes = dict(zip(layers, nodes, strict=True))
+
+    def layer_of(self, node_id: str) -> int | None:
+        """Model layer index of canvas node ``node_id`` (a Dense/Output card), or None."""
+        return next((i for i, n in self.neuron_nodes.items() if n == node_id), None)
+
+    def show_model(self, model: Any, grid: Any) -> None:
+        """Draw weights, boundary and neuron images of ``model`` (e.g. freshly initialized or imported)."""
+        self.set_kernels([la.get_weights() for la in model.layers])
+        if grid is None:
+            return
+        try:
+            outs = forward_all(model, grid.points())
+            self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1))
+            self._pending_neurons = activation_images(model, grid)
+            self.canvas_redraw.flush()
+        except Exception:
+            pass
+
+    def clear_model(self, has_data: bool, message: str | None = None) -> None:
+        """No model for this network/data (yet): grey links, no neuron images, an empty boundary.
+
+        Keeps the previous project's or network's pictures from staying on screen after the data
+        failed to load or the network stopped building.
+        """
+        self._pending_neurons = None
+        self._pending_weights = None
+        self.scene.set_weights(None)
+        for node_id in list(self.scene.items_by_id):
+            self.scene.set_neuron_images(node_id, None)
+        if not has_data:
+            self.boundary.clear_data(message or "No data loaded")
+        elif message:
+            self.boundary.clear_output(message)
+        else:
+            self.boundary.clear_output()
+
+    def set_kernels(self, weights: list[list[np.ndarray]]) -> None:
+        """Colour the canvas links from per-layer weight lists (kernel first)."""
+        kernels = [weights[i][0] for i in self.kernel_layers if i < len(weights) and weights[i]]
+        for follow in self.on_kernels:
+            follow(weights)
+        try:
+            self.scene.set_weights(kernels)
+        except Exception:
+            pass
+
+    # ---- snapshots -------------------------------------------------------------------------
+    def add_snapshot(self, snap: Snapshot) -> None:
+        """Curves, boundary, gradient health and (a few times per second) the canvas of one snapshot."""
+        self.frame_gate.open()
+        bpe = max(snap.batches_per_epoch, 1)
+        self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe, epochs=snap.epochs)
+        if snap.boundary is not None and self.boundary.isVisible():
+            self.boundary.set_output(snap.boundary)
+        elif snap.boundary is not None:
+            self.boundary.last_output = snap.boundary
+        if snap.grad_norms is not None:
+            self.health.add(
+                snap.step / bpe, snap.layer_names, snap.grad_norms, snap.weight_norms, snap.dead_relu
+            )
+        if snap.weights is not None or snap.neurons:
+            # the canvas repaints every link and neuron: a few times per second is live enough
+            if snap.weights is not None:
+                self._pending_weights = snap.weights
+            if snap.neurons:
+                self._pending_neurons = snap.neurons
+            self.canvas_redraw.request()
+
+    def _draw_canvas(self) -> None:
+        weights, self._pending_weights = self._pending_weights, None
+        if weights is not None:
+            self.set_kernels(weights)
+        grids, self._pending_neurons = self._pending_neurons, None
+        if not grids:
+            return
+        for idx, node_id in self.neuron_nodes.items():
+            g = grids.get(idx)
+            if g is not None:
+                self.scene.set_neuron_images(node_id, layer_images(g))
+
+    def flush(self) -> None:
+        """Draw whatever the throttled views (curves, health, canvas) still hold."""
+        for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw):
+            throttle.flush()
+
+    def heavy_frame(self) -> bool:
+        """True when the last snapshot made a Python-painted view (curves, health, canvas) redraw."""
+        return not self.frame_gate.available
