@@ -41,7 +41,7 @@ DATA_DEFAULTS: dict[str, dict[str, Any]] = {
     "toy": {"samples": 500, "noise": 0.0, "test_fraction": 0.5, "seed": 0, "classes": 3,
             "scaling": "standard"},
     "csv": {"target": None, "ignore": [], "missing": "drop", "task": "auto", "scaling": "standard",
-            "test_fraction": 0.2, "seed": 0, "header": "auto"},
+            "test_fraction": 0.2, "seed": 0, "header": "auto", "test_path": None},
     "mnist": {"path": None, "subset": None, "download": True},
 }
 _CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy",
@@ -101,8 +101,9 @@ class Project:
         weights = self.weights
         if base_dir is not None:
             new = os.path.abspath(os.fspath(base_dir))
-            if isinstance(doc["data"].get("path"), str):
-                doc["data"]["path"] = _rebase(doc["data"]["path"], self.base_dir, new)
+            for key in ("path", "test_path"):
+                if isinstance(doc["data"].get(key), str):
+                    doc["data"][key] = _rebase(doc["data"][key], self.base_dir, new)
             if weights is not None:
                 weights = _rebase(weights, self.base_dir, new)
         if weights is not None:
@@ -245,7 +246,8 @@ def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         return load_csv(resolve(spec["path"]), target=spec["target"], ignore=spec["ignore"],
                         missing=spec["missing"], task=None if spec["task"] == "auto" else spec["task"],
                         scaling=spec["scaling"], test_fraction=spec["test_fraction"], seed=spec["seed"],
-                        progress=progress, header=header)
+                        progress=progress, header=header,
+                        test_path=resolve(spec["test_path"]) if spec["test_path"] else None)
     from core.datasets.mnist import load_mnist
 
     path = resolve(spec["path"]) if spec.get("path") else None

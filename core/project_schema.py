@@ -29,7 +29,8 @@ LAYER_KEYS: dict[str, set[str]] = {
 }
 DATA_KEYS: dict[str, set[str]] = {
     "toy": {"name", "samples", "noise", "test_fraction", "seed", "classes", "scaling", "points"},
-    "csv": {"path", "target", "ignore", "missing", "task", "scaling", "test_fraction", "seed", "header"},
+    "csv": {"path", "target", "ignore", "missing", "task", "scaling", "test_fraction", "seed", "header",
+            "test_path"},
     "mnist": {"path", "subset", "download"},
 }
 TRAINING_KEYS = {"loss", "optimizer", "batch_size", "epochs", "seed", "shuffle", "early_stopping", "schedule",
@@ -259,6 +260,8 @@ def check_data(c: Checker, data: Any) -> None:
             else:
                 for i, col in enumerate(data["ignore"]):
                     c.string(col, f"data.ignore[{i}]")
+        if data.get("test_path") is not None:
+            c.string(data["test_path"], "data.test_path")
         if "missing" in data:
             c.string(data["missing"], "data.missing", ("drop", "impute"))
         if "task" in data:

@@ -1,4 +1,4 @@
-"""Headless sub-commands of `ffstudio` (`train`, `export`, `predict`, `explain`, `lr-find`): argparse, no Qt.
+"""Headless sub-commands of `ffstudio` (`train`, `export`, `predict`, `evaluate`, `explain`, `lr-find`): no Qt.
 
 Each module defines ``register(subparsers)``; ``studio.cli`` adds them to the `ffstudio` parser next to
 the GUI-side commands. They import their engine modules only when run.
@@ -11,7 +11,7 @@ import importlib
 from collections.abc import Callable
 
 # Module names under core.cli, in the order `--help` lists them.
-COMMANDS = ("train", "export", "predict", "explain", "lr_find")
+COMMANDS = ("train", "export", "predict", "evaluate", "explain", "lr_find")
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

@@ -55,12 +55,15 @@ def load_csv(
     progress: Progress | None = None,
     header: bool | None = None,
     max_rows: int = MAX_ROWS,
+    test_path: str | os.PathLike[str] | None = None,
 ) -> Dataset:
     """Load ``path`` as a Dataset (x float32 raw scale, categoricals one-hot).
 
     ``target``: column name (or list of names for multi-output regression); default the last
     column. ``ignore``: columns to leave out. ``task``: "binary" | "multiclass" | "regression"
     or None / "auto" (detect). ``progress(fraction, message)`` is called while reading.
+    ``test_path``: a separate labelled test file; then every row of ``path`` trains (``test_fraction`` is
+    not used) and the test rows are encoded with what was fitted on ``path`` (``core.datasets.labelled``).
     Raises DataError naming file, line and column for every unusable input.
     """
     path = os.fspath(path)
@@ -204,7 +207,8 @@ def load_csv(
         target_enc = {"kind": "classes", "column": t0, "classes": class_names}
 
     # Split before fitting anything (imputation and scaling use the training split only).
-    train_idx, test_idx = stratified_split(n, test_fraction, seed, labels=None if task == "regression" else y)
+    train_idx, test_idx = stratified_split(n, 0.0 if test_path is not None else test_fraction, seed,
+                                           labels=None if task == "regression" else y)
 
     columns: list[dict[str, Any]] = []
     for c in features:
@@ -249,20 +253,32 @@ def load_csv(
 
     feature_names = feature_names_for(columns)
     name = os.path.splitext(os.path.basename(path))[0]
+    preprocessing = {"columns": columns, "target": target_enc, "ignored": list(ignore),
+                     "raw_columns": all_columns, "missing": missing,
+                     "file": {"encoding": table.encoding, "delimiter": table.delimiter,
+                              "header": table.header}}
+    x_test, y_test = x[test_idx], y[test_idx]
+    if test_path is not None:
+        from core.datasets.labelled import read_labelled
+
+        test = read_labelled(test_path, {**preprocessing, "task": task}, header=header)
+        x_test, y_test = test.x, test.y
+        notes.append(f"test file '{os.path.basename(os.fspath(test_path))}': {len(test.y)} rows"
+                     + (f", {len(test.dropped_lines)} dropped for missing values"
+                        if test.dropped_lines else "")
+                     + (f", {test.imputed} values imputed" if test.imputed else ""))
     ds = Dataset(
         name=name, source="csv", task=task,
-        x_train=x[train_idx], y_train=y[train_idx], x_test=x[test_idx], y_test=y[test_idx],
+        x_train=x[train_idx], y_train=y[train_idx], x_test=x_test, y_test=y_test,
         feature_names=feature_names, class_names=class_names, target_names=targets, scaling=scaling,
-        preprocessing={"columns": columns, "target": target_enc, "ignored": list(ignore),
-                       "raw_columns": all_columns, "missing": missing,
-                       "file": {"encoding": table.encoding, "delimiter": table.delimiter,
-                                "header": table.header}},
+        preprocessing=preprocessing,
     )
     summary = [
         f"CSV '{os.path.basename(path)}': {n_read} rows read ({table.encoding_name}, "
         f"{table.delimiter_name}-separated, {'header' if table.header else 'no header'})",
         f"rows dropped: {n_read - n}" + (f" ({'; '.join(reasons)})" if reasons and n_read != n else ""),
-        f"{n} rows used: {len(train_idx)} train / {len(test_idx)} test; task {task}",
+        f"{n} rows used: {len(train_idx)} train / {len(test_idx)} test; task {task}" if test_path is None
+        else f"{n} rows used for training, {len(y_test)} test rows from the test file; task {task}",
         "columns: " + ", ".join(
             f"{s['name']} (numeric)" if s["kind"] == "numeric" else f"{s['name']} (categorical, "
             f"{len(s['categories'])} values)" for s in columns),

@@ -81,6 +81,27 @@ def fit_scaling(x: np.ndarray, scaling: str, value_range: tuple[float, float] | 
     return mean, var
 
 
+def shape_targets(y: np.ndarray, task: str, loss: str, units: int) -> np.ndarray:
+    """Targets ``y`` as a data set holds them, shaped for ``loss`` and a model with ``units`` outputs.
+
+    Regression: float32 (n, k). sparse_categorical_crossentropy: int64 (n,). categorical_crossentropy
+    or several output units: one-hot float32 (n, max(units, 2)). Otherwise (n, 1) float32 0/1.
+    """
+    loss = str(loss).lower()
+    if task == "regression":
+        if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"):
+            raise DataError(f"loss {loss} needs a classification target; the data is a regression task")
+        return (y if y.ndim == 2 else y.reshape(-1, 1)).astype(np.float32)
+    if loss == "sparse_categorical_crossentropy":
+        return y.astype(np.int64)
+    if loss == "categorical_crossentropy" or units > 1:
+        width = max(int(units), 2)
+        out = np.zeros((len(y), width), dtype=np.float32)
+        out[np.arange(len(y)), y.astype(np.int64)] = 1.0
+        return out
+    return y.astype(np.float32).reshape(-1, 1)
+
+
 @dataclass
 class Dataset:
     """Train/test arrays plus everything needed to encode new rows the same way.
@@ -179,22 +200,12 @@ class Dataset:
         return self._target(self.y_train, name, units), self._target(self.y_test, name, units)
 
     def _target(self, y: np.ndarray, loss: str, units: int) -> np.ndarray:
-        if self.task == "regression":
-            if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy"):
-                raise DataError(f"loss {loss} needs a classification target; the data is a regression task")
-            return (y if y.ndim == 2 else y.reshape(-1, 1)).astype(np.float32)
-        if loss == "sparse_categorical_crossentropy":
-            return y.astype(np.int64)
-        if loss == "categorical_crossentropy" or units > 1:
-            return self.one_hot(y, max(units, 2))
-        return y.astype(np.float32).reshape(-1, 1)
+        return shape_targets(y, self.task, loss, units)
 
     def one_hot(self, y: np.ndarray, width: int | None = None) -> np.ndarray:
         """(n,) int class indices -> (n, C) float32 one-hot (C = ``width`` or num_classes, at least 2)."""
         c = max(self.num_classes, 2) if width is None else int(width)
-        out = np.zeros((len(y), c), dtype=np.float32)
-        out[np.arange(len(y)), y.astype(np.int64)] = 1.0
-        return out
+        return shape_targets(y, "multiclass", "categorical_crossentropy", c)
 
     # ------------------------------------------------------------------ new rows
     def encode_frame(self, df: Any) -> np.ndarray:
