@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -305,19 +304,6 @@ def missing_rows(trained: TrainedNetwork, encoded: Any) -> tuple[np.ndarray, int
     return skip, filled
 
 
-def _with_lines(message: str, positions: np.ndarray, lines: list[int] | None) -> str:
-    """Rewrite ``row N`` (1-based among ``positions``) in an encoder message as the file's ``line L``."""
-    def line_of(k: int) -> str:
-        pos = int(positions[k - 1]) if 0 < k <= len(positions) else k - 1
-        return str(lines[pos] if lines is not None and pos < len(lines) else pos + 1)
-
-    def fix(match: re.Match[str]) -> str:
-        numbers = ", ".join(line_of(int(v)) for v in re.findall(r"\d+", match.group(2)))
-        return f"{'line(s)' if match.group(1) == 'row(s)' else 'line'} {numbers}"
-
-    return re.sub(r"\b(row\(s\)|row) (\d+(?:, \d+)*)", fix, message)
-
-
 def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
                   lines: list[int] | None = None) -> Any:
     """Predict for ``encoded`` (raw training columns) and return ``rows`` plus prediction columns.
@@ -325,14 +311,14 @@ def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
     Rows with a missing value that the project cannot impute get empty (NaN / None) prediction
     columns. ``lines`` are the file line numbers of the rows, used in error messages.
     """
-    from core.datasets.encoding import encode_frame
+    from core.datasets.encoding import encode_frame, with_lines
 
     skip, _ = missing_rows(trained, encoded)
     keep = np.flatnonzero(~skip)
     try:
         x = encode_frame(trained.preprocessing, encoded.iloc[keep])
     except DataError as exc:
-        raise DataError(_with_lines(str(exc), keep, lines)) from None
+        raise DataError(with_lines(str(exc), keep, lines)) from None
     y = np.asarray(trained.model.predict(x)) if len(keep) else np.zeros((0, int(trained.model.output_dim)))
     if y.ndim == 1:
         y = y.reshape(-1, 1)

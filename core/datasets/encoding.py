@@ -9,6 +9,7 @@ A categorical column becomes one float column per category, named ``"island=Bisc
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,19 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
             blocks.append(onehot)
     values = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0))
     return _finish(values, out_dtype, names)
+
+
+def with_lines(message: str, positions: np.ndarray, lines: list[int] | None) -> str:
+    """Rewrite ``row N`` (1-based among ``positions``) in an encoder message as the file's ``line L``."""
+    def line_of(k: int) -> str:
+        pos = int(positions[k - 1]) if 0 < k <= len(positions) else k - 1
+        return str(lines[pos] if lines is not None and pos < len(lines) else pos + 1)
+
+    def fix(match: re.Match[str]) -> str:
+        numbers = ", ".join(line_of(int(v)) for v in re.findall(r"\d+", match.group(2)))
+        return f"{'line(s)' if match.group(1) == 'row(s)' else 'line'} {numbers}"
+
+    return re.sub(r"\b(row\(s\)|row) (\d+(?:, \d+)*)", fix, message)
 
 
 def _first(mask: np.ndarray) -> int:

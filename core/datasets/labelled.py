@@ -117,8 +117,7 @@ def read_labelled(path: str | os.PathLike[str], preprocessing: dict[str, Any],
     (policy "impute") or drops the row (policy "drop"). Raises DataError naming the file, line and
     column for unknown categories or classes, text in numeric columns, missing columns, or no rows left.
     """
-    from core.datasets.encoding import encode_frame
-    from core.predict import _with_lines
+    from core.datasets.encoding import encode_frame, with_lines
 
     source = os.fspath(path)
     table = read_table(source, header=header)
@@ -148,7 +147,7 @@ def read_labelled(path: str | os.PathLike[str], preprocessing: dict[str, Any],
     try:
         x = encode_frame(preprocessing, rows[features], np.float32)
     except DataError as exc:
-        raise DataError(f"{source}: " + _with_lines(str(exc), np.arange(len(keep)), lines[keep].tolist())) \
+        raise DataError(f"{source}: " + with_lines(str(exc), np.arange(len(keep)), lines[keep].tolist())) \
             from None
     y = _targets(rows, preprocessing, targets, lines[keep], source)
     return LabelledRows(x=x, y=y, lines=lines[keep], dropped_lines=[int(v) for v in lines[drop]],
