@@ -15,7 +15,10 @@ formats:
                preprocessing as JSON (entry __ffstudio__); numpy only, never pickled
   safetensors  the same tensors; architecture/preprocessing in the metadata (needs safetensors)
   onnx         the whole network: input "input" (batch, features) raw features -> "probabilities"
-               or "predictions"; opset 17 (needs onnx)
+               or "predictions"; opset 17 (needs onnx). With --raw-inputs: one input per CSV
+               column named after it (float, or string for categorical columns), imputation and
+               one-hot encoding in the graph, outputs "probabilities" and "label" (class name)
+               or "predictions" in the target's units
   pytorch      model.py with the same nn.Sequential, weight loading and a training loop, plus
                <stem>_weights.npz beside it (running it needs torch)
 
@@ -31,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", "-f", choices=FORMAT_CHOICES, required=True, help="export format")
     p.add_argument("-o", "--out", metavar="PATH",
                    help="file to write (default: beside the project, named after it, with the suffix)")
+    p.add_argument("--raw-inputs", action="store_true",
+                   help="onnx only: take the raw CSV columns (one input per column) instead of the encoded "
+                        "features")
     p.set_defaults(run=run)
 
 
@@ -44,12 +50,20 @@ def default_path(project: str, fmt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the trained project, export it, print where the files went."""
+    from core.errors import ExportError
     from core.export import export_model
     from core.predict import load_trained
 
+    if args.raw_inputs and args.format != "onnx":
+        raise ExportError(f"--raw-inputs applies to --format onnx only, not {args.format}")
     out = args.out or default_path(args.project, args.format)
     trained = load_trained(args.project)
-    paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training)
+    if args.raw_inputs:
+        from core.export.onnx_raw import export_raw_onnx
+
+        paths = [export_raw_onnx(trained.model, out, trained.preprocessing)]
+    else:
+        paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training)
     for path in paths:
         print(f"wrote {path}")
     return 0

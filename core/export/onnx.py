@@ -177,14 +177,8 @@ def is_classification(model: Any, preprocessing: Mapping[str, Any] | None) -> bo
     return False
 
 
-def build_onnx(model: Any, preprocessing: Mapping[str, Any] | None = None, opset: int = OPSET) -> Any:
-    """Return the ``onnx.ModelProto`` for ``model`` (checked by ``onnx.checker``)."""
-    onnx = _onnx()
-    require_built(model)
-    if opset < 13:
-        raise ExportError(f"ONNX opset must be at least 13, got {opset}")
-    g = _GraphBuilder(onnx)
-    x = "input"
+def emit_network(g: _GraphBuilder, model: Any, x: str) -> str:
+    """Append the ops of every layer of ``model`` on tensor ``x`` (batch, features); return the output."""
     for i, layer in enumerate(model.layers):
         kind = type(layer).__name__
         names = layer_weight_names(layer)
@@ -210,45 +204,83 @@ def build_onnx(model: Any, preprocessing: Mapping[str, Any] | None = None, opset
             continue
         else:
             raise ExportError(f"layer {i} ({kind}) has no ONNX translation")
-    classification = is_classification(model, preprocessing)
-    if not classification:
-        tt = target_transform(preprocessing)
-        if tt is not None:
-            x = g.op("Mul", [x, g.const("target.scale", tt[0])], "unscaled")
-            x = g.op("Add", [x, g.const("target.mean", tt[1])], "unscaled")
-    out_name = "probabilities" if classification else "predictions"
+    return x
+
+
+def emit_target_units(g: _GraphBuilder, x: str, preprocessing: Mapping[str, Any] | None) -> str:
+    """Undo a fitted target scaling on regression outputs ``x`` (nothing when the targets were not scaled)."""
+    tt = target_transform(preprocessing)
+    if tt is None:
+        return x
+    x = g.op("Mul", [x, g.const("target.scale", tt[0])], "unscaled")
+    return g.op("Add", [x, g.const("target.mean", tt[1])], "unscaled")
+
+
+def name_output(g: _GraphBuilder, x: str, name: str) -> None:
+    """Make tensor ``x`` the graph output ``name`` (renaming the last node's output when it made ``x``)."""
     if g.nodes and g.nodes[-1].output[0] == x:
-        g.nodes[-1].output[0] = out_name
+        g.nodes[-1].output[0] = name
     else:
-        g.nodes.append(onnx.helper.make_node("Identity", [x], [out_name], name="output"))
-    n_in = input_features(model)
-    n_out = int(getattr(model, "output_dim", 0) or 0) or None
-    helper = onnx.helper
-    graph = helper.make_graph(
-        g.nodes, "ffstudio_network",
-        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["batch", n_in])],
-        [helper.make_tensor_value_info(out_name, onnx.TensorProto.FLOAT, ["batch", n_out])],
-        initializer=g.initializers,
-    )
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
-                              producer_name="Feedforward Studio", producer_version="0.1")
+        g.nodes.append(g.helper.make_node("Identity", [x], [name], name=f"output_{name}"))
+
+
+def finish_model(g: _GraphBuilder, inputs: list[Any], outputs: list[Any], model: Any,
+                 preprocessing: Mapping[str, Any] | None, opset: int, doc: str,
+                 extra_opsets: Mapping[str, int] | None = None, **meta: str) -> Any:
+    """The checked ``ModelProto`` of the collected graph, with ffstudio's metadata (plus ``meta``)."""
+    onnx = g.onnx
+    helper = g.helper
+    graph = helper.make_graph(g.nodes, "ffstudio_network", inputs, outputs, initializer=g.initializers)
+    opsets = [helper.make_opsetid("", opset)]
+    opsets += [helper.make_opsetid(domain, v) for domain, v in (extra_opsets or {}).items()]
+    proto = helper.make_model(graph, opset_imports=opsets, producer_name="Feedforward Studio",
+                              producer_version="0.1")
     proto.ir_version = IR_VERSION
     pre = dict(preprocessing or {})
-    meta = {
+    props = {
         "ffstudio.architecture": json.dumps(architecture(model)),
         "ffstudio.preprocessing": json.dumps(pre, default=float),
         "feature_names": json.dumps(pre.get("feature_names", [])),
         "class_names": json.dumps(pre.get("class_names", [])),
         "target_names": json.dumps(pre.get("target_names", [])),
+        **meta,
     }
-    helper.set_model_props(proto, meta)
-    proto.doc_string = (f"Feedforward Studio network. Input 'input': (batch, {n_in}) raw features; "
-                        f"output '{out_name}'.")
+    helper.set_model_props(proto, props)
+    proto.doc_string = doc
     try:
         onnx.checker.check_model(proto, full_check=True)
     except Exception as exc:  # onnx.checker.ValidationError and shape-inference errors
         raise ExportError(f"the ONNX graph failed onnx.checker: {exc}") from None
     return proto
+
+
+def new_graph(model: Any, opset: int) -> _GraphBuilder:
+    """An empty graph builder after checking that ``model`` is built and ``opset`` is supported."""
+    onnx = _onnx()
+    require_built(model)
+    if opset < 13:
+        raise ExportError(f"ONNX opset must be at least 13, got {opset}")
+    return _GraphBuilder(onnx)
+
+
+def build_onnx(model: Any, preprocessing: Mapping[str, Any] | None = None, opset: int = OPSET) -> Any:
+    """Return the ``onnx.ModelProto`` for ``model`` (checked by ``onnx.checker``)."""
+    g = new_graph(model, opset)
+    onnx = g.onnx
+    x = emit_network(g, model, "input")
+    classification = is_classification(model, preprocessing)
+    if not classification:
+        x = emit_target_units(g, x, preprocessing)
+    out_name = "probabilities" if classification else "predictions"
+    name_output(g, x, out_name)
+    n_in = input_features(model)
+    n_out = int(getattr(model, "output_dim", 0) or 0) or None
+    helper = g.helper
+    return finish_model(
+        g, [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["batch", n_in])],
+        [helper.make_tensor_value_info(out_name, onnx.TensorProto.FLOAT, ["batch", n_out])],
+        model, preprocessing, opset,
+        f"Feedforward Studio network. Input 'input': (batch, {n_in}) raw features; output '{out_name}'.")
 
 
 def input_features(model: Any) -> int:
