@@ -1,4 +1,4 @@
-"""Headless sub-commands of `ffstudio` (`train`, `export`, `predict`, `evaluate`, `explain`, `lr-find`): no Qt.
+"""Headless sub-commands of `ffstudio` (train, export, predict, evaluate, explain, lr-find): no Qt.
 
 Each module defines ``register(subparsers)``; ``studio.cli`` adds them to the `ffstudio` parser next to
 the GUI-side commands. They import their engine modules only when run.

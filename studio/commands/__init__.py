@@ -11,7 +11,7 @@ from core import cli as core_cli
 
 
 def register_all(subparsers: argparse._SubParsersAction) -> None:
-    """Add every sub-command parser to ``subparsers`` (train, export, predict, evaluate, screenshot)."""
+    """Add every sub-command parser to ``subparsers``: the headless ones of ``core.cli`` and screenshot."""
     from studio.commands import screenshot
 
     core_cli.register_all(subparsers)
