@@ -18,68 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-NODE_KINDS: tuple[str, ...] = ("input", "dense", "dropout", "activation", "prelu", "output")
-ACTIVATIONS: tuple[str, ...] = (
-    "linear",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "swish",
-    "silu",
-    "softplus",
-    "softmax",
-    "step",
-)
-OUTPUT_ACTIVATIONS: tuple[str, ...] = ("auto", "sigmoid", "softmax", "linear", "tanh")
-INITIALIZERS: tuple[str, ...] = (
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "random_normal",
-    "random_uniform",
-    "zeros",
-)
-LOSSES: tuple[str, ...] = (
-    "auto",
-    "mse",
-    "mae",
-    "huber",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-)
-TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
+from core import data_fit
+from core.data_fit import DataInfo, resolve_loss, resolve_output_activation
+from core.layer_kinds import KINDS, config_problems
 
-KIND_LABELS: dict[str, str] = {
-    "input": "Input",
-    "dense": "Dense",
-    "dropout": "Dropout",
-    "activation": "Activation",
-    "prelu": "PReLU",
-    "output": "Output",
-}
+__all__ = ["Graph", "GraphError", "Node", "Problem", "LayerRow", "DataInfo", "NODE_KINDS", "KIND_LABELS",
+           "canonical_ids", "output_units", "resolve_loss", "resolve_output_activation"]
 
-#: Default config of a freshly created node of each kind (keys as in the project file, without "type").
-DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
-    "input": {},
-    "dense": {"units": 8, "activation": "relu"},
-    "dropout": {"rate": 0.2},
-    "activation": {"activation": "relu"},
-    "prelu": {},
-    "output": {"activation": "auto"},
-}
-
-_CLASSIFICATION_LOSSES = {
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-}
+#: Layer kinds a node may have (``core.layer_kinds``), and their labels.
+NODE_KINDS: tuple[str, ...] = tuple(KINDS)
+KIND_LABELS: dict[str, str] = {key: kind.label for key, kind in KINDS.items()}
 
 
 class GraphError(ValueError):
@@ -98,42 +46,16 @@ class Node:
 
 @dataclass(frozen=True)
 class Problem:
-    """A validation finding; ``severity`` is "error" (training impossible) or "warning"."""
+    """A validation finding; ``severity`` is "error" (training impossible) or "warning".
+
+    ``key``: the layer option concerned ("units", "activation", ..., or "loss" for ``training.loss``),
+    None for problems of the structure.
+    """
 
     node_id: str | None
     severity: str
     message: str
-
-
-@dataclass(frozen=True)
-class DataInfo:
-    """What the network needs to know about the data: feature count, output units and task.
-
-    ``output_units`` is the data's width (classes, targets; 1 for binary). The Output layer's width is
-    :func:`output_units` of this and the output activation (2 for a binary task with softmax).
-    """
-
-    num_features: int
-    output_units: int
-    task: str  # "binary" | "multiclass" | "regression"
-    num_classes: int = 0
-    feature_names: tuple[str, ...] = ()
-    output_names: tuple[str, ...] = ()  # class names (multiclass) or target names (regression)
-
-    @classmethod
-    def from_dataset(cls, dataset: Any) -> DataInfo:
-        """Read the fields from a ``core.datasets.Dataset``-like object."""
-        num_classes = int(getattr(dataset, "num_classes", 0) or 0)
-        task = str(dataset.task)
-        features = tuple(str(n) for n in (getattr(dataset, "feature_names", None) or ()))
-        if task == "multiclass":
-            outputs = tuple(str(n) for n in (getattr(dataset, "class_names", None) or ()))
-        elif task == "regression":
-            outputs = tuple(str(n) for n in (getattr(dataset, "target_names", None) or ()))
-        else:
-            names = [str(n) for n in (getattr(dataset, "class_names", None) or ())]
-            outputs = (f"p({names[1]})",) if len(names) == 2 else ()
-        return cls(int(dataset.num_features), int(dataset.output_units), task, num_classes, features, outputs)
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,29 +75,14 @@ class LayerRow:
         return f"(None, {self.units if self.units is not None else '?'})"
 
 
-def resolve_output_activation(activation: str, task: str | None) -> str:
-    """``"auto"`` -> what training uses for ``task`` (``core.project``); stays "auto" without data."""
-    if activation == "auto" and task not in TASKS:
-        return "auto"
-    from core import project
-
-    return str(project.resolve_output_activation(activation, str(task)))
-
-
-def resolve_loss(loss: str, task: str | None, activation: str) -> str:
-    """``"auto"`` loss for a task and (resolved) output activation, as training resolves it
-    (``core.project.resolve_loss``: e.g. binary + softmax -> sparse_categorical_crossentropy)."""
-    from core import project
-
-    return str(project.resolve_loss(loss, task or "", activation))
-
-
 def output_units(data: DataInfo, activation: str) -> int:
-    """Units the Output layer gets for ``data`` with the (resolved) ``activation`` (``core.project``):
+    """Units the Output layer gets for ``data`` with the (resolved) ``activation`` (``core.data_fit``):
     the data's, except 2 for a binary task with a softmax output."""
-    from core import project
+    return data_fit.output_units(data.task, activation, data.output_units)
 
-    return int(project.output_units(data.task, activation, data.output_units))
+
+def _place(kind: str) -> str:
+    return KINDS[kind].place
 
 
 class Graph:
@@ -188,7 +95,7 @@ class Graph:
     # ------------------------------------------------------------------ nodes
     def new_id(self, kind: str) -> str:
         """A fresh id: ``input``/``output`` for the first of those, else ``<kind>_<n>``."""
-        if kind in ("input", "output") and kind not in self.nodes:
+        if _place(kind) != "hidden" and kind not in self.nodes:
             return kind
         n = 1
         while f"{kind}_{n}" in self.nodes:
@@ -208,7 +115,7 @@ class Graph:
         node_id = node_id or self.new_id(kind)
         if node_id in self.nodes:
             raise GraphError(f"Node id {node_id!r} already exists")
-        cfg = copy.deepcopy(dict(DEFAULT_CONFIGS[kind] if config is None else config))
+        cfg = copy.deepcopy(dict(KINDS[kind].new_config if config is None else config))
         node = Node(node_id, kind, cfg, (float(pos[0]), float(pos[1])))
         self.nodes[node_id] = node
         return node
@@ -255,10 +162,12 @@ class Graph:
             return "Both layers must exist."
         if src == dst:
             return "A layer cannot feed itself."
-        if self.nodes[src].kind == "output":
-            return "The Output layer is the end of the network; nothing can follow it."
-        if self.nodes[dst].kind == "input":
-            return "The Input layer is the start of the network; nothing can feed it."
+        if _place(self.nodes[src].kind) == "last":
+            label = KIND_LABELS[self.nodes[src].kind]
+            return f"The {label} layer is the end of the network; nothing can follow it."
+        if _place(self.nodes[dst].kind) == "first":
+            label = KIND_LABELS[self.nodes[dst].kind]
+            return f"The {label} layer is the start of the network; nothing can feed it."
         if (src, dst) in self.edges:
             return "These layers are already connected."
         if self._succ(src) is not None:
@@ -294,7 +203,7 @@ class Graph:
         if (src, dst) not in self.edges:
             raise GraphError(f"No link {src} -> {dst} to insert on.")
         node = self.nodes[node_id]
-        if node.kind in ("input", "output"):
+        if _place(node.kind) != "hidden":
             raise GraphError(f"An {KIND_LABELS[node.kind]} layer cannot be inserted inside the network.")
         if self._pred(node_id) is not None or self._succ(node_id) is not None:
             raise GraphError(f"{node_id} is already connected; disconnect it first.")
@@ -305,7 +214,7 @@ class Graph:
     def fragments(self) -> list[list[str]]:
         """Connected chains (each ordered from its head), heads sorted by x position then id."""
         heads = [n for n in self.nodes if self._pred(n) is None]
-        heads.sort(key=lambda n: (self.nodes[n].kind != "input", self.nodes[n].pos[0], n))
+        heads.sort(key=lambda n: (_place(self.nodes[n].kind) != "first", self.nodes[n].pos[0], n))
         seen: set[str] = set()
         out: list[list[str]] = []
         for head in heads:
@@ -327,9 +236,9 @@ class Graph:
         if len(frags) != 1:
             return None
         ids = frags[0]
-        if self.nodes[ids[0]].kind != "input" or self.nodes[ids[-1]].kind != "output":
+        if _place(self.nodes[ids[0]].kind) != "first" or _place(self.nodes[ids[-1]].kind) != "last":
             return None
-        if any(self.nodes[n].kind in ("input", "output") for n in ids[1:-1]):
+        if any(_place(self.nodes[n].kind) != "hidden" for n in ids[1:-1]):
             return None
         return ids
 
@@ -345,17 +254,18 @@ class Graph:
             width: int | None = None
             for nid in frag:
                 node = self.nodes[nid]
-                if node.kind == "input":
+                rule = KINDS[node.kind].width
+                if rule == "features":
                     given = node.config.get("units")
                     width = int(given) if given else (data.num_features if data else None)
-                elif node.kind == "output":
+                elif rule == "targets":
                     given = node.config.get("units")
                     act = resolve_output_activation(str(node.config.get("activation", "auto")),
                                                     data.task if data else None)
                     width = int(given) if given else (output_units(data, act) if data else None)
-                elif node.kind == "dense":
+                elif rule == "units":
                     width = _as_int(node.config.get("units"))
-                # dropout/activation/prelu keep the width
+                # "same": the layer keeps its input's width
                 out[nid] = width
         return out
 
@@ -366,16 +276,9 @@ class Graph:
         for nid, node in self.nodes.items():
             pred = self._pred(nid)
             fan_in = units.get(pred) if pred is not None else None
-            if node.kind in ("dense", "output"):
-                u = units.get(nid)
-                if u is None or fan_in is None:
-                    out[nid] = None
-                else:
-                    out[nid] = fan_in * u + (u if node.config.get("use_bias", True) else 0)
-            elif node.kind == "prelu":
-                out[nid] = units.get(nid)
-            else:
-                out[nid] = 0
+            u = units.get(nid)
+            engine = KINDS[node.kind].engine_class()
+            out[nid] = engine.params_for(fan_in, u, node.config)
         return out
 
     def layer_table(self, data: DataInfo | None = None) -> list[LayerRow]:
@@ -400,8 +303,8 @@ class Graph:
     def validate(self, data: DataInfo | None = None, loss: str = "auto") -> list[Problem]:
         """Everything that prevents training (errors) or looks like a mistake (warnings)."""
         probs: list[Problem] = []
-        inputs = [n for n, v in self.nodes.items() if v.kind == "input"]
-        outputs = [n for n, v in self.nodes.items() if v.kind == "output"]
+        inputs = [n for n, v in self.nodes.items() if _place(v.kind) == "first"]
+        outputs = [n for n, v in self.nodes.items() if _place(v.kind) == "last"]
         if not self.nodes:
             return [
                 Problem(
@@ -437,94 +340,16 @@ class Graph:
         probs.extend(self._linear_stack_warnings())
         return probs
 
-    def _data_problems(self, data: DataInfo | None, loss: str) -> list[Problem]:
-        probs: list[Problem] = []
-        outputs = [n for n, v in self.nodes.items() if v.kind == "output"]
-        inputs = [n for n, v in self.nodes.items() if v.kind == "input"]
+    def _data_problems(self, data: DataInfo | None, loss: Any) -> list[Problem]:
+        """``core.data_fit.fit_problems`` attached to the Input / Output node."""
+        outputs = [n for n, v in self.nodes.items() if _place(v.kind) == "last"]
+        inputs = [n for n, v in self.nodes.items() if _place(v.kind) == "first"]
         if data is None or len(outputs) != 1:
-            return probs
-        out = self.nodes[outputs[0]]
-        if len(inputs) == 1:
-            given_in = _as_int(self.nodes[inputs[0]].config.get("units"))
-            if given_in and given_in != data.num_features:
-                probs.append(
-                    Problem(
-                        inputs[0],
-                        "error",
-                        f"Input has {given_in} units but the data has {data.num_features} features.",
-                    )
-                )
-        act = resolve_output_activation(str(out.config.get("activation", "auto")), data.task)
-        resolved = resolve_loss(loss, data.task, act)
-        given = _as_int(out.config.get("units"))
-        needed = output_units(data, act)
-        if given and given != needed:
-            what = {
-                "binary": "2 units for a binary task with a softmax output"
-                if needed == 2
-                else "1 unit for a binary task",
-                "multiclass": f"{data.output_units} classes",
-                "regression": f"{data.output_units} target(s)",
-            }.get(data.task, str(needed))
-            probs.append(_err(out.id, f"Output has {given} units but the data needs {what}."))
-        if data.task == "multiclass":
-            if act == "sigmoid":
-                probs.append(
-                    _warn(
-                        out.id,
-                        "Sigmoid outputs for several classes: use softmax so the "
-                        "class probabilities sum to 1.",
-                    )
-                )
-            if resolved == "binary_crossentropy":
-                probs.append(
-                    _err(
-                        out.id,
-                        "Binary cross-entropy needs a binary task; this data has "
-                        f"{data.output_units} classes.",
-                    )
-                )
-            if resolved in _CLASSIFICATION_LOSSES - {"binary_crossentropy"} and act != "softmax":
-                probs.append(_err(out.id, f"{_pretty(resolved)} expects softmax outputs, not {act}."))
-        elif data.task == "binary":
-            # as core.project trains it: sigmoid + binary cross-entropy (1 unit), or softmax +
-            # (sparse) categorical cross-entropy over 2 units
-            if resolved == "binary_crossentropy" and act not in ("sigmoid",):
-                probs.append(_err(out.id, f"Binary cross-entropy expects a sigmoid output, not {act}."))
-            if resolved in ("mse", "mae", "huber") and act == "sigmoid":
-                probs.append(
-                    _warn(
-                        out.id,
-                        "Sigmoid with a squared-error loss learns slowly for "
-                        "classification; binary cross-entropy fits better.",
-                    )
-                )
-            if resolved in _CLASSIFICATION_LOSSES - {"binary_crossentropy"} and act != "softmax":
-                probs.append(
-                    _err(
-                        out.id,
-                        f"{_pretty(resolved)} expects softmax outputs (2 units for a binary task), "
-                        f"not {act}; or use binary cross-entropy with a sigmoid output.",
-                    )
-                )
-        elif data.task == "regression":
-            if resolved in _CLASSIFICATION_LOSSES:
-                probs.append(
-                    _err(
-                        out.id,
-                        f"{_pretty(resolved)} is a classification loss; this data "
-                        "is a regression task (use mse, mae or huber).",
-                    )
-                )
-            if act in ("sigmoid", "softmax", "step"):
-                probs.append(
-                    _warn(
-                        out.id,
-                        f"A {act} output limits predictions to a fixed range; "
-                        "regression usually uses linear.",
-                    )
-                )
-        return probs
+            return []
+        first = self.nodes[inputs[0]].config if len(inputs) == 1 else None
+        ids = {"input": inputs[0] if inputs else None, "output": outputs[0]}
+        return [Problem(ids[p.layer], p.severity, p.message, p.key)
+                for p in data_fit.fit_problems(first, self.nodes[outputs[0]].config, data, loss)]
 
     def _linear_stack_warnings(self) -> list[Problem]:
         probs = []
@@ -670,74 +495,20 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _pretty(loss: str) -> str:
-    return {
-        "binary_crossentropy": "Binary cross-entropy",
-        "categorical_crossentropy": "Categorical cross-entropy",
-        "sparse_categorical_crossentropy": "Sparse categorical cross-entropy",
-    }.get(loss, loss)
-
-
 def _config_problems(node: Node) -> list[Problem]:
+    """The layer kind's option problems (``core.layer_kinds``), plus advice on odd activation choices."""
     cfg, nid = node.config, node.id
-    probs = []
-    if node.kind == "dense":
-        units = cfg.get("units")
-        if _as_int(units) is None or _as_int(units) < 1:  # type: ignore[operator]
-            probs.append(_err(nid, f"{nid}: units must be a positive integer, got {units!r}."))
-    if node.kind in ("input", "output") and "units" in cfg:
-        units = cfg.get("units")
-        if _as_int(units) is None or _as_int(units) < 1:  # type: ignore[operator]
-            probs.append(_err(nid, f"{nid}: units must be a positive integer, got {units!r}."))
-    if node.kind in ("dense", "activation"):
-        act = cfg.get("activation", "linear")
-        if act not in ACTIVATIONS:
-            probs.append(_err(nid, f"{nid}: unknown activation {act!r}."))
-        elif node.kind == "dense" and act == "softmax":
-            probs.append(
-                _warn(nid, f"{nid}: softmax in a hidden layer couples the units; it is meant for the output.")
-            )
-        elif act == "step":
-            probs.append(
-                _warn(
-                    nid,
-                    f"{nid}: the step function has zero gradient; gradient descent cannot learn through it.",
-                )
-            )
-    if node.kind == "output":
-        act = cfg.get("activation", "auto")
-        if act not in OUTPUT_ACTIVATIONS and act not in ACTIVATIONS:
-            probs.append(_err(nid, f"{nid}: unknown activation {act!r}."))
-    if node.kind == "dropout":
-        rate = cfg.get("rate")
-        if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0.0 <= float(rate) < 1.0:
-            probs.append(_err(nid, f"{nid}: dropout rate must be in [0, 1), got {rate!r}."))
-    for key in ("kernel_initializer", "bias_initializer"):
-        if key in cfg and cfg[key] not in INITIALIZERS:
-            probs.append(_err(nid, f"{nid}: unknown {key} {cfg[key]!r}."))
-    reg = cfg.get("kernel_regularizer")
-    if reg is not None:
-        if not isinstance(reg, Mapping):
-            probs.append(_err(nid, f"{nid}: kernel_regularizer must be {{'l1': .., 'l2': ..}}, got {reg!r}."))
-        else:
-            for key, val in reg.items():
-                if key in ("name", "class_name"):
-                    continue
-                if (
-                    key not in ("l1", "l2")
-                    or not isinstance(val, (int, float))
-                    or isinstance(val, bool)
-                    or val < 0
-                ):
-                    probs.append(
-                        _err(nid, f"{nid}: kernel_regularizer.{key} must be a number >= 0, got {val!r}.")
-                    )
+    probs = [Problem(nid, "error", f"{nid}.{key}: {message}", key)
+             for key, message in config_problems(node.kind, cfg)]
+    act = cfg.get("activation")
+    if node.kind == "dense" and act == "softmax":
+        probs.append(Problem(nid, "warning", f"{nid}: softmax in a hidden layer couples the units; it is "
+                             "meant for the output.", "activation"))
+    elif node.kind in ("dense", "activation") and act == "step":
+        probs.append(Problem(nid, "warning", f"{nid}: the step function has zero gradient; gradient descent "
+                             "cannot learn through it.", "activation"))
     return probs
 
 
 def _err(node_id: str | None, message: str) -> Problem:
     return Problem(node_id, "error", message)
-
-
-def _warn(node_id: str | None, message: str) -> Problem:
-    return Problem(node_id, "warning", message)

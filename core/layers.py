@@ -174,6 +174,12 @@ class Layer:
         """Number of fixed (non-trainable) weights, e.g. Normalization's mean and variance."""
         return 0
 
+    @classmethod
+    def params_for(cls, fan_in: int | None, units: int | None, config: Any) -> int | None:
+        """Trainable parameters of an unbuilt layer with ``fan_in`` inputs and ``units`` outputs (config
+        as in the project file); None while a needed width is unknown. Layers without weights: 0."""
+        return 0
+
     # -- config -------------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"name": self.name}
@@ -198,6 +204,12 @@ class Dense(Layer):
     """Fully connected layer: a = activation(x @ kernel + bias); kernel (inputs, units), bias (units,)."""
 
     prefix = "dense"
+
+    @classmethod
+    def params_for(cls, fan_in: int | None, units: int | None, config: Any) -> int | None:
+        if fan_in is None or units is None:
+            return None
+        return fan_in * units + (units if config.get("use_bias", True) else 0)
 
     def __init__(
         self,
@@ -425,6 +437,10 @@ class PReLU(Layer):
     """Parametric ReLU: x for x > 0 else alpha * x, with one learnable ``alpha`` per unit."""
 
     prefix = "prelu"
+
+    @classmethod
+    def params_for(cls, fan_in: int | None, units: int | None, config: Any) -> int | None:
+        return units
 
     def __init__(
         self, alpha_initializer: Any = 0.25, name: str | None = None, input_dim: int | None = None

@@ -18,7 +18,7 @@ import numpy as np
 from core import losses as _losses
 from core.callbacks import History
 from core.errors import TrainingDiverged
-from core.layers import Activation, Dense, Layer, Normalization, PReLU, deserialize
+from core.layers import LAYER_CLASSES, Activation, Dense, Layer, Normalization, deserialize
 from core.training import TrainingStep, iter_training
 
 __all__ = ["Sequential"]
@@ -95,7 +95,7 @@ class Sequential:
         """Append a layer. The model must be (re)built afterwards; ``fit``/``predict`` do it."""
         if not isinstance(layer, Layer):
             raise ValueError(
-                f"Sequential accepts layers (Dense, Dropout, Activation, PReLU, Normalization). "
+                f"Sequential accepts layers ({', '.join(LAYER_CLASSES)}). "
                 f"Received: {layer!r}"
             )
         if any(layer is other for other in self.layers):
@@ -237,8 +237,8 @@ class Sequential:
 
     # -- weights ------------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
-        """All layers' weights in order (copies): Dense [kernel, bias], PReLU [alpha],
-        Normalization [mean, variance]."""
+        """All layers' weights in order (copies), each layer's as its ``get_weights()`` lists them
+        (Dense [kernel, bias], Normalization [mean, variance], ...)."""
         out: list[np.ndarray] = []
         for layer in self.layers:
             out.extend(layer.get_weights())
@@ -246,7 +246,7 @@ class Sequential:
 
     @staticmethod
     def _infer_input_dim(weights: list[Any]) -> int | None:
-        """Input width from the first weight array (Dense kernel, PReLU alpha or Normalization mean)."""
+        """Input width from the first weight array (its first axis is the layer's input width)."""
         if weights and np.ndim(weights[0]) >= 1:
             return int(np.shape(weights[0])[0])
         return None
@@ -469,11 +469,9 @@ class Sequential:
             params: int | None = 0
             fixed = 0
             if isinstance(layer, Dense):
-                params = n_in * layer.units + layer.units * layer.use_bias if n_in else None
                 dim = layer.units
-            elif isinstance(layer, PReLU):
-                params = n_in
-            elif isinstance(layer, Normalization):
+            params = type(layer).params_for(n_in or None, dim or None, layer.get_config())
+            if isinstance(layer, Normalization):
                 fixed = 2 * n_in if n_in else 0
             rows.append((layer, dim, params, fixed))
         return rows

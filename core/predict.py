@@ -119,8 +119,11 @@ def _model_from_architecture(config: Mapping[str, Any], project: Any, task: str)
     return model
 
 
-_LAYER_CLASS = {"input": "Normalization", "dense": "Dense", "output": "Dense", "dropout": "Dropout",
-                "activation": "Activation", "prelu": "PReLU"}
+def _engine_name(kind: Any, default: Any = None) -> Any:
+    """The engine class name of a project layer kind (``core.layer_kinds``)."""
+    from core.layer_kinds import KINDS
+
+    return KINDS[kind].engine if kind in KINDS else default
 
 
 def _describe_layer(cls: str, units: Any, act: str | None) -> str:
@@ -156,7 +159,7 @@ def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: st
         problems.append(f"the file has {len(layers)} layers, the network has {len(network)}")
     for i, (layer, cfg) in enumerate(zip(layers, network, strict=False)):
         kind = str(cfg.get("type"))
-        want_cls = _LAYER_CLASS.get(kind, kind)
+        want_cls = _engine_name(kind, kind)
         have_cls = type(layer).__name__
         have_units = want_units = have_act = want_act = None
         if kind == "input":

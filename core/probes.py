@@ -206,7 +206,7 @@ def activation_images(
 
 
 def trainable_layers(model: object) -> list[object]:
-    """Layers that have gradients (Dense, PReLU, ...); Normalization and Dropout are skipped."""
+    """Layers that have gradients (trainable parameters); Normalization and Dropout are skipped."""
     return [layer for layer in model.layers if getattr(layer, "grads", None)]
 
 

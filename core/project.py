@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from core.atomic import atomic_write
+from core.data_fit import DataInfo, fit_problems, output_units, resolve_loss, resolve_output_activation
 from core.datasets.dataset import Dataset
 from core.errors import DataError, ProjectError
 from core.project_schema import FORMAT, VERSION, validate_project
@@ -44,8 +45,6 @@ DATA_DEFAULTS: dict[str, dict[str, Any]] = {
             "test_fraction": 0.2, "seed": 0, "header": "auto", "test_path": None},
     "mnist": {"path": None, "subset": None, "download": True},
 }
-_CLASSIFICATION_LOSSES = ("binary_crossentropy", "categorical_crossentropy",
-                          "sparse_categorical_crossentropy")
 
 
 @dataclass
@@ -255,111 +254,46 @@ def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] 
 
 
 # ---------------------------------------------------------------------- model
-def resolve_output_activation(activation: Any, task: str) -> Any:
-    """``"auto"`` -> sigmoid (binary), softmax (multiclass), linear (regression)."""
-    if activation != "auto":
-        return activation
-    return {"binary": "sigmoid", "multiclass": "softmax"}.get(task, "linear")
-
-
-def _act_name(activation: Any) -> str:
-    if isinstance(activation, dict):
-        return str(activation.get("name", activation.get("class_name", ""))).lower()
-    return str(activation).lower()
-
-
-def resolve_loss(loss: Any, task: str, output_activation: Any) -> Any:
-    """``"auto"``: binary + sigmoid -> binary_crossentropy; softmax on a classification task ->
-    sparse_categorical_crossentropy (a binary task then gets 2 softmax units); anything else -> mse.
-    Other values are returned unchanged."""
-    if loss != "auto":
-        return loss
-    act = _act_name(output_activation)
-    if task == "binary" and act == "sigmoid":
-        return "binary_crossentropy"
-    if task in ("binary", "multiclass") and act == "softmax":
-        return "sparse_categorical_crossentropy"
-    return "mse"
-
-
-def output_units(task: str, output_activation: Any, data_units: int) -> int:
-    """Units of the output layer: the data's, except 2 for a binary task with a softmax output."""
-    if task == "binary" and _act_name(output_activation) == "softmax":
-        return 2
-    return data_units
-
-
 def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any, int]:
-    """Problems between network/training and data, raised together. Returns (activation, loss, units)."""
-    from core import losses
+    """Errors between network/training and data (``core.data_fit``), raised together with JSON paths.
 
-    problems: list[str] = []
-    layers = project.network
-    first, last = layers[0], layers[-1]
-    if "units" in first and first["units"] != dataset.num_features:
-        problems.append(f"network.layers[0].units: {first['units']} but the data has "
-                        f"{dataset.num_features} features ({', '.join(dataset.feature_names[:8])}"
-                        f"{', ...' if dataset.num_features > 8 else ''})")
-    out_i = len(layers) - 1
-    activation = resolve_output_activation(last.get("activation", "auto"), dataset.task)
-    act = _act_name(activation)
-    units = output_units(dataset.task, activation, dataset.output_units)
-    if "units" in last and last["units"] != units:
-        extra = " with a softmax output" if units != dataset.output_units else ""
-        problems.append(f"network.layers[{out_i}].units: {last['units']} but the data needs "
-                        f"{units} output unit(s) for task {dataset.task}{extra}")
+    Returns (output activation, loss, output units) with "auto" resolved.
+    """
     spec = project.training_spec()
-    loss = resolve_loss(spec["loss"], dataset.task, activation)
-    canonical = losses.get(copy.deepcopy(loss)).name
-    if canonical in _CLASSIFICATION_LOSSES and dataset.task == "regression":
-        problems.append(f"training.loss: {canonical} needs a classification task, the data is regression")
-    if canonical == "categorical_crossentropy" or canonical == "sparse_categorical_crossentropy":
-        if act != "softmax":
-            problems.append(f"training.loss: {canonical} expects softmax outputs, the output activation "
-                            f"is {act}")
-    if canonical == "binary_crossentropy" and act != "sigmoid":
-        problems.append(f"training.loss: binary_crossentropy expects sigmoid outputs, the output "
-                        f"activation is {act}")
+    layers = project.network
+    last = len(layers) - 1
+    paths = {"input": "network.layers[0]", "output": f"network.layers[{last}]"}
+    problems = [f"training.loss: {p.message}" if p.key == "loss" else f"{paths[p.layer]}.{p.key}: {p.message}"
+                for p in fit_problems(layers[0], layers[last], DataInfo.from_dataset(dataset), spec["loss"])
+                if p.severity == "error"]
     if problems:
         raise ProjectError(problems, project.path)
-    return activation, loss, units
+    activation = resolve_output_activation(layers[last].get("activation", "auto"), dataset.task)
+    loss = resolve_loss(spec["loss"], dataset.task, activation)
+    return activation, loss, output_units(dataset.task, activation, dataset.output_units)
 
 
 def build_model(project: Project, dataset: Dataset) -> Any:
     """A compiled, built ``Sequential`` for ``project`` and ``dataset``.
 
-    The input layer becomes ``Normalization(dataset.normalization())`` (scaling fitted on the training
-    split); the output layer becomes ``Dense(units, activation)`` with "auto" resolved by task
-    (units = ``dataset.output_units``, or 2 for a binary task with a softmax output); the loss
-    "auto" is resolved by ``resolve_loss``. Weights are initialized from ``training.seed``.
-    Raises ProjectError for mismatches between network and data.
+    Each layer dict becomes its kind's engine layer (``core.layer_kinds.build_layer``): the input layer
+    becomes ``Normalization(dataset.normalization())`` (scaling fitted on the training split); the output
+    layer becomes ``Dense(units, activation)`` with "auto" resolved by task (units = ``dataset.output_units``,
+    or 2 for a binary task with a softmax output); the loss "auto" is resolved by ``resolve_loss``.
+    Weights are initialized from ``training.seed``. Raises ProjectError for mismatches between network
+    and data.
     """
     from core import Sequential
-    from core.layers import Activation, Dense, Dropout, Normalization, PReLU
+    from core.layer_kinds import build_layer
 
     activation, loss, units = _check_fit(project, dataset)
     spec = project.training_spec()
-    mean, variance = dataset.normalization()
+    normalization = dataset.normalization()
     layers: list[Any] = []
     problems: list[str] = []
     for i, cfg in enumerate(project.network):
-        kind = cfg["type"]
-        kw = {k: v for k, v in cfg.items() if k not in ("type", "units")}
         try:
-            if kind == "input":
-                layers.append(Normalization(mean, variance, name=kw.get("name")))
-            elif kind == "dense":
-                kw.setdefault("activation", "linear")
-                layers.append(Dense(cfg["units"], **kw))
-            elif kind == "output":
-                kw["activation"] = activation
-                layers.append(Dense(units, **kw))
-            elif kind == "dropout":
-                layers.append(Dropout(**kw))
-            elif kind == "activation":
-                layers.append(Activation(**kw))
-            elif kind == "prelu":
-                layers.append(PReLU(**kw))
+            layers.append(build_layer(cfg, normalization=normalization, output=(units, activation)))
         except (ValueError, TypeError) as exc:
             problems.append(f"network.layers[{i}]: {exc}")
     if problems:

@@ -12,21 +12,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from core.layer_kinds import KINDS, config_problems
+from core.layer_kinds import describe as _kind
+
 FORMAT = "ffstudio-project"
 VERSION = 1
 
 TOP_KEYS = {"format", "version", "name", "description", "network", "data", "training", "layout", "weights",
             "results", "gui"}
-LAYER_KEYS: dict[str, set[str]] = {
-    "input": {"units", "name"},
-    "dense": {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-              "kernel_regularizer", "name"},
-    "dropout": {"rate", "seed", "name"},
-    "activation": {"activation", "name"},
-    "prelu": {"alpha_initializer", "name"},
-    "output": {"units", "activation", "use_bias", "kernel_initializer", "bias_initializer",
-               "kernel_regularizer", "name"},
-}
 DATA_KEYS: dict[str, set[str]] = {
     "toy": {"name", "samples", "noise", "test_fraction", "seed", "classes", "scaling", "points"},
     "csv": {"path", "target", "ignore", "missing", "task", "scaling", "test_fraction", "seed", "header",
@@ -36,25 +29,8 @@ DATA_KEYS: dict[str, set[str]] = {
 TRAINING_KEYS = {"loss", "optimizer", "batch_size", "epochs", "seed", "shuffle", "early_stopping", "schedule",
                  "metrics"}
 EARLY_STOPPING_KEYS = {"monitor", "patience", "min_delta", "restore_best_weights", "mode"}
-OUTPUT_ACTIVATIONS = ("auto", "linear", "sigmoid", "softmax", "tanh")
 SCALINGS = ("standard", "minmax", "none")
 TASKS = ("auto", "binary", "multiclass", "regression")
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return repr(value) if len(value) < 40 else "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 class Checker:
@@ -127,54 +103,21 @@ class Checker:
 
 
 def _check_layer(c: Checker, layer: Any, path: str, index: int, count: int) -> None:
-    from core import activations, initializers, regularizers
-
+    """One layer dict: its type, its place, and its options as ``core.layer_kinds`` defines them."""
     if not isinstance(layer, dict):
         c.add(path, f"expected an object, got {_kind(layer)}")
         return
     kind = layer.get("type")
-    if kind not in LAYER_KEYS:
-        c.add(f"{path}.type", f"expected one of {', '.join(LAYER_KEYS)}, got {_kind(kind)}")
+    if not isinstance(kind, str) or kind not in KINDS:
+        c.add(f"{path}.type", f"expected one of {', '.join(KINDS)}, got {_kind(kind)}")
         return
-    c.obj(layer, path, LAYER_KEYS[kind] | {"type"})
-    if kind == "input" and index != 0:
-        c.add(f"{path}.type", "the input layer must be the first layer")
-    if kind == "output" and index != count - 1:
-        c.add(f"{path}.type", "the output layer must be the last layer")
-    if "name" in layer:
-        c.string(layer["name"], f"{path}.name")
-    if kind == "dense" or (kind in ("input", "output") and "units" in layer):
-        if "units" not in layer:
-            c.add(f"{path}.units", "missing (required)")
-        else:
-            c.integer(layer["units"], f"{path}.units", lo=1, what="a positive integer")
-    if kind in ("dense", "output", "activation"):
-        act = layer.get("activation")
-        if kind == "activation" and "activation" not in layer:
-            c.add(f"{path}.activation", "missing (required)")
-        elif "activation" in layer:
-            if kind == "output" and isinstance(act, str):
-                c.string(act, f"{path}.activation", OUTPUT_ACTIVATIONS)
-            else:
-                c.engine(act, f"{path}.activation", activations.get, "activation")
-    if kind in ("dense", "output"):
-        if "use_bias" in layer:
-            c.boolean(layer["use_bias"], f"{path}.use_bias")
-        for key in ("kernel_initializer", "bias_initializer"):
-            if key in layer:
-                c.engine(layer[key], f"{path}.{key}", initializers.get, "initializer")
-        if layer.get("kernel_regularizer") is not None:
-            c.engine(layer["kernel_regularizer"], f"{path}.kernel_regularizer", regularizers.get,
-                     "regularizer")
-    if kind == "dropout":
-        if "rate" not in layer:
-            c.add(f"{path}.rate", "missing (required)")
-        else:
-            c.number(layer["rate"], f"{path}.rate", lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
-        if layer.get("seed") is not None:
-            c.integer(layer["seed"], f"{path}.seed", lo=0, what="a non-negative integer")
-    if kind == "prelu" and "alpha_initializer" in layer:
-        c.engine(layer["alpha_initializer"], f"{path}.alpha_initializer", initializers.get, "initializer")
+    place = KINDS[kind].place
+    if place == "first" and index != 0:
+        c.add(f"{path}.type", f"the {kind} layer must be the first layer")
+    if place == "last" and index != count - 1:
+        c.add(f"{path}.type", f"the {kind} layer must be the last layer")
+    for key, message in config_problems(kind, {k: v for k, v in layer.items() if k != "type"}):
+        c.add(f"{path}.{key}", message)
 
 
 def _check_network(c: Checker, net: Any) -> None:

@@ -74,6 +74,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.graph import DataInfo, Graph
+from core.layer_kinds import KINDS
 from studio import theme
 from studio.canvas import LayerPalette, NetworkScene, NetworkView
 from studio.document import Document
@@ -490,12 +491,12 @@ class MainWindow(QMainWindow):
         if len(links) == 1 and not ids:
             src, dst = links[0]
             insert = menu.addMenu("Insert layer here")
-            for kind in ("dense", "dropout", "activation", "prelu"):
+            for kind in (k for k in KINDS.values() if k.place == "hidden"):
                 pos = self._between(src, dst)
                 insert.addAction(
-                    theme.icon(f"layer-{kind}"),
-                    kind.capitalize() if kind != "prelu" else "PReLU",
-                    lambda k=kind, p=pos: self.document.insert_layer(k, src, dst, p),
+                    theme.icon(kind.icon),
+                    kind.label,
+                    lambda k=kind.key, p=pos: self.document.insert_layer(k, src, dst, p),
                 )
             menu.addAction(theme.icon("delete"), "Disconnect", lambda: self.document.delete([], [(src, dst)]))
         if not ids and not links:

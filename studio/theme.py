@@ -16,6 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
+from core.layer_kinds import KINDS
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ICONS = ASSETS / "icons"
 
@@ -64,14 +66,7 @@ LIGHT = Theme(
     error="#d64545",
     warning="#d99a00",
     ok="#2f9e5b",
-    kinds={
-        "input": "#2f9e5b",
-        "dense": "#3b6fd8",
-        "dropout": "#8a63d2",
-        "activation": "#0f9ba8",
-        "prelu": "#c2548f",
-        "output": "#e07b24",
-    },
+    kinds={key: kind.colors[0] for key, kind in KINDS.items()},
 )
 
 DARK = Theme(
@@ -91,14 +86,7 @@ DARK = Theme(
     error="#f06868",
     warning="#f0b429",
     ok="#4cc07a",
-    kinds={
-        "input": "#4cc07a",
-        "dense": "#6c95f0",
-        "dropout": "#a98be6",
-        "activation": "#2ec4d1",
-        "prelu": "#e07bb0",
-        "output": "#f59a4b",
-    },
+    kinds={key: kind.colors[1] for key, kind in KINDS.items()},
 )
 
 _current: Theme = LIGHT

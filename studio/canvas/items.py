@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from core.graph import KIND_LABELS
+from core.layer_kinds import KINDS
 from studio import theme
 
 CARD_W = 150.0
@@ -432,8 +433,9 @@ class LinkItem(QGraphicsObject):
     """All neuron-to-neuron lines between two connected layers, drawn as one item.
 
     ``dense`` links connect every drawn neuron pair (kernel ``(src_units, dst_units)``); ``elementwise``
-    links (into Dropout/Activation/PReLU) connect neuron i to neuron i. Before weights exist the lines are
-    thin grey; `set_weights` colours them by sign (blue > 0, orange < 0) and sets width by |w|.
+    links (into layers that keep their input's width: Dropout, Activation, ...) connect neuron i to
+    neuron i. Before weights exist the lines are thin grey; `set_weights` colours them by sign (blue > 0,
+    orange < 0) and sets width by |w|.
     """
 
     def __init__(self, src: LayerItem, dst: LayerItem) -> None:
@@ -461,7 +463,7 @@ class LinkItem(QGraphicsObject):
 
     @property
     def elementwise(self) -> bool:
-        return self.dst.kind in ("dropout", "activation", "prelu")
+        return KINDS[self.dst.kind].width == "same"
 
     def set_weights(self, kernel: np.ndarray | None) -> None:
         """Kernel shaped (src_units, dst_units) or None for grey links; repaints only."""

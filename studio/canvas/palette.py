@@ -16,26 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.graph import KIND_LABELS
+from core.layer_kinds import KINDS
 from studio import theme
 from studio.canvas.view import LAYER_MIME
 
-SUBTITLES = {
-    "input": "data features",
-    "dense": "fully connected",
-    "dropout": "regularization",
-    "activation": "non-linearity",
-    "prelu": "learnable leaky ReLU",
-    "output": "predictions",
-}
-PALETTE_ENTRIES: tuple[tuple[str, str], ...] = (
-    ("input", "Feeds the data's features into the network (one per network)."),
-    ("dense", "Fully connected hidden layer: every unit sees every input, then an activation."),
-    ("dropout", "Randomly zeroes a fraction of activations while training, to regularize."),
-    ("activation", "Applies a non-linearity elementwise, without weights."),
-    ("prelu", "Leaky ReLU with a learnable slope per unit for negative inputs."),
-    ("output", "The prediction layer; units and activation follow the data unless set."),
-)
+
+def _subtitle(kind: object) -> str:
+    return KINDS[kind].subtitle if kind in KINDS else ""
 
 
 def layer_mime(kind: str) -> QMimeData:
@@ -95,7 +82,7 @@ class PaletteDelegate(QStyledItemDelegate):
         painter.drawText(
             sub_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            SUBTITLES.get(str(index.data(Qt.ItemDataRole.UserRole)), ""),
+            _subtitle(index.data(Qt.ItemDataRole.UserRole)),
         )
         painter.restore()
 
@@ -115,11 +102,11 @@ class LayerPalette(QListWidget):
         self.setSpacing(2)
         self.setUniformItemSizes(True)
         self.setWordWrap(True)
-        for kind, desc in PALETTE_ENTRIES:
-            item = QListWidgetItem(theme.icon(f"layer-{kind}"), KIND_LABELS[kind])
-            item.setData(Qt.ItemDataRole.UserRole, kind)
+        for kind in KINDS.values():
+            item = QListWidgetItem(theme.icon(kind.icon), kind.label)
+            item.setData(Qt.ItemDataRole.UserRole, kind.key)
             item.setToolTip(
-                f"<b>{KIND_LABELS[kind]}</b><br>{desc}<br><i>Drag onto the canvas (onto a link to "
+                f"<b>{kind.label}</b><br>{kind.description}<br><i>Drag onto the canvas (onto a link to "
                 "insert it there) or double-click to add it at the end of the chain.</i>"
             )
             self.addItem(item)

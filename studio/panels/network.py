@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.graph import LOSSES, resolve_loss, resolve_output_activation
+from core.data_fit import loss_names, resolve_loss, resolve_output_activation
 from core.project import training_spec
 from studio.document import Document
 
@@ -85,7 +85,7 @@ class NetworkPanel(QWidget):
         box = QGroupBox("Loss")
         form = QFormLayout(box)
         self.loss = QComboBox()
-        self.loss.addItems(LOSSES)
+        self.loss.addItems(loss_names())
         self.loss.setToolTip(
             "What training minimizes; 'auto' picks cross-entropy for classification and mean "
             "squared error for regression, matching the output activation."

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.graph import ACTIVATIONS, INITIALIZERS, KIND_LABELS, OUTPUT_ACTIVATIONS, resolve_output_activation
+from core.graph import resolve_output_activation
+from core.layer_kinds import KINDS, Option
 from studio import theme
 from studio.document import Document
 
@@ -44,11 +45,6 @@ ACTIVATION_HELP = {
     "step": "1 if x > 0 else 0 (the original perceptron); its gradient is 0, so backprop cannot train it.",
     "auto": "Chosen from the data: sigmoid (binary), softmax (classes) or linear (regression).",
 }
-UNITS_TIP = "Number of neurons in this layer (its output width)."
-INITIALIZER_HELP = (
-    "How the weights start: glorot (Xavier) keeps variance for tanh/sigmoid, he for ReLU, "
-    "lecun for SELU-like units; zeros makes all units identical (they never differ)."
-)
 
 
 class ActivationPlot(pg.PlotWidget):
@@ -108,6 +104,7 @@ class LayerPropertiesPanel(QWidget):
         self.document = document
         self.node_id: str | None = None
         self._loading = False
+        self._units_help = ""
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
         self.title = QLabel()
@@ -125,30 +122,23 @@ class LayerPropertiesPanel(QWidget):
         self.units = QSpinBox()
         self.units.setRange(0, 100_000)
         self.units.setAccelerated(True)
-        self.units.setToolTip(UNITS_TIP)
         self.activation = QComboBox()
-        self.activation.setToolTip("The non-linearity applied to each unit's weighted sum.")
         self.act_plot = ActivationPlot()
         self.act_help = QLabel()
         self.act_help.setWordWrap(True)
         self.act_help.setObjectName("muted")
         self.initializer = QComboBox()
-        self.initializer.addItems(INITIALIZERS)
-        self.initializer.setToolTip(INITIALIZER_HELP)
         self.use_bias = QCheckBox("Add a bias to each unit")
-        self.use_bias.setToolTip("Whether each unit adds a learnable constant to its weighted sum.")
         self.l1 = _small_spin("L1 penalty l1·Σ|w| on the kernel: pushes weights to exactly zero (sparse).")
         self.l2 = _small_spin("L2 penalty l2·Σw² on the kernel (weight decay): keeps weights small.")
         self.rate = QDoubleSpinBox()
         self.rate.setRange(0.0, 0.95)
         self.rate.setSingleStep(0.05)
         self.rate.setDecimals(2)
-        self.rate.setToolTip("Fraction of activations set to zero at random in each training step.")
         self.alpha = QDoubleSpinBox()
         self.alpha.setRange(0.0, 1.0)
         self.alpha.setSingleStep(0.05)
         self.alpha.setDecimals(3)
-        self.alpha.setToolTip("Initial slope α for negative inputs (PReLU learns one α per unit from here).")
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setObjectName("problem")
@@ -166,6 +156,20 @@ class LayerPropertiesPanel(QWidget):
         ):
             self.form.addRow(label, w)
         outer.addWidget(self.problem)
+        #: the form rows of each option key of ``core.layer_kinds`` (the first one carries the label)
+        self._option_rows: dict[str, tuple[QWidget, ...]] = {
+            "units": (self.units,),
+            "activation": (self.activation, self.act_plot, self.act_help),
+            "kernel_initializer": (self.initializer,),
+            "use_bias": (self.use_bias,),
+            "kernel_regularizer": (self.l1, self.l2),
+            "rate": (self.rate,),
+            "alpha_initializer": (self.alpha,),
+        }
+        for kind in reversed(KINDS.values()):  # tooltips before any layer is selected (the first kind wins)
+            for opt in kind.options:
+                if opt.key in self._option_rows:
+                    self._label_row(self._option_rows[opt.key], opt)
         self.hint = QLabel("Select a layer on the canvas to edit its properties.")
         self.hint.setWordWrap(True)
         self.hint.setObjectName("muted")
@@ -216,10 +220,12 @@ class LayerPropertiesPanel(QWidget):
         try:
             info = self.document.data_info
             kind, cfg = node.kind, node.config
+            spec = KINDS[kind]
+            opts = spec.option_map
             color = theme.current().kinds[kind]
             self.title.setText(
                 f"<span style='color:{color}; font-size:13pt'>■</span> "
-                f"<b style='font-size:12pt'>{KIND_LABELS[kind]}</b> "
+                f"<b style='font-size:12pt'>{spec.label}</b> "
                 f"<span style='color:{theme.current().muted}'>· {node.id}</span>"
             )
             units = g.units(info).get(node.id)
@@ -228,38 +234,41 @@ class LayerPropertiesPanel(QWidget):
                 f"Output shape (None, {units if units is not None else '?'}) · "
                 f"{'?' if params is None else f'{params:,}'} trainable parameters"
             )
-            if kind in ("dense", "input", "output"):
-                visible_rows.add(self.units)
-                auto = kind in ("input", "output")
+            for key, opt in opts.items():
+                rows = self._option_rows.get(key, ())
+                visible_rows.update(rows)
+                if rows:
+                    self._label_row(rows, opt)
+            if "units" in opts:
+                auto = not opts["units"].required
                 self.units.setMinimum(0 if auto else 1)
                 self.units.setSpecialValueText("auto (from data)" if auto else "")
                 self.units.setValue(int(cfg.get("units") or 0))
-            if kind in ("dense", "activation", "output"):
-                visible_rows |= {self.activation, self.act_plot, self.act_help}
-                names = (
-                    list(OUTPUT_ACTIVATIONS) + [a for a in ACTIVATIONS if a not in OUTPUT_ACTIVATIONS]
-                    if kind == "output"
-                    else list(ACTIVATIONS)
-                )
+            if "activation" in opts:
+                names = list(opts["activation"].choices())
                 if [self.activation.itemText(i) for i in range(self.activation.count())] != names:
                     self.activation.clear()
                     self.activation.addItems(names)
-                act = str(cfg.get("activation", "auto" if kind == "output" else "linear"))
+                act = str(cfg.get("activation", opts["activation"].default or "linear"))
                 self.activation.setCurrentText(act)
                 self._show_activation(act)
-            if kind in ("dense", "output"):
-                visible_rows |= {self.initializer, self.use_bias, self.l1, self.l2}
-                self.initializer.setCurrentText(str(cfg.get("kernel_initializer", "glorot_uniform")))
-                self.use_bias.setChecked(bool(cfg.get("use_bias", True)))
-                reg = cfg.get("kernel_regularizer") or {}
-                self.l1.setValue(float(reg.get("l1", 0.0)) if isinstance(reg, dict) else 0.0)
-                self.l2.setValue(float(reg.get("l2", 0.0)) if isinstance(reg, dict) else 0.0)
-            if kind == "prelu":
-                visible_rows.add(self.alpha)
-                alpha = cfg.get("alpha_initializer", 0.25)
+            if "kernel_initializer" in opts:
+                names = list(opts["kernel_initializer"].choices())
+                if [self.initializer.itemText(i) for i in range(self.initializer.count())] != names:
+                    self.initializer.clear()
+                    self.initializer.addItems(names)
+                self.initializer.setCurrentText(str(cfg.get("kernel_initializer",
+                                                            opts["kernel_initializer"].default)))
+            if "use_bias" in opts:
+                self.use_bias.setChecked(bool(cfg.get("use_bias", opts["use_bias"].default)))
+            if "kernel_regularizer" in opts:
+                l1, l2 = _penalties(cfg.get("kernel_regularizer"))
+                self.l1.setValue(l1)
+                self.l2.setValue(l2)
+            if "alpha_initializer" in opts:
+                alpha = cfg.get("alpha_initializer", opts["alpha_initializer"].default)
                 self.alpha.setValue(float(alpha) if isinstance(alpha, (int, float)) else 0.25)
-            if kind == "dropout":
-                visible_rows.add(self.rate)
+            if "rate" in opts:
                 rate = cfg.get("rate", 0.0)
                 self.rate.setValue(float(rate) if isinstance(rate, (int, float)) else 0.0)
             for w in self._field_rows():
@@ -267,6 +276,17 @@ class LayerPropertiesPanel(QWidget):
             self._show_problems(node.id)
         finally:
             self._loading = False
+
+    def _label_row(self, rows: tuple[QWidget, ...], opt: Option) -> None:
+        """Label and tooltip of an option's row from the layer kind table (L1/L2 keep their own)."""
+        if opt.key == "kernel_regularizer":
+            return
+        label = self.form.labelForField(rows[0])
+        if isinstance(label, QLabel) and label.text():
+            label.setText(opt.label)
+        rows[0].setToolTip(opt.help)
+        if opt.key == "units":
+            self._units_help = opt.help
 
     def _show_problems(self, node_id: str) -> None:
         th = theme.current()
@@ -281,7 +301,7 @@ class LayerPropertiesPanel(QWidget):
         _mark(self.units, th.error if units_bad else None)
         reasons = [p.message for p in probs if p.severity == "error" and "units" in p.message]
         self.units.setToolTip(
-            UNITS_TIP + (f"<br><b style='color:{th.error}'>{' '.join(reasons)}</b>" if reasons else "")
+            self._units_help + (f"<br><b style='color:{th.error}'>{' '.join(reasons)}</b>" if reasons else "")
         )
         act_bad = any(
             "activation" in p.message.lower()
@@ -328,6 +348,19 @@ class LayerPropertiesPanel(QWidget):
     def _set_reg(self) -> None:
         l1, l2 = round(self.l1.value(), 6), round(self.l2.value(), 6)
         self._set("kernel_regularizer", {"name": "l1_l2", "l1": l1, "l2": l2} if (l1 or l2) else None)
+
+
+def _penalties(reg: Any) -> tuple[float, float]:
+    """(l1, l2) of a ``kernel_regularizer`` value (null, a name such as "l2", or an object)."""
+    if reg is None:
+        return 0.0, 0.0
+    try:
+        from core import regularizers
+
+        cfg = regularizers.get(reg).get_config()
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return 0.0, 0.0
+    return float(cfg.get("l1", 0.0)), float(cfg.get("l2", 0.0))
 
 
 def _mark(widget: QWidget, color: str | None) -> None:

@@ -154,7 +154,7 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     mismatch = write_project(tmp_path / "mm.json", network={"layers": [{"type": "input", "units": 5},
                                                                        {"type": "output"}]})
     line = _error_line(run_cli("train", str(mismatch)))
-    assert "network.layers[0].units: 5 but the data has 2 features" in line
+    assert "network.layers[0].units: Input has 5 units but the data has 2 features" in line
     blocked = tmp_path / "file"
     blocked.write_text("x")
     proj = write_project(tmp_path / "ok.json")

@@ -237,19 +237,19 @@ def test_data_model_mismatches_are_project_errors() -> None:
     with pytest.raises(ProjectError) as info:
         build_model(p, ds)
     probs = info.value.problems
-    assert "network.layers[0].units: 3 but the data has 2 features (x1, x2)" in probs
-    assert "network.layers[3].units: 3 but the data needs 2 output unit(s) for task binary with a softmax " \
-        "output" in probs
-    assert "training.loss: binary_crossentropy expects sigmoid outputs, the output activation is " \
-        "softmax" in probs
+    # the same check and words as the canvas (core.data_fit), with the JSON path in front
+    assert "network.layers[0].units: Input has 3 units but the data has 2 features (x1, x2)." in probs
+    assert "network.layers[3].units: Output has 3 units but the data needs 2 units for a binary task " \
+        "with a softmax output." in probs
+    assert "training.loss: Binary cross-entropy expects a sigmoid output, not softmax." in probs
     assert len(probs) == 3
     d["network"]["layers"][-1].update(units=2, activation="sigmoid")
     d["network"]["layers"][0].pop("units")
-    with pytest.raises(ProjectError, match="2 but the data needs 1 output unit"):
+    with pytest.raises(ProjectError, match="Output has 2 units but the data needs 1 unit for a binary task"):
         build_model(Project.from_dict(d), ds)
     reg = Project.from_dict(doc(data={"source": "toy", "name": "plane"}))
     reg.training["loss"] = "binary_crossentropy"
-    with pytest.raises(ProjectError, match="needs a classification task"):
+    with pytest.raises(ProjectError, match="is a classification loss; this data is a regression task"):
         build_model(reg, build_dataset(reg))
 
 
