@@ -162,7 +162,7 @@ class RunControl(QObject):
         """Close the run for good (new data, network or weights): IDLE saying ``note``, counters at 0."""
         existed = self.session is not None or self.state.state is not RunState.IDLE
         self.shutdown()
-        if existed or note:
+        if existed:
             self.state.set(RunState.IDLE, epoch=self.epoch, note=note)
         self.epoch = 0
         self.elapsed_base = 0.0

@@ -241,8 +241,10 @@ class TrainingWorker(QObject):
             if self._speed_set:
                 self._speed_set = False
                 pace.set(self._speed)
-            due = pace.wait_s()
-            if due > 0:  # a chosen speed: sleeping releases the GIL; short naps keep pause/stop prompt
+            # a chosen speed spaces the steps; the epoch's end record after its last step is no step
+            epoch_end_next = rec is not None and rec.kind == "batch" and rec.batch >= rec.batches_per_epoch
+            due = 0.0 if epoch_end_next else pace.wait_s()
+            if due > 0:  # sleeping releases the GIL; short naps keep pause/stop prompt
                 self._sleep(min(due, MAX_NAP_S))
                 continue
             if self._pending_lr is not None:
