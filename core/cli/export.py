@@ -19,8 +19,12 @@ formats:
                column named after it (float, or string for categorical columns), imputation and
                one-hot encoding in the graph, outputs "probabilities" and "label" (class name)
                or "predictions" in the target's units
-  pytorch      model.py with the same nn.Sequential, weight loading and a training loop, plus
-               <stem>_weights.npz beside it (running it needs torch)
+  pytorch      -o FILE.py: model.py with the same nn.Sequential, weight loading and a training
+               loop, plus <stem>_weights.npz beside it (running it needs torch).
+               -o DIR (no .py suffix): a training project: model.py, data.py (the project's CSV
+               or MNIST files, same encoding and split), train.py (one process or
+               `torchrun --nproc_per_node N train.py`, DistributedDataParallel), and
+               `train.py --out OUT` writes OUT/weights.npz + OUT/project.json like `ffstudio train`
 
 safetensors and onnx need the optional extra: pip install "ffstudio[export]"
 """
@@ -62,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         from core.export.onnx_raw import export_raw_onnx
 
         paths = [export_raw_onnx(trained.model, out, trained.preprocessing)]
+    elif args.format == "pytorch" and args.out and not args.out.endswith(".py"):
+        from core.export.pytorch_project import export_pytorch_project
+        from core.project import load_project
+
+        paths = export_pytorch_project(trained.model, load_project(args.project), out, trained.preprocessing)
     else:
         paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training)
     for path in paths:
