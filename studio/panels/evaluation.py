@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import os
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -45,11 +53,24 @@ def digit_image(row: np.ndarray, side: int = 28, scale: int = 2, wrong: bool = F
     )
 
 
-class EvaluationPanel(QWidget):
-    """Shows how the model does on the test split; call ``set_result(...)`` after training or pausing."""
+#: What the panel scores a test file with: ``(trained model, dataset)`` or None before training.
+ModelSource = Callable[[], "tuple[Any, Any] | None"]
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+class EvaluationPanel(QWidget):
+    """Shows how the model does on the test split; call ``set_result(...)`` after training or pausing.
+
+    "Score a test file…" reads a labelled CSV with the data set's encoding and scores a copy of the
+    model from ``source()`` on it in a pool thread (``core.evaluate``); ``test_file_scored(Evaluation)``
+    or ``test_file_failed(message)`` follows.
+    """
+
+    test_file_scored = Signal(object)
+    test_file_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, source: ModelSource | None = None) -> None:
         super().__init__(parent)
+        self.source = source
         self.cm: np.ndarray | None = None
         self.prf = None
         self.auc: float | None = None
@@ -58,7 +79,15 @@ class EvaluationPanel(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         self.headline = QLabel("Train the network to evaluate it on the test split")
         self.headline.setStyleSheet("font-weight: bold;")
-        lay.addWidget(self.headline)
+        self.headline.setWordWrap(True)
+        self.test_button = QPushButton("Score a test file…")
+        self.test_button.setToolTip("Score the trained network on your own labelled CSV file (the same "
+                                    "columns as the training file, target included)")
+        self.test_button.clicked.connect(self._choose_test_file)
+        top = QHBoxLayout()
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.test_button)
+        lay.addLayout(top)
         #: the run's state (from the training side): when the figures above were taken
         self.note = QLabel("")
         self.note.setStyleSheet("color: #6b7280;")
@@ -148,6 +177,56 @@ class EvaluationPanel(QWidget):
         self.roc_label.setText("")
         self.headline.setText("Train the network to evaluate it on the test split")
 
+    # ------------------------------------------------------------------ your own test file
+    def _choose_test_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Score a test file", "", "CSV files (*.csv *.txt *.tsv);;"
+                                              "All files (*)")
+        if path:
+            self.score_test_file(path)
+
+    def score_test_file(self, path: str) -> bool:
+        """Score a copy of the trained model on the labelled CSV ``path`` off the GUI thread.
+
+        Returns False (and says why in the headline) when there is no trained model to score.
+        """
+        from core.datasets.labelled import read_labelled
+        from core.evaluate import evaluate_rows
+        from core.predict import TrainedNetwork
+        from studio.export_dialog import run_in_background
+
+        found = self.source() if self.source is not None else None
+        if not found or found[0] is None or found[1] is None:
+            self.headline.setText("Train the network (or import weights) before scoring a test file")
+            return False
+        model, dataset = copy.deepcopy(found[0]), found[1]
+        trained = TrainedNetwork(model, copy.deepcopy(dataset.preprocessing))
+        self.test_button.setEnabled(False)
+        self.headline.setText(f"Scoring {os.path.basename(path)}…")
+
+        def work() -> Any:
+            return evaluate_rows(trained, read_labelled(path, trained.preprocessing), path)
+
+        run_in_background(work, self._test_file_done, self._test_file_error, self)
+        return True
+
+    def _test_file_done(self, ev: Any) -> None:
+        self.test_button.setEnabled(True)
+        self.set_result(ev.y_true, ev.outputs, ev.task, ev.class_names,
+                        label=f"Test file {os.path.basename(ev.source)}")
+        notes = []
+        if ev.dropped_lines:
+            notes.append(f"{len(ev.dropped_lines)} rows left out for missing values")
+        if ev.imputed:
+            notes.append(f"{ev.imputed} missing values filled")
+        self.set_note("; ".join(notes))
+        self.test_file_scored.emit(ev)
+
+    def _test_file_error(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.headline.setText(f"Test file not scored: {message}")
+        self.test_file_failed.emit(message)
+
+    # ------------------------------------------------------------------ results
     def set_result(
         self,
         y_true: np.ndarray,
@@ -156,19 +235,23 @@ class EvaluationPanel(QWidget):
         class_names: list[str],
         x: np.ndarray | None = None,
         epoch: int | None = None,
+        label: str = "Test",
     ) -> None:
-        """Evaluate predictions ``probs`` (n, units) against ``y_true`` (n,) labels or (n, k) targets."""
+        """Evaluate predictions ``probs`` (n, units) against ``y_true`` (n,) labels or (n, k) targets.
+
+        ``label`` starts the headline ("Test" for the test split, "Test file NAME" for a scored file).
+        """
         probs = np.asarray(probs, dtype=np.float64)
         y_true = np.asarray(y_true)
         images = x is not None and x.ndim == 2 and x.shape[1] == 784 and task != "regression"
         self._set_visible_tabs(task, images)
-        when = f" after epoch {epoch}" if epoch is not None else ""
+        when = f"{label} after epoch {epoch}" if epoch is not None else label
         if task == "regression":
             t = y_true.reshape(len(y_true), -1)[:, 0].astype(np.float64)
             p = probs.reshape(len(probs), -1)[:, 0]
             r2 = metrics.r2_score(t, p)
             self.headline.setText(
-                f"Test{when}: MAE {metrics.mae(t, p):.4g}   RMSE {metrics.rmse(t, p):.4g}   "
+                f"{when}: MAE {metrics.mae(t, p):.4g}   RMSE {metrics.rmse(t, p):.4g}   "
                 f"R² {r2:.4f}   ({len(t)} rows)"
             )
             self.reg_scatter.setData(t, p)
@@ -188,7 +271,7 @@ class EvaluationPanel(QWidget):
         self.prf = metrics.precision_recall_f1(labels, pred, k)
         acc = float(np.mean(pred == labels)) if len(labels) else 0.0
         text = (
-            f"Test{when}: accuracy {100 * acc:.2f}%   macro F1 {self.prf.macro_f1:.3f}   ({len(labels)} rows)"
+            f"{when}: accuracy {100 * acc:.2f}%   macro F1 {self.prf.macro_f1:.3f}   ({len(labels)} rows)"
         )
         self.auc = None
         if task == "binary":

@@ -42,7 +42,7 @@ class TrainingViews(QObject):
         self.curves = LossCurves()
         self.boundary = BoundaryView()
         self.health = GradientHealth()
-        self.evaluation = EvaluationPanel()
+        self.evaluation = EvaluationPanel(source=lambda: (window.trained_model, window.dataset))
         self.curves_dock = window.add_dock(self.curves, "Loss and metrics", name="curvesDock")
         self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
         self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")
