@@ -144,3 +144,12 @@ def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
     assert panel.current_spec()["scaling"] == "none"
     panel.set_spec({"source": "mnist", "download": False})
     assert panel.current_spec()["download"] is False
+
+
+def test_csv_test_file_is_kept_while_the_training_file_stays() -> None:
+    from studio.panels.data_panel import _carry_over
+
+    shown = {"source": "csv", "path": "train.csv", "test_path": "test.csv", "missing": "impute"}
+    same_file = _carry_over({"source": "csv", "path": "train.csv", "test_fraction": 0.2}, shown)
+    assert same_file["test_path"] == "test.csv"
+    assert "test_path" not in _carry_over({"source": "csv", "path": "other.csv"}, shown)
