@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.errors import ExportError
 from core.export.common import atomic_write, header, tensor_prefix
 
@@ -68,12 +70,17 @@ def _mnist_folder(project: Any, spec: Mapping[str, Any]) -> str:
     return str(mnist.BUNDLED_DIR)
 
 
-def _targets(model: Any, task: str) -> dict[str, Any]:
+def _targets(model: Any, task: str, preprocessing: Mapping[str, Any]) -> dict[str, Any]:
     """How train.py shapes the targets for the loss (as ``core.datasets.dataset.shape_targets``)."""
     loss = model.loss.name
     units = int(model.output_dim)
     if task == "regression":
-        return {"shape": "values"}
+        from core.export.onnx import target_transform
+
+        scaled = target_transform(preprocessing)  # data.target_scaling: train on scaled targets
+        return {"shape": "values"} if scaled is None else {
+            "shape": "values", "scale": [float(v) for v in np.ravel(scaled[0])],
+            "offset": [float(v) for v in np.ravel(scaled[1])]}
     if loss == "sparse_categorical_crossentropy":
         return {"shape": "index"}
     if loss == "categorical_crossentropy" or units > 1:
@@ -105,7 +112,7 @@ def project_settings(model: Any, project: Any, preprocessing: Mapping[str, Any])
     doc.pop("results", None)
     task = str(preprocessing.get("task", "multiclass"))
     return {"format": "ffstudio-pytorch-project", "version": 1, "task": task,
-            "data": _data_settings(project, preprocessing), "targets": _targets(model, task),
+            "data": _data_settings(project, preprocessing), "targets": _targets(model, task, preprocessing),
             "shuffle": bool(project.training_spec()["shuffle"]), "initializers": _initializers(model),
             "weights_header": header(model, preprocessing), "project": doc}
 

@@ -76,6 +76,8 @@ def shaped_targets(y: np.ndarray) -> torch.Tensor:
         out[torch.arange(len(y)), torch.as_tensor(y, dtype=torch.int64)] = 1.0
         return out
     t = torch.as_tensor(np.asarray(y, dtype=np.float32)).reshape(len(y), -1)
+    if "scale" in how:  # the project scales regression targets; predictions are scaled back
+        t = (t - torch.tensor(how["offset"])) / torch.tensor(how["scale"])
     smoothing = how.get("bce_smoothing", 0.0)
     return t * (1.0 - smoothing) + 0.5 * smoothing if smoothing else t
 
@@ -86,6 +88,9 @@ def scores(module: torch.nn.Sequential, x: np.ndarray, y: np.ndarray, prefix: st
     if SETTINGS["task"] != "regression":
         pred = (out[:, 0] >= 0.5).astype(np.int64) if out.shape[1] == 1 else np.argmax(out, axis=1)
         return {f"{prefix}accuracy": float(np.mean(pred == y))}
+    how = SETTINGS["targets"]
+    if "scale" in how:
+        out = out * np.asarray(how["scale"]) + np.asarray(how["offset"])
     t = np.asarray(y, dtype=np.float64).reshape(out.shape)
     ss_tot = ((t - t.mean(axis=0)) ** 2).sum(axis=0)
     ss_res = ((t - out) ** 2).sum(axis=0)
