@@ -180,3 +180,48 @@ def test_one_process_regression_writes_target_units(tmp_path: Path, capsys) -> N
     scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert scored["mae"] == pytest.approx(results["val_mae"], rel=1e-4)
     assert scored["r2"] == pytest.approx(results["val_r2"], abs=1e-4)
+
+
+@needs_torch
+def test_one_process_mnist_subset_trains_from_the_idx_files(tmp_path: Path, capsys) -> None:
+    doc = json.loads((ROOT / "assets" / "examples" / "mnist_mlp.json").read_text())
+    doc["data"] = {"source": "mnist", "subset": "bundled"}
+    doc["training"]["epochs"] = 1
+    (tmp_path / "mnist.json").write_text(json.dumps(doc))
+    assert main(["train", str(tmp_path / "mnist.json"), "--out", str(tmp_path / "engine"),
+                 "--progress", "none"]) == 0
+    assert main(["export", str(tmp_path / "engine" / "project.json"), "--format", "pytorch", "-o",
+                 str(tmp_path / "torch")]) == 0
+    run = subprocess.run([sys.executable, "train.py", "--out", str(tmp_path / "out")], cwd=tmp_path / "torch",
+                         env=env(), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    assert results["epochs"] == 1 and results["val_accuracy"] > 0.8  # 6,000 training images, one epoch
+
+    from core.predict import load_trained
+
+    model_py = load_module(tmp_path / "torch" / "model.py", "exported_mnist_model")
+    net = model_py.load_weights(model_py.build_model(), tmp_path / "out" / "weights.npz")
+    x = build_dataset(load_project(tmp_path / "out" / "project.json")).x_test[:300]
+    np.testing.assert_allclose(model_py.predict(net, x), load_trained(tmp_path / "out" / "project.json")
+                               .model.predict(x), atol=1e-5)
+
+
+@needs_torch
+def test_early_stopping_on_a_training_metric(tmp_path: Path) -> None:
+    split_penguins(tmp_path)
+    project = penguins_project(tmp_path)
+    doc = json.loads(project.read_text())
+    doc["training"]["early_stopping"] = {"monitor": "accuracy", "patience": 2, "min_delta": 0.5}
+    project.write_text(json.dumps(doc))
+    assert main(["train", str(project), "--epochs", "1", "--out", str(tmp_path / "engine"),
+                 "--progress", "none"]) == 0
+    assert main(["export", str(tmp_path / "engine" / "project.json"), "--format", "pytorch", "-o",
+                 str(tmp_path / "torch")]) == 0
+    run = subprocess.run([sys.executable, "train.py", "--epochs", "20"], cwd=tmp_path / "torch", env=env(),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    # accuracy can never improve by 0.5 after the first epoch: stop after 1 + patience epochs
+    assert "epoch 3/20: loss" in run.stderr and " accuracy " in run.stderr
+    assert "early stopping after epoch 3: accuracy did not improve" in run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1])["epochs"] == 3

@@ -216,6 +216,8 @@ def main() -> int:
     optimizer = net.make_optimizer(module)
     scheduler = net.make_scheduler(optimizer)
     stopping = EarlyStopping(net.EARLY_STOPPING) if getattr(net, "EARLY_STOPPING", None) else None
+    watched = {getattr(net, "PLATEAU_MONITOR", None), stopping.cfg["monitor"] if stopping else None}
+    train_scores_needed = bool(watched & {"accuracy", "mae", "r2"})
     if rank == 0:
         count = sum(p.numel() for p in module.parameters())
         print(f"training {count:,} parameters for {args.epochs} epochs on {world} process(es), "
@@ -236,9 +238,11 @@ def main() -> int:
         if distributed:
             dist.all_reduce(total)
         logs = {"loss": float(total[0] / total[1])}
+        on_cpu = module if device.type == "cpu" else copy.deepcopy(module).cpu()
+        if train_scores_needed:  # early stopping or the plateau schedule watches a training metric
+            logs.update(scores(on_cpu, splits.x_train, splits.y_train))
         if has_val:
             logs["val_loss"] = mean_loss(module, loss_fn, x_val, y_val)
-            on_cpu = module if device.type == "cpu" else copy.deepcopy(module).cpu()
             logs.update(scores(on_cpu, splits.x_test, splits.y_test, "val_"))
         epochs_run = epoch
         if rank == 0:
