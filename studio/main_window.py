@@ -78,6 +78,7 @@ from core.layer_kinds import KINDS
 from studio import theme
 from studio.canvas import LayerPalette, NetworkScene, NetworkView
 from studio.document import Document
+from studio.panels.lr_finder import window_source
 from studio.panels.network import NetworkPanel
 from studio.panels.properties import LayerPropertiesPanel
 from studio.panels.validation import ValidationPanel
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         )
         self.properties = LayerPropertiesPanel(self.document)
         self.network_panel = NetworkPanel(self.document)
+        self.network_panel.lr_finder.source = window_source(self)
         self.validation = ValidationPanel(self.document)
         self.side_tabs = QTabWidget()
         self.side_tabs.setDocumentMode(True)

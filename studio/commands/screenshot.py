@@ -77,6 +77,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--show", choices=PANELS, default=None, help="bottom panel in front")
     p.add_argument("--theme", choices=("system", "light", "dark"), default="system", help="colour theme")
+    p.add_argument("--lr-find", action="store_true",
+                   help="show the Network tab after running its learning-rate finder")
     p.set_defaults(run=run)
 
 
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     dark = {"system": None, "light": False, "dark": True}[args.theme]
     image = render(args.project, args.size, args.train_epochs, args.show, dark,
-                   template=args.template, empty=args.empty, broken=args.broken)
+                   template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find)
     tmp = args.output + ".tmp.png"
     if not image.save(tmp, "PNG"):
         raise FFStudioError(f"{args.output}: could not write the PNG")
@@ -116,12 +118,13 @@ def run(args: argparse.Namespace) -> int:
 
 def render(project: str | None, size: tuple[int, int], train_epochs: int, show: str | None = None,
            dark: bool | None = None, *, template: str | None = None, empty: bool = False,
-           broken: bool = False):
+           broken: bool = False, lr_find: bool = False):
     """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage.
 
     ``dark``: None follows the system colour scheme, True/False force the dark/light theme.
     ``template`` opens that ready-made network instead of a file, ``empty`` a blank canvas;
-    ``broken`` disconnects the link into the output layer (a validation error on screen).
+    ``broken`` disconnects the link into the output layer (a validation error on screen);
+    ``lr_find`` shows the Network tab after its learning-rate finder ran.
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -169,6 +172,8 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
         doc.delete([], [(pred, "output")])
         window.side_tabs.setCurrentWidget(window.validation)  # the problems list, beside the canvas
         _spin(app, 100)
+    if lr_find:
+        _run_lr_finder(app, window)
     tc.curves.redraw.flush()
     tc.health.redraw.flush()
     _spin(app, 300)
@@ -181,6 +186,26 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
     QTimer.singleShot(0, loop.quit)
     loop.exec()
     return image
+
+
+def _run_lr_finder(app, window) -> None:
+    from PySide6.QtCore import QEventLoop
+
+    from core.errors import FFStudioError
+
+    scroll = window.network_panel.parentWidget().parentWidget()  # the tab's QScrollArea (via its viewport)
+    window.side_tabs.setCurrentWidget(scroll)
+    box = window.network_panel.lr_finder
+    loop = QEventLoop()
+    box.finished.connect(loop.quit)
+    box.failed.connect(loop.quit)
+    if box.start():
+        loop.exec()
+    if box.result is None:
+        raise FFStudioError(f"learning-rate finder: {box.status.text()}")
+    _spin(app, 50)
+    scroll.ensureWidgetVisible(box)
+    _spin(app, 100)
 
 
 def _spin(app, ms: int) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.data_fit import loss_names, resolve_loss, resolve_output_activation
 from core.project import training_spec
 from studio.document import Document
+from studio.panels.lr_finder import LRFinderBox
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 OPTIMIZER_LABELS = {
@@ -137,6 +138,8 @@ class NetworkPanel(QWidget):
         ):
             self.opt_form.addRow(label, w)
         outer.addWidget(box)
+        self.lr_finder = LRFinderBox(document)
+        outer.addWidget(self.lr_finder)
 
         box = QGroupBox("Learning-rate schedule")
         self.sched_form = QFormLayout(box)
