@@ -252,7 +252,8 @@ def num(v: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _paren(v: float) -> str:
+def paren(v: float) -> str:
+    """``num(v)``, in parentheses when negative (a factor in a product)."""
     return f"({num(v)})" if v < 0 else num(v)
 
 
@@ -262,7 +263,7 @@ def dense_terms(x: np.ndarray, w: np.ndarray, b: float, max_terms: int = 8) -> s
     shown = range(len(x)) if len(x) <= max_terms else range(max_terms - 1)
     for i in shown:
         wi = float(w[i])
-        term = f"{num(abs(wi))}·{_paren(float(x[i]))}"
+        term = f"{num(abs(wi))}·{paren(float(x[i]))}"
         parts.append(("- " if wi < 0 else "+ ") + term if parts else ("-" if wi < 0 else "") + term)
     if len(x) > max_terms:
         rest = float(np.dot(x[max_terms - 1:], w[max_terms - 1:]))
@@ -292,15 +293,16 @@ def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 
         elif t.activation in ("linear", "scale") or t.kind == "Dropout":
             lines.append(f"∂L/∂z = ∂L/∂a = {num(t.dz[j])}")
         else:
-            slope = _paren(t.dz[j] / t.da[j]) if t.da[j] != 0 else "…"
-            lines.append(f"∂L/∂z = ∂L/∂a · {t.activation}'(z) = {_paren(t.da[j])} · {slope} = {num(t.dz[j])}")
+            slope = paren(t.dz[j] / t.da[j]) if t.da[j] != 0 else "…"
+            lines.append(f"∂L/∂z = ∂L/∂a · {t.activation}'(z) = {paren(t.da[j])} · {slope} = {num(t.dz[j])}")
     return lines
 
 
-def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8) -> str:
+def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8,
+                       backward: bool = True) -> str:
     """The worked computation as text: inputs, each layer's neurons (``z = … = …``, ``a = f(z) = …``), the
-    output, and with a target the loss and the gradients (``∂L/∂z``, ``∂L/∂w``). Layers wider than
-    ``max_units`` show their first neurons only."""
+    output, and with a target the loss and (``backward``) the gradients (``∂L/∂z``, ``∂L/∂w``). Layers
+    wider than ``max_units`` show their first neurons only."""
     out: list[str] = []
     out.append("inputs: " + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
                                                                           strict=True)))
@@ -312,7 +314,7 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
         for j in range(min(units, max_units)):
             named = t.kind == "Normalization" and j < len(exp.input_names)
             label = exp.input_names[j] if named else f"#{j + 1}"
-            lines = neuron_lines(t, j, max_terms=max_terms)
+            lines = neuron_lines(t, j, backward=backward, max_terms=max_terms)
             out.append(f"  {label}: {lines[0]}")
             out.extend(f"  {' ' * len(label)}  {line}" for line in lines[1:])
         if units > max_units:
@@ -322,10 +324,10 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
         target = ", ".join(num(v) for v in exp.target)
         out.append(f"loss ({exp.loss_name}, target [{target}]) = {num(exp.loss)}")
         for t in exp.layers:
-            if t.dkernel is None:
+            if t.dkernel is None or not backward:
                 continue
             big = np.unravel_index(int(np.argmax(np.abs(t.dkernel))), t.dkernel.shape)
             i, j = int(big[0]), int(big[1])
-            out.append(f"{t.name}: ∂L/∂w = a_in · ∂L/∂z, e.g. ∂L/∂w[{i + 1}→{j + 1}] = {_paren(t.x[i])} · "
-                       f"{_paren(t.dz[j])} = {num(t.dkernel[i, j])} (largest); ∂L/∂b = ∂L/∂z")
+            out.append(f"{t.name}: ∂L/∂w = a_in · ∂L/∂z, e.g. ∂L/∂w[{i + 1}→{j + 1}] = {paren(t.x[i])} · "
+                       f"{paren(t.dz[j])} = {num(t.dkernel[i, j])} (largest); ∂L/∂b = ∂L/∂z")
     return "\n".join(out)

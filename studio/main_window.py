@@ -126,6 +126,10 @@ class MainWindow(QMainWindow):
         from studio.training.controller import install_training
 
         install_training(self)
+        # Explain tab: one sample's forward/backward pass with its numbers (issue 13.2)
+        from studio.panels.explain import install_explain
+
+        install_explain(self)
         self._apply_styles()
         self.resize(1440, 900)
         self._update_title()

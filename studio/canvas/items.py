@@ -118,6 +118,8 @@ class LayerItem(QGraphicsObject):
         self.problem_text = ""
         self.locked = False
         self.neuron_images: dict[int, QImage] = {}
+        #: short per-neuron numbers (the Explain tab's z/a or dL/dz for one sample), keyed by unit index
+        self.neuron_values: dict[int, str] = {}
         self.labels: list[str] = []
         self.rows: list[int | None] = neuron_rows(None)
         self.setFlags(
@@ -164,6 +166,13 @@ class LayerItem(QGraphicsObject):
         """Small per-neuron pictures (e.g. activation heatmaps over the input plane), keyed by unit index."""
         self.neuron_images = dict(images or {})
         self.update()
+
+    def set_neuron_values(self, values: dict[int, str] | None) -> None:
+        """Numbers written beside the neurons instead of their unit numbers (None clears)."""
+        values = dict(values or {})
+        if values != self.neuron_values:
+            self.neuron_values = values
+            self.update()
 
     def _tooltip(self) -> str:
         lines = [
@@ -375,6 +384,10 @@ class LayerItem(QGraphicsObject):
                 else:
                     label = QRectF(c.x() + r + 6, c.y() - 8, CARD_W - c.x() - r - 12, 16)
                 name = self.labels[unit] if unit < len(self.labels) else str(unit + 1)
+                value = self.neuron_values.get(unit)
+                if value is not None:
+                    name = f"{name} {value}" if self.labels else value
+                    painter.setPen(QColor(th.text))
                 name = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(label.width()))
                 painter.drawText(label, align | Qt.AlignmentFlag.AlignVCenter, name)
 

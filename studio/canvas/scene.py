@@ -164,6 +164,12 @@ class NetworkScene(QGraphicsScene):
             images = dict(enumerate(images))
         item.set_neuron_images(images)  # type: ignore[arg-type]
 
+    def set_neuron_values(self, node_id: str, values: Mapping[int, str] | None) -> None:
+        """Write short numbers beside the neurons of ``node_id`` (dict unit -> text; None clears)."""
+        item = self.items_by_id.get(node_id)
+        if item is not None:
+            item.set_neuron_values(dict(values) if values else None)
+
     def neuron_hover(self, item: LayerItem, unit: int | None, pos: QPointF) -> None:
         """Called by layer cards while the mouse moves over them; emits ``neuron_hovered`` on changes."""
         key = (item.node_id, -1 if unit is None else unit)

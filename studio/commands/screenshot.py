@@ -79,6 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--theme", choices=("system", "light", "dark"), default="system", help="colour theme")
     p.add_argument("--lr-find", action="store_true",
                    help="show the Network tab after running its learning-rate finder")
+    p.add_argument("--explain", action="store_true",
+                   help="show the Explain tab for the first training point, backward pass on")
     p.set_defaults(run=run)
 
 
@@ -103,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     dark = {"system": None, "light": False, "dark": True}[args.theme]
     image = render(args.project, args.size, args.train_epochs, args.show, dark,
-                   template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find)
+                   template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find,
+                   explain=args.explain)
     tmp = args.output + ".tmp.png"
     if not image.save(tmp, "PNG"):
         raise FFStudioError(f"{args.output}: could not write the PNG")
@@ -118,13 +121,14 @@ def run(args: argparse.Namespace) -> int:
 
 def render(project: str | None, size: tuple[int, int], train_epochs: int, show: str | None = None,
            dark: bool | None = None, *, template: str | None = None, empty: bool = False,
-           broken: bool = False, lr_find: bool = False):
+           broken: bool = False, lr_find: bool = False, explain: bool = False):
     """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage.
 
     ``dark``: None follows the system colour scheme, True/False force the dark/light theme.
     ``template`` opens that ready-made network instead of a file, ``empty`` a blank canvas;
     ``broken`` disconnects the link into the output layer (a validation error on screen);
-    ``lr_find`` shows the Network tab after its learning-rate finder ran.
+    ``lr_find`` shows the Network tab after its learning-rate finder ran; ``explain`` the Explain tab
+    for the first training point (backward pass on, the first hidden neuron written out).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -174,6 +178,8 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
         _spin(app, 100)
     if lr_find:
         _run_lr_finder(app, window)
+    if explain:
+        _explain_first_point(app, window)
     tc.curves.redraw.flush()
     tc.health.redraw.flush()
     _spin(app, 300)
@@ -205,6 +211,18 @@ def _run_lr_finder(app, window) -> None:
         raise FFStudioError(f"learning-rate finder: {box.status.text()}")
     _spin(app, 50)
     scroll.ensureWidgetVisible(box)
+    _spin(app, 100)
+
+
+def _explain_first_point(app, window) -> None:
+    ex = window.explain
+    x = window.dataset.x_train[0]
+    ex.panel.backward.setChecked(True)
+    ex.pick_plane_point(float(x[0]), float(x[1]))
+    hidden = next((n for n in window.training.views.neuron_nodes.values()), None)
+    if hidden is not None:
+        ex.focus_on(hidden, 0)
+    window.side_tabs.setCurrentWidget(ex.panel)
     _spin(app, 100)
 
 

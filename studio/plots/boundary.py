@@ -75,6 +75,8 @@ class BoundaryView(QWidget):
     grid_changed = Signal(object)
     point_added = Signal(object, int)
     points_cleared = Signal()
+    #: (x, y) in plane units: a left click outside "click to add points" mode (the Explain tab picks a sample)
+    plane_clicked = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None, resolution: int = 100) -> None:
         super().__init__(parent)
@@ -339,13 +341,14 @@ class BoundaryView(QWidget):
 
     # ---- editing -------------------------------------------------------------------------
     def _clicked(self, ev) -> None:
-        if not self.add_box.isChecked() or not self.add_box.isVisible() or self.grid is None:
-            return
-        if ev.button() != Qt.LeftButton:
+        if self.grid is None or ev.button() != Qt.LeftButton:
             return
         vb = self.plot.getViewBox()
         pt = vb.mapSceneToView(ev.scenePos())
-        self.add_point_at(pt.x(), pt.y(), max(self.class_combo.currentIndex(), 0))
+        if self.add_box.isChecked() and self.add_box.isVisible():
+            self.add_point_at(pt.x(), pt.y(), max(self.class_combo.currentIndex(), 0))
+        else:
+            self.plane_clicked.emit(float(pt.x()), float(pt.y()))
         ev.accept()
 
     def add_point_at(self, x: float, y: float, label: int) -> None:

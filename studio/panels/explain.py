@@ -1,0 +1,261 @@
+"""Explain tab: the forward (and backward) pass of one sample, with its numbers, on the live network.
+
+Clicking the decision boundary picks a sample: the nearest data point (its label is the target), or the
+clicked place itself when no point is near (no target: no loss). Every neuron on the canvas then shows
+``z→a`` for that sample (or ``∂L/∂z`` with "Backward" ticked); the tab lists the output's probabilities and
+the loss, and the computation of the neuron under the mouse (or of the selected layer) written out with
+the real numbers (``core.explain``). The numbers follow the model: they are recomputed after every
+training snapshot (at most a few times per second) and when training pauses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from core.explain import Explanation, explain, format_explanation, neuron_lines, num, paren, target_row
+
+HINT = "Click a point in the decision boundary to follow one sample through the network."
+#: a click this close to a data point (fraction of the plane's width) picks that point
+PICK_RADIUS = 0.03
+
+
+class ExplainPanel(QWidget):
+    """The tab's widgets: sample, output and loss, Backward toggle, the worked computation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        self.sample = QLabel(HINT)
+        self.sample.setWordWrap(True)
+        self.output = QLabel("")
+        self.output.setWordWrap(True)
+        self.backward = QCheckBox("Backward: ∂L/∂z on the neurons (∂), ∂L/∂w below")
+        self.backward.setToolTip("Needs a target: pick a data point (its label is the target).")
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.clear_button = QPushButton("Clear sample")
+        for w in (self.sample, self.output, self.backward, self.text, self.clear_button):
+            layout.addWidget(w)
+
+
+class ExplainSide(QObject):
+    """Wires the Explain tab to a main window: boundary clicks, canvas hover/selection, training updates."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = ExplainPanel()
+        window.add_side_tab(self.panel, "Explain")
+        self.x: np.ndarray | None = None
+        self.target: np.ndarray | None = None
+        self.description = ""
+        self.explanation: Explanation | None = None
+        self.focus: tuple[str, int | None] | None = None  # (node id, unit or None for the whole layer)
+        self._shown_nodes: set[str] = set()
+        self.marker = pg.ScatterPlotItem(size=16, pen=pg.mkPen((30, 30, 30), width=2.5), brush=None)
+        self.marker.setZValue(20)
+        tc = window.training
+        tc.boundary.plot.addItem(self.marker)
+        tc.boundary.plane_clicked.connect(self.pick_plane_point)
+        self.panel.backward.toggled.connect(lambda _on: self.refresh())
+        self.panel.clear_button.clicked.connect(self.clear)
+        scene = window.canvas_scene
+        scene.neuron_hovered.connect(self._hovered)
+        scene.selection_ids_changed.connect(self._selected)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.refresh)
+        tc.run.snapshot.connect(lambda _snap: self._timer.start() if not self._timer.isActive() else None)
+        tc.run.paused.connect(lambda _epoch: self.refresh())
+        tc.run.ended.connect(lambda _reason: self.refresh())
+        window.dataset_changed.connect(lambda _ds: self.clear())
+        window.document.graph_changed.connect(self.refresh)
+
+    # ---- sample ------------------------------------------------------------------------------
+    def pick_plane_point(self, px: float, py: float) -> None:
+        """A click at (px, py) on the boundary plane: the nearest data point, or that place itself."""
+        ds, grid = self.window.dataset, self.window.training.boundary.grid
+        if ds is None or grid is None:
+            return
+        a0, a1 = grid.axes
+        x0, x1, y0, y1 = grid.extent
+        xs = np.concatenate([ds.x_train, ds.x_test]).astype(np.float64)
+        ys = np.concatenate([np.asarray(ds.y_train), np.asarray(ds.y_test)])
+        d = np.hypot((xs[:, a0] - px) / (x1 - x0), (xs[:, a1] - py) / (y1 - y0))
+        k = int(np.argmin(d)) if len(d) else -1
+        if k >= 0 and d[k] <= PICK_RADIUS:
+            n_train = len(ds.x_train)
+            split, row = ("training", k) if k < n_train else ("test", k - n_train)
+            label = ys[k]
+            named = ds.is_classification and ds.class_names
+            text = ds.class_names[int(label)] if named else _value_text(label)
+            self.set_sample(xs[k], label, f"{split} point #{row}, label {text}")
+        else:
+            point = np.asarray(grid.base, dtype=np.float64).copy()
+            point[a0], point[a1] = px, py
+            self.set_sample(point, None, "a point of the plane (no label: no loss)")
+
+    def set_sample(self, x: np.ndarray, label: Any, description: str) -> None:
+        """Explain raw features ``x`` (f,); ``label`` (class index or value(s)) gives the target, or None."""
+        self.x = np.asarray(x, dtype=np.float64).reshape(-1)
+        self.target = None
+        self._label = label
+        self.description = description
+        grid = self.window.training.boundary.grid
+        if grid is not None:
+            self.marker.setData([self.x[grid.axes[0]]], [self.x[grid.axes[1]]])
+        self.refresh()
+
+    def clear(self) -> None:
+        """Forget the sample; the canvas shows unit numbers again."""
+        self.x, self.explanation = None, None
+        self.marker.setData([], [])
+        self._set_canvas({})
+        self.panel.sample.setText(HINT)
+        self.panel.output.setText("")
+        self.panel.text.setPlainText("")
+
+    # ---- computing ---------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute the explanation with the current model and draw it."""
+        if self.x is None:
+            return
+        model, ds = self.window.training.model, self.window.dataset
+        if model is None or ds is None or not getattr(model, "built", False):
+            self.explanation = None
+            self._set_canvas({})
+            self.panel.output.setText("No network to explain yet: build it (press Step or Play).")
+            return
+        try:
+            target = None
+            if self._label is not None and model.loss is not None:
+                label = self._label
+                text = str(int(label)) if ds.is_classification else ",".join(
+                    str(float(v)) for v in np.atleast_1d(label))
+                target = target_row(text, task=ds.task, loss_name=model.loss.name,
+                                    units=int(model.output_dim))
+            self.explanation = explain(model, self.x, target, input_names=list(ds.feature_names))
+        except (ValueError, IndexError) as exc:
+            self.explanation = None
+            self._set_canvas({})
+            self.panel.output.setText(f"Cannot explain this sample: {exc}")
+            return
+        self._draw()
+
+    def _node_of_layer(self) -> dict[int, str]:
+        """Model layer index -> canvas node id (the input node for the Normalization layer)."""
+        views = self.window.training.views
+        mapping = dict(views.neuron_nodes)
+        graph = self.window.document.graph
+        inputs = [n for n, node in graph.nodes.items() if node.kind == "input"]
+        model = self.window.training.model
+        if inputs and model is not None and type(model.layers[0]).__name__ == "Normalization":
+            mapping[0] = inputs[0]
+        return mapping
+
+    def _draw(self) -> None:
+        exp = self.explanation
+        if exp is None:
+            return
+        backward = self.panel.backward.isChecked() and exp.loss is not None
+        values: dict[str, dict[int, str]] = {}
+        for i, node in self._node_of_layer().items():
+            t = exp.layers[i]
+            if t.kind == "Normalization":
+                values[node] = {j: f"{short(t.x[j])}→{short(t.a[j])}" for j in range(t.a.size)}
+            elif backward and t.dz is not None:
+                values[node] = {j: f"∂ {short(t.dz[j], 2)}" for j in range(t.a.size)}
+            else:
+                values[node] = {j: f"{short(t.z[j])}→{short(t.a[j])}" if t.kind == "Dense" else short(t.a[j])
+                                for j in range(t.a.size)}
+        self._set_canvas(values)
+        self.panel.sample.setText(f"Sample: {self.description}\n"
+                                  + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
+                                                                                strict=True)))
+        self.panel.output.setText(self._output_text(exp))
+        self.panel.text.setPlainText(self._focus_text(exp, backward))
+
+    def _output_text(self, exp: Explanation) -> str:
+        ds = self.window.dataset
+        out = exp.output
+        if ds.is_classification and out.size > 1:
+            names = ds.class_names or [str(k) for k in range(out.size)]
+            pairs = zip(names, out, strict=False)
+            text = "Output probabilities: " + ", ".join(f"{n} {num(p)}" for n, p in pairs)
+        elif ds.is_classification:
+            text = f"Output P({ds.class_names[1] if len(ds.class_names) > 1 else 1}) = {num(out[0])}"
+        else:
+            text = "Output: " + ", ".join(num(v) for v in out)
+        if exp.loss is not None:
+            text += f"\nLoss ({exp.loss_name}) for this sample: {num(exp.loss)}"
+        return text
+
+    def _focus_text(self, exp: Explanation, backward: bool) -> str:
+        if self.focus is not None:
+            node, unit = self.focus
+            index = next((i for i, n in self._node_of_layer().items() if n == node), None)
+            if index is not None:
+                t = exp.layers[index]
+                units = range(t.a.size) if unit is None else [unit]
+                lines: list[str] = [f"{t.name} ({t.kind}, {t.activation})"]
+                for j in units:
+                    if j >= t.a.size:
+                        continue
+                    body = neuron_lines(t, j, backward=backward)
+                    lines.append(f"#{j + 1}: " + body[0])
+                    lines.extend("    " + line for line in body[1:])
+                    if backward and t.dkernel is not None:
+                        for i in range(min(t.x.size, 12)):
+                            lines.append(f"    ∂L/∂w[{i + 1}→{j + 1}] = {paren(t.x[i])} · {paren(t.dz[j])} = "
+                                         f"{num(t.dkernel[i, j])}   (w = {num(t.kernel[i, j])})")
+                return "\n".join(lines)
+        return format_explanation(exp, backward=backward)
+
+    def _set_canvas(self, values: dict[str, dict[int, str]]) -> None:
+        scene = self.window.canvas_scene
+        for node in self._shown_nodes - set(values):
+            scene.set_neuron_values(node, None)
+        for node, vals in values.items():
+            scene.set_neuron_values(node, vals)
+        self._shown_nodes = set(values)
+
+    # ---- canvas focus ------------------------------------------------------------------------
+    def focus_on(self, node_id: str, unit: int | None) -> None:
+        """Write out the computation of neuron ``unit`` of ``node_id`` (None: the whole layer)."""
+        self.focus = (node_id, unit)
+        self._draw()
+
+    def _hovered(self, node_id: str, unit: int, _pos: Any) -> None:
+        if unit >= 0:
+            self.focus_on(node_id, unit)
+
+    def _selected(self, ids: list[str]) -> None:
+        self.focus = (ids[0], None) if len(ids) == 1 else None
+        self._draw()
+
+
+def short(v: float, digits: int = 3) -> str:
+    """A number short enough to sit beside a neuron on the canvas."""
+    text = f"{float(v):.{digits}g}"
+    return "0" if text == "-0" else text
+
+
+def _value_text(label: Any) -> str:
+    return ", ".join(num(v) for v in np.atleast_1d(np.asarray(label, dtype=np.float64)))
+
+
+def install_explain(window: Any) -> ExplainSide | None:
+    """Add the Explain tab to ``window`` (needs the training side); kept as ``window.explain``."""
+    if getattr(window, "training", None) is None:
+        return None
+    window.explain = ExplainSide(window)
+    return window.explain

@@ -1,0 +1,72 @@
+"""Explain tab: a boundary click picks a sample; neurons show z→a (or ∂L/∂z); the tab writes the numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.explain import explain, num
+from studio.panels.explain import short
+
+
+def _dataset_target(w, k: int) -> np.ndarray:
+    return np.array([float(w.dataset.y_train[k])])
+
+
+def test_clicking_a_data_point_explains_it_on_the_canvas(qtbot, studio_window) -> None:
+    w = studio_window
+    ex, scene, model = w.explain, w.canvas_scene, w.training.model
+    assert model is not None and ex.panel.sample.text().startswith("Click a point")
+    x = w.dataset.x_train[3].astype(np.float64)
+    # a click a little off the point still picks it (within 3 % of the plane)
+    ex.pick_plane_point(float(x[0]) + 0.02, float(x[1]) - 0.02)
+    assert ex.panel.sample.text().startswith("Sample: training point #3")
+    expected = explain(model, x, _dataset_target(w, 3))
+    hidden = expected.layers[1]
+    values = scene.items_by_id["dense_1"].neuron_values
+    assert values == {j: f"{short(hidden.z[j])}→{short(hidden.a[j])}" for j in range(4)}
+    out = expected.output[0]
+    output = ex.panel.output.text()
+    assert f"= {num(out)}" in output and f"sample: {num(expected.loss)}" in output
+    assert scene.items_by_id["input"].neuron_values[0].startswith(short(x[0]))
+    marker_x, marker_y = ex.marker.getData()
+    assert marker_x[0] == pytest.approx(x[0]) and marker_y[0] == pytest.approx(x[1])
+
+    ex.panel.backward.setChecked(True)
+    assert scene.items_by_id["dense_1"].neuron_values[0] == f"∂ {short(hidden.dz[0], 2)}"
+    assert scene.items_by_id["output"].neuron_values[0] == f"∂ {short(expected.layers[-1].dz[0], 2)}"
+    # the neuron under the mouse gets its computation written out, with the gradients of its links
+    card = scene.items_by_id["dense_1"]
+    scene.neuron_hover(card, 1, card.mapToScene(card.neuron_center(1)))
+    text = ex.panel.text.toPlainText()
+    assert f"z = {num(hidden.kernel[0, 1])}·" in text and f"= {num(hidden.z[1])}" in text
+    assert f"a = tanh({num(hidden.z[1])}) = {num(hidden.a[1])}" in text
+    assert f"= {num(hidden.dkernel[0, 1])}   (w = {num(hidden.kernel[0, 1])})" in text
+
+    ex.clear()
+    assert scene.items_by_id["dense_1"].neuron_values == {}
+
+
+def test_a_click_away_from_points_explains_that_place_without_loss(qtbot, studio_window) -> None:
+    w = studio_window
+    ex = w.explain
+    grid = w.training.boundary.grid
+    x0, x1, y0, y1 = grid.extent
+    ex.pick_plane_point(x0 + 0.001 * (x1 - x0), y0 + 0.001 * (y1 - y0))  # a corner: no data point near
+    assert "no label" in ex.panel.sample.text() and "Loss" not in ex.panel.output.text()
+    assert ex.explanation is not None and ex.explanation.loss is None
+    ex.panel.backward.setChecked(True)  # nothing to differentiate without a target: z→a stays
+    assert "→" in w.canvas_scene.items_by_id["dense_1"].neuron_values[0]
+
+
+def test_numbers_follow_training(qtbot, studio_window) -> None:
+    w = studio_window
+    ex, tc = w.explain, w.training
+    x = w.dataset.x_train[0]
+    ex.pick_plane_point(float(x[0]), float(x[1]))
+    before = dict(w.canvas_scene.items_by_id["dense_1"].neuron_values)
+    assert tc.train_epochs(3)
+    qtbot.waitUntil(lambda: w.canvas_scene.items_by_id["dense_1"].neuron_values != before, timeout=10_000)
+    expected = explain(tc.model, x.astype(np.float64))
+    assert w.canvas_scene.items_by_id["dense_1"].neuron_values[0] == \
+        f"{short(expected.layers[1].z[0])}→{short(expected.layers[1].a[0])}"
