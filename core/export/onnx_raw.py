@@ -79,12 +79,12 @@ def _numeric(g: Any, name: str, col: Mapping[str, Any], tag: str) -> str:
                           name], tag + "_filled")
 
 
-def _labels(g: Any, probs: str, classes: list[str], one_unit: str | None) -> str:
+def _labels(g: Any, probs: str, classes: list[str], one_unit: str | None, axis: str) -> str:
     """String (batch,) class names: ``p >= 0.5`` for one sigmoid unit ``one_unit``, else arg-max."""
     if one_unit is not None:
-        ge = g.op("GreaterOrEqual", [one_unit, g.const("label.threshold", 0.5)], "label_ge")
+        ge = g.op("GreaterOrEqual", [one_unit, g.const("ffstudio.label.threshold", 0.5)], "label_ge")
         index = g.op("Cast", [ge], "label_index", to=g.onnx.TensorProto.INT64)
-        index = g.op("Squeeze", [index, _const(g, "label.axis", np.array([1], dtype=np.int64))], "label_flat")
+        index = g.op("Squeeze", [index, axis], "label_flat")
     else:
         index = g.op("ArgMax", [probs], "label_index", axis=1, keepdims=0)
     return g.op("LabelEncoder", [index], "label_name", domain=ML_DOMAIN,
@@ -97,6 +97,10 @@ def build_raw_onnx(model: Any, preprocessing: Mapping[str, Any], opset: int = OP
     if not columns:
         raise ExportError("--raw-inputs needs the data's column encoding, which these weights do not carry "
                           "(train the project again with this version)")
+    taken = sorted({str(c["name"]) for c in columns} & {"probabilities", "label", "predictions"})
+    if taken:
+        raise ExportError(f"column {taken[0]!r} has the name of a graph output (probabilities, label, "
+                          "predictions); rename the column in the CSV file and train again")
     g = new_graph(model, opset)
     tp = g.onnx.TensorProto
     inputs, parts, dropped = [], [], []
@@ -104,17 +108,17 @@ def build_raw_onnx(model: Any, preprocessing: Mapping[str, Any], opset: int = OP
         name = str(col["name"])
         if col.get("kind") == "categorical":
             inputs.append(g.helper.make_tensor_value_info(name, tp.STRING, ["batch", 1]))
-            onehot, missing = _categorical(g, name, col, f"col{j}")
+            onehot, missing = _categorical(g, name, col, f"ffstudio.col{j}")
             parts.append(onehot)
             if missing is not None:
                 dropped.append(missing)
         else:
             inputs.append(g.helper.make_tensor_value_info(name, tp.FLOAT, ["batch", 1]))
-            parts.append(_numeric(g, name, col, f"col{j}"))
+            parts.append(_numeric(g, name, col, f"ffstudio.col{j}"))
     features = g.op("Concat", parts, "features", axis=1) if len(parts) > 1 else parts[0]
     x = emit_network(g, model, features)
     if dropped:  # a missing category the project does not impute: NaN outputs, as a missing number gives
-        nan = g.const("missing.nan", np.nan)
+        nan = g.const("ffstudio.missing.nan", np.nan)
         any_dropped = dropped[0]
         for extra in dropped[1:]:
             any_dropped = g.op("Or", [any_dropped, extra], "missing_any")
@@ -130,11 +134,11 @@ def build_raw_onnx(model: Any, preprocessing: Mapping[str, Any], opset: int = OP
         one_unit = None
         if units == 1:
             one_unit = x
-            x = g.op("Concat", [g.op("Sub", [g.const("one", 1.0), x], "prob_0"), x], "probs", axis=1)
-        label = _labels(g, x, classes, one_unit)
-        nan_row = g.op("IsNaN", [g.op("ReduceSum", [x, _const(g, "sum.axis", np.array([1], dtype=np.int64))],
-                                      "prob_sum", keepdims=0)], "label_nan")
-        empty = _const(g, "label.empty", np.array([""], dtype=object))
+            x = g.op("Concat", [g.op("Sub", [g.const("ffstudio.one", 1.0), x], "prob_0"), x], "probs", axis=1)
+        axis = _const(g, "ffstudio.axis1", np.array([1], dtype=np.int64))
+        label = _labels(g, x, classes, one_unit, axis)
+        nan_row = g.op("IsNaN", [g.op("ReduceSum", [x, axis], "prob_sum", keepdims=0)], "label_nan")
+        empty = _const(g, "ffstudio.label.empty", np.array([""], dtype=object))
         label = g.op("Where", [nan_row, empty, label], "label")
         name_output(g, x, "probabilities")
         name_output(g, label, "label")

@@ -118,3 +118,27 @@ def test_raw_inputs_is_for_onnx_only_and_default_stays_encoded(tmp_path: Path, c
         "feature_names"]))]
     meta = json.loads(onnx.load(str(tmp_path / "enc.onnx")).metadata_props[1].value)
     assert meta["columns"] == trained.preprocessing["columns"]
+
+
+@pytest.mark.parametrize("column, ok", [("one", True), ("label", False)])
+def test_column_names_never_collide_with_graph_names(tmp_path: Path, capsys, column: str, ok: bool) -> None:
+    """A feature column may be called like an internal constant ("one"); one called like an output cannot."""
+    split_penguins(tmp_path)
+    for name in ("train.csv", "test.csv"):
+        path = tmp_path / name
+        path.write_text(path.read_text().replace("bill_depth_mm", column, 1))
+    project = penguins_project(tmp_path, target="sex")  # binary: the graph uses its constant "one"
+    assert main(["train", str(project), "--epochs", "2", "--out", str(tmp_path / "out"),
+                 "--progress", "none"]) == 0
+    capsys.readouterr()
+    code = main(["export", str(tmp_path / "out" / "project.json"), "--format", "onnx", "--raw-inputs", "-o",
+                 str(tmp_path / "raw.onnx")])
+    err = capsys.readouterr().err
+    if ok:
+        assert code == 0, err
+        session = ort.InferenceSession(str(tmp_path / "raw.onnx"), providers=["CPUExecutionProvider"])
+        assert column in [i.name for i in session.get_inputs()]
+    else:
+        assert code == 2
+        assert err.startswith("error: column 'label' has the name of a graph output")
+        assert not (tmp_path / "raw.onnx").exists()
