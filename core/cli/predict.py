@@ -33,13 +33,19 @@ def run(args: argparse.Namespace) -> int:
     """Predict and print a one-line summary."""
     import sys
 
-    from core.predict import predict_csv
+    from core.datasets.labelled import target_columns
+    from core.predict import load_trained, predict_csv
 
-    result = predict_csv(args.project, args.input, args.out)
+    trained = load_trained(args.project)
+    result = predict_csv(trained, args.input, args.out)
     done = result.rows - len(result.skipped_lines)
     what = f"{result.rows} predictions" if done == result.rows else f"{result.rows} rows ({done} predicted)"
     print(f"wrote {what} to {result.path} (columns matched by {result.matched_by})")
     note = result.note()
     if note:
         print(f"note: {note}", file=sys.stderr, flush=True)
+    targets = target_columns(trained.preprocessing)
+    if targets and all(t in result.columns for t in targets):
+        print(f"note: the file holds the target ({', '.join(targets)}); `ffstudio evaluate {args.project} "
+              f"--input {args.input}` scores the predictions", file=sys.stderr, flush=True)
     return 0

@@ -187,3 +187,17 @@ def test_test_path_in_project_file(trained: Path, tmp_path: Path) -> None:
 def load_project_doc(path: Path, doc: dict):
     path.write_text(json.dumps(doc))
     return load_project(path)
+
+
+def test_predict_points_to_evaluate_when_the_file_holds_the_target(trained: Path, capsys) -> None:
+    project = trained / "out" / "project.json"
+    code, _, err = run(capsys, "predict", str(project), "--input", str(trained / "test.csv"),
+                       "--out", str(trained / "pred_note.csv"))
+    assert code == 0
+    assert (f"note: the file holds the target (species); `ffstudio evaluate {project} --input "
+            f"{trained / 'test.csv'}` scores the predictions") in err
+    features_only = trained / "features.csv"
+    pd.read_csv(trained / "test.csv").drop(columns=["species"]).to_csv(features_only, index=False)
+    code, _, err = run(capsys, "predict", str(project), "--input", str(features_only),
+                       "--out", str(trained / "pred_note.csv"))
+    assert code == 0 and "ffstudio evaluate" not in err
