@@ -44,6 +44,7 @@ FILE_FILTERS = {
     "npz": "NumPy weights (*.npz)",
     "safetensors": "safetensors weights (*.safetensors)",
     "onnx": "ONNX model (*.onnx)",
+    "onnx_raw": "ONNX model (*.onnx)",
     "pytorch": "Python file (*.py)",
 }
 
@@ -199,7 +200,7 @@ class ExportDialog(QDialog):
 
     # -- format / path -------------------------------------------------------------------------
     def current_format(self) -> str:
-        """Key of the selected format (``npz``, ``safetensors``, ``onnx``, ``pytorch``)."""
+        """Key of the selected format (``npz``, ``safetensors``, ``onnx``, ``onnx_raw``, ``pytorch``)."""
         for key, button in self.buttons.items():
             if button.isChecked():
                 return key

@@ -47,6 +47,10 @@ FORMATS: dict[str, ExportFormat] = {
     "onnx": ExportFormat("onnx", "ONNX", ".onnx",
                          "The whole network (scaling, layers, softmax/sigmoid) as a standard graph for "
                          "onnxruntime, Netron and other runtimes.", ("onnx",)),
+    "onnx_raw": ExportFormat("onnx_raw", "ONNX on the raw columns", ".onnx",
+                             "One input per data column (numbers, or text for categories): missing values, "
+                             "one-hot encoding and scaling happen inside the graph, which returns the "
+                             "probabilities and the class name. No preprocessing code needed.", ("onnx",)),
     "pytorch": ExportFormat("pytorch", "PyTorch code", ".py",
                             "A readable model.py defining the same nn.Sequential with a training loop, plus "
                             "its weights (.npz) beside it.", ()),
@@ -76,6 +80,10 @@ def export_model(model: Any, fmt: str, path: str | os.PathLike[str],
         from core.export.onnx import export_onnx
 
         return [export_onnx(model, path, preprocessing)]
+    if fmt == "onnx_raw":
+        from core.export.onnx_raw import export_raw_onnx
+
+        return [export_raw_onnx(model, path, preprocessing or {})]
     from core.export.pytorch import export_pytorch
 
     return export_pytorch(model, path, preprocessing, training)

@@ -47,7 +47,7 @@ def test_dialog_lists_formats_with_explanations(qtbot, tmp_path: Path) -> None:
     assert any("no pickle" in t for t in texts)
 
 
-@pytest.mark.parametrize("fmt", ["npz", "onnx", "pytorch"])
+@pytest.mark.parametrize("fmt", ["npz", "onnx", "onnx_raw", "pytorch"])
 def test_export_runs_in_background_and_reports_path(qtbot, tmp_path: Path, fmt: str) -> None:
     if FORMATS[fmt].missing():
         pytest.skip(f"{fmt} needs {FORMATS[fmt].missing()}")
@@ -64,6 +64,15 @@ def test_export_runs_in_background_and_reports_path(qtbot, tmp_path: Path, fmt: 
     assert threads == [True]
     assert all(Path(p).is_file() for p in paths)
     assert paths[0] in dialog.status.text()
+    if fmt == "onnx_raw":
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(paths[0], providers=["CPUExecutionProvider"])
+        assert [i.name for i in session.get_inputs()] == ["x1", "x2"]
+        x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
+        probs, labels = session.run(None, {"x1": x[:, :1], "x2": x[:, 1:]})
+        np.testing.assert_allclose(probs, model.predict(x), atol=1e-5)
+        assert list(labels) == [["a", "b", "c"][i] for i in np.argmax(model.predict(x), axis=1)]
     if fmt == "npz":
         other = _model(seed=5)
         from core.export import load_weights_npz
