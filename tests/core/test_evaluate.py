@@ -201,3 +201,24 @@ def test_predict_points_to_evaluate_when_the_file_holds_the_target(trained: Path
     code, _, err = run(capsys, "predict", str(project), "--input", str(features_only),
                        "--out", str(trained / "pred_note.csv"))
     assert code == 0 and "ffstudio evaluate" not in err
+
+
+def test_evaluate_binary_sigmoid(tmp_path: Path, capsys) -> None:
+    split_penguins(tmp_path)
+    project = penguins_project(tmp_path, target="sex")
+    assert main(["train", str(project), "--out", str(tmp_path / "out"), "--progress", "none"]) == 0
+    trained_project = tmp_path / "out" / "project.json"
+    code, out, err = run(capsys, "evaluate", str(trained_project), "--input", str(tmp_path / "test.csv"))
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert run(capsys, "predict", str(trained_project), "--input", str(tmp_path / "test.csv"), "--out",
+               str(tmp_path / "p.csv"))[0] == 0
+    pred = pd.read_csv(tmp_path / "p.csv").dropna(subset=["sex"])
+    truth = (pred["sex"] == "male").to_numpy().astype(int)
+    p_male = pred["prob_male"].to_numpy()
+    assert summary["rows"] == len(pred)
+    predicted = (p_male >= 0.5).astype(int)
+    assert summary["accuracy"] == pytest.approx(metrics.accuracy(truth, predicted), abs=1e-12)
+    bce = -np.mean(truth * np.log(p_male) + (1 - truth) * np.log(1 - p_male))
+    assert summary["loss"] == pytest.approx(bce, rel=1e-3)
+    assert "female" in out and "male" in out
