@@ -1,0 +1,171 @@
+"""The layer base class: naming, weights in/out, config, per-batch-size work buffers (see ``core.layers``)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+add_reduce = np.add.reduce  # column sums without the np.sum Python wrapper (hot path)
+
+
+def _check_dim(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{what} must be a positive integer. Received: {what.split()[-1]}={value!r}")
+    return int(value)
+
+
+class Layer:
+    """Base layer: naming, weights in/out, config, per-batch-size work buffers."""
+
+    prefix = "layer"
+
+    def __init__(self, name: str | None = None, input_dim: int | None = None) -> None:
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise ValueError(f"Layer name must be a non-empty string. Received: name={name!r}")
+        self.name = name
+        self.input_dim = _check_dim(input_dim, f"{type(self).__name__} input_dim")
+        self._declared_input_dim = self.input_dim  # what the user asked for (kept in the config)
+        self.output_dim: int | None = None
+        self.built = False
+        self.dtype = np.dtype(np.float32)
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._skip_dx = False  # set by the model on the first trainable layer
+        self._n = -1
+        self._bufs: dict[int, tuple[np.ndarray, ...]] = {}
+
+    # -- building ---------------------------------------------------------------------------------
+    def compute_output_dim(self, input_dim: int) -> int:
+        return input_dim
+
+    def _init_params(self, input_dim: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        return {}
+
+    def build(self, input_dim: int, rng: np.random.Generator | None = None, dtype: Any = np.float32) -> None:
+        """Create parameters for ``input_dim`` inputs (standalone arrays until a model binds them)."""
+        input_dim = _check_dim(input_dim, f"{type(self).__name__} input_dim")
+        if self._declared_input_dim is not None and self._declared_input_dim != input_dim:
+            raise ValueError(
+                f"Layer '{self.name}' was declared with input_dim={self._declared_input_dim} but receives "
+                f"{input_dim} features"
+            )
+        rng = rng if rng is not None else np.random.default_rng()
+        self.dtype = np.dtype(dtype)
+        self.input_dim = input_dim
+        self.output_dim = self.compute_output_dim(input_dim)
+        values = {
+            k: np.ascontiguousarray(v, dtype=self.dtype) for k, v in self._init_params(input_dim, rng).items()
+        }
+        self._bufs = {}
+        self._n = -1
+        self._bind(values, {k: np.zeros_like(v) for k, v in values.items()})
+        self.built = True
+
+    def _bind(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Install parameter/gradient arrays (the model passes views into its flat buffers)."""
+        self.params = params
+        self.grads = grads
+        self._on_bind()
+
+    def _on_bind(self) -> None:
+        """Refresh hot-path attributes after ``params``/``grads`` changed."""
+
+    def _work(self, n: int, count: int, width: int) -> tuple[np.ndarray, ...]:
+        """``count`` reusable (n, width) work buffers for batch size n."""
+        bufs = self._bufs.get(n)
+        if bufs is None:
+            bufs = tuple(np.empty((n, width), dtype=self.dtype) for _ in range(count))
+            self._bufs[n] = bufs
+        return bufs
+
+    # -- computation --------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def backward(self, g: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    # -- weights ----------------------------------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """True when the layer has trainable parameters."""
+        return bool(self.params)
+
+    def weight_names(self) -> list[str]:
+        return list(self.params)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [np.array(v, copy=True) for v in self.params.values()]
+
+    def _expected_shapes(self) -> list[tuple[int, ...]]:
+        return [v.shape for v in self.params.values()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Copy ``weights`` (same order/shapes as ``get_weights()``) into the layer's arrays."""
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet; build the model first (model.build(input_dim))"
+            )
+        arrays = self._check_weights(weights)
+        for target, value in zip(self.params.values(), arrays, strict=True):
+            np.copyto(target, value, casting="same_kind")
+
+    def _check_weights(self, weights: Any) -> list[np.ndarray]:
+        expected = self._expected_shapes()
+        if not isinstance(weights, (list, tuple)):
+            raise ValueError(
+                f"set_weights for layer '{self.name}' expects a list of {len(expected)} arrays. "
+                f"Received {type(weights).__name__}"
+            )
+        arrays = [np.asarray(w) for w in weights]
+        shapes = [a.shape for a in arrays]
+        if shapes != expected:
+            raise ValueError(
+                f"set_weights for layer '{self.name}' expected {len(expected)} arrays with shapes "
+                f"{expected}. Received {len(arrays)} arrays with shapes {shapes}"
+            )
+        for key, a in zip(self.weight_names(), arrays, strict=True):
+            if not np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_:
+                raise ValueError(
+                    f"Weight '{key}' of layer '{self.name}' must be numeric. Received dtype {a.dtype}"
+                )
+            if not np.isfinite(a).all():
+                raise ValueError(f"Weight '{key}' of layer '{self.name}' contains NaN or infinite values")
+        return arrays
+
+    def count_params(self) -> int:
+        """Number of trainable parameters."""
+        return int(sum(v.size for v in self.params.values()))
+
+    def count_non_trainable(self) -> int:
+        """Number of fixed (non-trainable) weights, e.g. Normalization's mean and variance."""
+        return 0
+
+    @classmethod
+    def params_for(cls, fan_in: int | None, units: int | None, config: Any) -> int | None:
+        """Trainable parameters of an unbuilt layer with ``fan_in`` inputs and ``units`` outputs (config
+        as in the project file); None while a needed width is unknown. Layers without weights: 0."""
+        return 0
+
+    # -- config -------------------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = {"name": self.name}
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        try:
+            return cls(**config)
+        except TypeError as exc:
+            raise ValueError(f"Invalid {cls.__name__} config {config!r}: {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} {self.input_dim}->{self.output_dim}>"
+
+
+def identity_backward(z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    return g

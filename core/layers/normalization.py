@@ -1,0 +1,131 @@
+"""Normalization: fixed feature scaling (x - mean) / sqrt(variance), fitted on the training data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.layers.base import Layer
+
+
+def _stat(value: Any, what: str) -> np.ndarray:
+    try:
+        a = np.array(0.0 if value is None else value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"Normalization {what} must be a number or a 1-D array of numbers. Received {value!r}"
+        ) from None
+    if a.ndim == 2 and 1 in a.shape:
+        a = a.reshape(-1)
+    if a.ndim > 1:
+        raise ValueError(f"Normalization {what} must be a number or a 1-D array. Received shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"Normalization {what} contains NaN or infinite values")
+    return a
+
+
+class Normalization(Layer):
+    """Fixed feature scaling (x - mean) / sqrt(variance); variance 0 is treated as 1.
+
+    Not trainable. ``mean`` and ``variance`` are numbers or per-feature arrays (f,); they are stored as
+    the layer's weights (``get_weights() -> [mean, variance]``) and in its config, so a model takes raw
+    features and exports contain the scaling.
+    """
+
+    prefix = "normalization"
+
+    def __init__(
+        self, mean: Any = 0.0, variance: Any = 1.0, input_dim: int | None = None, name: str | None = None
+    ) -> None:
+        super().__init__(name=name, input_dim=input_dim)
+        m = _stat(mean, "mean")
+        v = _stat(variance, "variance")
+        if (v < 0).any():
+            raise ValueError(f"Normalization variance must be >= 0. Received minimum {v.min():g}")
+        sizes = {a.size for a in (m, v) if a.ndim == 1}
+        if len(sizes) > 1:
+            raise ValueError(f"Normalization mean and variance sizes differ: {m.size} and {v.size}")
+        if sizes:
+            size = sizes.pop()
+            if self.input_dim is not None and self.input_dim != size:
+                raise ValueError(f"Normalization has {size} means/variances but input_dim={self.input_dim}")
+            self.input_dim = self._declared_input_dim = size
+        self._mean_init, self._var_init = m, v
+        self.mean: np.ndarray | None = None
+        self.variance: np.ndarray | None = None
+
+    def build(self, input_dim: int, rng: np.random.Generator | None = None, dtype: Any = np.float32) -> None:
+        super().build(input_dim, rng, dtype)
+        self.mean = np.empty(input_dim, dtype=self.dtype)
+        self.variance = np.empty(input_dim, dtype=self.dtype)
+        self._inv_std = np.empty(input_dim, dtype=self.dtype)
+        self._assign(
+            np.broadcast_to(self._mean_init, (input_dim,)), np.broadcast_to(self._var_init, (input_dim,))
+        )
+
+    def _assign(self, mean: np.ndarray, variance: np.ndarray) -> None:
+        np.copyto(self.mean, mean, casting="unsafe")
+        np.copyto(self.variance, variance, casting="unsafe")
+        v = np.asarray(variance, dtype=np.float64)
+        np.copyto(self._inv_std, 1.0 / np.sqrt(np.where(v > 0, v, 1.0)), casting="unsafe")
+        # x * inv_std is one pass instead of two (pixels scaled by 1/255 have mean 0 here)
+        self._centered = bool(np.any(self.mean != 0))
+        self._mean_init = np.asarray(mean, dtype=np.float64).copy()
+        self._var_init = v.copy()
+
+    def weight_names(self) -> list[str]:
+        return ["mean", "variance"]
+
+    def get_weights(self) -> list[np.ndarray]:
+        if not self.built:
+            return [self._mean_init.copy(), self._var_init.copy()]
+        return [self.mean.copy(), self.variance.copy()]
+
+    def _expected_shapes(self) -> list[tuple[int, ...]]:
+        d = self.input_dim or -1
+        return [(d,), (d,)]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' is not built yet; build the model first")
+        mean, variance = self._check_weights(weights)
+        if (variance < 0).any():
+            raise ValueError(f"Normalization variance must be >= 0. Received minimum {variance.min():g}")
+        self._assign(mean, variance)
+
+    def count_non_trainable(self) -> int:
+        return 2 * (self.input_dim or 0)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if training:
+            n = x.shape[0]
+            if n != self._n:
+                (self._out,) = self._work(n, 1, x.shape[1])
+                self._n = n
+            out = self._out
+        else:
+            out = np.empty(x.shape, dtype=self.dtype)
+        if not self._centered:
+            return np.multiply(x, self._inv_std, out=out)
+        np.subtract(x, self.mean, out=out)
+        out *= self._inv_std
+        return out
+
+    def backward(self, g: np.ndarray) -> np.ndarray | None:
+        if self._skip_dx:
+            return None
+        g *= self._inv_std
+        return g
+
+    def get_config(self) -> dict[str, Any]:
+        def js(a: np.ndarray) -> Any:
+            return float(a) if a.ndim == 0 else [float(v) for v in a]
+
+        mean, var = self.get_weights()
+        return {
+            "name": self.name,
+            "mean": js(mean),
+            "variance": js(var),
+            "input_dim": self._declared_input_dim,
+        }
