@@ -20,7 +20,8 @@ from typing import Any
 
 from core import data_fit
 from core.data_fit import DataInfo, resolve_loss, resolve_output_activation
-from core.layer_kinds import KINDS, config_problems
+from core.graph_validation import Problem, validate_graph
+from core.layer_kinds import KINDS
 
 __all__ = ["Graph", "GraphError", "Node", "Problem", "LayerRow", "DataInfo", "NODE_KINDS", "KIND_LABELS",
            "canonical_ids", "output_units", "resolve_loss", "resolve_output_activation"]
@@ -42,20 +43,6 @@ class Node:
     kind: str
     config: dict[str, Any] = field(default_factory=dict)
     pos: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A validation finding; ``severity`` is "error" (training impossible) or "warning".
-
-    ``key``: the layer option concerned ("units", "activation", ..., or "loss" for ``training.loss``),
-    None for problems of the structure.
-    """
-
-    node_id: str | None
-    severity: str
-    message: str
-    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -300,78 +287,10 @@ class Graph:
         return None if any(c is None for c in counts) else int(sum(c for c in counts if c is not None))
 
     # ------------------------------------------------------------------ validation
-    def validate(self, data: DataInfo | None = None, loss: str = "auto") -> list[Problem]:
-        """Everything that prevents training (errors) or looks like a mistake (warnings)."""
-        probs: list[Problem] = []
-        inputs = [n for n, v in self.nodes.items() if _place(v.kind) == "first"]
-        outputs = [n for n, v in self.nodes.items() if _place(v.kind) == "last"]
-        if not self.nodes:
-            return [
-                Problem(
-                    None,
-                    "error",
-                    "The network is empty: drag an Input, a Dense and an Output layer from the palette.",
-                )
-            ]
-        if not inputs:
-            probs.append(Problem(None, "error", "The network has no Input layer."))
-        for extra in inputs[1:]:
-            probs.append(Problem(extra, "error", "Only one Input layer is allowed."))
-        if not outputs:
-            probs.append(Problem(None, "error", "The network has no Output layer."))
-        for extra in outputs[1:]:
-            probs.append(Problem(extra, "error", "Only one Output layer is allowed."))
-        for node in self.nodes.values():
-            probs.extend(_config_problems(node))
-        # connectivity: everything must sit on the input's chain
-        if inputs:
-            reach: list[str] = []
-            node_id: str | None = inputs[0]
-            while node_id is not None and node_id not in reach:
-                reach.append(node_id)
-                node_id = self._succ(node_id)
-            for nid in self.nodes:
-                if nid not in reach and nid not in inputs[1:] and nid not in outputs[1:]:
-                    probs.append(_err(nid, f"{nid} is not connected to the Input's chain."))
-            if len(outputs) == 1 and outputs[0] not in reach:
-                last = reach[-1]
-                probs.append(Problem(last, "error", f"The chain stops at {last}; connect it to the Output."))
-        probs.extend(self._data_problems(data, loss))
-        probs.extend(self._linear_stack_warnings())
-        return probs
-
-    def _data_problems(self, data: DataInfo | None, loss: Any) -> list[Problem]:
-        """``core.data_fit.fit_problems`` attached to the Input / Output node."""
-        outputs = [n for n, v in self.nodes.items() if _place(v.kind) == "last"]
-        inputs = [n for n, v in self.nodes.items() if _place(v.kind) == "first"]
-        if data is None or len(outputs) != 1:
-            return []
-        first = self.nodes[inputs[0]].config if len(inputs) == 1 else None
-        ids = {"input": inputs[0] if inputs else None, "output": outputs[0]}
-        return [Problem(ids[p.layer], p.severity, p.message, p.key)
-                for p in data_fit.fit_problems(first, self.nodes[outputs[0]].config, data, loss)]
-
-    def _linear_stack_warnings(self) -> list[Problem]:
-        probs = []
-        chain = self.chain()
-        if not chain:
-            return probs
-        for a, b in zip(chain, chain[1:], strict=False):
-            na, nb = self.nodes[a], self.nodes[b]
-            if (
-                na.kind == "dense"
-                and na.config.get("activation", "linear") == "linear"
-                and nb.kind in ("dense", "output")
-            ):
-                probs.append(
-                    Problem(
-                        a,
-                        "warning",
-                        f"{a} is linear and feeds {b} directly: two linear layers "
-                        "collapse into one; add a non-linear activation.",
-                    )
-                )
-        return probs
+    def validate(self, data: DataInfo | None = None, loss: Any = "auto") -> list[Problem]:
+        """Everything that prevents training (errors) or looks like a mistake (warnings);
+        see ``core.graph_validation``."""
+        return validate_graph(self, data, loss)
 
     # ------------------------------------------------------------------ serialization
     def to_network(self) -> list[dict[str, Any]]:
@@ -493,22 +412,3 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
-
-
-def _config_problems(node: Node) -> list[Problem]:
-    """The layer kind's option problems (``core.layer_kinds``), plus advice on odd activation choices."""
-    cfg, nid = node.config, node.id
-    probs = [Problem(nid, "error", f"{nid}.{key}: {message}", key)
-             for key, message in config_problems(node.kind, cfg)]
-    act = cfg.get("activation")
-    if node.kind == "dense" and act == "softmax":
-        probs.append(Problem(nid, "warning", f"{nid}: softmax in a hidden layer couples the units; it is "
-                             "meant for the output.", "activation"))
-    elif node.kind in ("dense", "activation") and act == "step":
-        probs.append(Problem(nid, "warning", f"{nid}: the step function has zero gradient; gradient descent "
-                             "cannot learn through it.", "activation"))
-    return probs
-
-
-def _err(node_id: str | None, message: str) -> Problem:
-    return Problem(node_id, "error", message)
