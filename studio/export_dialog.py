@@ -13,6 +13,7 @@ tooltips whenever the menu is about to show (and on ``refresh()``).
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import FFStudioError
 from core.export import FORMATS, export_model, extra_note
+from core.installation import extra_hint
 
 NO_WEIGHTS_TIP = "There are no trained weights yet: train the network (or import weights) first."
 FILE_FILTERS = {
@@ -162,13 +164,12 @@ class ExportDialog(QDialog):
             button = QRadioButton(fmt.label)
             missing = fmt.missing()
             note = extra_note(fmt)
-            desc = QLabel(f"{fmt.description} <i>({note})</i>")
+            desc = QLabel(f"{html.escape(fmt.description)} <i>({html.escape(note)})</i>")
             desc.setWordWrap(True)
             desc.setContentsMargins(24, 0, 0, 6)
             if missing:
                 button.setEnabled(False)
-                button.setToolTip(f"Not installed: {', '.join(missing)}. Install with: "
-                                  'pip install "ffstudio[export]"')
+                button.setToolTip(f"Not installed: {', '.join(missing)}. Install with: {extra_hint()}")
                 desc.setEnabled(False)
             self.group.addButton(button)
             self.buttons[key] = button

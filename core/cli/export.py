@@ -27,6 +27,7 @@ formats:
                `train.py --out OUT` writes OUT/weights.npz + OUT/project.json like `ffstudio train`
 
 safetensors and onnx need the optional extra: pip install "ffstudio[export]"
+(an editable checkout: .venv/bin/pip install -e ".[export]" in the checkout)
 """
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ExportError
-from core.export.common import EXTRA_HINT
 from core.export.npz import load_weights_npz, read_weights_npz, save_weights_npz
 from core.export.weights_import import import_weights, read_weights
+from core.installation import extra_hint
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def extra_note(fmt: ExportFormat) -> str:
     """Human note about the optional packages a format needs."""
     if not fmt.requires:
         return "needs nothing extra" if fmt.key != "pytorch" else "running model.py needs torch"
-    return f"needs {', '.join(fmt.requires)} ({EXTRA_HINT})"
+    return f"needs {', '.join(fmt.requires)} ({extra_hint()})"
 
 
 def export_model(model: Any, fmt: str, path: str | os.PathLike[str],

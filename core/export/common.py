@@ -22,7 +22,6 @@ from core.errors import ExportError
 
 FORMAT = "ffstudio-weights"
 VERSION = 1
-EXTRA_HINT = 'pip install "ffstudio[export]"'
 
 # Weight names per layer class, in the order ``layer.get_weights()`` returns them.
 _WEIGHT_NAMES: dict[str, tuple[str, ...]] = {

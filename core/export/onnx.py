@@ -37,7 +37,6 @@ import numpy as np
 
 from core.errors import ExportError
 from core.export.common import (
-    EXTRA_HINT,
     activation_name,
     activation_param,
     architecture,
@@ -47,6 +46,7 @@ from core.export.common import (
     require_built,
     step_at_zero,
 )
+from core.installation import extra_hint
 
 OPSET = 17
 IR_VERSION = 8
@@ -72,7 +72,7 @@ def _onnx() -> Any:
     try:
         import onnx
     except ImportError:
-        raise ExportError(f"ONNX export needs the onnx package: {EXTRA_HINT}") from None
+        raise ExportError(f"ONNX export needs the onnx package: {extra_hint()}") from None
     return onnx
 
 
@@ -308,7 +308,7 @@ def run_onnx(path_or_proto: Any, x: np.ndarray) -> np.ndarray:
     try:
         import onnxruntime as ort
     except ImportError:
-        raise ExportError(f"running ONNX models needs onnxruntime: {EXTRA_HINT}") from None
+        raise ExportError(f"running ONNX models needs onnxruntime: {extra_hint()}") from None
     src = path_or_proto if isinstance(path_or_proto, str | os.PathLike) else path_or_proto.SerializeToString()
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1

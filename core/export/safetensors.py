@@ -20,7 +20,6 @@ import numpy as np
 
 from core.errors import ExportError
 from core.export.common import (
-    EXTRA_HINT,
     apply_named_weights,
     atomic_write,
     header,
@@ -29,6 +28,7 @@ from core.export.common import (
     read_bytes,
     require_built,
 )
+from core.installation import extra_hint
 
 _MAX_HEADER = 100 * 1024 * 1024
 
@@ -37,7 +37,7 @@ def _safetensors_numpy() -> Any:
     try:
         import safetensors.numpy as st_numpy
     except ImportError:
-        raise ExportError(f"the .safetensors format needs the safetensors package: {EXTRA_HINT}") from None
+        raise ExportError(f"the .safetensors format needs the safetensors package: {extra_hint()}") from None
     return st_numpy
 
 

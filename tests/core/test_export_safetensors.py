@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from core.errors import ExportError
 from core.export import import_weights, save_weights_npz
+from core.installation import extra_hint
 from tests.core.test_export_npz import PRE, make_model
 
 pytest.importorskip("safetensors", reason="safetensors not installed (pip install 'ffstudio[export]')")
@@ -103,7 +105,7 @@ def test_wrong_shapes_all_or_nothing(tmp_path: Path) -> None:
 
 def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "safetensors.numpy", None)
-    with pytest.raises(ExportError, match=r'pip install "ffstudio\[export\]"'):
+    with pytest.raises(ExportError, match=re.escape(extra_hint("export"))):
         save_weights_safetensors(make_model(), tmp_path / "w.safetensors")
     assert not (tmp_path / "w.safetensors").exists()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,7 @@ from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox  # noqa: E402
 
 from core.export import FORMATS, save_weights_npz  # noqa: E402
+from core.installation import extra_hint
 from studio.export_dialog import NO_WEIGHTS_TIP, ExportActions, ExportContext, ExportDialog  # noqa: E402
 
 PRE = {"task": "multiclass", "feature_names": ["x1", "x2"], "class_names": ["a", "b", "c"],
@@ -43,7 +45,8 @@ def test_dialog_lists_formats_with_explanations(qtbot, tmp_path: Path) -> None:
     dialog.set_format("pytorch")
     assert dialog.path_edit.text() == str(tmp_path / "spiral_model.py")
     texts = [w.text() for w in dialog.findChildren(type(dialog.status))]
-    assert any("ffstudio[export]" in t for t in texts)  # the extra is named
+    # the install command for this installation is named (escaped: the label is rich text)
+    assert any(html.escape(extra_hint("export")) in t for t in texts)
     assert any("no pickle" in t for t in texts)
 
 
