@@ -102,7 +102,9 @@ class Project:
             new = os.path.abspath(os.fspath(base_dir))
             for key in ("path", "test_path"):
                 if isinstance(doc["data"].get(key), str):
-                    doc["data"][key] = _rebase(doc["data"][key], self.base_dir, new)
+                    # a CSV picked in a file dialog arrives absolute; the file stores it relative to itself
+                    doc["data"][key] = _rebase(doc["data"][key], self.base_dir, new,
+                                               absolute_too=doc["data"].get("source") == "csv")
             if weights is not None:
                 weights = _rebase(weights, self.base_dir, new)
         if weights is not None:
@@ -137,8 +139,9 @@ class Project:
         return copy.deepcopy(self)
 
 
-def _rebase(path: str, old_base: str, new_base: str) -> str:
-    if os.path.isabs(path):
+def _rebase(path: str, old_base: str, new_base: str, absolute_too: bool = False) -> str:
+    """``path`` (relative to ``old_base``) relative to ``new_base``; absolute paths stay unless ``absolute_too``."""
+    if os.path.isabs(path) and not absolute_too:
         return path
     absolute = os.path.normpath(os.path.join(old_base, path))
     try:

@@ -194,6 +194,25 @@ def test_save_and_load_round_trip_atomic_and_rebased(tmp_path: Path) -> None:
     assert json.loads((sub / "copy.json").read_text()) == saved
 
 
+def test_absolute_csv_path_is_saved_relative_to_the_project(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "reg.csv"
+    data.parent.mkdir()
+    data.write_text((CSV_DIR / "regression.csv").read_text())
+    mnist = tmp_path / "mnist"
+    p = Project.from_dict(doc(data={"source": "csv", "path": str(data), "target": "y"}))
+    (tmp_path / "proj").mkdir()
+    save_project(p, tmp_path / "proj" / "p.json")
+    saved = json.loads((tmp_path / "proj" / "p.json").read_text())
+    assert saved["data"]["path"] == "../data/reg.csv" and p.data["path"] == "../data/reg.csv"
+    again = load_project(tmp_path / "proj" / "p.json")
+    assert again.resolve(again.data["path"]) == str(data)
+    assert build_dataset(again).task == "regression"
+    # an MNIST folder is a shared location: it stays as the user gave it
+    m = Project.from_dict(doc(data={"source": "mnist", "path": str(mnist)}))
+    save_project(m, tmp_path / "proj" / "m.json")
+    assert json.loads((tmp_path / "proj" / "m.json").read_text())["data"]["path"] == str(mnist)
+
+
 def test_save_refuses_an_invalid_project(tmp_path: Path) -> None:
     p = Project.from_dict(doc())
     p.training["epochs"] = 0

@@ -198,3 +198,25 @@ def test_new_project_clears_messages_of_the_old_one(builder_window) -> None:
     builder_window.canvas.show_message("old problem", "error")
     assert builder_window.new_project("xor")
     assert builder_window.canvas.message_text() == ""
+
+
+def test_csv_picked_in_the_data_tab_is_saved_relative_to_the_project(qtbot, studio_window, tmp_path) -> None:
+    """The Data tab holds the absolute path a file dialog gives; the saved file stores it relative."""
+    import shutil
+    from pathlib import Path
+
+    csv = tmp_path / "data" / "penguins.csv"
+    csv.parent.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "assets" / "examples" / "penguins_synthetic.csv", csv)
+    w = studio_window
+    with qtbot.waitSignal(w.dataset_changed, timeout=20000):
+        w.training.data_panel.load_spec({"source": "csv", "path": str(csv), "target": "species",
+                                         "missing": "impute"})
+    assert w.document.data["path"] == str(csv)
+    (tmp_path / "proj").mkdir()
+    assert w.save_to(str(tmp_path / "proj" / "p.json"))
+    saved = json.loads((tmp_path / "proj" / "p.json").read_text())
+    assert saved["data"]["path"] == "../data/penguins.csv"
+    assert w.load_project_file(str(tmp_path / "proj" / "p.json"))
+    qtbot.waitUntil(lambda: w.dataset is not None and w.dataset.source == "csv", timeout=20000)
+    assert w.dataset.num_classes == 3
