@@ -140,7 +140,7 @@ class Project:
 
 
 def _rebase(path: str, old_base: str, new_base: str, absolute_too: bool = False) -> str:
-    """``path`` (relative to ``old_base``) relative to ``new_base``; absolute paths stay unless ``absolute_too``."""
+    """``path`` (relative to ``old_base``) relative to ``new_base``; absolute only with ``absolute_too``."""
     if os.path.isabs(path) and not absolute_too:
         return path
     absolute = os.path.normpath(os.path.join(old_base, path))

@@ -33,6 +33,9 @@ Results are written to DIR:
 The last line on stdout is one JSON object with the final metrics, computed with the final
 weights in inference mode: always "epochs", "loss", "val_loss" (null without a test split);
 classification adds "accuracy", "val_accuracy"; regression adds "mae", "val_mae", "r2", "val_r2".
+The per-epoch "loss" (and accuracy/mae) is the running mean over that epoch's batches while the
+weights change (dropout on), as Keras prints it, so the last epoch line differs from the final
+"loss"; a "final weights ..." line on stderr repeats the JSON figures.
 
 Exit codes: 0 success, 2 user error (bad project, bad data, training diverged) with one line
 "error: ..." on stderr, 130 interrupted.
@@ -207,7 +210,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"resuming from {resume_from}", file=sys.stderr, flush=True)
     model = run.model
     display.message(f"training {model.count_params():,} parameters for {run.epochs} epochs "
-                    f"(batch size {run.batch_size}, loss {model.loss.name})")
+                    f"(batch size {run.batch_size}, loss {model.loss.name}); per epoch, loss and metrics are "
+                    "the running mean over its batches (training mode), val_* the test split after it")
     try:
         gen = run.iterate()
     except ValueError as exc:
@@ -231,6 +235,9 @@ def _run(args: argparse.Namespace) -> int:
         display.message(f"stopped after epoch {epochs_run}: {last.stopped.replace('_', ' ')}")
 
     results = final_metrics(run, dataset, epochs_run)
+    figures = " ".join(f"{k} {v:.4g}" for k, v in results.items() if k != "epochs" and v is not None)
+    display.message(f"final weights evaluated on the whole splits (inference mode, no dropout; the JSON "
+                    f"line): {figures}")
     out_dir = os.path.abspath(args.out)
     try:
         os.makedirs(out_dir, exist_ok=True)

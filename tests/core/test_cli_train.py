@@ -61,6 +61,11 @@ def test_train_classification_writes_weights_project_and_metrics(tmp_path: Path)
     assert "Traceback" not in r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.startswith("epoch ")]
     assert len(lines) == 20 and lines[0].startswith("epoch 1/20 loss ")
+    # the epoch lines are batch means; the final figures are labelled and equal the JSON's
+    assert "running mean over its batches" in r.stderr
+    final = [ln for ln in r.stderr.splitlines() if ln.startswith("final weights evaluated on the whole")]
+    assert len(final) == 1 and f"loss {res['loss']:.4g} val_loss {res['val_loss']:.4g}" in final[0]
+    assert f"val_accuracy {res['val_accuracy']:.4g}" in final[0]
     assert (out / "weights.npz").is_file()
     saved = json.loads((out / "project.json").read_text())
     assert saved["weights"] == "weights.npz" and saved["training"]["epochs"] == 20
