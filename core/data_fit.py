@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["DataInfo", "FitProblem", "TASKS", "CLASSIFICATION_LOSSES", "loss_names",
-           "resolve_output_activation", "resolve_loss", "output_units", "fit_problems"]
+           "resolve_output_activation", "resolve_loss", "output_units", "fit_problems", "target_range",
+           "regression_output_problem"]
 
 TASKS: tuple[str, ...] = ("binary", "multiclass", "regression")
 CLASSIFICATION_LOSSES: tuple[str, ...] = ("binary_crossentropy", "categorical_crossentropy",
@@ -39,6 +40,7 @@ class DataInfo:
     num_classes: int = 0
     feature_names: tuple[str, ...] = ()
     output_names: tuple[str, ...] = ()  # class names (multiclass) or target names (regression)
+    target_range: tuple[float, float] | None = None  # regression: (min, max) of the targets, train and test
 
     @classmethod
     def from_dataset(cls, dataset: Any) -> DataInfo:
@@ -53,7 +55,35 @@ class DataInfo:
         else:
             names = [str(n) for n in (getattr(dataset, "class_names", None) or ())]
             outputs = (f"p({names[1]})",) if len(names) == 2 else ()
-        return cls(int(dataset.num_features), int(dataset.output_units), task, num_classes, features, outputs)
+        return cls(int(dataset.num_features), int(dataset.output_units), task, num_classes, features, outputs,
+                   target_range(dataset))
+
+
+def target_range(dataset: Any) -> tuple[float, float] | None:
+    """(min, max) of a regression dataset's finite targets, train and test (None: other tasks or none)."""
+    import numpy as np
+
+    if dataset.task != "regression":
+        return None
+    ys = [np.asarray(y, dtype=np.float64).ravel() for y in (dataset.y_train, dataset.y_test) if y is not None]
+    y = np.concatenate(ys) if ys else np.empty(0)
+    y = y[np.isfinite(y)]
+    return (float(y.min()), float(y.max())) if y.size else None
+
+
+def regression_output_problem(activation: str, span: tuple[float, float] | None) -> str | None:
+    """Why ``activation`` cannot produce regression targets spanning ``span`` (None: it can).
+
+    softmax never can (its outputs sum to 1); sigmoid only when every target lies in [0, 1]; an unknown
+    span (None) lets sigmoid pass.
+    """
+    if activation == "softmax":
+        return ("a softmax output sums to 1 over its units and cannot fit regression targets; use a linear "
+                "output (activation \"linear\" or \"auto\")")
+    if activation == "sigmoid" and span is not None and (span[0] < 0.0 or span[1] > 1.0):
+        return (f"a sigmoid output lies between 0 and 1 but the targets span {span[0]:g} .. {span[1]:g}; "
+                "use a linear output (activation \"linear\" or \"auto\")")
+    return None
 
 
 @dataclass(frozen=True)
@@ -184,7 +214,10 @@ def fit_problems(input_config: dict[str, Any] | None, output_config: dict[str, A
         if resolved in CLASSIFICATION_LOSSES:
             err("output", "loss",
                 f"{pretty} is a classification loss; this data is a regression task (use mse, mae or huber).")
-        if act in ("sigmoid", "softmax", "step"):
+        why = regression_output_problem(act, data.target_range)
+        if why is not None:  # refused, not only warned: it trains to a constant and exits 0 otherwise
+            err("output", "activation", f"Regression with a {act} output: {why}.")
+        elif act in ("sigmoid", "step"):
             warn("output", "activation",
                  f"A {act} output limits predictions to a fixed range; regression usually uses linear.")
     return probs

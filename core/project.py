@@ -216,11 +216,15 @@ def build_dataset(project: Project, progress: Callable[[float, str], None] | Non
 
 
 def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] = ".",
-                      progress: Callable[[float, str], None] | None = None) -> Dataset:
+                      progress: Callable[[float, str], None] | None = None,
+                      propose_target: bool = False) -> Dataset:
     """Load a project ``data`` dict (relative paths against ``base_dir``) as a Dataset.
 
     The dict is validated first (ProjectError with ``data.*`` paths); loading raises DataError.
     ``progress(fraction, message)`` is called while reading CSV files or downloading MNIST.
+    A CSV without ``data.target`` is refused with the list of columns (no silent guess), unless
+    ``propose_target`` (the GUI, which shows the proposal): then the last column is used and the
+    summary's first line says so.
     """
     from core.project_schema import Checker, check_data
 
@@ -245,15 +249,35 @@ def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] 
         from core.datasets.csv import load_csv
 
         header = None if spec["header"] == "auto" else bool(spec["header"])
-        return load_csv(resolve(spec["path"]), target=spec["target"], ignore=spec["ignore"],
-                        missing=spec["missing"], task=None if spec["task"] == "auto" else spec["task"],
-                        scaling=spec["scaling"], test_fraction=spec["test_fraction"], seed=spec["seed"],
-                        progress=progress, header=header,
-                        test_path=resolve(spec["test_path"]) if spec["test_path"] else None)
+        path = resolve(spec["path"])
+        target, proposed = spec["target"], None
+        if target is None:
+            proposed = _proposed_target(path, header, propose_target)
+            target = proposed
+        ds = load_csv(path, target=target, ignore=spec["ignore"],
+                      missing=spec["missing"], task=None if spec["task"] == "auto" else spec["task"],
+                      scaling=spec["scaling"], test_fraction=spec["test_fraction"], seed=spec["seed"],
+                      progress=progress, header=header,
+                      test_path=resolve(spec["test_path"]) if spec["test_path"] else None)
+        if proposed is not None:
+            ds.summary = (f"Target not set in the project: proposing the last column {proposed!r}; "
+                          f"check it (Data tab: Target)\n{ds.summary}")
+        return ds
     from core.datasets.mnist import load_mnist
 
     path = resolve(spec["path"]) if spec.get("path") else None
     return load_mnist(path=path, subset=spec["subset"], progress=progress, download=spec["download"])
+
+
+def _proposed_target(path: str, header: bool | None, propose: bool) -> str:
+    """The last column of the CSV at ``path``; without ``propose`` a DataError listing the columns."""
+    from core.datasets.csv_read import read_table
+
+    columns = [str(c) for c in read_table(path, header=header).frame.columns]
+    if not propose:
+        raise DataError(f"{path}: data.target is not set; name the column to predict, one of: "
+                        f"{', '.join(repr(c) for c in columns)}")
+    return columns[-1]
 
 
 # ---------------------------------------------------------------------- model

@@ -96,8 +96,15 @@ class Checker:
         if not isinstance(value, str | dict | int | float) or isinstance(value, bool):
             self.add(path, f"expected a {what} name or object, got {_kind(value)}")
             return
+        from core.registry import UnknownArgument
+
         try:
             getter(value)
+        except UnknownArgument as exc:  # a typo in an argument: its own path, the valid names listed
+            if isinstance(value, dict):
+                path += ".config" if isinstance(value.get("config"), dict) else ""
+                path += f".{exc.argument}"
+            self.add(path, exc.detail)
         except (ValueError, TypeError, KeyError) as exc:
             self.add(path, str(exc).split("\n")[0])
 

@@ -6,8 +6,35 @@ name or bad arguments are reported (the error lists the valid names), so every r
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+
+class UnknownArgument(ValueError):
+    """An engine object was given an argument it does not take; ``argument`` names it."""
+
+    def __init__(self, argument: str, what: str, valid: Sequence[str]) -> None:
+        guess = difflib.get_close_matches(argument, list(valid), n=1)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        #: the message without the argument's name, for callers that put it in a path (training.optimizer.x)
+        self.detail = f"unknown argument for {what}{hint}; valid arguments: {', '.join(valid) or 'none'}"
+        self.argument = argument
+        super().__init__(f"unknown argument {argument!r} for {what}{hint}; valid arguments: "
+                         f"{', '.join(valid) or 'none'}")
+
+
+def accepted_arguments(factory: Callable[..., Any]) -> list[str] | None:
+    """Keyword arguments ``factory`` takes, in signature order (None: it takes ``**kwargs`` or is opaque)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return [p.name for p in params if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                   inspect.Parameter.KEYWORD_ONLY)]
 
 
 def _fold(name: str) -> str:
@@ -52,7 +79,17 @@ class Registry:
         return name, cfg
 
     def construct(self, factory: Callable[..., Any], identifier: Any, kwargs: Mapping[str, Any]) -> Any:
-        """``factory(**kwargs)``, with wrong arguments reported as a ValueError naming the object."""
+        """``factory(**kwargs)``, with wrong arguments reported as a ValueError naming the object.
+
+        An argument the factory does not take is named with the valid ones (and the closest one, for
+        a typo) instead of Python's "unexpected keyword argument".
+        """
+        valid = accepted_arguments(factory)
+        unknown = [k for k in kwargs if valid is not None and k not in valid]
+        if unknown:
+            label = identifier.get("name", identifier.get("class_name")) if isinstance(identifier, Mapping) \
+                else identifier
+            raise UnknownArgument(str(unknown[0]), f"{self.kind} {label!r}", valid)
         try:
             return factory(**kwargs)
         except TypeError as exc:

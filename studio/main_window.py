@@ -708,11 +708,12 @@ class MainWindow(QMainWindow):
     def build_dataset(self, data: dict[str, Any], base_dir: str | None = None) -> tuple[Any, str | None]:
         """``(dataset, None)`` for a project ``data`` spec, or ``(None, one-line reason)``."""
         from core.errors import FFStudioError
-        from core.project import Project, build_dataset
+        from core.project import dataset_from_spec
 
-        project = Project(network=[], data=copy.deepcopy(dict(data)), base_dir=base_dir or self.base_dir())
         try:
-            return build_dataset(project), None
+            # a CSV without a target: the last column is proposed, and the Data tab shows the proposal
+            return dataset_from_spec(copy.deepcopy(dict(data)), base_dir or self.base_dir(),
+                                     propose_target=True), None
         except (FFStudioError, OSError, ValueError, KeyError, TypeError) as exc:
             return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 

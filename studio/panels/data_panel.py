@@ -7,6 +7,7 @@ GUI thread). The panel emits ``dataset_loaded(Dataset, spec)`` where ``spec`` is
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import threading
@@ -263,7 +264,11 @@ class DataPanel(QWidget):
         v.addWidget(self.preview, 2)
         form = QFormLayout()
         self.target_combo = QComboBox()
-        self.target_combo.setToolTip("Column to predict (default: the last column)")
+        self.target_combo.setToolTip("Column to predict (proposed: the last column, until you choose)")
+        #: shown while the target is a proposal (the project names none): bold, in the warning colour
+        self.target_note = QLabel()
+        self.target_note.setWordWrap(True)
+        self.target_note.setVisible(False)
         self.task_combo = QComboBox()
         self.task_combo.addItems(["auto", "binary", "multiclass", "regression"])
         self.task_combo.setToolTip(
@@ -274,6 +279,7 @@ class DataPanel(QWidget):
         self.ignore_list.setMaximumHeight(90)
         self.target_combo.currentTextChanged.connect(self._target_changed)
         form.addRow("Target", self.target_combo)
+        form.addRow("", self.target_note)
         form.addRow("Task", self.task_combo)
         form.addRow("Ignore", self.ignore_list)
         v.addLayout(form)
@@ -344,7 +350,8 @@ class DataPanel(QWidget):
 
         path = path.strip()
         self.csv_path.setText(path)
-        return self._start("preview", lambda progress: read_table(path, progress=progress))
+        full = path if os.path.isabs(path) else os.path.join(self.base_dir(), path)
+        return self._start("preview", lambda progress: read_table(full, progress=progress))
 
     def _fill_preview(self, table: Any) -> None:
         df = table.frame
@@ -360,25 +367,45 @@ class DataPanel(QWidget):
                 v = head[r, c]
                 self.preview.setItem(r, c, QTableWidgetItem("" if v is None or v != v else str(v)))
         self.preview.resizeColumnsToContents()
+        # the project's own choices when this is its file; otherwise the last column, shown as a proposal
+        shown = self._shown_spec
+        same_file = shown.get("source") == "csv" and shown.get("path") == self.csv_path.text().strip()
+        wanted = shown.get("target") if same_file else None
+        wanted = wanted[0] if isinstance(wanted, list) and wanted else wanted
+        ignored = set(shown.get("ignore", [])) if same_file else set()
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
         self.target_combo.addItems(cols)
-        self.target_combo.setCurrentIndex(len(cols) - 1)
+        self.target_combo.setCurrentIndex(cols.index(wanted) if wanted in cols else len(cols) - 1)
         self.target_combo.blockSignals(False)
         self.ignore_list.clear()
         for c in cols:
             it = QListWidgetItem(c)
             it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
-            it.setCheckState(Qt.Unchecked)
+            it.setCheckState(Qt.Checked if c in ignored else Qt.Unchecked)
             self.ignore_list.addItem(it)
         self._target_changed(self.target_combo.currentText())
+        self._show_target_proposal(None if wanted in cols else cols[-1] if cols else None)
         self.summary.setPlainText(
             f"{len(df)} rows × {len(cols)} columns, {table.delimiter_name}-separated, "
             f"{table.encoding}{'' if table.header else ', no header line'}. "
             "Choose the target and press Load CSV."
         )
 
+    def _show_target_proposal(self, column: str | None) -> None:
+        """Say prominently that ``column`` is only a proposal (None: the target was chosen)."""
+        if column is None:
+            self.target_note.setVisible(False)
+            return
+        from studio import theme
+
+        self.target_note.setText(f"Proposed target: <b>{html.escape(column)}</b> (the last column). "
+                                 "Check that this is the column to predict, or choose another.")
+        self.target_note.setStyleSheet(f"color: {theme.current().warning}; font-weight: bold;")
+        self.target_note.setVisible(True)
+
     def _target_changed(self, name: str) -> None:
+        self.target_note.setVisible(False)  # the user chose
         for i in range(self.ignore_list.count()):
             it = self.ignore_list.item(i)
             it.setHidden(it.text() == name)
@@ -462,7 +489,11 @@ class DataPanel(QWidget):
             self.classes_spin.setValue(int(spec.get("classes", 3)))
         elif src == "csv":
             self.tabs.setCurrentIndex(1)
-            self.csv_path.setText(str(spec.get("path", "")))
+            self.task_combo.setCurrentText(str(spec.get("task", "auto")))
+            if spec.get("path"):
+                self.preview_csv(str(spec["path"]))  # fills the column pickers with the project's choices
+            else:
+                self.csv_path.setText("")
         else:
             self.tabs.setCurrentIndex(2)
             self.mnist_path.setText(str(spec.get("path", "")))
@@ -557,4 +588,4 @@ def load_dataset(
     """
     from core.project import dataset_from_spec
 
-    return dataset_from_spec(spec, base_dir, progress)
+    return dataset_from_spec(spec, base_dir, progress, propose_target=True)

@@ -216,8 +216,13 @@ def test_get_by_name_instance_dict_and_unknown() -> None:
         ValueError, match=r"Unknown optimizer: 'adamax'\. Valid names: sgd, momentum, nesterov"
     ):
         optimizers.get("adamax")
-    with pytest.raises(ValueError, match="Invalid arguments for optimizer 'adam'"):
+    valid = "learning_rate, beta_1, beta_2, epsilon, amsgrad"
+    with pytest.raises(ValueError, match=f"unknown argument 'momentum' for optimizer 'adam'; "
+                                         f"valid arguments: {valid}$"):
         optimizers.get("adam", momentum=0.9)
+    typo = r"'learning_rat' for optimizer 'adam' \(did you mean 'learning_rate'\?"
+    with pytest.raises(ValueError, match=typo):
+        optimizers.get({"name": "adam", "learning_rat": 0.1})
 
 
 @pytest.mark.parametrize(

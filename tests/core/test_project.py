@@ -349,7 +349,7 @@ def test_project_file_never_executes_code(tmp_path: Path) -> None:
 
 def test_dataset_from_spec_for_the_gui() -> None:
     ds = dataset_from_spec({"source": "csv", "path": "good.csv", "task": "auto", "missing": "impute",
-                            "scaling": "minmax"}, CSV_DIR)
+                            "scaling": "minmax"}, CSV_DIR, propose_target=True)  # the GUI proposes a target
     assert ds.scaling == "minmax" and ds.task == "multiclass"
     toy = dataset_from_spec({"source": "toy", "name": "moons", "points": [[0, 0, 1, "train"]]})
     assert toy.added_points == [[0.0, 0.0, 1, "train"]]
@@ -359,7 +359,8 @@ def test_dataset_from_spec_for_the_gui() -> None:
 
 def test_preprocessing_is_json_for_every_source() -> None:
     for data, base in (({"source": "toy", "name": "blobs", "classes": 4}, "."),
-                       ({"source": "csv", "path": "good.csv", "missing": "impute"}, str(CSV_DIR)),
+                       ({"source": "csv", "path": "good.csv", "missing": "impute", "target": "kind"},
+                        str(CSV_DIR)),
                        ({"source": "mnist", "subset": "bundled"}, ".")):
         ds = dataset_from_spec(data, base)
         back = json.loads(json.dumps(ds.preprocessing, allow_nan=False))

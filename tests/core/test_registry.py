@@ -37,7 +37,9 @@ def test_construct_reports_bad_arguments_by_name() -> None:
         return size * 2
 
     assert REG.construct(make, "alpha", {"size": 4}) == 8
-    with pytest.raises(ValueError, match=r"Invalid arguments for widget 'alpha'"):
+    with pytest.raises(ValueError, match="argument 'colour' for widget 'alpha'; valid arguments: size$"):
         REG.construct(make, "alpha", {"colour": "red"})
+    with pytest.raises(ValueError, match=r"Invalid arguments for widget 'alpha'"):  # a bad call otherwise
+        REG.construct(lambda size: size, "alpha", {})
     with pytest.raises(ValueError, match=r"Cannot apply arguments \['size'\] to a widget instance"):
         REG.refuse_kwargs(object(), {"size": 1})
