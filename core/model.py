@@ -87,8 +87,14 @@ class Sequential:
         self._views_p: list[dict[str, np.ndarray]] = []
         self._views_g: list[dict[str, np.ndarray]] = []
         self._input_dim: int | None = None
+        #: weights the constructor drew when it built the model (see _pristine); None after any other build
+        self._auto_weights: list[np.ndarray] | None = None
         for layer in layers or []:
             self.add(layer)
+        if self.layers and self.input_dim is not None:
+            # as Keras: a known input size builds the model now, so set_weights/get_weights work at once
+            self.build()
+            self._auto_weights = self._weight_snapshot()
 
     # -- structure -------------------------------------------------------------------------------
     def add(self, layer: Layer) -> None:
@@ -110,6 +116,7 @@ class Sequential:
             raise ValueError(f"Duplicate layer name {layer.name!r}; layer names must be unique")
         self.layers.append(layer)
         self.built = False
+        self._auto_weights = None
 
     @property
     def input_dim(self) -> int | None:
@@ -151,6 +158,7 @@ class Sequential:
         if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
             raise ValueError(f"input_dim must be a positive integer. Received: input_dim={input_dim!r}")
         rng = np.random.default_rng(seed)
+        self._auto_weights = None
         dim = int(input_dim)
         for layer in self.layers:
             layer.build(dim, rng, self.dtype)
@@ -212,8 +220,26 @@ class Sequential:
         return -1
 
     def _ensure_built(self, input_dim: int | None = None, seed: int | None = None) -> None:
+        """Build if needed; a model only the constructor built is re-initialized from ``seed``.
+
+        That keeps ``fit(..., seed=s)`` reproducible for ``Sequential([Dense(..., input_dim=2), ...])``
+        unless the user changed the weights since (``set_weights``) or built it explicitly.
+        """
         if not self.built:
             self.build(input_dim if self.input_dim is None else None, seed=seed)
+        elif seed is not None and self._pristine():
+            self.build(seed=seed)
+
+    def _weight_snapshot(self) -> list[np.ndarray]:
+        return [np.array(w, copy=True) for layer in self.layers for w in layer.get_weights()]
+
+    def _pristine(self) -> bool:
+        """True while the weights are still the ones the constructor drew."""
+        if self._auto_weights is None:
+            return False
+        now = [w for layer in self.layers for w in layer.get_weights()]
+        return len(now) == len(self._auto_weights) and all(
+            np.array_equal(a, b) for a, b in zip(now, self._auto_weights, strict=True))
 
     # -- compile ------------------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: list[str] | None = None) -> None:

@@ -174,8 +174,7 @@ def iter_training(
     if seed is not None:
         _check_int("seed", seed, 0)
     model.check_trainable()
-    if not model.built:
-        model._ensure_built(np.shape(x)[1] if np.ndim(x) == 2 else None, seed=seed)
+    model._ensure_built(np.shape(x)[1] if np.ndim(x) == 2 else None, seed=seed)
     xa, yp = model.prepare_xy(x, y)
     val = None
     if validation_data is not None:

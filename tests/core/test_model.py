@@ -9,7 +9,7 @@ import pytest
 
 from core import Sequential
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
-from core.optimizers import Adam
+from core.optimizers import SGD, Adam
 
 
 def _model(dtype: str = "float32") -> Sequential:
@@ -176,9 +176,12 @@ def test_set_weights_builds_unbuilt_model() -> None:
 
 def test_properties() -> None:
     model = Sequential([Dense(4, input_dim=3), Activation("relu"), Dense(2)])
-    assert model.input_dim == 3 and model.output_dim == 2 and not model.built
-    model.build()
-    assert model.built and model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+    assert model.input_dim == 3 and model.output_dim == 2 and model.built  # input known: built (Keras)
+    assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
+    unknown = Sequential([Dense(4), Dense(2)])
+    assert not unknown.built and unknown.input_dim is None
+    unknown.build(3)
+    assert unknown.built and unknown.count_params() == model.count_params()
     assert model.layers[0].activation.name == "linear"
     assert "Sequential" in repr(model)
 
@@ -192,3 +195,29 @@ def test_rebuild_resets_optimizer_state() -> None:
     assert model.optimizer.iterations == 2
     model.build(seed=0)
     assert model.optimizer.iterations == 0 and model.optimizer.state_arrays() == {}
+
+
+def test_model_with_input_dim_is_built_at_construction_as_in_keras() -> None:
+    """Issue 14.3: set_weights right after construction, then fit keeps those weights as the start."""
+    model = Sequential([Dense(3, activation="sigmoid", input_dim=2), Dense(1, activation="sigmoid")])
+    assert model.built
+    kernel = np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], dtype=np.float32)
+    model.layers[0].set_weights([kernel, np.zeros(3, dtype=np.float32)])
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], kernel)
+    x = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    hidden = 1.0 / (1.0 + np.exp(-(x @ kernel)))
+    out = hidden @ model.layers[1].get_weights()[0] + model.layers[1].get_weights()[1]
+    np.testing.assert_allclose(model.predict(x), 1.0 / (1.0 + np.exp(-out)), rtol=1e-6)
+    # fit starts from the weights the user set (one SGD step moves them only a little) ...
+    model.compile(optimizer=SGD(learning_rate=1e-3), loss="mse")
+    model.fit(x, np.array([[0.0], [1.0]]), epochs=1, batch_size=2, seed=0)
+    assert np.abs(model.layers[0].get_weights()[0] - kernel).max() < 1e-3
+    # ... while an untouched model is still initialized from fit's seed, so runs stay reproducible
+    runs = []
+    for seed in (7, 7, 8):
+        m = Sequential([Dense(3, activation="tanh", input_dim=2), Dense(1)])
+        m.compile(optimizer="sgd", loss="mse")
+        m.fit(x, np.array([[0.0], [1.0]]), epochs=2, batch_size=1, seed=seed)
+        runs.append(m.layers[0].get_weights()[0])
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert not np.allclose(runs[0], runs[2])  # the seed initializes (not only shuffles)
