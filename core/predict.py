@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError, ExportError
+from core.target_scaling import is_inverse_layer
 
 
 @dataclass
@@ -111,7 +112,7 @@ def _model_from_architecture(config: Mapping[str, Any], project: Any, task: str)
         model = Sequential.from_config(dict(config))
         model.build(model.input_dim, seed=0)
         spec = project.training_spec()
-        last = model.layers[-1]
+        last = [layer for layer in model.layers if not is_inverse_layer(layer)][-1]
         act = getattr(getattr(last, "activation", None), "name", "linear")
         model.compile(optimizer=copy.deepcopy(spec["optimizer"]), loss=resolve_loss(spec["loss"], task, act))
     except (ValueError, TypeError, KeyError, AttributeError):
@@ -153,7 +154,8 @@ def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: st
         except (ValueError, TypeError, KeyError):
             return activation_name(act)
 
-    layers = list(model.layers)
+    # data.target_scaling's trailing layer is not part of the project's network
+    layers = [layer for layer in model.layers if not is_inverse_layer(layer)]
     problems: list[str] = []
     if len(layers) != len(network):
         problems.append(f"the file has {len(layers)} layers, the network has {len(network)}")

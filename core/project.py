@@ -42,7 +42,7 @@ DATA_DEFAULTS: dict[str, dict[str, Any]] = {
     "toy": {"samples": 500, "noise": 0.0, "test_fraction": 0.5, "seed": 0, "classes": 3,
             "scaling": "standard"},
     "csv": {"target": None, "ignore": [], "missing": "drop", "task": "auto", "scaling": "standard",
-            "test_fraction": 0.2, "seed": 0, "header": "auto", "test_path": None},
+            "test_fraction": 0.2, "seed": 0, "header": "auto", "test_path": None, "target_scaling": "none"},
     "mnist": {"path": None, "subset": None, "download": True},
 }
 
@@ -293,6 +293,9 @@ def _check_fit(project: Project, dataset: Dataset) -> tuple[Any, Any, int]:
     problems = [f"training.loss: {p.message}" if p.key == "loss" else f"{paths[p.layer]}.{p.key}: {p.message}"
                 for p in fit_problems(layers[0], layers[last], DataInfo.from_dataset(dataset), spec["loss"])
                 if p.severity == "error"]
+    if project.data_spec().get("target_scaling") == "standard" and dataset.task != "regression":
+        problems.append(f"data.target_scaling: \"standard\" scales regression targets; this data is "
+                        f"{dataset.task} (remove it or use \"none\")")
     if problems:
         raise ProjectError(problems, project.path)
     activation = resolve_output_activation(layers[last].get("activation", "auto"), dataset.task)
@@ -325,6 +328,13 @@ def build_model(project: Project, dataset: Dataset) -> Any:
             problems.append(f"network.layers[{i}]: {exc}")
     if problems:
         raise ProjectError(problems, project.path)
+    if project.data_spec().get("target_scaling") == "standard":
+        from core import losses
+        from core.target_scaling import StandardizedLoss, inverse_layer, target_statistics
+
+        t_mean, t_std = target_statistics(dataset.y_train)
+        layers.append(inverse_layer(t_mean, t_std))  # outputs in target units for predict and exports
+        loss = StandardizedLoss(losses.get(copy.deepcopy(loss)), t_mean, t_std)
     try:
         model = Sequential(layers, dtype=project.dtype)
         metrics = list(spec.get("metrics") or (["accuracy"] if dataset.is_classification else ["mae", "r2"]))

@@ -23,7 +23,7 @@ TOP_KEYS = {"format", "version", "name", "description", "network", "data", "trai
 DATA_KEYS: dict[str, set[str]] = {
     "toy": {"name", "samples", "noise", "test_fraction", "seed", "classes", "scaling", "points"},
     "csv": {"path", "target", "ignore", "missing", "task", "scaling", "test_fraction", "seed", "header",
-            "test_path"},
+            "test_path", "target_scaling"},
     "mnist": {"path", "subset", "download"},
 }
 TRAINING_KEYS = {"loss", "optimizer", "batch_size", "epochs", "seed", "shuffle", "early_stopping", "schedule",
@@ -212,6 +212,8 @@ def check_data(c: Checker, data: Any) -> None:
                     c.string(col, f"data.ignore[{i}]")
         if data.get("test_path") is not None:
             c.string(data["test_path"], "data.test_path")
+        if "target_scaling" in data:
+            c.string(data["target_scaling"], "data.target_scaling", ("none", "standard"))
         if "missing" in data:
             c.string(data["missing"], "data.missing", ("drop", "impute"))
         if "task" in data:

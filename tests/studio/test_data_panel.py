@@ -127,10 +127,10 @@ def test_window_data_tab_switches_dataset(qtbot, studio_window):
 def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
     """missing / scaling / header / seed of the project's data survive Load in the panel."""
     spec = {"source": "csv", "path": str(CSV), "target": "species", "missing": "impute",
-            "scaling": "minmax", "header": True, "seed": 7, "test_fraction": 0.25}
+            "scaling": "minmax", "header": True, "seed": 7, "test_fraction": 0.25, "target_scaling": "none"}
     panel.set_spec(spec)
     current = panel.current_spec()
-    for key in ("missing", "scaling", "header", "seed"):
+    for key in ("missing", "scaling", "header", "seed", "target_scaling"):
         assert current[key] == spec[key]
     with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker:
         panel.load_spec(current)
