@@ -1,6 +1,6 @@
 """Train a Feedforward Studio project with PyTorch, on one process or many (DistributedDataParallel).
 
-    python train.py --out OUT                             # one process
+    python train.py --out OUT                             # one process (on a GPU when CUDA is available)
     torchrun --nproc_per_node 2 train.py --out OUT        # two processes (gloo on CPU, NCCL with CUDA)
 
 Same network (``model.py``), data and split (``data.py``), loss, optimizer, learning-rate schedule (stepped
@@ -176,18 +176,18 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=net.SEED)
     parser.add_argument("--data", help="another training CSV (or MNIST folder) with the same columns")
     parser.add_argument("--test-data", help="another labelled test CSV with the same columns")
+    parser.add_argument("--cpu", action="store_true", help="train on the CPU even when CUDA is available")
     args = parser.parse_args()
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     distributed = world > 1
-    device = torch.device("cpu")
+    cuda = torch.cuda.is_available() and not args.cpu
+    device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0"))) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
     if distributed:
-        cuda = torch.cuda.is_available()
         dist.init_process_group("nccl" if cuda else "gloo")
-        if cuda:
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-            torch.cuda.set_device(device)
     torch.manual_seed(args.seed)
 
     splits = data.load(args.data, args.test_data)
