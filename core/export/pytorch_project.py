@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from core.errors import ExportError
 from core.export.common import atomic_write, header, tensor_prefix
 
@@ -70,23 +68,32 @@ def _mnist_folder(project: Any, spec: Mapping[str, Any]) -> str:
     return str(mnist.BUNDLED_DIR)
 
 
-def _targets(model: Any, task: str, preprocessing: Mapping[str, Any]) -> dict[str, Any]:
+def _targets(model: Any, task: str) -> dict[str, Any]:
     """How train.py shapes the targets for the loss (as ``core.datasets.dataset.shape_targets``)."""
     loss = model.loss.name
     units = int(model.output_dim)
     if task == "regression":
-        from core.export.onnx import target_transform
-
-        scaled = target_transform(preprocessing)  # data.target_scaling: train on scaled targets
-        return {"shape": "values"} if scaled is None else {
-            "shape": "values", "scale": [float(v) for v in np.ravel(scaled[0])],
-            "offset": [float(v) for v in np.ravel(scaled[1])]}
+        return {"shape": "values"}
     if loss == "sparse_categorical_crossentropy":
         return {"shape": "index"}
     if loss == "categorical_crossentropy" or units > 1:
         return {"shape": "onehot", "width": max(units, 2)}
     smoothing = float(getattr(model.loss, "label_smoothing", 0.0) or 0.0)
     return {"shape": "binary", "bce_smoothing": smoothing}
+
+
+def _target_scaling(model: Any) -> str | None:
+    """Tensor name of the ``mean`` of the layer that undoes ``data.target_scaling`` (None without one).
+
+    train.py refits that layer on its training targets and measures the loss on standardized values, as
+    ``core.target_scaling`` does.
+    """
+    from core.target_scaling import is_inverse_layer
+
+    for i, layer in enumerate(model.layers):
+        if is_inverse_layer(layer):
+            return f"{tensor_prefix(i, layer)}.mean"
+    return None
 
 
 def _initializers(model: Any) -> dict[str, str]:
@@ -112,7 +119,8 @@ def project_settings(model: Any, project: Any, preprocessing: Mapping[str, Any])
     doc.pop("results", None)
     task = str(preprocessing.get("task", "multiclass"))
     return {"format": "ffstudio-pytorch-project", "version": 1, "task": task,
-            "data": _data_settings(project, preprocessing), "targets": _targets(model, task, preprocessing),
+            "data": _data_settings(project, preprocessing), "targets": _targets(model, task),
+            "target_scaling": _target_scaling(model),
             "shuffle": bool(project.training_spec()["shuffle"]), "initializers": _initializers(model),
             "weights_header": header(model, preprocessing), "project": doc}
 

@@ -161,19 +161,26 @@ def test_torchrun_two_processes_trains_and_loads_back(exported: Path, capsys) ->
 
 
 @needs_torch
-def test_one_process_regression_writes_target_units(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("scaling", ["none", "standard"])
+def test_one_process_regression_writes_target_units(tmp_path: Path, capsys, scaling: str) -> None:
     split_penguins(tmp_path)
-    project = penguins_project(tmp_path, target="flipper_length_mm", task="regression")
-    assert main(["train", str(project), "--epochs", "3", "--out", str(tmp_path / "engine"),
+    project = penguins_project(tmp_path, target="flipper_length_mm", task="regression",
+                               target_scaling=scaling)
+    epochs = "3" if scaling == "none" else "25"
+    assert main(["train", str(project), "--epochs", epochs, "--out", str(tmp_path / "engine"),
                  "--progress", "none"]) == 0
     assert main(["export", str(tmp_path / "engine" / "project.json"), "--format", "pytorch", "-o",
                  str(tmp_path / "torch")]) == 0
-    run = subprocess.run([sys.executable, "train.py", "--epochs", "3", "--out", str(tmp_path / "out")],
+    run = subprocess.run([sys.executable, "train.py", "--epochs", epochs, "--out", str(tmp_path / "out")],
                          cwd=tmp_path / "torch", env=env(), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     results = json.loads(run.stdout.strip().splitlines()[-1])
     assert set(results) == {"epochs", "loss", "val_loss", "mae", "val_mae", "r2", "val_r2"}
-    assert results["epochs"] == 3
+    assert results["epochs"] == int(epochs)
+    if scaling == "standard":  # flipper lengths ~200 mm: learnt in standardized units, as the engine does
+        engine = json.loads((tmp_path / "engine" / "project.json").read_text())["results"]
+        assert results["val_r2"] > 0.7 and abs(results["val_r2"] - engine["val_r2"]) < 0.1
+        assert results["val_loss"] < 1.0  # the loss is measured on standardized values
     capsys.readouterr()
     assert main(["evaluate", str(tmp_path / "out" / "project.json"), "--input",
                  str(tmp_path / "test.csv")]) == 0

@@ -76,8 +76,6 @@ def shaped_targets(y: np.ndarray) -> torch.Tensor:
         out[torch.arange(len(y)), torch.as_tensor(y, dtype=torch.int64)] = 1.0
         return out
     t = torch.as_tensor(np.asarray(y, dtype=np.float32)).reshape(len(y), -1)
-    if "scale" in how:  # the project scales regression targets; predictions are scaled back
-        t = (t - torch.tensor(how["offset"])) / torch.tensor(how["scale"])
     smoothing = how.get("bce_smoothing", 0.0)
     return t * (1.0 - smoothing) + 0.5 * smoothing if smoothing else t
 
@@ -88,14 +86,42 @@ def scores(module: torch.nn.Sequential, x: np.ndarray, y: np.ndarray, prefix: st
     if SETTINGS["task"] != "regression":
         pred = (out[:, 0] >= 0.5).astype(np.int64) if out.shape[1] == 1 else np.argmax(out, axis=1)
         return {f"{prefix}accuracy": float(np.mean(pred == y))}
-    how = SETTINGS["targets"]
-    if "scale" in how:
-        out = out * np.asarray(how["scale"]) + np.asarray(how["offset"])
     t = np.asarray(y, dtype=np.float64).reshape(out.shape)
     ss_tot = ((t - t.mean(axis=0)) ** 2).sum(axis=0)
     ss_res = ((t - out) ** 2).sum(axis=0)
     r2 = np.where(ss_tot > 0, 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0), (ss_res == 0).astype(float))
     return {f"{prefix}mae": float(np.mean(np.abs(t - out))), f"{prefix}r2": float(np.mean(r2))}
+
+
+class StandardizedLoss(torch.nn.Module):
+    """``base`` on standardized values, ``base((p - m)/s, (y - m)/s)`` (the app's data.target_scaling)."""
+
+    def __init__(self, base: torch.nn.Module, mean: np.ndarray, std: np.ndarray) -> None:
+        super().__init__()
+        self.base = base
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32))
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return self.base((prediction - self.mean) / self.std, (target - self.mean) / self.std)
+
+
+def fit_target_scaling(module: torch.nn.Sequential, y_train: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Set the layer undoing data.target_scaling to ``z * std + mean`` of the training targets.
+
+    Returns (mean, std) (float64 (targets,)), or None when the project does not scale its targets.
+    """
+    name = SETTINGS.get("target_scaling")
+    if not name:
+        return None
+    y = np.asarray(y_train, dtype=np.float64).reshape(len(y_train), -1)
+    mean, std = y.mean(axis=0), y.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    layer = module[int(net.WEIGHT_MAP[name][0].split(".")[0])]
+    layer.mean.copy_(torch.as_tensor(-mean / std, dtype=torch.float32))
+    layer.variance.copy_(torch.as_tensor(1.0 / std**2, dtype=torch.float32))
+    return mean, std
 
 
 def mean_loss(module: torch.nn.Sequential, loss_fn: torch.nn.Module, x: torch.Tensor, y: torch.Tensor
@@ -196,6 +222,7 @@ def main() -> int:
     norm.mean.copy_(torch.as_tensor(splits.mean, dtype=torch.float32))
     norm.variance.copy_(torch.as_tensor(splits.variance, dtype=torch.float32))
     init_weights(module, args.seed)
+    target_scaling = fit_target_scaling(module, splits.y_train)
     module.to(device)
     trainer = torch.nn.parallel.DistributedDataParallel(module) if distributed else module
 
@@ -213,6 +240,8 @@ def main() -> int:
                         shuffle=shuffle and sampler is None, generator=generator)
 
     loss_fn = net.make_loss()
+    if target_scaling is not None:
+        loss_fn = StandardizedLoss(loss_fn, *target_scaling).to(device)
     optimizer = net.make_optimizer(module)
     scheduler = net.make_scheduler(optimizer)
     stopping = EarlyStopping(net.EARLY_STOPPING) if getattr(net, "EARLY_STOPPING", None) else None
@@ -259,6 +288,7 @@ def main() -> int:
         stopping.restore(module)
 
     module.cpu()
+    loss_fn.cpu()
     results = {"epochs": epochs_run,
                "loss": mean_loss(module, loss_fn, x_train, y_train),
                "val_loss": mean_loss(module, loss_fn, x_val.cpu(), y_val.cpu()) if has_val else None}
