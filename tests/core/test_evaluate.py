@@ -117,9 +117,11 @@ def test_evaluate_classification_matches_independent_metrics(trained: Path, caps
     assert "3 missing values filled" in out
 
 
-def test_evaluate_regression_matches_independent_metrics(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("scaling", ["none", "standard"])
+def test_evaluate_regression_matches_independent_metrics(tmp_path: Path, capsys, scaling: str) -> None:
     split_penguins(tmp_path)
-    project = penguins_project(tmp_path, target="body_mass_g", task="regression", missing="drop")
+    project = penguins_project(tmp_path, target="body_mass_g", task="regression", missing="drop",
+                               target_scaling=scaling)
     assert main(["train", str(project), "--out", str(tmp_path / "out"), "--progress", "none"]) == 0
     trained_project = tmp_path / "out" / "project.json"
     test = tmp_path / "test.csv"

@@ -86,8 +86,10 @@ def test_binary_sigmoid_gives_both_class_probabilities(tmp_path: Path, capsys) -
     assert list(outputs["label"][known]) == list(pred["predicted"][known])
 
 
-def test_regression_in_target_units(tmp_path: Path, capsys) -> None:
-    project = trained_penguins(tmp_path, target="flipper_length_mm", task="regression")
+@pytest.mark.parametrize("scaling", ["none", "standard"])
+def test_regression_in_target_units(tmp_path: Path, capsys, scaling: str) -> None:
+    project = trained_penguins(tmp_path, target="flipper_length_mm", task="regression",
+                               target_scaling=scaling)
     outputs, pred, _ = export_and_compare(project, tmp_path, capsys)
     want = pred["pred_flipper_length_mm"].to_numpy()
     np.testing.assert_allclose(outputs["predictions"][:, 0], want, rtol=1e-5, atol=1e-5)
