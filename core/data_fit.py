@@ -172,9 +172,21 @@ def fit_problems(input_config: dict[str, Any] | None, output_config: dict[str, A
         probs.append(FitProblem(layer, key, "warning", message))
 
     given_in = _as_int((input_config or {}).get("units"))
-    if given_in and given_in != data.num_features:
-        names = data.feature_names
-        listed = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
+    chosen = (input_config or {}).get("features")
+    chosen = chosen if isinstance(chosen, list) and chosen else None
+    names = data.feature_names
+    listed = f" ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})" if names else ""
+    if chosen is not None:
+        from core.features import parse
+
+        if given_in and given_in != len(chosen):
+            err("input", "units", f"Input has {given_in} units but lists {len(chosen)} features.")
+        for feature in chosen if names else ():
+            try:
+                parse(str(feature), names)
+            except ValueError as exc:
+                err("input", "features", str(exc)[0].upper() + str(exc)[1:] + ".")
+    elif given_in and given_in != data.num_features:
         err("input", "units",
             f"Input has {given_in} units but the data has {data.num_features} features{listed}.")
     act = _act_name(resolve_output_activation(output_config.get("activation", "auto"), data.task))

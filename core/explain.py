@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from core import features as _features
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
 
 __all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row"]
@@ -50,6 +51,9 @@ class LayerTrace:
     mean: np.ndarray | None = None
     std: np.ndarray | None = None
     alpha: np.ndarray | None = None
+    #: the input layer's feature specs (``core.features``) and their names; ``z`` holds the scaled columns
+    features: list[list[Any]] | None = None
+    feature_labels: list[str] | None = None
     da: np.ndarray | None = None
     dz: np.ndarray | None = None
     dkernel: np.ndarray | None = None
@@ -119,6 +123,9 @@ def _forward(model: Any, x: np.ndarray) -> list[LayerTrace]:
             t.mean, t.std = mean, np.sqrt(np.where(var > 0, var, 1.0))
             t.z = t.a = (a - mean) / t.std
             t.activation = "scale"
+            if layer.features is not None:
+                t.features = layer.features
+                t.a = _features.apply(t.z[None, :], layer.features)[0]
         elif isinstance(layer, Dense):
             t.kernel = weights[0]
             t.bias = weights[1] if layer.use_bias else np.zeros(layer.units)
@@ -175,7 +182,7 @@ def _backward(model: Any, traces: list[LayerTrace], y: np.ndarray) -> float:
             t.dalpha = t.da * np.minimum(t.z, 0.0)
             t.dx = t.da * np.where(t.z > 0, 1.0, t.alpha)
         elif isinstance(layer, Normalization):
-            t.dx = t.dz / t.std
+            t.dx = t.dz / t.std if t.features is None else None
         else:
             t.dx = t.dz
         if i > 0:
@@ -276,8 +283,14 @@ def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 
     """The worked computation of neuron ``j`` of layer ``t``: its ``z`` and ``a`` lines, then (after a
     backward pass) its ``dL/dz`` line."""
     lines: list[str] = []
-    if t.kind == "Normalization":
-        lines.append(f"{num(t.x[j])} → ({num(t.x[j])} - {num(t.mean[j])}) / {num(t.std[j])} = {num(t.a[j])}")
+    if t.kind == "Normalization" and t.features is not None:
+        op, i = t.features[j][0], t.features[j][1]
+        s = t.z
+        formula = {"identity": num(s[i]), "square": f"{paren(s[i])}²", "sin": f"sin({num(s[i])})"}.get(
+            op, f"{paren(s[i])}·{paren(s[t.features[j][-1]])}")
+        lines.append(f"{formula} = {num(t.a[j])}")
+    elif t.kind == "Normalization":
+        lines.append(scaling_line(t, j))
     elif t.kind == "Dense":
         lines.append(f"z = {dense_terms(t.x, t.kernel[:, j], float(t.bias[j]), max_terms)} = {num(t.z[j])}")
         lines.append(f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}")
@@ -298,6 +311,11 @@ def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 
     return lines
 
 
+def scaling_line(t: LayerTrace, i: int) -> str:
+    """Column ``i`` of the input layer scaled: ``1 → (1 - 0.02) / 0.98 = 1``."""
+    return f"{num(t.x[i])} → ({num(t.x[i])} - {paren(t.mean[i])}) / {num(t.std[i])} = {num(t.z[i])}"
+
+
 def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8,
                        backward: bool = True) -> str:
     """The worked computation as text: inputs, each layer's neurons (``z = … = …``, ``a = f(z) = …``), the
@@ -311,9 +329,13 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
         head = f"{t.name} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
         head += ", scales the inputs)" if t.kind == "Normalization" else f", {t.activation})"
         out.append(head)
+        if t.features is not None:  # the scaled columns first, then the features made from them
+            out.extend(f"  {n}: {scaling_line(t, i)}" for i, n in enumerate(exp.input_names[:max_units]))
         for j in range(min(units, max_units)):
             named = t.kind == "Normalization" and j < len(exp.input_names)
             label = exp.input_names[j] if named else f"#{j + 1}"
+            if t.features is not None:
+                label = _features.label(t.features[j], exp.input_names)
             lines = neuron_lines(t, j, backward=backward, max_terms=max_terms)
             out.append(f"  {label}: {lines[0]}")
             out.extend(f"  {' ' * len(label)}  {line}" for line in lines[1:])

@@ -243,8 +243,10 @@ class Graph:
                 node = self.nodes[nid]
                 rule = KINDS[node.kind].width
                 if rule == "features":
-                    given = node.config.get("units")
+                    given, chosen = node.config.get("units"), node.config.get("features")
                     width = int(given) if given else (data.num_features if data else None)
+                    if isinstance(chosen, list) and chosen:
+                        width = len(chosen)
                 elif rule == "targets":
                     given = node.config.get("units")
                     act = resolve_output_activation(str(node.config.get("activation", "auto")),

@@ -62,7 +62,8 @@ class Option:
     ``type``: ``units`` (positive integer), ``activation``, ``output_activation`` (an
     :data:`OUTPUT_ACTIVATIONS` name or an activation object), ``initializer``, ``alpha`` (a number or an
     initializer), ``regularizer`` (null, a name or an object), ``boolean``, ``rate`` (number in [0, 1)),
-    ``seed`` (null or a non-negative integer), ``name`` (non-empty string).
+    ``seed`` (null or a non-negative integer), ``name`` (non-empty string), ``features`` (a list of
+    ``core.features`` names such as "x1^2").
     ``default``: the value the engine uses when the key is absent (None: none / from the data).
     """
 
@@ -107,6 +108,10 @@ class Option:
         if t == "name":
             ok = isinstance(value, str) and value.strip()
             return None if ok else f"expected a non-empty string, got {describe(value)}"
+        if t == "features":
+            from core.features import syntax_problem
+
+            return syntax_problem(value)
         if t == "output_activation" and isinstance(value, str):
             if value in OUTPUT_ACTIVATIONS:
                 return None
@@ -187,7 +192,11 @@ class LayerKind:
 KINDS: dict[str, LayerKind] = {k.key: k for k in (
     LayerKind(
         "input", "Input", "Normalization",
-        (_UNITS_FROM_DATA, _NAME),
+        (_UNITS_FROM_DATA,
+         Option("features", "features", None, label="Features",
+                help="Inputs computed from the scaled data columns, as in TensorFlow Playground: a column "
+                     "(x1), its square (x1^2), a product (x1*x2) or a sine (sin(x1)). Absent: the columns."),
+         _NAME),
         {}, "data features", "Feeds the data's features into the network (one per network).",
         width="features", place="first", colors=("#2f9e5b", "#4cc07a"),
     ),
@@ -267,17 +276,22 @@ def config_problems(kind: str, config: Mapping[str, Any]) -> list[tuple[str, str
 
 
 def build_layer(config: Mapping[str, Any], *, normalization: tuple[Any, Any] | None = None,
-                output: tuple[int, Any] | None = None) -> Any:
+                output: tuple[int, Any] | None = None, feature_names: Any = ()) -> Any:
     """The engine layer for a project layer dict (``{"type": ..., **options}``).
 
     ``normalization``: (mean, variance) of the training features for the input layer; ``output``:
-    (units, resolved activation) for the output layer. Raises ValueError/TypeError for invalid options.
+    (units, resolved activation) for the output layer; ``feature_names``: the data's columns, which the
+    input layer's ``features`` refer to. Raises ValueError/TypeError for invalid options.
     """
     spec = get(config["type"])
     kw = {k: v for k, v in config.items() if k != "type"}
     if spec.width == "features":
         mean, variance = normalization if normalization is not None else (0.0, 1.0)
         kw = {"name": kw.get("name"), "mean": mean, "variance": variance}
+        if config.get("features") is not None:
+            from core.features import parse_all
+
+            kw["features"] = parse_all(config["features"], list(feature_names))
     elif spec.width == "targets":
         if output is None:
             raise ValueError("the output layer needs the data's output units and activation")

@@ -157,7 +157,8 @@ class GridForward:
         start = 0
         if layers and type(layers[0]).__name__ == "Normalization":
             mean, var = layers[0].get_weights()
-            key = (id(points), dtype, mean.tobytes(), var.tobytes())
+            specs = str(getattr(layers[0], "features", None))
+            key = (id(points), dtype, mean.tobytes(), var.tobytes(), specs)
             if key != self._key or self._x0 is None:
                 self._x0 = np.ascontiguousarray(layers[0].forward(h, False))
                 self._key = key
@@ -181,8 +182,10 @@ class GridForward:
 
 
 def neuron_layer_indices(model: object) -> list[int]:
-    """Indices of layers drawn as neuron columns on the canvas (every layer except Normalization)."""
-    return [i for i, layer in enumerate(model.layers) if type(layer).__name__ != "Normalization"]
+    """Indices of layers drawn as neuron columns on the canvas: every layer except a plain Normalization
+    (an input layer with feature inputs draws one neuron per feature)."""
+    return [i for i, layer in enumerate(model.layers)
+            if type(layer).__name__ != "Normalization" or getattr(layer, "features", None) is not None]
 
 
 def neuron_grids(

@@ -323,7 +323,8 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     problems: list[str] = []
     for i, cfg in enumerate(project.network):
         try:
-            layers.append(build_layer(cfg, normalization=normalization, output=(units, activation)))
+            layers.append(build_layer(cfg, normalization=normalization, output=(units, activation),
+                                      feature_names=dataset.feature_names))
         except (ValueError, TypeError) as exc:
             problems.append(f"network.layers[{i}]: {exc}")
     if problems:

@@ -9,7 +9,8 @@ of shape (batch, features), applies the fitted feature scaling, and returns what
 model's ``metadata_props``.
 
 Layer -> ONNX ops:
-- Normalization: ``Sub`` (mean) then ``Mul`` (1/sqrt(variance), variance 0 counts as 1)
+- Normalization: ``Sub`` (mean) then ``Mul`` (1/sqrt(variance), variance 0 counts as 1); with feature
+  inputs (``core.features``) ``Gather`` per column, ``Mul`` (squares, products), ``Sin``, ``Concat``
 - Dense: ``Gemm`` (kernel (inputs, units), bias) — ``MatMul`` when the layer has no bias
 - Dropout: nothing (identity at inference)
 - PReLU: ``PRelu`` with the per-unit alpha
@@ -88,6 +89,12 @@ class _GraphBuilder:
 
     def const(self, name: str, value: Any) -> str:
         arr = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
+        self.initializers.append(self.onnx.numpy_helper.from_array(arr, name=name))
+        return name
+
+    def const_int(self, name: str, value: Any) -> str:
+        """An int64 initializer (indices, shapes)."""
+        arr = np.ascontiguousarray(np.asarray(value, dtype=np.int64))
         self.initializers.append(self.onnx.numpy_helper.from_array(arr, name=name))
         return name
 
@@ -188,6 +195,8 @@ def emit_network(g: _GraphBuilder, model: Any, x: str) -> str:
             mean = g.const(f"{tag}.mean", w["mean"])
             inv_std = g.const(f"{tag}.inv_std", normalization_inv_std(w["variance"]))
             x = g.op("Mul", [g.op("Sub", [x, mean], tag + "_centered"), inv_std], tag + "_scaled")
+            if getattr(layer, "features", None) is not None:
+                x = emit_features(g, x, layer.features, tag)
         elif kind == "Dense":
             kernel = g.const(f"{tag}.kernel", w["kernel"])
             if "bias" in w:
@@ -205,6 +214,29 @@ def emit_network(g: _GraphBuilder, model: Any, x: str) -> str:
         else:
             raise ExportError(f"layer {i} ({kind}) has no ONNX translation")
     return x
+
+
+def emit_features(g: _GraphBuilder, x: str, specs: list[list[Any]], tag: str) -> str:
+    """The input layer's features (``core.features`` specs) of scaled columns ``x``: one ``Gather`` per
+    column used, ``Mul`` for squares and products, ``Sin``, joined by ``Concat`` on axis 1."""
+    columns: dict[int, str] = {}
+
+    def column(i: int) -> str:
+        if i not in columns:
+            columns[i] = g.op("Gather", [x, g.const_int(f"{tag}.column{i}", [i])], f"{tag}_x{i}", axis=1)
+        return columns[i]
+
+    outs = []
+    for k, spec in enumerate(specs):
+        op, a = spec[0], column(spec[1])
+        if op == "identity":
+            outs.append(a)
+        elif op == "sin":
+            outs.append(g.op("Sin", [a], f"{tag}_f{k}_sin"))
+        else:
+            b = a if op == "square" else column(spec[2])
+            outs.append(g.op("Mul", [a, b], f"{tag}_f{k}_{op}"))
+    return g.op("Concat", outs, tag + "_features", axis=1)
 
 
 def emit_target_units(g: _GraphBuilder, x: str, preprocessing: Mapping[str, Any] | None) -> str:

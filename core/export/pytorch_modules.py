@@ -53,17 +53,33 @@ class Normalization(nn.Module):
     """(x - mean) / sqrt(variance): the feature scaling fitted on the training data (never trained).
 
     A variance of 0 counts as 1; 1/sqrt(variance) is computed in float64, as in Feedforward Studio.
+    ``feature_specs`` (optional): the input features made from the scaled columns, each
+    ["identity", i], ["square", i], ["product", i, j] or ["sin", i] (TensorFlow Playground's x1^2 etc.).
     """
 
-    def __init__(self, features: int) -> None:
+    def __init__(self, features: int, feature_specs: list | None = None) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(features))
         self.register_buffer("variance", torch.ones(features))
+        self.feature_specs = feature_specs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         v = self.variance.double()
         inv_std = 1.0 / torch.sqrt(torch.where(v > 0, v, torch.ones_like(v)))
-        return (x - self.mean) * inv_std.to(x.dtype)
+        x = (x - self.mean) * inv_std.to(x.dtype)
+        if self.feature_specs is None:
+            return x
+        columns = []
+        for op, i, *rest in self.feature_specs:
+            a = x[:, i]
+            if op == "square":
+                a = a * a
+            elif op == "product":
+                a = a * x[:, rest[0]]
+            elif op == "sin":
+                a = torch.sin(a)
+            columns.append(a)
+        return torch.stack(columns, dim=1)
 ''',
     "Step": '''
 class Step(nn.Module):
@@ -149,7 +165,10 @@ def translate_layers(model: Any, loss_name: str) -> TorchNetwork:
         if kind == "Normalization":
             helpers.add("Normalization")
             n = int(weights["mean"].shape[0])
-            k = add(f"Normalization({n})", f"layer{i} {layer.name}: fitted feature scaling")
+            specs = getattr(layer, "features", None)
+            extra = "" if specs is None else f", feature_specs={[list(s) for s in specs]!r}"
+            k = add(f"Normalization({n}{extra})", f"layer{i} {layer.name}: fitted feature scaling"
+                    + ("" if specs is None else f", then {len(specs)} features"))
             weight_map.append((f"{prefix}.mean", f"{k}.mean", False))
             weight_map.append((f"{prefix}.variance", f"{k}.variance", False))
             arch.append(f"Normalization({n})")

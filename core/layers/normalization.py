@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from core import features as _features
 from core.layers.base import Layer
 
 
@@ -30,15 +31,19 @@ class Normalization(Layer):
 
     Not trainable. ``mean`` and ``variance`` are numbers or per-feature arrays (f,); they are stored as
     the layer's weights (``get_weights() -> [mean, variance]``) and in its config, so a model takes raw
-    features and exports contain the scaling.
+    features and exports contain the scaling. ``features``: optional ``core.features`` specs computed from
+    the scaled columns (Playground's x1², x1·x2, sin(x1), ...); the output is then (n, len(features)).
     """
 
     prefix = "normalization"
 
     def __init__(
-        self, mean: Any = 0.0, variance: Any = 1.0, input_dim: int | None = None, name: str | None = None
+        self, mean: Any = 0.0, variance: Any = 1.0, input_dim: int | None = None, name: str | None = None,
+        features: Any = None,
     ) -> None:
         super().__init__(name=name, input_dim=input_dim)
+        #: optional feature specs (``core.features``) computed from the scaled columns; None: the columns
+        self.features = None if features is None else _features.check_specs(features)
         m = _stat(mean, "mean")
         v = _stat(variance, "variance")
         if (v < 0).any():
@@ -55,7 +60,12 @@ class Normalization(Layer):
         self.mean: np.ndarray | None = None
         self.variance: np.ndarray | None = None
 
+    def compute_output_dim(self, input_dim: int) -> int:
+        return input_dim if self.features is None else len(self.features)
+
     def build(self, input_dim: int, rng: np.random.Generator | None = None, dtype: Any = np.float32) -> None:
+        if self.features is not None:
+            _features.check_specs(self.features, input_dim)
         super().build(input_dim, rng, dtype)
         self.mean = np.empty(input_dim, dtype=self.dtype)
         self.variance = np.empty(input_dim, dtype=self.dtype)
@@ -102,19 +112,26 @@ class Normalization(Layer):
             n = x.shape[0]
             if n != self._n:
                 (self._out,) = self._work(n, 1, x.shape[1])
+                if self.features is not None:
+                    self._feat = np.empty((n, len(self.features)), dtype=self.dtype)
                 self._n = n
             out = self._out
         else:
             out = np.empty(x.shape, dtype=self.dtype)
         if not self._centered:
-            return np.multiply(x, self._inv_std, out=out)
-        np.subtract(x, self.mean, out=out)
-        out *= self._inv_std
-        return out
+            np.multiply(x, self._inv_std, out=out)
+        else:
+            np.subtract(x, self.mean, out=out)
+            out *= self._inv_std
+        if self.features is None:
+            return out
+        return _features.apply(out, self.features, self._feat if training else None)
 
     def backward(self, g: np.ndarray) -> np.ndarray | None:
         if self._skip_dx:
             return None
+        if self.features is not None:
+            raise ValueError("an input layer with features must be the network's first layer")
         g *= self._inv_std
         return g
 
@@ -123,9 +140,12 @@ class Normalization(Layer):
             return float(a) if a.ndim == 0 else [float(v) for v in a]
 
         mean, var = self.get_weights()
-        return {
+        config = {
             "name": self.name,
             "mean": js(mean),
             "variance": js(var),
             "input_dim": self._declared_input_dim,
         }
+        if self.features is not None:
+            config["features"] = [list(spec) for spec in self.features]
+        return config

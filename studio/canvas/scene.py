@@ -75,7 +75,9 @@ class NetworkScene(QGraphicsScene):
                 elif node.kind == "dense":
                     act = act or "linear"
                 labels: tuple[str, ...] = ()
-                if info is not None and node.kind == "input":
+                if node.kind == "input" and isinstance(node.config.get("features"), list):
+                    labels = tuple(str(f) for f in node.config["features"])  # one neuron per chosen feature
+                elif info is not None and node.kind == "input":
                     labels = info.feature_names
                 elif info is not None and node.kind == "output":
                     labels = info.output_names

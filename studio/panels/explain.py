@@ -154,7 +154,7 @@ class ExplainSide(QObject):
     def _node_of_layer(self) -> dict[int, str]:
         """Model layer index -> canvas node id (the input node for the Normalization layer)."""
         views = self.window.training.views
-        mapping = dict(views.neuron_nodes)
+        mapping = dict(views.neuron_nodes)  # includes the input node when it has feature inputs
         graph = self.window.document.graph
         inputs = [n for n, node in graph.nodes.items() if node.kind == "input"]
         model = self.window.training.model
@@ -170,7 +170,9 @@ class ExplainSide(QObject):
         values: dict[str, dict[int, str]] = {}
         for i, node in self._node_of_layer().items():
             t = exp.layers[i]
-            if t.kind == "Normalization":
+            if t.kind == "Normalization" and t.features is not None:
+                values[node] = {j: short(t.a[j]) for j in range(t.a.size)}
+            elif t.kind == "Normalization":
                 values[node] = {j: f"{short(t.x[j])}→{short(t.a[j])}" for j in range(t.a.size)}
             elif backward and t.dz is not None:
                 values[node] = {j: f"∂ {short(t.dz[j], 2)}" for j in range(t.a.size)}

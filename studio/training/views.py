@@ -110,6 +110,9 @@ class TrainingViews(QObject):
         layers = [i for i, la in enumerate(model.layers) if type(la).__name__ != "Normalization"]
         if len(nodes) == len(layers):
             self.neuron_nodes = dict(zip(layers, nodes, strict=True))
+            inputs = [n for n in chain if graph.nodes[n].kind == "input"]
+            if inputs and getattr(model.layers[0], "features", None) is not None:
+                self.neuron_nodes[0] = inputs[0]  # feature inputs: one neuron (and heatmap) per feature
 
     def layer_of(self, node_id: str) -> int | None:
         """Model layer index of canvas node ``node_id`` (a Dense/Output card), or None."""
