@@ -12,6 +12,7 @@ import pytest
 from core import layer_kinds
 from core.data_fit import DataInfo
 from core.errors import ProjectError
+from core.features import PLAYGROUND
 from core.graph import Graph, canonical_ids
 from core.layer_kinds import KINDS, OUTPUT_ACTIVATIONS
 from core.layers import LAYER_CLASSES
@@ -45,6 +46,7 @@ def _documented_values(opt: layer_kinds.Option) -> list[Any]:
         "activation": [{"name": "leaky_relu", "alpha": 0.2}],
         "output_activation": [],
         "initializer": [{"name": "random_normal", "stddev": 0.1}],
+        "features": [["x1", "x2"], ["x1^2", "x2^2"], list(PLAYGROUND)],
     }[opt.type]
     return list(opt.choices()) + extra
 
@@ -120,6 +122,9 @@ BROKEN: dict[str, tuple[list[dict[str, Any]], Any]] = {
     "unknown key and empty name": ([{"type": "input", "colour": "red"},
                                     {"type": "dense", "units": 2, "name": ""}, {"type": "output"}], "auto"),
     "input units": ([{"type": "input", "units": 5}, {"type": "output"}], "auto"),
+    "input features": ([{"type": "input", "features": ["x1^2", "sin(x3)"], "units": 3}, {"type": "output"}],
+                       "auto"),
+    "features twice": ([{"type": "input", "features": ["x1", "x1"]}, {"type": "output"}], "auto"),
     "output units": ([{"type": "input"}, {"type": "output", "units": 3, "activation": "sigmoid"}], "auto"),
     "softmax units": ([{"type": "input"}, {"type": "output", "units": 1, "activation": "softmax"}], "auto"),
     "loss vs activation": ([{"type": "input"}, {"type": "output", "activation": "softmax"}],
