@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -88,10 +89,12 @@ class EvaluationPanel(QWidget):
         top.addWidget(self.headline, 1)
         top.addWidget(self.test_button)
         lay.addLayout(top)
-        #: the run's state (from the training side): when the figures above were taken
+        #: the run's state (from the training side): when the figures above were taken. Always shown at
+        #: a fixed height, so a new note never re-lays the panel (its plots resize only with the dock)
         self.note = QLabel("")
         self.note.setStyleSheet("color: #6b7280;")
-        self.note.setVisible(False)
+        self.note.setFixedHeight(self.note.fontMetrics().height() + 2)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         lay.addWidget(self.note)
         self.tabs = QTabWidget()
         lay.addWidget(self.tabs, 1)
@@ -161,9 +164,9 @@ class EvaluationPanel(QWidget):
         self.tabs.setTabVisible(self.gallery_index, images)
 
     def set_note(self, text: str) -> None:
-        """The line under the headline saying what state the run is in (hidden when empty)."""
+        """The line under the headline saying what state the run is in."""
         self.note.setText(text)
-        self.note.setVisible(bool(text))
+        self.note.setToolTip(text)
 
     def clear(self) -> None:
         """Forget the last result."""

@@ -198,4 +198,32 @@ def test_a_new_window_says_nothing_about_a_run(qtbot, studio_window) -> None:
     tc = studio_window.training
     assert tc.status.state is RunState.IDLE and tc.status.note == ""
     assert tc.controls.status_label.text() == "" and tc.controls.play_action.text() == "Play"
-    assert not tc.evaluation.note.isVisible() and not studio_window.document.lock_reason
+    assert tc.evaluation.note.text() == "" and not studio_window.document.lock_reason
+
+
+def test_step_right_after_pause_never_shows_the_stale_pause(qtbot, studio_window) -> None:
+    """Pause then Step at once: the pause reported late (through the pictures thread) must not make the
+    status say "paused" while the step runs; the only "paused at" is the step's own, one epoch on."""
+    import threading
+
+    from PySide6.QtCore import Qt
+
+    tc = studio_window.training
+    seen = []
+    tc.run.state.state_changed.connect(seen.append)
+    tc.play_pause()
+    qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 2, timeout=10000)
+    worker_paused = threading.Event()
+    tc.session.worker.paused.connect(lambda *_: worker_paused.set(), Qt.ConnectionType.DirectConnection)
+    tc.play_pause()  # Pause ...
+    assert worker_paused.wait(5)  # the worker has paused; its signal waits in the queues (no event loop)
+    tc.step_epoch()  # ... and Step before the pause was relayed
+    assert tc.status.state is RunState.RUNNING and tc.status.stepping
+    qtbot.waitUntil(lambda: tc.status.state is RunState.PAUSED and tc.status.note.startswith("paused at"),
+                    timeout=10000)
+    qtbot.wait(300)  # anything late has arrived by now
+    after_step = seen[[s.stepping for s in seen].index(True):]
+    assert [s.state for s in after_step] == [RunState.RUNNING, RunState.PAUSED]
+    assert after_step[-1].note == f"paused at epoch {tc.session.worker.epoch}"
+    assert tc.controls.play_action.text() == "Play" and tc.controls.status_label.text() == after_step[-1].note
+    tc.stop()
