@@ -134,6 +134,11 @@ class BoundaryView(QWidget):
         self.slice_label.setStyleSheet("color: #666; font-size: 11px;")
         self.slice_label.setWordWrap(True)
         lay.addWidget(self.slice_label)
+        self.paused_label = QLabel("")  # the pictures cannot be drawn (the picture process stopped)
+        self.paused_label.setStyleSheet("color: #b35900; font-size: 11px;")
+        self.paused_label.setWordWrap(True)
+        self.paused_label.setVisible(False)
+        lay.addWidget(self.paused_label)
 
         self.plot_widget = NativePaintPlotWidget()
         self.plot = self.plot_widget.getPlotItem()
@@ -219,6 +224,12 @@ class BoundaryView(QWidget):
         self.added_scatter.setData([], [])
         self.clear_output()
         self._axes_changed()
+
+    def set_paused_note(self, note: str | None) -> None:
+        """Say above the plot why the picture stopped changing (None: it is live)."""
+        if note != (self.paused_label.text() or None):
+            self.paused_label.setText(note or "")
+            self.paused_label.setVisible(bool(note))
 
     def clear_output(self, message: str = EMPTY_MESSAGE) -> None:
         """No model output to show (e.g. the network does not build): drop the image, say ``message``."""

@@ -97,13 +97,15 @@ class GradientHealth(QWidget):
         weight_norms: np.ndarray,
         dead_relu: dict[str, float],
     ) -> None:
-        """Append one sample and redraw."""
+        """Append one sample and redraw. An empty ``dead_relu`` keeps the last fractions (snapshots
+        carry them only a few times per second)."""
         self._ensure_layers(names)
         tiny = 1e-30  # log axis: keep zeros drawable
         for i in range(len(names)):
             self.grad_buf[i].extend(np.array([[x, max(float(grad_norms[i]), tiny)]]))
             self.weight_buf[i].extend(np.array([[x, max(float(weight_norms[i]), tiny)]]))
-        self.dead_relu = dict(dead_relu)
+        if dead_relu:
+            self.dead_relu = dict(dead_relu)
         self.warning = gradient_warning(np.asarray(grad_norms), self.vanish, self.explode)
         self.redraw.request()
 

@@ -293,8 +293,8 @@ class TrainingController(QObject):
             self.ensure_model()
 
     def shutdown(self) -> bool:
-        """Stop the worker and join its threads (< 1 s). Returns True when they ended."""
-        return self.run.shutdown()
+        """Stop the worker and join its threads (< 1 s), end the picture process. True when they ended."""
+        return self.run.close()
 
     def _start(self, running: bool, step_epochs: int = 1) -> None:
         self.last_error = None

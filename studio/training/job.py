@@ -63,7 +63,8 @@ class Snapshot:
     ``neurons``: model layer index -> (units, h, w) float32 activations over the grid, or None.
     ``weights``: per model layer, list of weight arrays (kernel (in, units), bias (units,), ...).
     ``grid``, ``want_neurons``, ``probe_rows`` (r, f): what the pictures thread draws ``boundary``,
-    ``neurons`` and ``dead_relu`` from (they arrive filled in).
+    ``neurons`` and ``dead_relu`` from (they arrive filled in). ``pictures_note``: why the pictures
+    are paused (the picture process stopped), else None.
     """
 
     epoch: int
@@ -86,6 +87,7 @@ class Snapshot:
     grid: probes.GridSpec | None = None
     want_neurons: bool = False
     probe_rows: np.ndarray | None = None
+    pictures_note: str | None = None
 
 
 @dataclass

@@ -14,6 +14,10 @@ Clock = Callable[[], float]
 
 #: ~30 snapshots per second (a little above, so frames keep >= 30 fps)
 EMIT_INTERVAL_S = 1.0 / 32.0
+#: weight copies (canvas link colours, dead-ReLU fractions) go with a snapshot at most this often when
+#: no decision boundary needs them every frame: a person does not see them change faster, and for
+#: MNIST (235k weights) a copy, its finiteness check and its pictures cost ~1 ms each time
+WEIGHTS_INTERVAL_S = 0.25
 #: the pace (steps/s) shown and used for the ETA is measured over windows of this length
 RATE_WINDOW_S = 0.25
 
@@ -119,6 +123,24 @@ class EmitThrottle:
         """A snapshot goes out for the step that ended at ``now``; after a long gap, count from the
         present rather than sending a burst to catch up."""
         self._last = now if now - self._last < 2 * self.interval else self._clock()
+
+
+class WeightsCadence:
+    """Whether a snapshot carries weight copies: always with a decision boundary to draw (each frame
+    shows the current weights) or when forced (a pause, the end), else every ``interval`` seconds."""
+
+    def __init__(self, clock: Clock = time.perf_counter, interval: float = WEIGHTS_INTERVAL_S) -> None:
+        self._clock = clock
+        self.interval = interval
+        self._last: float | None = None
+
+    def take(self, every_frame: bool, force: bool) -> bool:
+        """True when this snapshot gets the weights (and counts as the last one that did)."""
+        now = self._clock()
+        if every_frame or force or self._last is None or now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
 
 
 def eta_s(epoch: int, epoch_fraction: float, epochs: int | None, batches_per_epoch: int,

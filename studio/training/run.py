@@ -15,6 +15,7 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from studio.plots.curves import Throttle
 from studio.training.job import Evaluation, Snapshot, TrainingJob
+from studio.training.picture_process import PictureProcess
 from studio.training.session import TrainingSession
 from studio.training.state import RunState, RunStateMachine
 from studio.training.toolbar import TrainingControls
@@ -58,6 +59,8 @@ class RunControl(QObject):
         self.heavy_frame: Callable[[], bool] | None = None
         self._progress_args: tuple | None = None
         self.progress_redraw = Throttle(self._draw_progress, PROGRESS_INTERVAL_S, self)
+        #: the window's picture process (starts with the first pictures, ends in :meth:`close`)
+        self.picture_process = PictureProcess()
         controls.speed_changed.connect(self._speed_changed)
 
     # ---- queries ---------------------------------------------------------------------------
@@ -77,7 +80,8 @@ class RunControl(QObject):
     def start(self, job: TrainingJob, running: bool, step_epochs: int = 1) -> None:
         """A new session for ``job`` (its model must be the owner's current one): running, or
         training ``step_epochs`` epochs and pausing."""
-        s = TrainingSession(job, start_running=running, parent=self, elapsed_base=self.elapsed_base)
+        s = TrainingSession(job, start_running=running, parent=self, elapsed_base=self.elapsed_base,
+                            picture_process=self.picture_process)
         s.worker.set_speed_limit(self.controls.speed_limit())
         s.snapshot.connect(lambda snap, s=s: self._on_snapshot(s, snap))
         s.heavy_frame = self.heavy_frame
@@ -156,6 +160,12 @@ class RunControl(QObject):
         self._set_busy(False)
         if self.state.status.active:
             self.state.set(RunState.FINISHED, epoch=self.epoch, note=f"stopped at epoch {self.epoch}")
+        return ok
+
+    def close(self) -> bool:
+        """The window closes: stop the session and end the picture process. True when the threads ended."""
+        ok = self.shutdown()
+        self.picture_process.close()
         return ok
 
     def end(self, note: str) -> None:

@@ -20,7 +20,14 @@ from PySide6.QtCore import QObject, Signal
 
 from core import probes
 from studio.training.job import Evaluation, Snapshot, TrainingJob, describe_error
-from studio.training.pacing import EMIT_INTERVAL_S, EmitThrottle, RateMeter, RunClock, SpeedLimit
+from studio.training.pacing import (
+    EMIT_INTERVAL_S,
+    EmitThrottle,
+    RateMeter,
+    RunClock,
+    SpeedLimit,
+    WeightsCadence,
+)
 
 #: While the GUI thread handles and draws a snapshot the worker waits (GIL released), at most this long.
 LOCKSTEP_TIMEOUT_S = 0.08
@@ -61,8 +68,12 @@ class TrainingWorker(QObject):
         self._stop = threading.Event()
         self._running = threading.Event()
         self._wake = threading.Event()
-        self._ack = threading.Event()  # the last snapshot was drawn: the next may be sent
+        self._ack = threading.Event()  # fewer than ``max_in_flight`` snapshots await drawing: send one
         self._ack.set()
+        #: snapshots sent but not yet drawn at most: 2 lets the picture process draw the next while
+        #: the GUI paints the last (one at a time, its round trip capped the frame rate at ~25 fps)
+        self.max_in_flight = 2
+        self._in_flight = 0
         self._go = threading.Event()  # cleared while the GUI draws a snapshot (lockstep)
         self._go.set()
         self._step_epochs = 0
@@ -81,6 +92,7 @@ class TrainingWorker(QObject):
         #: seconds spent pulling steps, building snapshots and waiting for the GUI (diagnostics)
         self.stats = {"train_s": 0.0, "emit_s": 0.0, "wait_s": 0.0}
         self._emits = 0
+        self._weights_cadence = WeightsCadence(clock)
         self._resumed = False
         self.epoch = job.start_epoch
         self.step = 0
@@ -143,9 +155,11 @@ class TrainingWorker(QObject):
         if self.lockstep_s > 0:
             self._go.clear()
 
-    def acknowledge(self) -> None:
-        """The GUI has drawn the last snapshot: go on, and the next one may be sent (no queue build-up)."""
-        self._ack.set()
+    def acknowledge(self, snapshots: int = 1) -> None:
+        """The GUI has drawn ``snapshots`` snapshots: go on, and the next may be sent (no queue build-up)."""
+        with self._lock:
+            self._in_flight = max(self._in_flight - snapshots, 0)
+            self._ack.set()
         self._go.set()
 
     @property
@@ -320,7 +334,10 @@ class TrainingWorker(QObject):
         """Build and send one Snapshot (copies only). Without ``force`` it skips if the GUI is behind."""
         if rec is None:
             return
-        self._ack.clear()
+        with self._lock:
+            self._in_flight += 1
+            if self._in_flight >= self.max_in_flight:
+                self._ack.clear()
         model = self.job.model
         names, g, w = probes.layer_norms(model)
         snap = Snapshot(
@@ -338,13 +355,14 @@ class TrainingWorker(QObject):
             weight_norms=w,
             stopped=stopped,
         )
-        weights = probes.copy_weights(model)
-        if all(np.all(np.isfinite(a)) for ws in weights for a in ws):
-            self._last_weights = weights
-        snap.weights = weights
-        snap.probe_rows = self.job.x_train[: self.job.probe_rows]  # never mutated: no copy needed
         grid = self._grid
         self._grid_seen = grid
+        if self._weights_cadence.take(grid is not None, force or stopped is not None):
+            weights = probes.copy_weights(model)
+            if all(np.all(np.isfinite(a)) for ws in weights for a in ws):
+                self._last_weights = weights
+            snap.weights = weights
+            snap.probe_rows = self.job.x_train[: self.job.probe_rows]  # never mutated: no copy needed
         if grid is not None:
             self._emits += 1
             snap.grid = grid

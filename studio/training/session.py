@@ -14,7 +14,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
 
 from studio.training import gui_gc
+from studio.training.blas import limit_blas_threads
 from studio.training.job import Snapshot, TrainingJob
+from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
 
@@ -22,38 +24,6 @@ from studio.training.runner import TrainingWorker
 #: QT_QPA_UPDATE_IDLE_TIME, 5 ms): after a heavy frame the acknowledgement waits this long past idle,
 #: so that repaint runs while the worker waits instead of fighting it for the GIL.
 HEAVY_FRAME_SETTLE_MS = 8
-
-
-def limit_blas_threads(n: int = 1) -> int | None:
-    """Ask NumPy's OpenBLAS to use ``n`` threads; returns the previous count (None if not possible).
-
-    The GUI process already runs two busy threads (GUI + training worker) on what is often a 2-core
-    machine; OpenBLAS' own spinning worker threads then steal the GUI's core. For the small matrices
-    of the networks trained live (e.g. 10,000x8 @ 8x8 for the boundary grid) one BLAS thread is also
-    faster: measured 9.4 ms -> 3.3 ms for the spiral net's grid forward pass on this machine.
-    """
-    import ctypes
-    import glob
-    import os
-
-    import numpy as np
-
-    libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in glob.glob(os.path.join(libdir, "*openblas*")):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_openblas", "openblas"):
-            for suffix in ("64_", ""):
-                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                if setter is not None and getter is not None:
-                    getter.restype = ctypes.c_int
-                    before = int(getter())
-                    setter(ctypes.c_int(int(n)))
-                    return before
-    return None
 
 
 class TrainingSession(QObject):
@@ -80,8 +50,10 @@ class TrainingSession(QObject):
         parent: QObject | None = None,
         lockstep: bool = True,
         elapsed_base: float = 0.0,
+        picture_process: PictureProcess | None = None,
     ) -> None:
-        """``elapsed_base``: seconds earlier sessions of the same run trained (the run's time goes on)."""
+        """``elapsed_base``: seconds earlier sessions of the same run trained (the run's time goes on);
+        ``picture_process``: the window's, where the pictures are drawn (None: in the pictures thread)."""
         super().__init__(parent)
         limit_blas_threads(1)
         self.thread = QThread()
@@ -92,7 +64,7 @@ class TrainingSession(QObject):
         self.worker.finished.connect(self.thread.quit)
         self.pictures_thread = QThread()
         self.pictures_thread.setObjectName("ffs-pictures")
-        self.pictures = SnapshotPictures(job.model)
+        self.pictures = SnapshotPictures(job.model, picture_process)
         self.pictures.moveToThread(self.pictures_thread)
         w, p = self.worker, self.pictures
         w.snapshot.connect(p.fill, Qt.QueuedConnection)
@@ -106,6 +78,7 @@ class TrainingSession(QObject):
         p.finished.connect(self.finished, Qt.QueuedConnection)
         self.job = job
         self.snapshots = 0
+        self._unacked = 0
         self.ended: str | None = None
         self._gc_held = False
         self.finished.connect(self._on_finished)
@@ -128,6 +101,7 @@ class TrainingSession(QObject):
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshots += 1
+        self._unacked += 1
         if self._dispatcher is not None:
             self.worker.hold()
         try:
@@ -138,7 +112,7 @@ class TrainingSession(QObject):
             # Acknowledge when the GUI thread has nothing left to do (the repaints this snapshot
             # caused included), so the worker does not compete with painting for the GIL.
             if self._dispatcher is None:
-                self.worker.acknowledge()
+                self._acknowledge()
             else:
                 self._await_idle = True
                 if not self._idle_connected:
@@ -165,13 +139,18 @@ class TrainingSession(QObject):
                 self._settle.start()
                 return
             self._await_idle = False
-            self.worker.acknowledge()
+            self._acknowledge()
 
     @Slot()
     def _on_settled(self) -> None:
         if self._await_idle:
             self._await_idle = False
-            self.worker.acknowledge()
+            self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        """Every snapshot received so far is drawn (two can arrive before the GUI is idle)."""
+        n, self._unacked = self._unacked, 0
+        self.worker.acknowledge(n)
 
     @Slot(str)
     def _on_finished(self, reason: str) -> None:

@@ -165,6 +165,7 @@ class TrainingViews(QObject):
         self.frame_gate.open()
         bpe = max(snap.batches_per_epoch, 1)
         self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe, epochs=snap.epochs)
+        self.boundary.set_paused_note(snap.pictures_note)
         if snap.boundary is not None and self.boundary.isVisible():
             self.boundary.set_output(snap.boundary)
         elif snap.boundary is not None:

@@ -1,0 +1,456 @@
+"""The pictures of a run drawn in a separate process, from weight copies in shared memory.
+
+The decision boundary (a forward pass over the 100×100 grid), the neuron heatmaps and the dead-ReLU
+fractions cost milliseconds of NumPy per snapshot. In a thread of the app they also cost the
+trainer: every small NumPy call hands the GIL over, and at ~30 pictures per second those hundreds
+of hand-overs slowed each training step by 25–40 %. Here they run in a child process with its own
+interpreter, so they never take the GIL from the trainer.
+
+Parent side: :class:`PictureProcess`, one per window. It starts lazily (the first request) and ends
+with the window (:meth:`PictureProcess.close`), or with the app (the child quits when its socket
+closes). The child is ``python -m studio.training.picture_process FD`` rather than a
+``multiprocessing`` spawn, which would import the parent's main script again in the child. Weights
+go in and pictures come out through two ``multiprocessing.shared_memory`` blocks, both created and
+unlinked by the parent; the socket carries short JSON messages (``Connection.send_bytes``: no
+pickle). If the child dies or stops answering, :meth:`PictureProcess.draw` returns None and
+:attr:`PictureProcess.note` says why; training never waits for it for long.
+
+Child side: :func:`serve` (imports NumPy and ``core`` only, never Qt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing import shared_memory
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+from core import probes
+
+#: seconds one picture request may take before the child counts as hung (it is then ended)
+REPLY_TIMEOUT_S = 3.0
+#: seconds the child may take to start (import NumPy and the engine) before it counts as failed
+START_TIMEOUT_S = 30.0
+#: what the pictures say while the child is gone
+PAUSED_NOTE = "Pictures paused: the picture process stopped ({why}). Training goes on."
+
+
+@dataclass
+class Pictures:
+    """One snapshot's pictures: ``boundary`` (res, res, units_out) float32 or None, ``neurons``
+    (layer index -> (units, h, w) float32) or None, ``dead_relu`` (layer name -> fraction)."""
+
+    boundary: np.ndarray | None = None
+    neurons: dict[int, np.ndarray] | None = None
+    dead_relu: dict[str, float] = field(default_factory=dict)
+
+
+# ---- messages: 4-byte header length, JSON header, raw payload -------------------------------------
+def _pack(header: dict, payload: bytes = b"") -> bytes:
+    head = json.dumps(header).encode()
+    return struct.pack("<I", len(head)) + head + payload
+
+
+def _unpack(data: bytes) -> tuple[dict, memoryview]:
+    (n,) = struct.unpack_from("<I", data)
+    view = memoryview(data)
+    return json.loads(bytes(view[4:4 + n])), view[4 + n:]
+
+
+def _layout(specs: list[tuple[tuple[int, ...], np.dtype]]) -> tuple[list[list], int]:
+    """[[shape, dtype, offset], ...] of arrays of ``specs`` (shape, dtype) packed one after another
+    (8-byte aligned), and the bytes they take."""
+    out, offset = [], 0
+    for shape, dtype in specs:
+        out.append([[int(n) for n in shape], np.dtype(dtype).str, offset])
+        offset += -(-int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize // 8) * 8
+    return out, max(offset, 8)
+
+
+def _views(buf: memoryview, layout: list[list]) -> list[np.ndarray]:
+    return [np.ndarray(tuple(shape), dtype=np.dtype(dt), buffer=buf, offset=off) for shape, dt, off in layout]
+
+
+class _Block:
+    """A shared memory block the parent creates (and grows), with array views into it."""
+
+    def __init__(self) -> None:
+        self.shm: shared_memory.SharedMemory | None = None
+        self.layout: list[list] = []
+        self.views: list[np.ndarray] = []
+
+    def fit(self, specs: list[tuple[tuple[int, ...], np.dtype]]) -> None:
+        """Lay arrays of ``specs`` (shape, dtype) out in the block (a bigger block replaces a small one)."""
+        self.layout, size = _layout(specs)
+        self.views = []  # views first: close() refuses while arrays point into the block
+        if self.shm is None or self.shm.size < size:
+            self.free()
+            self.shm = shared_memory.SharedMemory(create=True, size=size)
+        self.views = _views(self.shm.buf, self.layout)
+
+    def free(self) -> None:
+        self.views = []
+        if self.shm is not None:
+            self.shm.close()
+            self.shm.unlink()
+            self.shm = None
+
+
+class PictureProcess:
+    """The parent's handle on the picture process of one window.
+
+    :meth:`ready` and :meth:`draw` are called from one thread at a time (the session's pictures
+    thread); :meth:`close` from the GUI thread once the sessions are shut down. ``state``: ``"idle"``
+    (not started), ``"starting"``, ``"ready"`` or ``"stopped"`` (it died, hung or failed to start:
+    :attr:`note` says why; :meth:`restart_if_stopped` makes it idle again).
+    """
+
+    def __init__(self, reply_timeout_s: float = REPLY_TIMEOUT_S,
+                 start_timeout_s: float = START_TIMEOUT_S) -> None:
+        self.reply_timeout_s = reply_timeout_s
+        self.start_timeout_s = start_timeout_s
+        self.state = "idle"
+        self.note: str | None = None
+        self._lock = threading.RLock()
+        self._proc: subprocess.Popen | None = None
+        self._conn: Connection | None = None
+        self._started_at = 0.0
+        self._model_key: object = None
+        self._widths: list[int] = []
+        self._neuron_layers: list[int] = []
+        self._grid: probes.GridSpec | None = None
+        self._weights = _Block()
+        self._out = _Block()
+        self._out_key: object = None
+        self._seq = 0
+        #: pictures received from the child (diagnostics and tests)
+        self.drawn = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it exists."""
+        return self._proc.pid if self._proc is not None else None
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the child unless it runs (it says "ready" once NumPy and the engine are imported)."""
+        with self._lock:
+            if self.state in ("starting", "ready"):
+                return
+            ours, theirs = socket.socketpair()
+            root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # the trainer has the other core
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+            try:
+                self._proc = subprocess.Popen(
+                    [sys.executable, "-m", "studio.training.picture_process", str(theirs.fileno())],
+                    pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                ours.close()
+                self.state, self.note = "stopped", PAUSED_NOTE.format(why=f"it could not start: {exc}")
+                return
+            finally:
+                theirs.close()
+            self._conn = Connection(ours.detach())
+            self._started_at = time.perf_counter()
+            self._model_key = self._grid = self._out_key = None
+            self.state, self.note = "starting", None
+
+    def restart_if_stopped(self) -> None:
+        """A new session may try again after the child died (the pictures resume)."""
+        with self._lock:
+            if self.state == "stopped":
+                self._end_child()
+                self.state, self.note = "idle", None
+
+    def close(self) -> None:
+        """End the child and free the shared memory (the window closes, or its project is replaced:
+        the next pictures start a new child). Safe to call twice."""
+        with self._lock:
+            self._end_child()
+            self.state, self.note = "idle", None
+
+    def _end_child(self) -> None:
+        conn, proc = self._conn, self._proc
+        self._conn = self._proc = None
+        if conn is not None:
+            try:
+                conn.send_bytes(_pack({"op": "quit"}))
+            except (OSError, ValueError):
+                pass
+        if proc is not None:
+            try:
+                proc.wait(0.5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(0.5)
+        if conn is not None:
+            conn.close()
+        self._weights.free()
+        self._out.free()
+        self._model_key = self._grid = self._out_key = None
+
+    def _stopped(self, why: str) -> None:
+        """The child is gone or useless: the pictures pause, saying ``why``."""
+        proc = self._proc
+        code = None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                code = proc.wait(0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._end_child()
+        detail = why if code is None else f"{why}, exit code {code}"
+        self.state, self.note = "stopped", PAUSED_NOTE.format(why=detail)
+
+    # ---- requests (pictures thread) --------------------------------------------------------
+    def ready(self) -> bool:
+        """True once the child answers picture requests (starts it when idle, never blocks)."""
+        with self._lock:
+            if self.state == "idle":
+                self.start()
+            if self.state != "starting":
+                return self.state == "ready"
+            try:
+                if self._conn.poll(0):
+                    header, _ = _unpack(self._conn.recv_bytes())
+                    if header.get("op") == "ready":
+                        self.state = "ready"
+                        return True
+            except (EOFError, OSError):
+                self._stopped("it ended while starting")
+                return False
+            if not self.alive():
+                self._stopped("it ended while starting")
+            elif time.perf_counter() - self._started_at > self.start_timeout_s:
+                self._stopped("it did not start")
+            return False
+
+    def draw(self, model: object, weights: list[list[np.ndarray]], probe_rows: np.ndarray | None,
+             grid: probes.GridSpec | None, neurons: bool, key: object) -> Pictures | None:
+        """The pictures of ``model``'s structure with ``weights``: the boundary and (``neurons``) the
+        heatmaps over ``grid``, dead-ReLU fractions over ``probe_rows`` (r, f). ``key`` names the
+        model and rows (a new key sends them again). None while the child is not ready or after it
+        stopped (then :attr:`note` says why)."""
+        with self._lock:
+            if not self.ready():
+                return None
+            try:
+                self._send_model(model, weights, probe_rows, key)
+                self._send_grid(grid)
+                for dst, src in zip(self._weights.views, (a for ws in weights for a in ws), strict=True):
+                    np.copyto(dst, src)
+                self._seq += 1
+                self._conn.send_bytes(_pack({"op": "draw", "seq": self._seq, "grid": grid is not None,
+                                             "neurons": bool(neurons), "relu": probe_rows is not None}))
+                header = self._reply(self._seq)
+            except (EOFError, OSError):
+                self._stopped("it ended")
+                return None
+            except TimeoutError:
+                self._stopped("it stopped answering")
+                return None
+            if header is None:
+                return None
+            return self._read(header, grid is not None, bool(neurons))
+
+    def _reply(self, seq: int) -> dict | None:
+        while True:
+            if not self._conn.poll(self.reply_timeout_s):
+                raise TimeoutError
+            header, _ = _unpack(self._conn.recv_bytes())
+            if header.get("seq") == seq:
+                return None if header.get("op") == "error" else header
+
+    def _send_model(self, model: object, weights: list[list[np.ndarray]], probe_rows: np.ndarray | None,
+                    key: object) -> None:
+        if key == self._model_key:
+            return
+        from core.model import Sequential
+
+        config, input_dim = model.get_config(), int(model.input_dim)
+        shadow = Sequential.from_config(config)  # only to learn each layer's width
+        shadow.build(input_dim, seed=0)
+        self._widths = [int(o.shape[1]) for o in probes.forward_all(shadow, np.zeros((1, input_dim)))]
+        self._neuron_layers = probes.neuron_layer_indices(shadow)
+        self._weights.fit([(np.shape(a), np.asarray(a).dtype) for ws in weights for a in ws])
+        rows = np.ascontiguousarray(probe_rows) if probe_rows is not None else None
+        header = {
+            "op": "model", "config": config, "input_dim": input_dim,
+            "weights": self._weights.shm.name, "layout": self._weights.layout,
+            "counts": [len(ws) for ws in weights],
+            "rows": None if rows is None else [list(rows.shape), rows.dtype.str],
+        }
+        self._conn.send_bytes(_pack(header, b"" if rows is None else rows.tobytes()))
+        self._model_key, self._out_key = key, None
+
+    def _send_grid(self, grid: probes.GridSpec | None) -> None:
+        if grid is None:
+            return
+        if grid is not self._grid:
+            self._conn.send_bytes(_pack({
+                "op": "grid", "axes": list(grid.axes), "extent": list(grid.extent),
+                "base": [float(v) for v in grid.base], "resolution": int(grid.resolution),
+            }))
+            self._grid = grid
+        n = grid.resolution
+        side = len(range(0, n, NEURON_STEP))
+        out_key = (n, tuple(self._widths))
+        if out_key != self._out_key:  # the boundary, then each drawn layer's heatmaps
+            specs = [((n, n, self._widths[-1]), np.float32)]
+            specs += [((min(self._widths[i], MAX_UNITS), side, side), np.float32)
+                      for i in self._neuron_layers]
+            self._out.fit(specs)
+            out = self._out
+            self._conn.send_bytes(_pack({"op": "out", "name": out.shm.name, "layout": out.layout}))
+            self._out_key = out_key
+
+    def _read(self, header: dict, boundary: bool, neurons: bool) -> Pictures:
+        pics = Pictures(dead_relu={str(k): float(v) for k, v in header.get("dead_relu", {}).items()})
+        views = self._out.views
+        if boundary and views:
+            pics.boundary = views[0].copy()
+            if neurons:
+                pics.neurons = {i: v.copy() for i, v in zip(self._neuron_layers, views[1:], strict=True)}
+        self.drawn += 1
+        return pics
+
+
+#: the neuron heatmaps' subsampling and unit limit (``probes.neuron_grids``' defaults)
+NEURON_STEP, MAX_UNITS = 3, 16
+
+
+# ---- child side ----------------------------------------------------------------------------------
+def _attach(name: str) -> shared_memory.SharedMemory:
+    """Attach to a block the parent created and will unlink. (Python < 3.13 registers an attached
+    block with this process's resource tracker, which would unlink it when the child ends.)"""
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        from multiprocessing import resource_tracker
+
+        resource_tracker.unregister(shm._name, "shared_memory")  # noqa: SLF001 - the name it registered
+    except Exception:
+        pass
+    return shm
+
+
+class _Drawer:
+    """The child's state: a shadow model, the probe rows, the grid and the two attached blocks."""
+
+    def __init__(self) -> None:
+        self.shadow = None
+        self.weights: list[np.ndarray] = []
+        self.counts: list[int] = []
+        self.rows: np.ndarray | None = None
+        self.relu = False
+        self.grid: probes.GridSpec | None = None
+        self.points: np.ndarray | None = None
+        self.forward = probes.GridForward()
+        self.blocks: dict[str, shared_memory.SharedMemory] = {}
+        self.out: list[np.ndarray] = []
+
+    def _block(self, which: str, name: str, layout: list[list]) -> list[np.ndarray]:
+        old = self.blocks.get(which)
+        if old is None or old.name.lstrip("/") != name.lstrip("/"):
+            if which == "in":
+                self.weights = []
+            else:
+                self.out = []
+            if old is not None:
+                old.close()
+            self.blocks[which] = _attach(name)
+        return _views(self.blocks[which].buf, layout)
+
+    def model(self, header: dict, payload: memoryview) -> None:
+        from core.model import Sequential
+
+        shadow = Sequential.from_config(header["config"])
+        shadow.build(int(header["input_dim"]), seed=0)
+        self.weights = self._block("in", header["weights"], header["layout"])
+        self.counts = [int(c) for c in header["counts"]]
+        self.shadow = shadow
+        self.relu = any(probes.activation_name(la) in probes.RELU_NAMES for la in shadow.layers)
+        rows = header.get("rows")
+        self.rows = None if rows is None else np.frombuffer(payload, dtype=np.dtype(rows[1])).reshape(rows[0])
+
+    def set_grid(self, header: dict) -> None:
+        self.grid = probes.GridSpec(axes=tuple(header["axes"]), extent=tuple(header["extent"]),
+                                    base=np.asarray(header["base"], dtype=np.float64),
+                                    resolution=int(header["resolution"]))
+        self.points = self.grid.points()
+
+    def set_out(self, header: dict) -> None:
+        self.out = self._block("out", header["name"], header["layout"])
+
+    def draw(self, header: dict) -> dict:
+        shadow = self.shadow
+        it = iter(self.weights)
+        for layer, count in zip(shadow.layers, self.counts, strict=True):
+            if count:
+                layer.set_weights([next(it) for _ in range(count)])
+        reply: dict = {"op": "drawn", "seq": header["seq"]}
+        if header.get("relu") and self.relu and self.rows is not None:
+            reply["dead_relu"] = probes.dead_relu_fraction(shadow, probes.forward_all(shadow, self.rows))
+        if header.get("grid") and self.grid is not None and self.out:
+            outs = self.forward(shadow, self.points)
+            self.out[0][...] = outs[-1].reshape(self.out[0].shape)
+            if header.get("neurons"):
+                layers = probes.neuron_layer_indices(shadow)
+                grids = probes.neuron_grids(outs, self.grid, layers, step=NEURON_STEP, max_units=MAX_UNITS)
+                for view, i in zip(self.out[1:], layers, strict=True):
+                    view[...] = grids[i]
+        return reply
+
+    def close(self) -> None:
+        self.weights, self.out, self.shadow = [], [], None
+        for shm in self.blocks.values():
+            shm.close()
+        self.blocks = {}
+
+
+def serve(conn: Connection) -> None:
+    """The child's loop: answer model, grid, out and draw messages until "quit" or the socket closes."""
+    drawer = _Drawer()
+    handlers = {"model": drawer.model, "grid": lambda h, _p: drawer.set_grid(h),
+                "out": lambda h, _p: drawer.set_out(h)}
+    conn.send_bytes(_pack({"op": "ready"}))
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while True:
+                try:
+                    header, payload = _unpack(conn.recv_bytes())
+                except (EOFError, OSError):
+                    return
+                op = header.get("op")
+                if op == "quit":
+                    return
+                try:
+                    if op == "draw":
+                        conn.send_bytes(_pack(drawer.draw(header)))
+                    elif op in handlers:
+                        handlers[op](header, payload)
+                except Exception as exc:  # one bad picture must not end the child: say so, go on
+                    if op == "draw":
+                        conn.send_bytes(_pack({"op": "error", "seq": header.get("seq"),
+                                               "message": f"{type(exc).__name__}: {exc}"}))
+    finally:
+        drawer.close()
+
+
+if __name__ == "__main__":  # python -m studio.training.picture_process FD (started by PictureProcess)
+    serve(Connection(int(sys.argv[1])))
