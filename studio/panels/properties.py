@@ -29,6 +29,7 @@ from core.graph import resolve_output_activation
 from core.layer_kinds import KINDS, Option
 from studio import theme
 from studio.document import Document
+from studio.panels.feature_picker import FeaturePicker
 
 ACTIVATION_HELP = {
     "linear": "f(x) = x: no non-linearity; stacked linear layers collapse into one.",
@@ -139,6 +140,7 @@ class LayerPropertiesPanel(QWidget):
         self.alpha.setRange(0.0, 1.0)
         self.alpha.setSingleStep(0.05)
         self.alpha.setDecimals(3)
+        self.features = FeaturePicker()
         self.problem = QLabel()
         self.problem.setWordWrap(True)
         self.problem.setObjectName("problem")
@@ -153,6 +155,7 @@ class LayerPropertiesPanel(QWidget):
             ("L2", self.l2),
             ("Dropout rate", self.rate),
             ("Initial α", self.alpha),
+            ("Features", self.features),
         ):
             self.form.addRow(label, w)
         outer.addWidget(self.problem)
@@ -165,6 +168,7 @@ class LayerPropertiesPanel(QWidget):
             "kernel_regularizer": (self.l1, self.l2),
             "rate": (self.rate,),
             "alpha_initializer": (self.alpha,),
+            "features": (self.features,),
         }
         for kind in reversed(KINDS.values()):  # tooltips before any layer is selected (the first kind wins)
             for opt in kind.options:
@@ -184,6 +188,7 @@ class LayerPropertiesPanel(QWidget):
         self.l2.valueChanged.connect(lambda _v: self._set_reg())
         self.rate.valueChanged.connect(lambda v: self._set("rate", round(float(v), 4)))
         self.alpha.valueChanged.connect(lambda v: self._set("alpha_initializer", round(float(v), 4)))
+        self.features.changed.connect(lambda chosen: self._set("features", chosen))
         for combo in (self.activation, self.initializer):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
@@ -199,7 +204,7 @@ class LayerPropertiesPanel(QWidget):
     def _field_rows(self) -> tuple[QWidget, ...]:
         """The form rows that depend on the layer kind (shown or hidden by :meth:`refresh`)."""
         return (self.units, self.activation, self.act_plot, self.act_help, self.initializer, self.use_bias,
-                self.l1, self.l2, self.rate, self.alpha)
+                self.l1, self.l2, self.rate, self.alpha, self.features)
 
     def refresh(self) -> None:
         """Re-read the selected node from the document."""
@@ -268,6 +273,11 @@ class LayerPropertiesPanel(QWidget):
             if "alpha_initializer" in opts:
                 alpha = cfg.get("alpha_initializer", opts["alpha_initializer"].default)
                 self.alpha.setValue(float(alpha) if isinstance(alpha, (int, float)) else 0.25)
+            if "features" in opts:
+                columns = list(info.feature_names) if info is not None else []
+                if not columns:  # no data loaded: nothing to offer
+                    visible_rows.discard(self.features)
+                self.features.set_state(columns, cfg.get("features"))
             if "rate" in opts:
                 rate = cfg.get("rate", 0.0)
                 self.rate.setValue(float(rate) if isinstance(rate, (int, float)) else 0.0)
