@@ -144,3 +144,21 @@ def test_column_names_never_collide_with_graph_names(tmp_path: Path, capsys, col
         assert code == 2
         assert err.startswith("error: column 'label' has the name of a graph output")
         assert not (tmp_path / "raw.onnx").exists()
+
+
+FEATURES = ["bill_length_mm", "flipper_length_mm", "bill_length_mm^2", "bill_length_mm*bill_depth_mm",
+            "sin(body_mass_g)", "island=Dream"]
+
+
+def test_input_features_are_computed_in_the_graph(tmp_path: Path, capsys) -> None:
+    """An input layer listing features (x^2, x*y, sin) on the raw columns: the graph computes them too."""
+    split_penguins(tmp_path)
+    project = penguins_project(tmp_path)
+    doc = json.loads(project.read_text())
+    doc["network"]["layers"][0] = {"type": "input", "features": FEATURES}
+    project.write_text(json.dumps(doc))
+    assert main(["train", str(project), "--out", str(tmp_path / "out"), "--progress", "none"]) == 0
+    outputs, pred, _ = export_and_compare(tmp_path / "out" / "project.json", tmp_path, capsys)
+    want = pred[["prob_Adelie", "prob_Chinstrap", "prob_Gentoo"]].to_numpy()
+    assert np.max(np.abs(outputs["probabilities"] - want)) <= 1e-5
+    assert list(outputs["label"]) == list(pred["predicted"])

@@ -232,3 +232,28 @@ def test_early_stopping_on_a_training_metric(tmp_path: Path) -> None:
     assert "epoch 3/20: loss" in run.stderr and " accuracy " in run.stderr
     assert "early stopping after epoch 3: accuracy did not improve" in run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1])["epochs"] == 3
+
+
+@needs_torch
+def test_input_features_train_in_pytorch(tmp_path: Path, capsys) -> None:
+    from tests.core.test_export_onnx_raw import FEATURES
+
+    split_penguins(tmp_path)
+    project = penguins_project(tmp_path)
+    doc = json.loads(project.read_text())
+    doc["network"]["layers"][0] = {"type": "input", "features": FEATURES}
+    project.write_text(json.dumps(doc))
+    assert main(["train", str(project), "--epochs", "2", "--out", str(tmp_path / "engine"),
+                 "--progress", "none"]) == 0
+    assert main(["export", str(tmp_path / "engine" / "project.json"), "--format", "pytorch", "-o",
+                 str(tmp_path / "torch")]) == 0
+    run = subprocess.run([sys.executable, "train.py", "--epochs", "15", "--out", str(tmp_path / "out")],
+                         cwd=tmp_path / "torch", env=env(), capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    capsys.readouterr()
+    assert main(["evaluate", str(tmp_path / "out" / "project.json"), "--input",
+                 str(tmp_path / "test.csv")]) == 0
+    scored = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scored["accuracy"] == pytest.approx(results["val_accuracy"], abs=1e-12)
+    assert scored["accuracy"] > 0.9
