@@ -3,7 +3,8 @@
 After ``build`` every trainable parameter is a view into ``model.flat_params`` (one contiguous array of the
 model dtype) and every gradient a view into ``model.flat_grads``, so an optimizer updates all weights with
 a few in-place ufunc calls: ``optimizer.apply_gradients([flat_params], [flat_grads])``. Each parameter
-starts at a 64-byte aligned offset; the padding between them stays zero.
+starts at a 64-byte aligned offset; the padding between them stays zero (``core.flat_buffer``).
+``summary()`` and the parameter counts come from ``core.model_summary``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ import numpy as np
 from core import losses as _losses
 from core.callbacks import History
 from core.errors import TrainingDiverged
-from core.layers import LAYER_CLASSES, Activation, Dense, Layer, Normalization, deserialize
+from core.flat_buffer import FlatBuffer, bind_flat
+from core.layers import LAYER_CLASSES, Activation, Dense, Layer, deserialize
+from core.model_summary import layer_table, summary_text
 from core.training import TrainingStep, iter_training
 
 __all__ = ["Sequential"]
-
-_ALIGN = 64  # bytes
-
 
 def _check_dtype(dtype: Any) -> np.dtype:
     try:
@@ -81,11 +81,7 @@ class Sequential:
         self._metric_fns: list[Callable[[Any, Any], float]] = []
         self.stop_training = False
         self.history: Any = None
-        self.flat_params: np.ndarray | None = None
-        self.flat_grads: np.ndarray | None = None
-        self._layout: list[tuple[int, str, tuple[int, ...], int]] = []
-        self._views_p: list[dict[str, np.ndarray]] = []
-        self._views_g: list[dict[str, np.ndarray]] = []
+        self._flat: FlatBuffer | None = None
         self._input_dim: int | None = None
         #: weights the constructor drew when it built the model (see _pristine); None after any other build
         self._auto_weights: list[np.ndarray] | None = None
@@ -97,6 +93,20 @@ class Sequential:
             self._auto_weights = self._weight_snapshot()
 
     # -- structure -------------------------------------------------------------------------------
+    @property
+    def flat_params(self) -> np.ndarray | None:
+        """Every parameter, as one aligned array (``core.flat_buffer``); None before ``build``."""
+        return None if self._flat is None else self._flat.params
+
+    @property
+    def flat_grads(self) -> np.ndarray | None:
+        """Every gradient, in the layout of ``flat_params``; None before ``build``."""
+        return None if self._flat is None else self._flat.grads
+
+    @property
+    def _views_p(self) -> list[dict[str, np.ndarray]]:
+        return [] if self._flat is None else self._flat.views_p
+
     def add(self, layer: Layer) -> None:
         """Append a layer. The model must be (re)built afterwards; ``fit``/``predict`` do it."""
         if not isinstance(layer, Layer):
@@ -163,54 +173,14 @@ class Sequential:
         for layer in self.layers:
             layer.build(dim, rng, self.dtype)
             dim = layer.output_dim
-        layout: list[tuple[int, str, tuple[int, ...], int]] = []
-        offset = 0
-        step = _ALIGN // self.dtype.itemsize
-        for i, layer in enumerate(self.layers):
-            for key, value in layer.params.items():
-                layout.append((i, key, value.shape, offset))
-                offset += -(-value.size // step) * step
-        same = (
-            self.flat_params is not None
-            and self.flat_params.dtype == self.dtype
-            and [(i, k, s, o) for i, k, s, o in layout] == self._layout
-            and self.flat_params.size == offset
-        )
-        if not same:
-            self.flat_params = self._aligned_zeros(offset)
-            self.flat_grads = self._aligned_zeros(offset)
-        else:
-            self.flat_grads.fill(0)
         if self.optimizer is not None and hasattr(self.optimizer, "reset"):
             self.optimizer.reset()  # fresh weights: moments of the old ones no longer apply
-        self._layout = layout
-        if same:
-            # the same array objects: references held elsewhere (GUI) stay valid
-            views_p, views_g = self._views_p, self._views_g
-        else:
-            views_p = [{} for _ in self.layers]
-            views_g = [{} for _ in self.layers]
-            for i, key, shape, off in layout:
-                size = math.prod(shape)
-                views_p[i][key] = self.flat_params[off : off + size].reshape(shape)
-                views_g[i][key] = self.flat_grads[off : off + size].reshape(shape)
-            self._views_p, self._views_g = views_p, views_g
-        for i, layer in enumerate(self.layers):
-            for key, value in layer.params.items():
-                np.copyto(views_p[i][key], value)
-            layer._bind(views_p[i], views_g[i])
+        self._flat = bind_flat(self.layers, self.dtype, self._flat)
         self._input_dim = int(input_dim)
         self.built = True
         first = self.first_trainable_index()
         for i, layer in enumerate(self.layers):
             layer._skip_dx = i == first
-
-    def _aligned_zeros(self, size: int) -> np.ndarray:
-        """Zeroed 1-D array of the model dtype whose data starts on a 64-byte boundary."""
-        item = self.dtype.itemsize
-        raw = np.zeros(size + _ALIGN // item, dtype=self.dtype)
-        shift = (-raw.ctypes.data % _ALIGN) // item
-        return raw[shift : shift + size]
 
     def first_trainable_index(self) -> int:
         """Index of the first layer with trainable parameters (-1 if none)."""
@@ -306,7 +276,7 @@ class Sequential:
 
     def count_params(self) -> int:
         """Number of trainable parameters (of the layers whose sizes are known before building)."""
-        return sum(row[2] or 0 for row in self._layer_table())
+        return sum(row[2] or 0 for row in layer_table(self))
 
     # -- inference --------------------------------------------------------------------------------------
     def _prepare_x(self, x: Any, what: str = "x") -> np.ndarray:
@@ -482,52 +452,9 @@ class Sequential:
         return history
 
     # -- description ------------------------------------------------------------------------------------
-    def _layer_table(self) -> list[tuple[Layer, int | None, int | None, int]]:
-        """(layer, output width, trainable params, fixed weights) per layer; None where still unknown."""
-        rows: list[tuple[Layer, int | None, int | None, int]] = []
-        dim = self.input_dim
-        for layer in self.layers:
-            if layer.built:
-                dim = layer.output_dim
-                rows.append((layer, dim, layer.count_params(), layer.count_non_trainable()))
-                continue
-            n_in = dim
-            params: int | None = 0
-            fixed = 0
-            if isinstance(layer, Dense):
-                dim = layer.units
-            params = type(layer).params_for(n_in or None, dim or None, layer.get_config())
-            if isinstance(layer, Normalization):
-                fixed = 2 * n_in if n_in else 0
-            rows.append((layer, dim, params, fixed))
-        return rows
-
     def summary(self) -> str:
         """A text table: layer name (type), output shape, trainable params; totals at the bottom."""
-        table = self._layer_table()
-        rows = [("Layer (type)", "Output shape", "Param #")]
-        for layer, dim, params, fixed in table:
-            text = "?" if params is None else str(params)
-            if fixed:
-                text += f" (+{fixed} fixed)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {dim if dim else '?'})", text))
-        widths = [max(len(r[c]) for r in rows) + 3 for c in range(3)]
-        line = "=" * sum(widths)
-        out = [f'Model: "{self.name}"', line]
-        for i, r in enumerate(rows):
-            out.append("".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
-            out.append(line if i == 0 else "-" * sum(widths) if i < len(rows) - 1 else line)
-        trainable = self.count_params()
-        fixed = sum(row[3] for row in table)
-        unknown = (
-            " (some layers' sizes are unknown until the model is built)"
-            if any(row[2] is None for row in table)
-            else ""
-        )
-        out.append(f"Total params: {trainable + fixed}{unknown}")
-        out.append(f"Trainable params: {trainable}")
-        out.append(f"Non-trainable params: {fixed}")
-        return "\n".join(out)
+        return summary_text(self)
 
     def get_config(self) -> dict[str, Any]:
         """JSON-able description: name, dtype, input_dim and the layers."""
