@@ -1,16 +1,22 @@
-"""The open project as the GUI edits it: graph + training settings + data spec, with undo.
+"""The open project as the GUI edits it: core's ``Project`` plus the canvas graph and an undo stack.
 
-Every change goes through :meth:`Document.edit`, which snapshots the state, applies the change to a copy,
-and pushes a :class:`studio.undo.SnapshotCommand` (so every edit is undoable). Structural edits are refused
-while training runs (:meth:`set_locked`); live-safe training keys (learning rate) still apply.
+``document.project`` (a :class:`core.project.Project`) is the one document model: every edit goes through
+:meth:`Document.edit`, which snapshots the editable state (graph, training settings, data spec), applies
+the change to a copy, pushes a :class:`studio.undo.SnapshotCommand` and writes the result back into the
+project (``network``, ``layout``, ``training``, ``data``). Keys the editor does not touch (``name``,
+``description``, ``network.dtype``, ``results``, ``gui``, ``weights``) stay in the project as they were,
+so Open -> Save without edits gives back the same file. Structural edits are refused while training runs
+(:meth:`set_locked`); live-safe training keys (learning rate) still apply.
 
 Signals: ``graph_changed`` (nodes/edges/configs/positions), ``training_changed``, ``data_changed``,
-``modified_changed(bool)``, ``edit_refused(str)`` (the reason, shown on the canvas).
+``modified_changed(bool)`` (unsaved edits), ``edit_refused(str)`` (the reason, shown on the canvas),
+``lock_changed(bool, str)``.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +24,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from core.graph import DataInfo, Graph, GraphError
-from core.project import DEFAULT_TRAINING
+from core.project import DEFAULT_TRAINING, Project
 from studio.undo import SnapshotCommand
 
 DEFAULT_DATA: dict[str, Any] = {
@@ -34,7 +40,7 @@ LIVE_KEYS = {("optimizer", "learning_rate")}
 
 
 class Document(QObject):
-    """Graph, training settings and data spec of one project, with a ``QUndoStack``."""
+    """One project (``project``) with its canvas graph and a ``QUndoStack``."""
 
     graph_changed = Signal()
     training_changed = Signal()
@@ -45,42 +51,64 @@ class Document(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.project = blank_project()
         self.graph = Graph()
-        self.training: dict[str, Any] = copy.deepcopy(DEFAULT_TRAINING)
-        self.data: dict[str, Any] = copy.deepcopy(DEFAULT_DATA)
         self.data_info: DataInfo | None = None
-        self.path: str | None = None
-        self.weights: str | None = None
-        self.extra: dict[str, Any] = {}
         self.lock_reason: str | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
-        # trained, imported or edited weights the saved file does not hold; not an undoable edit
-        self._weights_changed = False
+        #: the editable state as loaded, with the network/layout exactly as the file had them
+        self._loaded: tuple[dict[str, Any], list[dict[str, Any]], dict[str, list[float]]] | None = None
 
     def _clean_changed(self, clean: bool) -> None:
         try:
-            self.modified_changed.emit(not clean or self._weights_changed)
+            self.modified_changed.emit(not clean)
         except RuntimeError:  # the stack is being destroyed together with the document
             pass
+
+    # ------------------------------------------------------------------ the project's parts
+    @property
+    def training(self) -> dict[str, Any]:
+        """The project's ``training`` dict (edit it through :meth:`set_training` / :meth:`edit`)."""
+        return self.project.training
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The project's ``data`` dict (edit it through :meth:`set_data_spec`)."""
+        return self.project.data
+
+    @property
+    def path(self) -> str | None:
+        """The project file, or None for an unsaved project."""
+        return self.project.path
+
+    @property
+    def weights(self) -> str | None:
+        """The project's weights reference (relative to its folder), or None."""
+        return self.project.weights
+
+    def base_dir(self) -> str:
+        """Folder that relative paths of the project refer to (the file's folder, else the working dir)."""
+        return self.project.base_dir
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict[str, Any]:
         """A deep snapshot of everything undoable."""
         return {
             "graph": self.graph.to_dict(),
-            "training": copy.deepcopy(self.training),
-            "data": copy.deepcopy(self.data),
+            "training": copy.deepcopy(self.project.training),
+            "data": copy.deepcopy(self.project.data),
         }
 
     def set_state(self, state: Mapping[str, Any]) -> None:
-        """Restore a snapshot, emitting the signals of the parts that differ."""
+        """Restore a snapshot into the graph and the project; signals for the parts that differ."""
         graph_changed = state["graph"] != self.graph.to_dict()
-        training_changed = state["training"] != self.training
-        data_changed = state["data"] != self.data
+        training_changed = state["training"] != self.project.training
+        data_changed = state["data"] != self.project.data
         self.graph = Graph.from_dict(state["graph"])
-        self.training = copy.deepcopy(dict(state["training"]))
-        self.data = copy.deepcopy(dict(state["data"]))
+        self.project.training = copy.deepcopy(dict(state["training"]))
+        self.project.data = copy.deepcopy(dict(state["data"]))
+        self._write_back()
         if graph_changed:
             self.graph_changed.emit()
         if training_changed:
@@ -88,53 +116,43 @@ class Document(QObject):
         if data_changed:
             self.data_changed.emit()
 
-    def load(
-        self,
-        graph: Graph,
-        training: Mapping[str, Any] | None = None,
-        data: Mapping[str, Any] | None = None,
-        *,
-        path: str | None = None,
-        weights: str | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Replace the whole document (new/open); clears undo history and marks it unmodified."""
+    def _write_back(self) -> None:
+        """The graph into the project's ``network`` and ``layout`` (as loaded when nothing differs)."""
+        if self._loaded is not None and self._loaded[0]["graph"] == self.graph.to_dict():
+            self.project.network = copy.deepcopy(self._loaded[1])
+            self.project.layout = copy.deepcopy(self._loaded[2])
+        else:
+            self.project.network = self.graph.to_network()
+            self.project.layout = self.graph.layout()
+
+    def load(self, project: Project, graph: Graph | None = None) -> None:
+        """Replace the whole document (New/Open): clears the undo history and marks it unmodified.
+
+        ``graph`` (a template's hand-placed canvas) defaults to the project's network laid out by its
+        ``layout``.
+        """
         self.undo_stack.clear()
-        self.path = path
-        self.weights = weights
-        self.extra = dict(extra or {})
-        self.set_state(
-            {
-                "graph": graph.to_dict(),
-                "training": copy.deepcopy(dict(training or DEFAULT_TRAINING)),
-                "data": copy.deepcopy(dict(data or DEFAULT_DATA)),
-            }
-        )
+        self.project = project
+        self.graph = graph.copy() if graph else Graph.from_network(project.network, project.layout)
+        self._loaded = (self.state(), copy.deepcopy(project.network), copy.deepcopy(project.layout))
+        self._write_back()
         self.graph_changed.emit()
         self.training_changed.emit()
         self.data_changed.emit()
-        self._weights_changed = False
         self.undo_stack.setClean()
         self.modified_changed.emit(False)
 
     @property
     def modified(self) -> bool:
-        """True when there are unsaved edits or weights that changed since the last save."""
-        return self._weights_changed or not self.undo_stack.isClean()
+        """True when there are edits since the last save (weights: ``Workspace.weights_unsaved``)."""
+        return not self.undo_stack.isClean()
 
-    def mark_weights_changed(self) -> None:
-        """The network's weights changed (training, import, a link edit): saving would keep them."""
-        if not self._weights_changed:
-            self._weights_changed = True
-            self.modified_changed.emit(True)
-
-    def mark_saved(self, path: str) -> None:
-        """Remember ``path`` and mark the current state as saved."""
-        self.path = path
+    def mark_saved(self) -> None:
+        """The current state is what the project file holds."""
         was_modified = self.modified
-        self._weights_changed = False
+        self._loaded = (self.state(), copy.deepcopy(self.project.network), copy.deepcopy(self.project.layout))
         self.undo_stack.setClean()
-        if was_modified and not self.modified:
+        if was_modified:
             self.modified_changed.emit(False)
 
     # ------------------------------------------------------------------ locking
@@ -160,7 +178,8 @@ class Document(QObject):
             self.edit_refused.emit(f"Locked: {self.lock_reason}")
             return False
         before = self.state()
-        graph, training, data = self.graph.copy(), copy.deepcopy(self.training), copy.deepcopy(self.data)
+        graph, training = self.graph.copy(), copy.deepcopy(self.project.training)
+        data = copy.deepcopy(self.project.data)
         try:
             change(graph, training, data)
         except (GraphError, KeyError, TypeError, ValueError) as exc:
@@ -169,7 +188,7 @@ class Document(QObject):
         after = {"graph": graph.to_dict(), "training": training, "data": data}
         if after == before:
             return True
-        self.undo_stack.push(SnapshotCommand(self, text, before, after, merge_key))
+        self.undo_stack.push(SnapshotCommand(self.set_state, text, before, after, merge_key))
         return True
 
     # ------------------------------------------------------------------ convenience edits
@@ -279,15 +298,6 @@ class Document(QObject):
             f"Set {'.'.join(path)}", change, structural=structural, merge_key="train:" + ".".join(path)
         )
 
-    def replace_training(self, training: Mapping[str, Any], text: str = "Change training settings") -> bool:
-        """Replace the training dict in one step."""
-
-        def change(_g: Graph, t: dict, _d: dict) -> None:
-            t.clear()
-            t.update(copy.deepcopy(dict(training)))
-
-        return self.edit(text, change)
-
     def set_data_spec(self, data: Mapping[str, Any], text: str = "Change data") -> bool:
         """Replace the project's data spec (used by the data panel)."""
 
@@ -309,6 +319,22 @@ class Document(QObject):
             created.extend(g.paste(snapshot, offset))
 
         return created if self.edit("Paste", change) else []
+
+
+def blank_project(
+    data: Mapping[str, Any] | None = None,
+    training: Mapping[str, Any] | None = None,
+    graph: Graph | None = None,
+) -> Project:
+    """A project that has no file yet (relative paths refer to the working directory)."""
+    graph = graph or Graph()
+    return Project(
+        network=graph.to_network(),
+        data=copy.deepcopy(dict(data or DEFAULT_DATA)),
+        training=copy.deepcopy(dict(training or DEFAULT_TRAINING)),
+        layout=graph.layout(),
+        base_dir=os.getcwd(),
+    )
 
 
 def _shift_from(graph: Graph, node_id: str | None, dx: float) -> None:

@@ -1,45 +1,43 @@
-"""Undo/redo for every edit: one `QUndoCommand` that swaps whole document snapshots.
+"""Undo/redo commands: whole-snapshot swaps for every document edit, value swaps for weight edits.
 
 Networks have a handful of layers, so a snapshot (``Document.state()``: graph nodes/edges/positions, training
 settings, data spec) is a few hundred bytes. Restoring the exact snapshot makes every undo exact by
 construction, whatever the edit was (add, delete, move, connect, insert, property change, paste, arrange).
 Consecutive edits of the same property (typing digits into a spin box) merge into one command via
-``merge_key``.
+``merge_key``. The commands only know a ``restore`` callable, not the document (no import cycle).
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-if TYPE_CHECKING:
-    from studio.document import Document
-
 
 class SnapshotCommand(QUndoCommand):
-    """Switches the document between ``before`` and ``after`` snapshots."""
+    """Switches between the ``before`` and ``after`` snapshots through ``restore(snapshot)``."""
 
     def __init__(
         self,
-        document: Document,
+        restore: Callable[[Any], None],
         text: str,
-        before: dict[str, Any],
-        after: dict[str, Any],
+        before: Any,
+        after: Any,
         merge_key: str | None = None,
     ) -> None:
         super().__init__(text)
-        self.document = document
+        self.restore = restore
         self.before = before
         self.after = after
         self.merge_key = merge_key
 
     def redo(self) -> None:
-        self.document.set_state(self.after)
+        self.restore(self.after)
 
     def undo(self) -> None:
-        self.document.set_state(self.before)
+        self.restore(self.before)
 
     def id(self) -> int:  # noqa: A003 - Qt API name
         if self.merge_key is None:

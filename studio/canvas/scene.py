@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 from core.graph import Problem, resolve_output_activation
 from studio import theme
 from studio.canvas.items import LayerItem, LinkItem, PortItem
-from studio.document import Document
+from studio.workspace import Workspace
 
 
 class NetworkScene(QGraphicsScene):
@@ -33,9 +33,10 @@ class NetworkScene(QGraphicsScene):
     #: (src id, dst id, src unit, dst unit, scene position): a line of a weighted link was clicked
     link_clicked = Signal(str, str, int, int, object)
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__()
-        self.document = document
+        self.workspace = workspace
+        self.document = workspace.document
         self.items_by_id: dict[str, LayerItem] = {}
         self.links: dict[tuple[str, str], LinkItem] = {}
         self.problems: list[Problem] = []
@@ -45,7 +46,9 @@ class NetworkScene(QGraphicsScene):
         self._temp: QGraphicsPathItem | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
         self.setSceneRect(QRectF(-2000, -1500, 6000, 4000))
-        document.graph_changed.connect(self.sync)
+        self.document.graph_changed.connect(self.sync)
+        self.document.training_changed.connect(self.refresh_problems)
+        workspace.dataset_changed.connect(lambda _ds: self.sync())
         self.selectionChanged.connect(self._emit_selection)
         self.sync()
 
@@ -363,9 +366,4 @@ class NetworkScene(QGraphicsScene):
             return False
         return self.document.connect_nodes(src, dst)
 
-    def kind_counts(self) -> dict[str, Any]:
-        """How many cards of each kind are on the canvas (used by tests and the status bar)."""
-        out: dict[str, int] = {}
-        for item in self.items_by_id.values():
-            out[item.kind] = out.get(item.kind, 0) + 1
-        return out
+

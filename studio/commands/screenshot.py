@@ -152,21 +152,23 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
         raise FFStudioError(f"{name}: could not be opened")
     window.resize(*size)
     window.show()
+    window.workspace.wait_loaded(600.0)
     _spin(app, 200)
     window.canvas.fit_to_view()
     tc = window.training
     if tc.last_error and not empty:  # a blank canvas has no network to build: that is the point
         raise FFStudioError(tc.last_error)
-    if window.dataset is None:
+    dataset = window.workspace.dataset
+    if dataset is None:
         raise FFStudioError(f"{name}: the data could not be loaded")
     if show is None:
-        show = "evaluation" if window.dataset.source == "mnist" else "curves"
+        show = "evaluation" if dataset.source == "mnist" else "curves"
     if train_epochs:
         if not tc.train_epochs(train_epochs, timeout_s=600):
             raise FFStudioError(tc.last_error or f"training {train_epochs} epochs did not finish")
     dock = {"curves": tc.curves_dock, "health": tc.health_dock, "evaluation": tc.eval_dock}[show]
     dock.raise_()
-    if show == "evaluation" and window.dataset.source == "mnist":
+    if show == "evaluation" and dataset.source == "mnist":
         tc.evaluation.tabs.setCurrentIndex(tc.evaluation.gallery_index)
     if broken:
         doc = window.document

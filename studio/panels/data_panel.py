@@ -1,22 +1,19 @@
 """Data panel: choose the data source (toy thumbnails, CSV with preview, MNIST), split and batch size.
 
-Loading always runs in a background thread; results come back through Qt signals (queued to the
-GUI thread). The panel emits ``dataset_loaded(Dataset, spec)`` where ``spec`` is the project's
-``data`` dict describing what was loaded.
+The panel is a view of the workspace: it shows the project's ``data`` spec and batch size, and the
+progress of every dataset load (``Workspace.loading_*``). Load/Regenerate hands the spec to
+``Workspace.load_data``, which loads off the GUI thread; the CSV preview runs through
+``studio.background`` too.
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 import os
-import threading
-from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QObject, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -44,106 +41,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.plots import colors
+from core.project import training_spec
+from studio.background import Task, run_in_background
+from studio.panels.data_sources import THUMB, carry_over, toy_thumbnail
+from studio.workspace import Workspace
 
 PREVIEW_ROWS = 50
-THUMB = 56
-
-
-class _Signals(QObject):
-    progress = Signal(int, float, str)  # job id, fraction 0..1, message
-    done = Signal(int, object)  # job id, result
-    failed = Signal(int, str)  # job id, message
-
-
-def run_in_background(
-    signals: _Signals, job_id: int, fn: Callable[[Callable[..., None]], Any]
-) -> threading.Thread:
-    """Run ``fn(progress)`` in a daemon thread; report through ``signals`` tagged with ``job_id``."""
-
-    def progress(*args: Any) -> None:
-        frac, msg = 0.0, ""
-        nums = [a for a in args if isinstance(a, int | float)]
-        texts = [a for a in args if isinstance(a, str)]
-        if len(nums) >= 2 and nums[1]:
-            frac = float(nums[0]) / float(nums[1])
-        elif nums:
-            frac = float(nums[0])
-        if texts:
-            msg = texts[0]
-        signals.progress.emit(job_id, max(0.0, min(frac, 1.0)), msg)
-
-    def target() -> None:
-        try:
-            result = fn(progress)
-        except Exception as exc:  # user errors (DataError) and anything unexpected -> one line
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            if type(exc).__name__ not in ("DataError", "FFStudioError"):
-                text = f"{type(exc).__name__}: {text}"
-            signals.failed.emit(job_id, text)
-            return
-        signals.done.emit(job_id, result)
-
-    t = threading.Thread(target=target, name=f"ffstudio-data-{job_id}", daemon=True)
-    t.start()
-    return t
-
-
-def toy_thumbnail(name: str, size: int = THUMB) -> QPixmap:
-    """A small scatter picture of toy set ``name`` (generated with a fixed seed)."""
-    from core.datasets.toy import make_toy
-
-    ds = make_toy(name, samples=240, noise=0.05, test_fraction=0.5, seed=3)
-    x = np.concatenate([ds.x_train, ds.x_test])
-    y = np.concatenate([ds.y_train, ds.y_test])
-    pm = QPixmap(size, size)
-    pm.fill(QColor("#fbfbfc"))
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.Antialiasing)
-    lo, hi = x.min(axis=0), x.max(axis=0)
-    span = np.where(hi > lo, hi - lo, 1.0)
-    uv = (x - lo) / span * (size - 10) + 5
-    if ds.task == "regression":
-        yv = y.reshape(len(y), -1)[:, 0]
-        rgb = colors.ramp_rgb((yv - yv.min()) / max(float(np.ptp(yv)), 1e-9))
-    else:
-        rgb = np.array([colors.class_color(int(k)) for k in y], dtype=np.float32)
-    p.setPen(Qt.NoPen)
-    for (u, v), c in zip(uv, rgb, strict=True):
-        p.setBrush(QBrush(QColor(int(c[0]), int(c[1]), int(c[2]))))
-        p.drawEllipse(QPointF(float(u), float(size - v)), 2.0, 2.0)
-    p.setPen(QPen(QColor("#c9ced6")))
-    p.setBrush(Qt.NoBrush)
-    p.drawRect(0, 0, size - 1, size - 1)
-    p.end()
-    return pm
 
 
 class DataPanel(QWidget):
-    """Source picker + options; ``dataset_loaded(Dataset, spec dict)`` after every successful load."""
+    """Source picker + options for ``workspace``'s project; ``preview_ready(table)`` after a CSV preview."""
 
-    dataset_loaded = Signal(object, object)
-    load_failed = Signal(str)
-    batch_size_changed = Signal(int)
-    busy_changed = Signal(bool)
+    preview_ready = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None, mnist_dir: str | None = None) -> None:
+    def __init__(
+        self, workspace: Workspace, parent: QWidget | None = None, mnist_dir: str | None = None
+    ) -> None:
         super().__init__(parent)
-        self.dataset = None
-        self.spec: dict[str, Any] = {}
+        self.workspace = workspace
         #: the project's data dict last shown (set_spec): keys without a control here are carried over
         self._shown_spec: dict[str, Any] = {}
-        self._signals = _Signals()
-        self._signals.progress.connect(self._on_progress)
-        self._signals.done.connect(self._on_done)
-        self._signals.failed.connect(self._on_failed)
-        self._ids = itertools.count(1)
-        self._current_job = 0
-        self._job_kind: dict[int, str] = {}
-        self._threads: list[threading.Thread] = []
-        self._csv_table = None
-        #: Folder relative CSV paths refer to (the main window sets it to the project's folder).
-        self.base_dir: Callable[[], str] = os.getcwd
+        self._preview_task: Task | None = None
+        self._showing = False  # set_spec fills the controls: no edits follow from that
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -164,7 +83,7 @@ class DataPanel(QWidget):
         self.batch_spin.setRange(1, 4096)
         self.batch_spin.setValue(16)
         self.batch_spin.setToolTip("Rows per gradient step")
-        self.batch_spin.valueChanged.connect(self.batch_size_changed)
+        self.batch_spin.valueChanged.connect(self._batch_size_changed)
         common.addRow("Test fraction", self.test_spin)
         common.addRow("Batch size", self.batch_spin)
         lay.addLayout(common)
@@ -187,6 +106,16 @@ class DataPanel(QWidget):
         lay.addStretch(1)
         self.tabs.currentChanged.connect(self._tab_changed)
         self._fit_tab_height(0)
+        doc = workspace.document
+        doc.data_changed.connect(lambda: self.set_spec(doc.data))
+        doc.training_changed.connect(self._show_batch_size)
+        workspace.project_replaced.connect(lambda: self.set_spec(doc.data))
+        workspace.dataset_changed.connect(self._dataset_changed)
+        workspace.loading_started.connect(self._loading_started)
+        workspace.loading_progress.connect(self._show_progress)
+        workspace.loading_finished.connect(self._loading_finished)
+        self.set_spec(doc.data)
+        self._show_batch_size()
 
     # ---- tabs ----------------------------------------------------------------------------
     def _build_toy_tab(self) -> QWidget:
@@ -328,7 +257,7 @@ class DataPanel(QWidget):
         self._fit_tab_height(idx)
         self.test_spin.setEnabled(idx != 2)  # MNIST comes with its own 10,000-image test set
         self.load_btn.setText(("Regenerate", "Load CSV", "Load MNIST")[idx])
-        if idx == 2 and self.batch_spin.value() < 64:
+        if idx == 2 and self.batch_spin.value() < 64 and not self._showing:
             self.batch_spin.setValue(128)
 
     def _browse_csv(self) -> None:
@@ -344,14 +273,35 @@ class DataPanel(QWidget):
         if path:
             self.mnist_path.setText(path)
 
-    def preview_csv(self, path: str) -> int:
+    def preview_csv(self, path: str) -> Task:
         """Read ``path`` in the background, fill the preview and column pickers; returns the job id."""
         from core.datasets.csv_read import read_table
 
         path = path.strip()
         self.csv_path.setText(path)
-        full = path if os.path.isabs(path) else os.path.join(self.base_dir(), path)
-        return self._start("preview", lambda progress: read_table(full, progress=progress))
+        if path and not os.path.isabs(path):
+            path = os.path.join(self.workspace.base_dir(), path)
+        if self._preview_task is not None:
+            self._preview_task.cancel()
+        self._loading_started("CSV preview")
+        task = run_in_background(
+            lambda progress: read_table(path, progress=progress),
+            lambda table: self._preview_done(task, table),
+            lambda message: self._preview_done(task, None, message),
+            self._show_progress,
+            name="csv-preview",
+        )
+        self._preview_task = task
+        return task
+
+    def _preview_done(self, task: Task, table: Any, error: str = "") -> None:
+        if task is not self._preview_task:
+            return
+        self._preview_task = None
+        self._loading_finished(error)
+        if table is not None:
+            self._fill_preview(table)
+            self.preview_ready.emit(table)
 
     def _fill_preview(self, table: Any) -> None:
         df = table.frame
@@ -426,7 +376,7 @@ class DataPanel(QWidget):
         CSV split seed, added toy points) are kept from the project's data while they still apply
         (same source; same CSV file or toy set).
         """
-        return _carry_over(self._controlled_spec(), self._shown_spec)
+        return carry_over(self._controlled_spec(), self._shown_spec)
 
     def _controlled_spec(self) -> dict[str, Any]:
         tf = round(float(self.test_spin.value()), 4)
@@ -460,20 +410,32 @@ class DataPanel(QWidget):
             spec["subset"] = self.mnist_subset.value()
         return spec
 
-    def load_current(self) -> int:
-        """Load the data the panel describes, in the background; returns the job id."""
-        spec = self.current_spec()
-        return self.load_spec(spec)
+    def load_current(self) -> None:
+        """Make the data the panel describes the project's data; it loads in the background."""
+        self.workspace.load_data(self.current_spec())
 
-    def load_spec(self, spec: dict[str, Any]) -> int:
-        """Load a project ``data`` dict in the background; ``dataset_loaded`` follows on success."""
-        spec = dict(spec)
-        base = self.base_dir()
-        return self._start("dataset", lambda progress: (load_dataset(spec, progress, base), spec))
+    def _batch_size_changed(self, value: int) -> None:
+        doc = self.workspace.document
+        if doc.training.get("batch_size") != value and not self.workspace.busy:
+            doc.set_training(("batch_size",), int(value))
+
+    def _show_batch_size(self) -> None:
+        value = training_spec(self.workspace.document.training)["batch_size"]
+        if isinstance(value, int) and value != self.batch_spin.value():
+            self.batch_spin.blockSignals(True)
+            self.batch_spin.setValue(value)
+            self.batch_spin.blockSignals(False)
 
     def set_spec(self, spec: dict[str, Any]) -> None:
         """Show a project's ``data`` dict in the controls (does not load)."""
         self._shown_spec = dict(spec)
+        self._showing = True
+        try:
+            self._show_spec(spec)
+        finally:
+            self._showing = False
+
+    def _show_spec(self, spec: dict[str, Any]) -> None:
         src = spec.get("source", "toy")
         if "test_fraction" in spec:
             self.test_spin.setValue(float(spec["test_fraction"]))
@@ -499,93 +461,29 @@ class DataPanel(QWidget):
             self.mnist_path.setText(str(spec.get("path", "")))
             self.mnist_subset.setValue(int(spec.get("subset", 0) or 0))
 
-    # ---- background plumbing -------------------------------------------------------------
-    def _start(self, kind: str, fn: Callable[[Callable[..., None]], Any]) -> int:
-        job = next(self._ids)
-        self._current_job = job
-        self._job_kind[job] = kind
+    # ---- loading progress (the workspace's loads and the CSV preview) ----------------------
+    def _loading_started(self, _what: str) -> None:
         self.progress.setValue(0)
         self.progress.setFormat("%p%")
         self.progress.setVisible(True)
         self.load_btn.setEnabled(False)
-        self.busy_changed.emit(True)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(run_in_background(self._signals, job, fn))
-        return job
 
-    def is_busy(self) -> bool:
-        """True while a load runs."""
-        return any(t.is_alive() for t in self._threads)
-
-    def _finish(self) -> None:
-        self.progress.setVisible(False)
-        self.load_btn.setEnabled(True)
-        self.busy_changed.emit(False)
-
-    def _on_progress(self, job: int, frac: float, msg: str) -> None:
-        if job != self._current_job:
-            return
+    def _show_progress(self, frac: float, msg: str) -> None:
         self.progress.setValue(int(round(100 * frac)))
         if msg:
             self.progress.setFormat(f"{msg} %p%")
 
-    def _on_failed(self, job: int, message: str) -> None:
-        if job != self._current_job:
-            return
-        self._finish()
-        self.summary.setPlainText("Error: " + message)
-        self.load_failed.emit(message)
+    def _loading_finished(self, error: str) -> None:
+        self.progress.setVisible(False)
+        self.load_btn.setEnabled(True)
+        if error:
+            self.summary.setPlainText("Error: " + error)
 
-    def _on_done(self, job: int, result: Any) -> None:
-        if job != self._current_job:
+    def _dataset_changed(self, ds: Any) -> None:
+        if ds is None:
             return
-        self._finish()
-        if self._job_kind.get(job) == "preview":
-            self._fill_preview(result)
-            return
-        ds, spec = result
-        self.dataset, self.spec = ds, spec
         self.summary.setPlainText(
             ds.summary or f"{ds.name}: {len(ds.x_train)} train / {len(ds.x_test)} test rows"
         )
-        if spec.get("source") == "mnist":
+        if ds.source == "mnist":
             self.mnist_source.setText("Loaded: " + (ds.summary.splitlines()[0] if ds.summary else ds.name))
-        self.dataset_loaded.emit(ds, spec)
-
-
-#: per source: project ``data`` keys without a control in the panel, and the key that must not change
-#: for them to still apply (None: always)
-_UNCONTROLLED: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "toy": (("scaling", "points"), "name"),
-    "csv": (("scaling", "missing", "header", "seed", "test_path", "target_scaling"), "path"),
-    "mnist": (("download",), None),
-}
-
-
-def _carry_over(spec: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """``spec`` plus the uncontrolled keys of ``previous`` (same source, same file/toy set)."""
-    src = spec.get("source")
-    if previous.get("source") != src or src not in _UNCONTROLLED:
-        return spec
-    keys, same = _UNCONTROLLED[src]
-    if same is not None and previous.get(same) != spec.get(same):
-        return spec
-    if src == "toy" and previous.get("samples") != spec.get("samples"):
-        keys = tuple(k for k in keys if k != "points")  # added points belong to that sample
-    out = dict(spec)
-    for key in keys:
-        if key in previous and key not in out:
-            out[key] = previous[key]
-    return out
-
-
-def load_dataset(
-    spec: dict[str, Any], progress: Callable[..., None] | None = None, base_dir: str = "."
-) -> Any:
-    """Build a Dataset from a project ``data`` dict (toy, csv or mnist); runs in any thread.
-
-    Validation and loading are ``core.project.dataset_from_spec`` (ProjectError/DataError on problems).
-    """
-    from core.project import dataset_from_spec
-
-    return dataset_from_spec(spec, base_dir, progress, propose_target=True)

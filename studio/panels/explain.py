@@ -49,9 +49,10 @@ class ExplainPanel(QWidget):
 class ExplainSide(QObject):
     """Wires the Explain tab to a main window: boundary clicks, canvas hover/selection, training updates."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Any, workspace: Any) -> None:
         super().__init__(window)
         self.window = window
+        self.workspace = workspace
         self.panel = ExplainPanel()
         window.add_side_tab(self.panel, "Explain")
         self.x: np.ndarray | None = None
@@ -77,13 +78,13 @@ class ExplainSide(QObject):
         tc.run.snapshot.connect(lambda _snap: self._timer.start() if not self._timer.isActive() else None)
         tc.run.paused.connect(lambda _epoch: self.refresh())
         tc.run.ended.connect(lambda _reason: self.refresh())
-        window.dataset_changed.connect(lambda _ds: self.clear())
-        window.document.graph_changed.connect(self.refresh)
+        self.workspace.dataset_changed.connect(lambda _ds: self.clear())
+        self.workspace.document.graph_changed.connect(self.refresh)
 
     # ---- sample ------------------------------------------------------------------------------
     def pick_plane_point(self, px: float, py: float) -> None:
         """A click at (px, py) on the boundary plane: the nearest data point, or that place itself."""
-        ds, grid = self.window.dataset, self.window.training.boundary.grid
+        ds, grid = self.workspace.dataset, self.window.training.boundary.grid
         if ds is None or grid is None:
             return
         a0, a1 = grid.axes
@@ -129,7 +130,7 @@ class ExplainSide(QObject):
         """Recompute the explanation with the current model and draw it."""
         if self.x is None:
             return
-        model, ds = self.window.training.model, self.window.dataset
+        model, ds = self.window.training.model, self.workspace.dataset
         if model is None or ds is None or not getattr(model, "built", False):
             self.explanation = None
             self._set_canvas({})
@@ -155,7 +156,7 @@ class ExplainSide(QObject):
         """Model layer index -> canvas node id (the input node for the Normalization layer)."""
         views = self.window.training.views
         mapping = dict(views.neuron_nodes)  # includes the input node when it has feature inputs
-        graph = self.window.document.graph
+        graph = self.workspace.document.graph
         inputs = [n for n, node in graph.nodes.items() if node.kind == "input"]
         model = self.window.training.model
         if inputs and model is not None and type(model.layers[0]).__name__ == "Normalization":
@@ -187,7 +188,7 @@ class ExplainSide(QObject):
         self.panel.text.setPlainText(self._focus_text(exp, backward))
 
     def _output_text(self, exp: Explanation) -> str:
-        ds = self.window.dataset
+        ds = self.workspace.dataset
         out = exp.output
         if ds.is_classification and out.size > 1:
             names = ds.class_names or [str(k) for k in range(out.size)]
@@ -253,11 +254,3 @@ def short(v: float, digits: int = 3) -> str:
 
 def _value_text(label: Any) -> str:
     return ", ".join(num(v) for v in np.atleast_1d(np.asarray(label, dtype=np.float64)))
-
-
-def install_explain(window: Any) -> ExplainSide | None:
-    """Add the Explain tab to ``window`` (needs the training side); kept as ``window.explain``."""
-    if getattr(window, "training", None) is None:
-        return None
-    window.explain = ExplainSide(window)
-    return window.explain

@@ -148,14 +148,12 @@ def _range_test(project: Any, dataset: Any) -> Any:
     return find_learning_rate(run.model, run.x_train, run.y_train, batch_size=run.batch_size, seed=run.seed)
 
 
-def window_source(window: Any) -> Source:
-    """The ``Source`` of a main window: its project (``project_dict``) and loaded dataset."""
+def workspace_source(workspace: Any) -> Source:
+    """The ``Source`` of a :class:`studio.workspace.Workspace`: its project and loaded dataset."""
 
     def source() -> tuple[Any, Any]:
-        from core.project import Project
-
-        if window.dataset is None:
+        if workspace.dataset is None:
             raise ValueError("no data loaded: pick a data set in the Data tab")
-        return Project.from_dict(window.project_dict(), window.base_dir()), window.dataset
+        return workspace.project.copy(), workspace.dataset
 
     return source

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from core.data_fit import loss_names, resolve_loss, resolve_output_activation
 from core.project import training_spec
-from studio.document import Document
 from studio.panels.lr_finder import LRFinderBox
+from studio.workspace import Workspace
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
 OPTIMIZER_LABELS = {
@@ -76,9 +76,9 @@ SCHEDULE_PARAMS: dict[str, list[tuple[str, str, float, float, float, int | None,
 class NetworkPanel(QWidget):
     """Training settings for the whole network."""
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.document = document
+        self.document = document = workspace.document
         self._loading = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
@@ -214,6 +214,7 @@ class NetworkPanel(QWidget):
         document.training_changed.connect(self.refresh)
         document.graph_changed.connect(self._refresh_loss_label)
         document.lock_changed.connect(lambda locked, _r: self.set_locked(locked))
+        workspace.dataset_changed.connect(lambda _ds: self.refresh())
         self.refresh()
 
     # ------------------------------------------------------------------ model -> view

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from core.graph import resolve_output_activation
 from core.layer_kinds import KINDS, Option
 from studio import theme
-from studio.document import Document
 from studio.panels.feature_picker import FeaturePicker
+from studio.workspace import Workspace
 
 ACTIVATION_HELP = {
     "linear": "f(x) = x: no non-linearity; stacked linear layers collapse into one.",
@@ -100,9 +100,9 @@ class ActivationPlot(pg.PlotWidget):
 class LayerPropertiesPanel(QWidget):
     """Edits the selected layer of a :class:`Document`; ``set_node(None)`` shows a hint."""
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.document = document
+        self.document = document = workspace.document
         self.node_id: str | None = None
         self._loading = False
         self._units_help = ""
@@ -193,6 +193,8 @@ class LayerPropertiesPanel(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
         document.graph_changed.connect(self.refresh)
+        workspace.dataset_changed.connect(lambda _ds: self.refresh())
+        workspace.project_replaced.connect(lambda: self.set_node(None))
         self.set_node(None)
 
     # ------------------------------------------------------------------ model -> view

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.graph import KIND_LABELS, Problem
 from studio import theme
-from studio.document import Document
+from studio.workspace import Workspace
 
 
 class ValidationPanel(QWidget):
@@ -30,9 +30,9 @@ class ValidationPanel(QWidget):
 
     node_requested = Signal(str)
 
-    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.document = document
+        self.document = document = workspace.document
         self.problems: list[Problem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -72,6 +72,7 @@ class ValidationPanel(QWidget):
         layout.addWidget(self.table, 1)
         document.graph_changed.connect(self.refresh)
         document.training_changed.connect(self.refresh)
+        workspace.dataset_changed.connect(lambda _ds: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:

@@ -1,6 +1,8 @@
 """The training side of a main window: model lifecycle, run control and the one run state.
 
-``install_training(window)`` is called once by the main window. Everything here runs in the GUI
+The main window creates ``TrainingController(window, workspace)`` once. The controller publishes the
+model with trained weights as ``workspace.model`` and the busy reason as ``workspace.busy``, and adopts
+a model that others put there (Open with a weights file, Import weights). Everything here runs in the GUI
 thread; training runs in a :class:`studio.training.session.TrainingSession`'s threads. The run
 state (:mod:`studio.training.state`) is the only record of whether a run exists, runs or is paused:
 the toolbar, the status bar's run status, the Evaluation note and the canvas lock banner are all
@@ -10,13 +12,13 @@ to a model no longer current, are ignored.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
 
 from core.project import training_spec
+from studio.background import run_in_background
 from studio.training.data_tab import DataTab
 from studio.training.job import Evaluation, TrainingJob
 from studio.training.link_weights import LinkWeights
@@ -25,18 +27,20 @@ from studio.training.session import TrainingSession
 from studio.training.state import RunState, RunStatus
 from studio.training.toolbar import TrainingControls
 from studio.training.views import TrainingViews
+from studio.workspace import TRAINING_BUSY, Workspace, network_key, snapshot_model
 
-#: ``window.training_busy`` while a run is active (Export/Import/Save of weights wait for a pause).
-BUSY_REASON = "Training is running: pause or stop it first."
+#: ``workspace.busy`` while a run is active (Export/Import/Save of weights wait for a pause).
+BUSY_REASON = TRAINING_BUSY
 
 
 class TrainingController(QObject):
     """Owns the training side of one main window: ``model`` (the network trained, or None),
     ``run`` (:class:`~studio.training.run.RunControl`: session, state, counters), the views."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: Any, workspace: Workspace) -> None:
         super().__init__(window)
         self.window = window
+        self.workspace = workspace
         self.model: Any = None
         self.last_error: str | None = None
         #: the model holds trained, imported or edited weights (not just a fresh initialization)
@@ -57,9 +61,10 @@ class TrainingController(QObject):
         zoom.show()
         self.run = RunControl(self.controls, lambda: self.model, self)
         self.run.heavy_frame = v.heavy_frame
-        self.links = LinkWeights(window, v, lambda: self.model, lambda: self.run.busy)
+        self.links = LinkWeights(window, workspace, v, lambda: self.model, lambda: self.run.busy)
         self.link_editor = self.links.editor
         self.links.weight_set.connect(self._weight_set)
+        self.links.keep_weights = self.weights_worth_keeping
 
         c = self.controls
         c.play_pause.connect(self.play_pause)
@@ -74,23 +79,23 @@ class TrainingController(QObject):
         r.ended.connect(self._on_ended)
         r.busy_changed.connect(lambda _busy: self._publish())
         self.boundary.grid_changed.connect(self._grid_changed)
-        window.dataset_changed.connect(self._dataset_changed)
+        workspace.dataset_changed.connect(self._dataset_changed)
+        workspace.project_replaced.connect(self._project_loaded)
+        workspace.model_changed.connect(self._model_changed)
+        workspace.weights_edited.connect(self._show_model)
         window.project_closing.connect(self.shutdown)
-        window.project_loaded.connect(self._project_loaded)
-        doc = window.document
+        doc = workspace.document
         doc.graph_changed.connect(self._structure_changed)
         doc.training_changed.connect(self._training_changed)
-        self.data_tab = DataTab(window, self)
+        self.data_tab = DataTab(window, workspace, self)
         self.data_panel = self.data_tab.panel
-        actions = window.export_actions  # File → Import weights: Play continues from the imported weights
-        actions.weights_imported.connect(lambda _path: self.adopt_model(actions.imported_model))
-        if window.dataset is not None:
-            self._dataset_changed(window.dataset)
+        if workspace.dataset is not None:
+            self._dataset_changed(workspace.dataset)
 
     # ---- state -----------------------------------------------------------------------------
     @property
     def dataset(self) -> Any:
-        return self.window.dataset
+        return self.workspace.dataset
 
     @property
     def session(self) -> TrainingSession | None:
@@ -123,16 +128,25 @@ class TrainingController(QObject):
             self.last_error = status.note
 
     def _publish(self) -> None:
-        """Tell the export side what it may use: ``window.trained_model`` and ``window.training_busy``.
-
-        ``trained_model`` is the model once it holds trained/imported/edited weights (None before, and
-        after Reset or a change of the network); ``training_busy`` is a reason while a step may run.
-        """
-        w = self.window
-        w.training_busy = BUSY_REASON if self.run.busy else None
-        w.trained_model = self.model if self.has_weights and self.model is not None else None
+        """Publish ``workspace.model`` (the model once it holds trained/imported/edited weights; None
+        before, and after Reset or a change of the network) and ``workspace.busy`` (while a step may run)."""
+        ws = self.workspace
+        ws.set_busy(BUSY_REASON if self.run.busy else None)
+        model = self.model if self.has_weights else None
+        if model is not ws.model:
+            ws.set_model(model)
         self.links.refresh()
-        w.export_actions.refresh()
+
+    def _model_changed(self, model: Any) -> None:
+        """Someone else put a model into the workspace (Open with weights, Import) or dropped it."""
+        if model is self.model and (model is None or self.has_weights):
+            return
+        if model is not None:
+            self.adopt_model(model)  # Play/Step continue from these weights
+        elif self.has_weights:
+            self._invalidate_model()
+            if self.dataset is not None:
+                self.ensure_model()
 
     # ---- model lifecycle -------------------------------------------------------------------
     def end_run(self, note: str) -> None:
@@ -159,10 +173,7 @@ class TrainingController(QObject):
         self._publish()
 
     def _current_network_key(self) -> str:
-        """The network as the project file stores it (positions excluded) and whether its layers form
-        one connected chain (a removed link does not change the layer list): equal keys = same model."""
-        graph = self.window.document.graph
-        return json.dumps([graph.to_network(), graph.chain() is not None], sort_keys=True, default=str)
+        return network_key(self.workspace.document.graph)
 
     def adopt_model(self, model: Any) -> None:
         """Continue from ``model`` (imported weights, or a project opened with its weights file).
@@ -182,23 +193,41 @@ class TrainingController(QObject):
         self._network_key = self._current_network_key()
         self._show_model()
         self._publish()
+        self._evaluate_adopted()
+
+    def _evaluate_adopted(self) -> None:
+        """Evaluation of an adopted model on the test split (a copy predicts in the background)."""
+        ds, model = self.dataset, self.model
+        if ds is None or model is None or len(ds.x_test) == 0:
+            return
+        clone = snapshot_model(model)
+        x, y = ds.x_test, ds.y_test
+
+        def done(probs: np.ndarray) -> None:
+            current = self.model is model and self.dataset is ds and self.session is None
+            if current and np.all(np.isfinite(probs)):
+                self._on_evaluated(Evaluation(epoch=self.epoch, x=x, y_true=y, probs=probs))
+
+        self._eval_task = run_in_background(
+            lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate"
+        )
 
     def _run_label(self) -> str:
         """Short description of the settings, e.g. "adam lr=0.01 · 4-2" (hidden Dense units)."""
-        t = self.window.document.training
+        t = self.workspace.document.training
         opt = t.get("optimizer", {})
         name = opt.get("name", "?") if isinstance(opt, dict) else str(opt)
         lr = opt.get("learning_rate", "") if isinstance(opt, dict) else ""
         label = f"{name} lr={lr}" if lr != "" else str(name)
         try:
-            network = self.window.document.graph.to_network()
+            network = self.workspace.document.graph.to_network()
         except Exception:  # an unfinished graph: the optimizer says enough
             return label
         units = [str(la.get("units")) for la in network if la.get("type") == "dense"]
         return f"{label} · {'-'.join(units)}" if units else f"{label} · no hidden layer"
 
     def _epochs_budget(self) -> int | None:
-        e = training_spec(self.window.document.training)["epochs"]
+        e = training_spec(self.workspace.document.training)["epochs"]
         return int(e) if isinstance(e, int) and e > 0 else None
 
     def ensure_model(self, interactive: bool = False) -> bool:
@@ -209,7 +238,7 @@ class TrainingController(QObject):
         """
         if self.model is not None:
             return True
-        graph = self.window.document.graph
+        graph = self.workspace.document.graph
         if not graph.nodes and not interactive:
             self.views.clear_model(self.dataset is not None)
             self._clear_error()
@@ -225,7 +254,7 @@ class TrainingController(QObject):
             self._error(f"Cannot build the network: {detail}")
             return False
         try:
-            self.model = self.window.build_model()
+            self.model = self.workspace.build_model()
         except Exception as exc:  # ProjectError lists every problem; show them in one line
             self.views.clear_model(True, "Cannot build the network:\\nsee the message on the canvas")
             self._error(f"Cannot build the network: {one_line(exc)}")
@@ -237,7 +266,7 @@ class TrainingController(QObject):
         return True
 
     def _show_model(self) -> None:
-        self.views.map_layers(self.model, self.window.document.graph)
+        self.views.map_layers(self.model, self.workspace.document.graph)
         self.views.show_model(self.model, self.views.grid_for(self.dataset))
 
     def _error(self, message: str) -> None:
@@ -313,15 +342,14 @@ class TrainingController(QObject):
         if self.epoch == 0:  # a new run: name it after the settings it starts with
             self.curves.set_run_label(self._run_label())
         self.has_weights = True  # from here on the weights are the trained ones
-        self.window.document.mark_weights_changed()
+        self._publish()
+        self.workspace.mark_weights_unsaved()
         self.run.start(job, running, step_epochs)
 
     def _make_job(self) -> TrainingJob:
-        from core.project import Project
         from core.run import prepare_run
 
-        project = Project.from_dict(self.window.project_dict(), self.window.base_dir())
-        run = prepare_run(project, self.dataset, model=self.model)
+        run = prepare_run(self.workspace.project, self.dataset, model=self.model)
         return TrainingJob.from_run(run, self._epochs_budget(), start_epoch=self.epoch,
                                     grid=self.views.grid_for(self.dataset),
                                     neuron_images=bool(self.views.neuron_nodes))
@@ -351,18 +379,20 @@ class TrainingController(QObject):
         self.curves.fit_x_to_data()  # the run is over: the epoch axis ends with the data
 
     def _weight_set(self, message: str) -> None:
-        self.has_weights = True
-        self.window.document.mark_weights_changed()
-        self.views.show_model(self.model, self.views.grid_for(self.dataset))
-        self._publish()
         self.window.statusBar().showMessage(message, 8000)
 
     def set_link_weight(self, src: str, dst: str, i: int, j: int, value: float) -> bool:
-        """Write ``value`` into a kernel (refused with a message while a training step can run)."""
+        """Write ``value`` into a kernel as an undoable edit (refused while a training step can run)."""
         if self.run.busy:
             self.window.statusBar().showMessage("Pause or stop training to edit a weight.", 8000)
             return False
         return self.links.set_weight(src, dst, i, j, value)
+
+    def weights_worth_keeping(self) -> None:
+        """The model is about to hold edited weights: publish it as ``workspace.model``."""
+        if self.model is not None and not self.has_weights:
+            self.has_weights = True
+            self._publish()
 
     def points_added(self) -> None:
         """Points were added to the dataset: a running session continues on the new training rows."""
@@ -372,22 +402,18 @@ class TrainingController(QObject):
 
     # ---- window / document signals ---------------------------------------------------------
     def _project_loaded(self) -> None:
-        # the export side may already have restored the project's weights file into a model
-        # (``adopt_model``); keep that one, training continues from it
-        restored = self.model if self.has_weights else None
+        """New/Open: a new project; its data and trained weights arrive through the workspace."""
         self._invalidate_model()
         self.curves.clear_previous()
         self.curves.new_run()
-        if restored is not None:
-            self.adopt_model(restored)
+        if self.workspace.model is not None:
+            self.adopt_model(self.workspace.model)
         elif self.dataset is not None:
             self.ensure_model()
         self.run.state.set(RunState.IDLE, epoch=0, note="")  # a new project starts without a run
-        self.data_tab.show_project()
 
     def _dataset_changed(self, ds: Any) -> None:
         self._invalidate_model("the data changed")
-        self.data_tab.dataset_applied()
         if ds is None:
             return
         self.views.show_data(ds)
@@ -402,7 +428,7 @@ class TrainingController(QObject):
                 self.ensure_model()
 
     def _training_changed(self) -> None:
-        t = self.window.document.training
+        t = self.workspace.document.training
         opt = t.get("optimizer", {})
         lr = opt.get("learning_rate") if isinstance(opt, dict) else None
         if self.session is not None and self.session.is_alive():
@@ -431,10 +457,3 @@ def one_line(exc: BaseException) -> str:
     """The first line of an exception's message (its type name when empty)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def install_training(window: QWidget) -> TrainingController:
-    """Create the training side for ``window`` (kept as ``window.training``)."""
-    controller = TrainingController(window)
-    window.training = controller
-    return controller

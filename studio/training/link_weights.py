@@ -1,8 +1,9 @@
 """Clicking a weighted link on the canvas shows its weight; while no training step can run it is editable.
 
 :class:`LinkWeights` wires the canvas' ``link_clicked`` to the weight popup
-(:class:`studio.canvas.link_editor.LinkWeightEditor`) and writes edits into the live kernel, a view
-into the model's parameter buffer, so training continues from the edited value.
+(:class:`studio.canvas.link_editor.LinkWeightEditor`) and writes edits through
+``Workspace.set_weight`` (undoable like every other edit) into the live kernel, a view into the model's
+parameter buffer, so training continues from the edited value.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, Signal
 
 from studio.canvas.link_editor import LinkWeightEditor
 from studio.training.views import TrainingViews
+from studio.workspace import Workspace
 
 READ_ONLY_REASON = "Pause or stop training to edit the weight."
 
@@ -25,11 +27,14 @@ class LinkWeights(QObject):
 
     weight_set = Signal(str)
 
-    def __init__(self, window: Any, views: TrainingViews, model: Callable[[], Any],
+    def __init__(self, window: Any, workspace: Workspace, views: TrainingViews, model: Callable[[], Any],
                  busy: Callable[[], bool]) -> None:
         super().__init__(window)
         self.window = window
+        self.workspace = workspace
         self.views = views
+        #: called before the first edit of a fresh model, so the workspace holds it as edited weights
+        self.keep_weights: Callable[[], None] = lambda: None
         self._model = model
         self._busy = busy
         self.editor = LinkWeightEditor(window.canvas)
@@ -69,10 +74,13 @@ class LinkWeights(QObject):
         """Write ``value`` into the kernel (only while no training step can run); False when refused."""
         if self._busy() or self._model() is None:
             return False
-        kernel = self.kernel_for(dst)
-        if kernel is None or not (0 <= i < kernel.shape[0] and 0 <= j < kernel.shape[1]):
+        kernel, idx = self.kernel_for(dst), self.views.layer_of(dst)
+        if kernel is None or idx is None or not (0 <= i < kernel.shape[0] and 0 <= j < kernel.shape[1]):
             return False
-        kernel[i, j] = value  # a view into the model's parameter buffer: training continues from it
+        self.keep_weights()
+        text = f"Weight {src}[{i + 1}] → {dst}[{j + 1}]"
+        if not self.workspace.set_weight(idx, i, j, value, text):
+            return False
         self.weight_set.emit(f"weight {src} neuron {i + 1} → {dst} neuron {j + 1} set to {value:.4g}")
         return True
 

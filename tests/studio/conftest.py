@@ -33,8 +33,15 @@ def _make_window(qtbot, settings):
         tc.controls.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index("300 steps/s"))
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(20)  # the first fit-to-view runs from the event loop
+    wait_loaded(qtbot, window)
     return window
+
+
+def wait_loaded(qtbot, window, timeout: int = 20000) -> None:
+    """Run the event loop until the workspace's background loads are over, then a little longer (the
+    signals they cause reach every view)."""
+    qtbot.waitUntil(lambda: not window.workspace.is_loading(), timeout=timeout)
+    qtbot.wait(50)
 
 
 @pytest.fixture
@@ -48,9 +55,7 @@ def studio_window(qtbot, studio_settings):
 def builder_window(qtbot, studio_settings, monkeypatch):
     """The main window without the training and export sides: the builder tests use it (building the
     plots doubles the cost of every window; those sides have their own tests)."""
-    import studio.export_dialog
-    import studio.training.controller
+    from studio.main_window import MainWindow
 
-    monkeypatch.setattr(studio.training.controller, "install_training", lambda window: None)
-    monkeypatch.setattr(studio.export_dialog, "install_export_actions", lambda window: None)
+    monkeypatch.setattr(MainWindow, "_build_sides", lambda window: None)
     return _make_window(qtbot, studio_settings)

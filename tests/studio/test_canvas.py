@@ -277,7 +277,7 @@ def test_training_lock_refuses_structure_but_not_learning_rate(builder_window) -
 def test_input_and_output_neurons_are_named_after_the_data(builder_window) -> None:
     from core.datasets.toy import make_toy
 
-    builder_window.set_dataset(make_toy("blobs", samples=60, classes=3))
+    builder_window.workspace.set_dataset(make_toy("blobs", samples=60, classes=3))
     scene = builder_window.canvas_scene
     assert scene.items_by_id["input"].labels == ["x1", "x2"]
     assert len(scene.items_by_id["output"].labels) == 3
@@ -315,7 +315,7 @@ def test_zoom_label_follows_zoom(builder_window) -> None:
 
 
 def test_weights_from_a_built_model(builder_window) -> None:
-    model = builder_window.build_model()
+    model = builder_window.workspace.build_model()
     model.build(seed=0)
     scene = builder_window.canvas_scene
     scene.set_weights_from_model(model)

@@ -31,7 +31,8 @@ def test_regression_run_plots_r2(qtbot, studio_window):
     tc = studio_window.training
     spec = dict(studio_window.document.data, name="plane")
     studio_window.document.set_data_spec(spec)
-    qtbot.waitUntil(lambda: studio_window.dataset is not None and studio_window.dataset.task == "regression",
+    ws = studio_window.workspace
+    qtbot.waitUntil(lambda: ws.dataset is not None and ws.dataset.task == "regression",
                     timeout=10000)
     assert tc.train_epochs(2, timeout_s=30)
     tc.curves.redraw.flush()

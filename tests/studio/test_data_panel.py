@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from studio.panels.data_panel import DataPanel
+from studio.workspace import Workspace
 from tests.mnist_files import MNIST_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,7 +18,7 @@ CSV = ROOT / "assets" / "examples" / "penguins_synthetic.csv"
 
 @pytest.fixture
 def panel(qtbot):
-    p = DataPanel()
+    p = DataPanel(Workspace())
     qtbot.addWidget(p)
     p.show()
     return p
@@ -28,23 +29,24 @@ def test_toy_thumbnail_click_loads_in_background(qtbot, panel):
     assert not panel.toy_buttons["moons"].icon().isNull()
     main = threading.get_ident()
     seen: list[int] = []
-    import studio.panels.data_panel as dp
+    import studio.workspace as ws_module
 
-    real = dp.load_dataset
+    real = ws_module.dataset_from_spec
 
-    def spy(spec, progress=None, base_dir="."):
+    def spy(spec, base_dir=".", progress=None, **options):
         seen.append(threading.get_ident())
-        return real(spec, progress, base_dir)
+        return real(spec, base_dir, progress, **options)
 
-    dp.load_dataset = spy
+    ws_module.dataset_from_spec = spy
+    ws = panel.workspace
     try:
         panel.noise_slider.setValue(20)
         panel.test_spin.setValue(0.3)
-        with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker:
+        with qtbot.waitSignal(ws.dataset_changed, timeout=10000) as blocker:
             panel.toy_buttons["moons"].click()
     finally:
-        dp.load_dataset = real
-    ds, spec = blocker.args
+        ws_module.dataset_from_spec = real
+    ds, spec = blocker.args[0], ws.document.data
     assert seen and seen[0] != main  # loaded off the GUI thread
     assert ds.name == "moons" and spec["source"] == "toy" and spec["noise"] == pytest.approx(0.2)
     n = len(ds.x_train) + len(ds.x_test)
@@ -52,14 +54,14 @@ def test_toy_thumbnail_click_loads_in_background(qtbot, panel):
     assert "moons" in panel.summary.toPlainText()
     # regenerate with another seed gives other points
     panel.seed_spin.setValue(panel.seed_spin.value() + 1)
-    with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker2:
+    with qtbot.waitSignal(ws.dataset_changed, timeout=10000) as blocker2:
         panel.load_btn.click()
     assert blocker2.args[0].x_train.tolist() != ds.x_train.tolist()
 
 
 def test_csv_preview_target_ignore_and_summary(qtbot, panel):
     panel.tabs.setCurrentIndex(1)
-    with qtbot.waitSignal(panel._signals.done, timeout=10000):
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
         panel.preview_csv(str(CSV))
     qtbot.wait(10)
     assert panel.preview.columnCount() == 7 and panel.preview.rowCount() > 5
@@ -74,9 +76,9 @@ def test_csv_preview_target_ignore_and_summary(qtbot, panel):
     assert panel.ignored_columns() == ["island"]
     spec = panel.current_spec()
     assert spec["target"] == "species" and spec["ignore"] == ["island"]
-    with qtbot.waitSignal(panel.dataset_loaded, timeout=20000) as blocker:
+    with qtbot.waitSignal(panel.workspace.dataset_changed, timeout=20000) as blocker:
         panel.load_btn.click()
-    ds, _ = blocker.args
+    ds = blocker.args[0]
     assert ds.task == "multiclass" and ds.num_classes == 3
     assert not any(name.startswith("island") for name in ds.feature_names)
     assert panel.summary.toPlainText().strip()
@@ -85,7 +87,7 @@ def test_csv_preview_target_ignore_and_summary(qtbot, panel):
 def test_csv_error_is_one_line(qtbot, panel, tmp_path):
     panel.tabs.setCurrentIndex(1)
     panel.csv_path.setText(str(tmp_path / "missing.csv"))
-    with qtbot.waitSignal(panel.load_failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(panel.workspace.loading_finished, timeout=10000) as blocker:
         panel.load_current()
     assert "missing.csv" in blocker.args[0] and "\n" not in blocker.args[0]
     assert panel.summary.toPlainText().startswith("Error:")
@@ -98,11 +100,12 @@ def test_mnist_from_folder_with_progress(qtbot, panel):
     panel.mnist_path.setText(os.fspath(MNIST_DIR))
     panel.mnist_subset.setValue(2000)
     fractions: list[float] = []
-    panel._signals.progress.connect(lambda _job, f, _m: fractions.append(f))
-    with qtbot.waitSignal(panel.dataset_loaded, timeout=60000) as blocker:
+    ws = panel.workspace
+    ws.loading_progress.connect(lambda f, _m: fractions.append(f))
+    with qtbot.waitSignal(ws.dataset_changed, timeout=60000) as blocker:
         panel.load_btn.click()
         assert panel.progress.isVisible()
-    ds, spec = blocker.args
+    ds, spec = blocker.args[0], ws.document.data
     assert spec == {"source": "mnist", "path": os.fspath(MNIST_DIR), "subset": 2000}
     assert ds.x_train.shape == (2000, 784) and ds.x_train.dtype.name == "uint8"
     assert ds.num_classes == 10
@@ -112,15 +115,15 @@ def test_mnist_from_folder_with_progress(qtbot, panel):
 
 def test_window_data_tab_switches_dataset(qtbot, studio_window):
     tc = studio_window.training
-    with qtbot.waitSignal(studio_window.dataset_changed, timeout=10000):
+    with qtbot.waitSignal(studio_window.workspace.dataset_changed, timeout=10000):
         tc.data_panel.select_toy("xor")
-    assert studio_window.dataset.name == "xor"
+    assert studio_window.workspace.dataset.name == "xor"
     assert studio_window.document.data["name"] == "xor"
     assert tc.model is not None  # a fresh model for the new data
     # clicking in the plot adds a training point and records it in the project
-    n = len(studio_window.dataset.x_train)
+    n = len(studio_window.workspace.dataset.x_train)
     tc.boundary.add_point_at(0.5, 0.5, 1)
-    assert len(studio_window.dataset.x_train) == n + 1
+    assert len(studio_window.workspace.dataset.x_train) == n + 1
     assert studio_window.document.data["points"] == [[0.5, 0.5, 1, "train"]]
 
 
@@ -132,9 +135,9 @@ def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
     current = panel.current_spec()
     for key in ("missing", "scaling", "header", "seed", "target_scaling"):
         assert current[key] == spec[key]
-    with qtbot.waitSignal(panel.dataset_loaded, timeout=10000) as blocker:
-        panel.load_spec(current)
-    ds, loaded = blocker.args
+    with qtbot.waitSignal(panel.workspace.dataset_changed, timeout=10000) as blocker:
+        panel.load_current()
+    ds, loaded = blocker.args[0], panel.workspace.document.data
     assert ds.scaling == "minmax" and loaded["missing"] == "impute"
     # another file: the old file's settings no longer apply
     panel.csv_path.setText(str(CSV.with_name("other.csv")))

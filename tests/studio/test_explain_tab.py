@@ -10,14 +10,14 @@ from studio.panels.explain import short
 
 
 def _dataset_target(w, k: int) -> np.ndarray:
-    return np.array([float(w.dataset.y_train[k])])
+    return np.array([float(w.workspace.dataset.y_train[k])])
 
 
 def test_clicking_a_data_point_explains_it_on_the_canvas(qtbot, studio_window) -> None:
     w = studio_window
     ex, scene, model = w.explain, w.canvas_scene, w.training.model
     assert model is not None and ex.panel.sample.text().startswith("Click a point")
-    x = w.dataset.x_train[3].astype(np.float64)
+    x = w.workspace.dataset.x_train[3].astype(np.float64)
     # a click a little off the point still picks it (within 3 % of the plane)
     ex.pick_plane_point(float(x[0]) + 0.02, float(x[1]) - 0.02)
     assert ex.panel.sample.text().startswith("Sample: training point #3")
@@ -62,7 +62,7 @@ def test_a_click_away_from_points_explains_that_place_without_loss(qtbot, studio
 def test_numbers_follow_training(qtbot, studio_window) -> None:
     w = studio_window
     ex, tc = w.explain, w.training
-    x = w.dataset.x_train[0]
+    x = w.workspace.dataset.x_train[0]
     ex.pick_plane_point(float(x[0]), float(x[1]))
     before = dict(w.canvas_scene.items_by_id["dense_1"].neuron_values)
     assert tc.train_epochs(3)

@@ -16,8 +16,10 @@ from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox  # noqa: E402
 
 from core.export import FORMATS, save_weights_npz  # noqa: E402
-from core.installation import extra_hint
-from studio.export_dialog import NO_WEIGHTS_TIP, ExportActions, ExportContext, ExportDialog  # noqa: E402
+from core.installation import extra_hint  # noqa: E402
+from studio.export_actions import NO_WEIGHTS_TIP, ExportActions  # noqa: E402
+from studio.export_dialog import ExportDialog  # noqa: E402
+from studio.workspace import Workspace  # noqa: E402
 
 PRE = {"task": "multiclass", "feature_names": ["x1", "x2"], "class_names": ["a", "b", "c"],
        "columns": [{"name": "x1", "kind": "numeric"}, {"name": "x2", "kind": "numeric"}]}
@@ -96,23 +98,38 @@ def test_export_failure_is_reported(qtbot, tmp_path: Path) -> None:
     assert dialog.export_button.isEnabled()
 
 
-def test_menu_actions_enabled_only_with_weights(qtbot, tmp_path: Path, monkeypatch) -> None:
+def _workspace(tmp_path: Path, model=None) -> Workspace:
+    """A workspace holding a 3-class data set with features x1, x2 (classes a, b, c) and ``model``."""
+    from core.project import dataset_from_spec
+
+    rng = np.random.default_rng(0)
+    rows = "\n".join(f"{rng.normal():.3f},{rng.normal():.3f},{'abc'[i % 3]}" for i in range(60))
+    (tmp_path / "train.csv").write_text("x1,x2,label\n" + rows + "\n")
+    ws = Workspace()
+    ws.set_dataset(dataset_from_spec({"source": "csv", "path": "train.csv"}, tmp_path))
+    if model is not None:
+        ws.set_model(model, unsaved=False)
+    return ws
+
+
+def test_menu_actions_follow_the_workspace_model_and_busy_reason(qtbot, tmp_path: Path) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
     menu = window.menuBar().addMenu("&File")
-    state = ExportContext(model=None, directory=str(tmp_path))
-    actions = ExportActions(window, menu, lambda: state)
+    ws = Workspace()
+    actions = ExportActions(ws, window, menu)
     assert [a.text() for a in menu.actions()] == ["&Export…", "&Import weights…", "&Predict on CSV…"]
     assert not actions.export_action.isEnabled()
     assert actions.export_action.toolTip() == NO_WEIGHTS_TIP
-    assert not actions.predict_action.isEnabled()
-    state.model, state.has_weights, state.preprocessing = _model(), True, PRE
-    actions.refresh()
+    assert not actions.predict_action.isEnabled() and not actions.import_action.isEnabled()
+    ws.set_model(_model())  # the actions observe the workspace: no refresh() call
     assert actions.export_action.isEnabled() and actions.predict_action.isEnabled()
-    state.busy = "Pause or stop training first."
-    actions.refresh()
-    assert not actions.export_action.isEnabled()
+    ws.set_busy("Pause or stop training first.")
+    assert not actions.export_action.isEnabled() and not actions.import_action.isEnabled()
     assert actions.export_action.toolTip() == "Pause or stop training first."
+    ws.set_busy(None)
+    ws.set_model(None)
+    assert not actions.export_action.isEnabled()
 
 
 def test_import_weights_action_all_or_nothing(qtbot, tmp_path: Path, monkeypatch) -> None:
@@ -122,9 +139,8 @@ def test_import_weights_action_all_or_nothing(qtbot, tmp_path: Path, monkeypatch
     good = save_weights_npz(trained, tmp_path / "good.npz")
     bad = save_weights_npz(_model(seed=2, units=4), tmp_path / "bad.npz")
     target = _model(seed=3)
-    imported: list[str] = []
-    state = ExportContext(model=target, directory=str(tmp_path), on_weights_imported=imported.append)
-    actions = ExportActions(window, window.menuBar().addMenu("File"), lambda: state)
+    ws = _workspace(tmp_path, target)
+    actions = ExportActions(ws, window, window.menuBar().addMenu("File"))
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     before = [w.copy() for w in target.get_weights()]
@@ -132,9 +148,10 @@ def test_import_weights_action_all_or_nothing(qtbot, tmp_path: Path, monkeypatch
     assert "layer 2 kernel: file has (6, 4), network needs (6, 3)" in warnings[0]
     for a, b in zip(before, target.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    with qtbot.waitSignal(actions.weights_imported, timeout=5000):
+    assert not ws.weights_unsaved
+    with qtbot.waitSignal(ws.weights_edited, timeout=5000):
         assert actions.import_weights(good)
-    assert imported == [good]
+    assert ws.model is target and ws.weights_unsaved
     x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
     np.testing.assert_array_equal(target.predict(x), trained.predict(x))
 
@@ -143,8 +160,7 @@ def test_predict_action_writes_csv(qtbot, tmp_path: Path) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
     model = _model()
-    state = ExportContext(model=model, has_weights=True, preprocessing=PRE, directory=str(tmp_path))
-    actions = ExportActions(window, None, lambda: state)
+    actions = ExportActions(_workspace(tmp_path, model), window)
     src = tmp_path / "new.csv"
     src.write_text("x1,x2\n0.5,1\n-2,3\n")
     on_gui: list[bool] = []
@@ -162,8 +178,7 @@ def test_predict_action_writes_csv(qtbot, tmp_path: Path) -> None:
 def test_predict_action_reports_rows_it_could_not_predict(qtbot, tmp_path: Path) -> None:
     window = QMainWindow()
     qtbot.addWidget(window)
-    state = ExportContext(model=_model(), has_weights=True, preprocessing=PRE, directory=str(tmp_path))
-    actions = ExportActions(window, None, lambda: state)
+    actions = ExportActions(_workspace(tmp_path, _model()), window)
     src = tmp_path / "gaps.csv"
     src.write_text("x1,x2\n0.5,1\n,3\n-2,3\n")  # line 3 lacks x1
     messages: list[str] = []
@@ -181,6 +196,7 @@ def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -
 
     from studio.main_window import MainWindow
     from tests.core.test_predict import _saved_project
+    from tests.studio.conftest import wait_loaded
 
     window = MainWindow(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -188,40 +204,39 @@ def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -
     texts = [a.text() for a in window.file_menu.actions()]
     assert texts.index("&Export…") < texts.index("&Import weights…") < texts.index("&Predict on CSV…")
     actions = window.export_actions
-    actions.refresh()
     assert not actions.export_action.isEnabled() and actions.export_action.toolTip() == NO_WEIGHTS_TIP
     path, model, dataset = _saved_project(tmp_path)
     assert window.load_project_file(str(path))
-    assert window.trained_model is not None
+    wait_loaded(qtbot, window)
+    ws = window.workspace
+    assert ws.model is not None and not ws.weights_unsaved
     x = np.concatenate([dataset.x_train, dataset.x_test])
-    np.testing.assert_array_equal(window.trained_model.predict(x), model.predict(x))
-    actions.refresh()
+    np.testing.assert_array_equal(ws.model.predict(x), model.predict(x))
     assert actions.export_action.isEnabled()
     dialog = actions.open_export_dialog()
     qtbot.addWidget(dialog)
     assert dialog.path_edit.text() == str(tmp_path / "proj.npz")
-    window.training_busy = "Pause or stop training first."
-    actions.refresh()
+    ws.set_busy("Pause or stop training first.")
     assert not actions.export_action.isEnabled() and not actions.import_action.isEnabled()
+    ws.set_busy(None)
 
 
-def test_save_weights_beside_project(qtbot, tmp_path: Path) -> None:
-    from studio.export_dialog import save_weights_beside
-
-    class Window:
-        trained_model = None
-        training_busy = None
-        dataset = None
-
-    window = Window()
-    assert save_weights_beside(window, str(tmp_path / "p.json")) is None
-    window.trained_model = _model()
-    assert save_weights_beside(window, str(tmp_path / "p.json")) == "p.npz"
-    other = _model(seed=8)
+def test_saving_writes_unsaved_weights_beside_the_project(qtbot, tmp_path: Path) -> None:
     from core.export import load_weights_npz
+    from core.project import load_project
 
+    ws = _workspace(tmp_path)
+    ws.document.append_layer("input")
+    ws.document.append_layer("output")
+    ws.set_model(ws.build_model())
+    assert ws.weights_unsaved
+    ws.save(str(tmp_path / "p.json"))
+    assert load_project(tmp_path / "p.json").weights == "p.npz" and not ws.weights_unsaved
+    other = ws.build_model()
     load_weights_npz(other, tmp_path / "p.npz")
     x = np.random.default_rng(0).normal(size=(10, 2)).astype(np.float32)
-    np.testing.assert_array_equal(other.predict(x), window.trained_model.predict(x))
-    window.training_busy = "running"
-    assert save_weights_beside(window, str(tmp_path / "q.json")) is None
+    np.testing.assert_array_equal(other.predict(x), ws.model.predict(x))
+    ws.set_busy("running")
+    ws.mark_weights_unsaved()
+    ws.save(str(tmp_path / "q.json"))  # the weights of a running model are not written
+    assert not (tmp_path / "q.npz").exists() and ws.weights_unsaved

@@ -8,6 +8,7 @@ import pytest
 
 from core.graph import DataInfo
 from studio.templates import TEMPLATES
+from tests.studio.conftest import wait_loaded
 
 
 def test_save_then_open_round_trip(builder_window, tmp_path) -> None:
@@ -146,19 +147,19 @@ def test_templates_are_valid_networks(key: str) -> None:
     Project.from_dict(doc, ".")
 
 
-def test_template_menu_loads_each_toy_template(builder_window) -> None:
+def test_template_menu_loads_each_toy_template(qtbot, builder_window) -> None:
+    ws = builder_window.workspace
     for key, act in builder_window.template_actions.items():
         if key == "mnist":
             continue
         act.trigger()
         assert builder_window.document.graph.to_network() == TEMPLATES[key].layers
-        assert (
-            builder_window.dataset is not None and builder_window.dataset.name == TEMPLATES[key].data["name"]
-        )
+        wait_loaded(qtbot, builder_window)
+        assert ws.dataset is not None and ws.dataset.name == TEMPLATES[key].data["name"]
         assert [p for p in builder_window.validation.problems if p.severity == "error"] == []
 
 
-def test_full_window_with_training_side_round_trip(studio_window, tmp_path) -> None:
+def test_full_window_with_training_side_round_trip(qtbot, studio_window, tmp_path) -> None:
     """The builder flows still work with the training and export sides listening to every signal."""
     w = studio_window
     assert w.side_tabs.count() >= 4  # Properties, Network, Analysis + the data tab
@@ -167,7 +168,8 @@ def test_full_window_with_training_side_round_trip(studio_window, tmp_path) -> N
     assert w.save_to(str(path))
     before = w.document.graph.copy()
     assert w.new_project("spiral")
-    assert w.dataset is not None and w.dataset.name == "spiral"
+    wait_loaded(qtbot, w)
+    assert w.workspace.dataset is not None and w.workspace.dataset.name == "spiral"
     assert w.load_project_file(str(path))
     assert w.document.graph == before
     assert [p for p in w.validation.problems if p.severity == "error"] == []

@@ -182,12 +182,10 @@ def test_python_m_studio_with_a_missing_project(tmp_path: Path) -> None:
 
 def test_window_opens_the_project_given_on_the_command_line(qtbot, studio_settings, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import studio.export_dialog
-    import studio.training.controller
     from studio.app import create_window
+    from studio.main_window import MainWindow
 
-    monkeypatch.setattr(studio.training.controller, "install_training", lambda window: None)
-    monkeypatch.setattr(studio.export_dialog, "install_export_actions", lambda window: None)
+    monkeypatch.setattr(MainWindow, "_build_sides", lambda window: None)
     shutil.copy(XOR, tmp_path / "xor.json")
     monkeypatch.chdir(tmp_path)
     window = create_window(project_path=str(project_to_open("xor.json")), settings=studio_settings)

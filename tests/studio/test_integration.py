@@ -33,19 +33,19 @@ def test_training_publishes_trained_model_and_busy_state(qtbot, studio_window) -
     w = studio_window
     tc = w.training
     actions = w.export_actions
-    assert w.trained_model is None and w.training_busy is None
+    assert w.workspace.model is None and w.workspace.busy is None
     assert not actions.export_action.isEnabled()
     assert tc.train_epochs(2)
-    assert w.trained_model is tc.model and w.training_busy is None
+    assert w.workspace.model is tc.model and w.workspace.busy is None
     assert actions.export_action.isEnabled() and actions.predict_action.isEnabled()
     # while running: busy, export disabled with the reason as tooltip
     tc.play_pause()
-    assert w.training_busy
+    assert w.workspace.busy
     assert not actions.export_action.isEnabled()
-    assert actions.export_action.toolTip() == w.training_busy
+    assert actions.export_action.toolTip() == w.workspace.busy
     with qtbot.waitSignal(tc.session.paused, timeout=10000):
         tc.play_pause()
-    assert w.training_busy is None and actions.export_action.isEnabled()
+    assert w.workspace.busy is None and actions.export_action.isEnabled()
     dialog = actions.open_export_dialog()
     assert dialog is not None and dialog.model is tc.model
     dialog.close()
@@ -54,13 +54,13 @@ def test_training_publishes_trained_model_and_busy_state(qtbot, studio_window) -
     tc.stop()
     x, y = w.document.graph.nodes[node].pos
     assert w.document.move_nodes({node: (x + 30.0, y)})
-    assert w.trained_model is tc.model
+    assert w.workspace.model is tc.model
     dense = next(n for n, v in w.document.graph.nodes.items() if v.kind == "dense")
     assert w.document.set_node_config(dense, "units", 5)
-    assert w.trained_model is None and not actions.export_action.isEnabled()
-    assert tc.train_epochs(1) and w.trained_model is tc.model
+    assert w.workspace.model is None and not actions.export_action.isEnabled()
+    assert tc.train_epochs(1) and w.workspace.model is tc.model
     tc.reset()
-    assert w.trained_model is None and not actions.export_action.isEnabled()
+    assert w.workspace.model is None and not actions.export_action.isEnabled()
 
 
 def test_imported_weights_are_trained_on_and_shown(qtbot, studio_window, tmp_path) -> None:
@@ -70,7 +70,7 @@ def test_imported_weights_are_trained_on_and_shown(qtbot, studio_window, tmp_pat
     tc = w.training
     assert tc.train_epochs(3)
     path = tmp_path / "trained.npz"
-    save_weights_npz(tc.model, path, w.dataset.preprocessing)
+    save_weights_npz(tc.model, path, w.workspace.dataset.preprocessing)
     saved = [a.copy() for a in tc.model.get_weights()]
     x = _grid()
     expected = tc.model.predict(x)
@@ -80,7 +80,7 @@ def test_imported_weights_are_trained_on_and_shown(qtbot, studio_window, tmp_pat
 
     assert w.export_actions.import_weights(str(path))
     model = tc.model
-    assert w.trained_model is model and tc.has_weights
+    assert w.workspace.model is model and tc.has_weights
     np.testing.assert_array_equal(model.predict(x), expected)
     # the canvas links show the imported kernels
     out_kernel = saved[-2]
@@ -101,7 +101,7 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
 ) -> None:
     import json
 
-    from tests.studio.conftest import _make_window
+    from tests.studio.conftest import _make_window, wait_loaded
 
     w = studio_window
     tc = w.training
@@ -116,12 +116,13 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
 
     other = _make_window(qtbot, studio_settings)
     assert other.load_project_file(str(project))
-    assert other.trained_model is not None and other.trained_model is other.training.model
-    np.testing.assert_array_equal(other.trained_model.predict(x), expected)
+    wait_loaded(qtbot, other)
+    assert other.workspace.model is not None and other.workspace.model is other.training.model
+    np.testing.assert_array_equal(other.workspace.model.predict(x), expected)
     assert other.export_actions.export_action.isEnabled()
     # Play continues from the restored weights
     assert other.training.train_epochs(1)
-    assert other.training.session.job.model is other.trained_model
+    assert other.training.session.job.model is other.workspace.model
 
     # Save As into another folder: the weights file follows the project
     sub = tmp_path / "copy"
@@ -164,7 +165,7 @@ def test_clicking_a_link_shows_and_edits_its_weight(qtbot, studio_window) -> Non
     editor.spin.setValue(0.75)
     assert kernel[2, 1] == np.float32(0.75)
     assert link.weights[2, 1] == np.float32(0.75)  # the pen follows
-    assert w.trained_model is tc.model
+    assert w.workspace.model is tc.model
     # while training runs the popup shows the weight read-only and edits are refused
     tc.play_pause()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(at))
@@ -191,7 +192,7 @@ def test_network_panel_auto_loss_and_optimizer_switch_agree_with_project(builder
 
     w = builder_window
     panel = w.network_panel
-    w.set_dataset(make_toy("xor", samples=60))
+    w.workspace.set_dataset(make_toy("xor", samples=60))
     assert w.document.set_node_config("output", "activation", "softmax")
     assert panel.loss_resolved.text().startswith("→ sparse_categorical_crossentropy")
     assert w.canvas_scene.items_by_id["output"].units == 2
@@ -210,7 +211,7 @@ def test_network_panel_auto_loss_and_optimizer_switch_agree_with_project(builder
     assert w.document.training["optimizer"]["beta_1"] == 0.8  # shared setting kept
     for name in ("rmsprop", "adagrad", "sgd"):
         combo.setCurrentIndex(combo.findData(name))
-        Project.from_dict(w.project_dict(), w.base_dir())  # validates: no stray keys
+        Project.from_dict(w.workspace.project.to_dict(), w.workspace.base_dir())  # validates: no stray keys
 
 
 def test_cannot_build_message_clears_when_the_network_is_valid_again(qtbot, studio_window) -> None:
@@ -250,10 +251,10 @@ def test_trained_weights_count_as_unsaved_changes(qtbot, studio_window, tmp_path
     w = studio_window
     asked: list[str] = []
     w.ask_save_changes = lambda: asked.append("asked") or "cancel"
-    assert not w.document.modified
+    assert not w.workspace.modified
     assert w.training.train_epochs(1)
-    assert w.document.modified and w.isWindowModified()
+    assert w.workspace.modified and w.workspace.weights_unsaved and w.isWindowModified()
     assert not w.confirm_discard() and asked == ["asked"]  # closing would ask before losing the weights
     assert w.save_to(str(tmp_path / "trained.json"))
-    assert not w.document.modified and not w.isWindowModified()
+    assert not w.workspace.modified and not w.isWindowModified()
     assert w.confirm_discard() and asked == ["asked"]  # nothing left to lose: no second question

@@ -35,7 +35,7 @@ def test_range_test_plots_marks_and_applies_undoably(qtbot, builder_window) -> N
 def test_range_test_without_data_says_why(qtbot, builder_window) -> None:
     w = builder_window
     box = w.network_panel.lr_finder
-    w.set_dataset(None)
+    w.workspace.set_dataset(None)
     with qtbot.waitSignal(box.failed, timeout=5_000):
         assert not box.start()
     assert "no data loaded" in box.status.text() and box.run_button.isEnabled()

@@ -29,7 +29,8 @@ def test_boundary_and_curves_change_after_training(qtbot, studio_window):
     tc.health.redraw.flush()
     assert tc.health.names and len(tc.health.grad_items[0].getData()[0]) >= 1
     # the evaluation panel got the test predictions when training paused
-    assert tc.evaluation.cm is not None and tc.evaluation.cm.sum() == len(studio_window.dataset.y_test)
+    y_test = studio_window.workspace.dataset.y_test
+    assert tc.evaluation.cm is not None and tc.evaluation.cm.sum() == len(y_test)
     # Reset fades the run into the previous runs and starts a new one
     tc.reset()
     assert len(tc.curves.runs) == 1 and tc.curves.prev_items

@@ -129,7 +129,8 @@ def test_training_settings_are_valid_for_the_project_file(builder_window) -> Non
     panel.weight_decay.setValue(0.01)
     for sched in ("exponential_decay", "cosine_decay", "reduce_lr_on_plateau"):
         panel.schedule.setCurrentIndex(panel.schedule.findData(sched))
-        project = Project.from_dict(builder_window.project_dict(), ".")  # raises ProjectError when invalid
+        # raises ProjectError when invalid
+        project = Project.from_dict(builder_window.workspace.project.to_dict(), ".")
         assert project.training["schedule"]["name"] == sched
         assert project.training["optimizer"]["name"] == "adamw"
         assert project.training["optimizer"]["weight_decay"] == pytest.approx(0.01)
@@ -163,6 +164,6 @@ def test_early_stopping_settings(builder_window) -> None:
     panel.restore_best.setChecked(True)
     es = builder_window.document.training["early_stopping"]
     assert es == {"monitor": "val_loss", "patience": 7, "restore_best_weights": True}
-    Project.from_dict(builder_window.project_dict(), ".")
+    Project.from_dict(builder_window.workspace.project.to_dict(), ".")
     panel.early.setChecked(False)
     assert "early_stopping" not in builder_window.document.training

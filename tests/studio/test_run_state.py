@@ -167,7 +167,8 @@ def test_changing_the_data_mid_run_ends_the_run_and_every_view_agrees(qtbot, stu
     assert not doc.set_data_spec(dict(doc.data, name="xor")) and tc.session is session
     # ... the Data tab changes the data set: the run ends when the new data arrive
     tc.data_panel.select_toy("xor")
-    qtbot.waitUntil(lambda: w.dataset is not None and w.dataset.name == "xor", timeout=10000)
+    ws = w.workspace
+    qtbot.waitUntil(lambda: ws.dataset is not None and ws.dataset.name == "xor", timeout=10000)
     qtbot.wait(500)  # late signals of the old session (snapshots, pause, evaluation) have arrived
     assert not session.thread.isRunning() and tc.session is None
     after = _views_text(w)
@@ -181,7 +182,7 @@ def test_changing_the_data_mid_run_ends_the_run_and_every_view_agrees(qtbot, stu
         "note": "Run ended: the data changed",
         "lock": "",
     }
-    assert tc.evaluation.cm is None and w.trained_model is None and w.training_busy is None
+    assert tc.evaluation.cm is None and w.workspace.model is None and w.workspace.busy is None
     assert tc.model is not None and tc.epoch == 0  # fresh weights for the new data, ready for Play
     # Play starts the new run: every view says so
     tc.play_pause()

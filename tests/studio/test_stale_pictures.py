@@ -56,7 +56,7 @@ def test_project_with_unloadable_data_clears_the_old_pictures(qtbot, studio_wind
     path.write_text(json.dumps(project))
     assert studio_window.load_project_file(str(path))
     qtbot.wait(50)
-    assert studio_window.dataset is None
+    assert studio_window.workspace.dataset is None
     b = tc.boundary
     assert b.image_array() is None and b.grid is None
     assert len(b.train_scatter.data) == 0 and "No data" in b.empty_text.toPlainText()

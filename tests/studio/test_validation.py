@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from core.graph import Graph
-
 
 def problems(window) -> list[tuple[str, str]]:
     return window.validation.problem_rows()
@@ -64,7 +62,7 @@ def test_clicking_a_table_row_selects_the_layer(builder_window) -> None:
 
 
 def test_empty_canvas_explains_what_to_do(builder_window) -> None:
-    builder_window.document.load(Graph())
+    assert builder_window.new_project(None)
     assert "empty" in problems(builder_window)[0][1]
     assert builder_window.canvas_scene.items_by_id == {}
     builder_window.grab()  # the empty-state hint is painted without errors
@@ -74,7 +72,7 @@ def test_data_change_revalidates(builder_window) -> None:
     from core.datasets.toy import make_toy
 
     builder_window.document.set_node_config("output", "activation", "sigmoid")
-    builder_window.set_dataset(make_toy("blobs", samples=60, classes=3))
+    builder_window.workspace.set_dataset(make_toy("blobs", samples=60, classes=3))
     found = problems(builder_window)
     assert any("softmax" in m for _n, m in found)
     assert builder_window.canvas_scene.items_by_id["output"].units == 3

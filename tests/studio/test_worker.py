@@ -12,6 +12,7 @@ from core.errors import TrainingDiverged
 from core.probes import make_grid_spec
 from studio.training.job import Snapshot, TrainingJob
 from studio.training.session import TrainingSession
+from tests.studio.conftest import wait_loaded
 
 
 def _model(seed: int = 0, lr: float = 0.05):
@@ -166,7 +167,7 @@ def test_exception_reports_message_and_keeps_last_good_weights(qtbot, session_fa
 
 def test_window_play_pause_step_stop(qtbot, studio_window):
     tc = studio_window.training
-    assert studio_window.dataset is not None and tc.model is not None
+    assert studio_window.workspace.dataset is not None and tc.model is not None
     snaps: list[Snapshot] = []
     tc.play_pause()
     session = tc.session
@@ -263,6 +264,7 @@ def test_opening_another_project_stops_training(qtbot, studio_window):
     assert studio_window.new_project("xor")
     assert time.perf_counter() - t0 < 2.0
     assert not session.thread.isRunning() and tc.session is None
+    wait_loaded(qtbot, studio_window)
     assert tc.epoch == 0 and tc.model is not None  # fresh weights for the new project
     assert not studio_window.document.lock_reason
 

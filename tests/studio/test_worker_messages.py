@@ -20,7 +20,8 @@ def test_diverging_run_reports_one_line_without_runtime_warnings(qtbot, studio_w
     tc = studio_window.training
     doc = studio_window.document
     doc.set_data_spec(dict(doc.data, name="plane"))
-    qtbot.waitUntil(lambda: studio_window.dataset is not None and studio_window.dataset.task == "regression",
+    ws = studio_window.workspace
+    qtbot.waitUntil(lambda: ws.dataset is not None and ws.dataset.task == "regression",
                     timeout=10000)
     doc.set_training(("optimizer",), {"name": "sgd", "learning_rate": 1e6})
     with warnings.catch_warnings(record=True) as caught:

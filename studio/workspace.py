@@ -1,0 +1,333 @@
+"""The open project's live state in one place: project document, dataset, model, unsaved weights, busy reason.
+
+Every panel, the canvas, the export/predict actions and the training controller receive the
+:class:`Workspace` in their constructor and subscribe to its signals (the napari pattern); nothing else
+holds a copy of this state. ``window.workspace.project`` and ``window.workspace.model`` are the stable
+names for tests and scripts.
+
+Loading: :meth:`Workspace.replace_project` (New/Open) puts a project in place and loads its data in the
+background (``studio.background``); when the project references trained weights, the same background
+job builds the network and reads them, and the workspace sets ``dataset`` then ``model`` in that order
+on the GUI thread. A later data change (Data tab, undo) loads in the background too; a load that a newer
+one superseded is cancelled and never delivered.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from core.graph import DataInfo, Graph
+from core.project import Project, build_model, dataset_from_spec, save_project
+from studio.background import Task, run_in_background
+from studio.document import Document
+
+#: ``workspace.busy`` while a training run is active
+TRAINING_BUSY = "Training is running: pause or stop it first."
+
+
+class Workspace(QObject):
+    """The open project's state. See the module docstring; signals announce every change."""
+
+    project_replaced = Signal()
+    dataset_changed = Signal(object)
+    model_changed = Signal(object)
+    weights_unsaved_changed = Signal(bool)
+    busy_changed = Signal(str)
+    #: a weight of ``model`` was edited in place (link popup, undo/redo of such an edit)
+    weights_edited = Signal()
+    #: a dataset load started (its description), progressed (fraction 0..1, text), ended (error or "")
+    loading_started = Signal(str)
+    loading_progress = Signal(float, str)
+    loading_finished = Signal(str)
+    #: a loaded dataset is about to replace the project's data (a run on the old data ends now)
+    data_replacing = Signal()
+    #: one-line news for the status bar ("Loaded trained weights from …")
+    message = Signal(str)
+    #: unsaved edits or weights (the title's asterisk)
+    modified_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = Document(self)
+        self.dataset: Any = None
+        self.model: Any = None
+        self.weights_unsaved = False
+        self.busy: str | None = None
+        self._task: Task | None = None
+        self._loaded_spec: dict[str, Any] | None = None  # the data spec ``dataset`` was built from
+        self._model_key: str | None = None  # the network ``model`` was built for
+        self.document.data_changed.connect(self._data_spec_changed)
+        self.document.graph_changed.connect(self._graph_changed)
+        self.document.modified_changed.connect(lambda _m: self.modified_changed.emit(self.modified))
+
+    # ------------------------------------------------------------------ state
+    @property
+    def project(self) -> Project:
+        """The current ``core.project.Project`` (edits are written into it as they happen)."""
+        return self.document.project
+
+    @property
+    def path(self) -> str | None:
+        return self.document.path
+
+    @property
+    def modified(self) -> bool:
+        """Unsaved edits or unsaved weights."""
+        return self.document.modified or self.weights_unsaved
+
+    def base_dir(self) -> str:
+        """Folder that the project's relative paths refer to."""
+        return self.document.base_dir()
+
+    def set_dataset(self, dataset: Any) -> None:
+        """Use ``dataset`` (a ``core.datasets.Dataset`` or None); a model built for other data is dropped."""
+        if dataset is not self.dataset and self.model is not None:
+            self.set_model(None)
+        self.dataset = dataset
+        self.document.data_info = DataInfo.from_dataset(dataset) if dataset is not None else None
+        self.dataset_changed.emit(dataset)
+
+    def set_model(self, model: Any, unsaved: bool = True) -> None:
+        """The network holding trained/imported/edited weights (None: no such weights)."""
+        changed = model is not self.model
+        self.model = model
+        self._model_key = network_key(self.document.graph) if model is not None else None
+        self._set_weights_unsaved(unsaved and model is not None)
+        if changed:
+            self.model_changed.emit(model)
+
+    def mark_weights_unsaved(self) -> None:
+        """The weights of ``model`` changed in place (training steps): saving would keep them."""
+        self._set_weights_unsaved(self.model is not None)
+
+    def forget_changes(self) -> None:
+        """The user chose to discard unsaved edits and weights (before opening another project)."""
+        self.document.undo_stack.setClean()
+        self._set_weights_unsaved(False)
+
+    def _set_weights_unsaved(self, unsaved: bool) -> None:
+        if unsaved != self.weights_unsaved:
+            self.weights_unsaved = unsaved
+            self.weights_unsaved_changed.emit(unsaved)
+            self.modified_changed.emit(self.modified)
+
+    def set_busy(self, reason: str | None) -> None:
+        """Why structural edits and weight access are locked (e.g. training), or None when idle."""
+        reason = reason or None
+        if reason != self.busy:
+            self.busy = reason
+            self.busy_changed.emit(reason or "")
+
+    def build_model(self) -> Any:
+        """A compiled ``Sequential`` with fresh weights for the current network and dataset."""
+        return build_model(self.project, self.dataset)
+
+    def _graph_changed(self) -> None:
+        if self.model is not None and self._model_key != network_key(self.document.graph):
+            self.set_model(None)  # the trained weights belong to another network
+
+    # ------------------------------------------------------------------ weights edits
+    def set_weight(self, layer: int, i: int, j: int, value: float, text: str = "Edit weight") -> bool:
+        """Set ``model.layers[layer]`` kernel[i, j] as one undoable edit (False when busy or out of range)."""
+        kernel = self._kernel(layer)
+        if self.busy or kernel is None or not (0 <= i < kernel.shape[0] and 0 <= j < kernel.shape[1]):
+            return False
+        model = self.model
+
+        def restore(v: float) -> None:
+            k = self._kernel(layer) if self.model is model else None
+            if k is not None:
+                k[i, j] = v  # a view into the model's parameter buffer: training continues from it
+                self.mark_weights_unsaved()
+                self.weights_edited.emit()
+
+        from studio.undo import SnapshotCommand
+
+        self.document.undo_stack.push(SnapshotCommand(restore, text, float(kernel[i, j]), float(value)))
+        return True
+
+    def _kernel(self, layer: int) -> Any:
+        if self.model is None or not 0 <= layer < len(self.model.layers):
+            return None
+        return getattr(self.model.layers[layer], "params", {}).get("kernel")
+
+    # ------------------------------------------------------------------ projects
+    def replace_project(self, project: Project, graph: Graph | None = None) -> None:
+        """New/Open: put ``project`` in place; its data (and referenced weights) load in the background."""
+        self._cancel_load()
+        self.set_busy(None)
+        self.set_model(None, unsaved=False)
+        self.dataset = None
+        self._loaded_spec = None
+        self.document.data_info = None
+        self.document.load(project, graph)
+        self.dataset_changed.emit(None)
+        self.project_replaced.emit()
+        self.modified_changed.emit(self.modified)
+        self._start_load(copy.deepcopy(project.data), restore_weights=project.weights is not None)
+
+    def save(self, path: str) -> None:
+        """Write the project atomically to ``path``, with the weights of ``model`` beside it when they are
+        not in a file yet. Raises FFStudioError / OSError."""
+        from core.export import save_weights_npz
+
+        project = self.project.copy()
+        if self.model is not None and (self.weights_unsaved or project.weights is None):
+            if self.busy:
+                self.message.emit("Weights not saved: training is running (pause it first).")
+            else:
+                target = Path(path).with_suffix(".npz")
+                save_weights_npz(snapshot_model(self.model), target, self.dataset.preprocessing)
+                project.weights = os.path.relpath(target.resolve(), project.base_dir).replace(os.sep, "/")
+        elif self.model is None and self.dataset is not None and not self.is_loading():
+            project.weights = None  # a fresh network: an older weights file no longer applies
+        save_project(project, path)  # rewrites relative data/weights paths for the new folder
+        doc = self.project
+        doc.data, doc.weights, doc.base_dir, doc.path = project.data, project.weights, project.base_dir, path
+        self._loaded_spec = copy.deepcopy(project.data) if self.dataset is not None else None
+        self.document.mark_saved()
+        if not self.busy:
+            self._set_weights_unsaved(False)
+        self.modified_changed.emit(self.modified)
+
+    # ------------------------------------------------------------------ data
+    def load_data(self, spec: Mapping[str, Any], text: str = "Change data") -> None:
+        """Load ``spec`` in the background; once it has loaded it becomes the project's data (one
+        undoable edit, after ``data_replacing`` let a run on the old data end)."""
+        spec = copy.deepcopy(dict(spec))
+        self._start_load(spec, apply=text if spec != self.document.data else None)
+
+    def set_data_spec(self, spec: Mapping[str, Any], text: str) -> bool:
+        """Record ``spec`` as the project's data when ``dataset`` already matches it (added points)."""
+        self._loaded_spec = copy.deepcopy(dict(spec))
+        return self.document.set_data_spec(spec, text)
+
+    def is_loading(self) -> bool:
+        return self._task is not None
+
+    def dataset_matches_spec(self) -> bool:
+        """True when ``dataset`` was built from the project's current data spec."""
+        return self.dataset is not None and self._loaded_spec == self.document.data
+
+    def wait_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Run the event loop until the current load has finished (scripts, screenshots); False on timeout."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        if not self.is_loading():
+            return True
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        timer.start(int(timeout_s * 1000))
+        self.loading_finished.connect(loop.quit)
+        loop.exec()
+        self.loading_finished.disconnect(loop.quit)
+        return not self.is_loading()
+
+    def _data_spec_changed(self) -> None:
+        spec = self.document.data
+        if self._loaded_spec is None or spec != self._loaded_spec:
+            self._start_load(copy.deepcopy(spec))
+
+    def _cancel_load(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _start_load(
+        self, spec: dict[str, Any], restore_weights: bool = False, apply: str | None = None
+    ) -> None:
+        """Build the dataset of ``spec`` (and the model when ``restore_weights``) in the background;
+        ``apply``: the undo text under which ``spec`` becomes the project's data once loaded."""
+        self._cancel_load()
+        project = self.project.copy()
+        project.data = copy.deepcopy(spec)
+        key = network_key(self.document.graph)
+
+        def work(progress: Any) -> tuple[Any, Any, str | None]:
+            # a CSV without a target: the last column is proposed, and the Data tab shows the proposal
+            dataset = dataset_from_spec(spec, project.base_dir, progress, propose_target=True)
+            model, error = None, None
+            if restore_weights and project.weights:
+                model, error = _read_weights(project, dataset)
+            return dataset, model, error
+
+        def done(result: tuple[Any, Any, str | None]) -> None:
+            if self._task is not task:
+                return
+            self._task = None
+            dataset, model, error = result
+            self._loaded_spec = spec
+            if apply is not None and spec != self.document.data:
+                self.data_replacing.emit()
+                if not self.document.set_data_spec(spec, apply):
+                    self._loaded_spec = None
+                    self.loading_finished.emit("the data cannot change now")
+                    return
+            self.set_dataset(dataset)
+            if model is not None and key == network_key(self.document.graph):
+                self.set_model(model, unsaved=False)
+                self.message.emit(f"Loaded trained weights from {project.weights_path}")
+            elif error:
+                self.message.emit(f"Trained weights not loaded: {error}")
+            self.loading_finished.emit("")
+
+        def failed(message: str) -> None:
+            if self._task is not task:
+                return
+            self._task = None
+            self._loaded_spec = spec
+            self.set_dataset(None)
+            self.loading_finished.emit(message)
+
+        self.loading_started.emit(_describe(spec))
+        task = run_in_background(work, done, failed, self.loading_progress.emit, name="data")
+        self._task = task
+
+
+def _read_weights(project: Project, dataset: Any) -> tuple[Any, str | None]:
+    """The project's network with its weights file loaded, or (None, reason); runs in any thread."""
+    from core.errors import FFStudioError
+    from core.export import import_weights
+
+    try:
+        model = build_model(project, dataset)
+        import_weights(model, project.weights_path)
+    except (FFStudioError, OSError, ValueError) as exc:
+        return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return model, None
+
+
+def _describe(spec: Mapping[str, Any]) -> str:
+    source = spec.get("source")
+    if source == "toy":
+        return f"toy data '{spec.get('name')}'"
+    if source == "csv":
+        return f"CSV {Path(str(spec.get('path', ''))).name}"
+    return "MNIST"
+
+
+def network_key(graph: Graph) -> str:
+    """The network as the project file stores it (positions excluded) and whether its layers form one
+    chain (a removed link does not change the layer list): equal keys = the same model fits."""
+    return json.dumps([graph.to_network(), graph.chain() is not None], sort_keys=True, default=str)
+
+
+def snapshot_model(model: Any) -> Any:
+    """An independent copy of ``model`` (same config and weights; loss/optimizer referenced for codegen)."""
+    from core.model import Sequential
+
+    clone = Sequential.from_config(model.get_config())
+    clone.build(model.input_dim, seed=0)
+    clone.set_weights(model.get_weights())
+    clone.loss = getattr(model, "loss", None)
+    clone.optimizer = getattr(model, "optimizer", None)
+    return clone
