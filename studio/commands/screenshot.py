@@ -218,7 +218,7 @@ def _run_lr_finder(app, window) -> None:
 
 def _explain_first_point(app, window) -> None:
     ex = window.explain
-    x = window.dataset.x_train[0]
+    x = window.workspace.dataset.x_train[0]
     ex.panel.backward.setChecked(True)
     ex.pick_plane_point(float(x[0]), float(x[1]))
     hidden = next((n for n in window.training.views.neuron_nodes.values()), None)

@@ -195,7 +195,7 @@ class EvaluationPanel(QWidget):
         from core.datasets.labelled import read_labelled
         from core.evaluate import evaluate_rows
         from core.predict import TrainedNetwork
-        from studio.export_dialog import run_in_background
+        from studio.background import run_in_background
 
         found = self.source() if self.source is not None else None
         if not found or found[0] is None or found[1] is None:
@@ -206,10 +206,10 @@ class EvaluationPanel(QWidget):
         self.test_button.setEnabled(False)
         self.headline.setText(f"Scoring {os.path.basename(path)}…")
 
-        def work() -> Any:
+        def work(_progress: Any) -> Any:
             return evaluate_rows(trained, read_labelled(path, trained.preprocessing), path)
 
-        run_in_background(work, self._test_file_done, self._test_file_error, self)
+        self._test_task = run_in_background(work, self._test_file_done, self._test_file_error, name="score")
         return True
 
     def _test_file_done(self, ev: Any) -> None:

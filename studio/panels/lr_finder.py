@@ -92,13 +92,15 @@ class LRFinderBox(QGroupBox):
         except Exception as exc:  # the current network/data cannot be built: say why in one line
             self._failed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             return False
-        from studio.export_dialog import run_in_background
+        from studio.background import run_in_background
 
         self.running = True
         self.run_button.setEnabled(False)
         self.apply_button.setEnabled(False)
         self.status.setText("Running the range test…")
-        run_in_background(lambda: _range_test(project, dataset), self._done, self._failed, self)
+        self._task = run_in_background(
+            lambda _progress: _range_test(project, dataset), self._done, self._failed, name="lr-find"
+        )
         return True
 
     def _done(self, result: Any) -> None:

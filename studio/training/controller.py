@@ -48,7 +48,7 @@ class TrainingController(QObject):
         self._network_key: str | None = None
         self._locked: str | None = None
 
-        self.views = TrainingViews(window, window.inspector_dock)
+        self.views = TrainingViews(window, workspace, window.inspector_dock)
         v = self.views
         self.curves, self.boundary = v.curves, v.boundary
         self.health, self.evaluation = v.health, v.evaluation

@@ -35,14 +35,14 @@ class TrainingViews(QObject):
     ``on_kernels(weights)`` callbacks run after link colours changed (the weight popup follows them).
     """
 
-    def __init__(self, window: Any, inspector_dock: Any = None) -> None:
+    def __init__(self, window: Any, workspace: Any, inspector_dock: Any = None) -> None:
         super().__init__(window)
         self.window = window
         self.scene = window.canvas_scene
         self.curves = LossCurves()
         self.boundary = BoundaryView()
         self.health = GradientHealth()
-        self.evaluation = EvaluationPanel(source=lambda: (window.trained_model, window.dataset))
+        self.evaluation = EvaluationPanel(source=lambda: (workspace.model, workspace.dataset))
         self.curves_dock = window.add_dock(self.curves, "Loss and metrics", name="curvesDock")
         self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
         self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")

@@ -150,7 +150,7 @@ def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
 
 
 def test_csv_test_file_is_kept_while_the_training_file_stays() -> None:
-    from studio.panels.data_panel import _carry_over
+    from studio.panels.data_sources import carry_over as _carry_over
 
     shown = {"source": "csv", "path": "train.csv", "test_path": "test.csv", "missing": "impute"}
     same_file = _carry_over({"source": "csv", "path": "train.csv", "test_fraction": 0.2}, shown)
