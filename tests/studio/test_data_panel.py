@@ -160,8 +160,8 @@ def test_csv_test_file_is_kept_while_the_training_file_stays() -> None:
 
 def test_csv_target_proposal_is_shown_until_chosen(qtbot, panel):
     """A project without data.target: the Data tab proposes the last column and says so prominently."""
-    panel.base_dir = lambda: str(CSV.parent)
-    with qtbot.waitSignal(panel._signals.done, timeout=10000):
+    panel.workspace.project.base_dir = str(CSV.parent)
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
         panel.set_spec({"source": "csv", "path": CSV.name})
     qtbot.waitUntil(lambda: panel.target_combo.count() == 7, timeout=5000)
     assert panel.target_combo.currentText() == "sex"
@@ -171,7 +171,7 @@ def test_csv_target_proposal_is_shown_until_chosen(qtbot, panel):
     assert not panel.target_note.isVisible()
     assert panel.current_spec()["target"] == "species"
     # a project that names its target (and ignored columns) shows them, with no proposal
-    with qtbot.waitSignal(panel._signals.done, timeout=10000):
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
         panel.set_spec({"source": "csv", "path": CSV.name, "target": "island", "ignore": ["sex"]})
     qtbot.waitUntil(lambda: panel.target_combo.currentText() == "island", timeout=5000)
     assert not panel.target_note.isVisible() and panel.ignored_columns() == ["sex"]

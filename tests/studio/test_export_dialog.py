@@ -106,7 +106,7 @@ def _workspace(tmp_path: Path, model=None) -> Workspace:
     rows = "\n".join(f"{rng.normal():.3f},{rng.normal():.3f},{'abc'[i % 3]}" for i in range(60))
     (tmp_path / "train.csv").write_text("x1,x2,label\n" + rows + "\n")
     ws = Workspace()
-    ws.set_dataset(dataset_from_spec({"source": "csv", "path": "train.csv"}, tmp_path))
+    ws.set_dataset(dataset_from_spec({"source": "csv", "path": "train.csv", "target": "label"}, tmp_path))
     if model is not None:
         ws.set_model(model, unsaved=False)
     return ws

@@ -211,14 +211,14 @@ def test_csv_picked_in_the_data_tab_is_saved_relative_to_the_project(qtbot, stud
     csv.parent.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "assets" / "examples" / "penguins_synthetic.csv", csv)
     w = studio_window
-    with qtbot.waitSignal(w.dataset_changed, timeout=20000):
-        w.training.data_panel.load_spec({"source": "csv", "path": str(csv), "target": "species",
-                                         "missing": "impute"})
+    with qtbot.waitSignal(w.workspace.dataset_changed, timeout=20000):
+        w.workspace.load_data({"source": "csv", "path": str(csv), "target": "species", "missing": "impute"})
     assert w.document.data["path"] == str(csv)
     (tmp_path / "proj").mkdir()
     assert w.save_to(str(tmp_path / "proj" / "p.json"))
     saved = json.loads((tmp_path / "proj" / "p.json").read_text())
     assert saved["data"]["path"] == "../data/penguins.csv"
     assert w.load_project_file(str(tmp_path / "proj" / "p.json"))
-    qtbot.waitUntil(lambda: w.dataset is not None and w.dataset.source == "csv", timeout=20000)
-    assert w.dataset.num_classes == 3
+    ws = w.workspace
+    qtbot.waitUntil(lambda: ws.dataset is not None and ws.dataset.source == "csv", timeout=20000)
+    assert w.workspace.dataset.num_classes == 3
