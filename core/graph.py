@@ -97,8 +97,8 @@ class Graph:
         node_id: str | None = None,
     ) -> Node:
         """Add a node of ``kind`` (default config when ``config`` is None) and return it."""
-        if kind not in NODE_KINDS:
-            raise GraphError(f"Unknown layer type {kind!r}; expected one of {', '.join(NODE_KINDS)}")
+        if kind not in KINDS:
+            raise GraphError(f"Unknown layer type {kind!r}; expected one of {', '.join(KINDS)}")
         node_id = node_id or self.new_id(kind)
         if node_id in self.nodes:
             raise GraphError(f"Node id {node_id!r} already exists")
@@ -150,10 +150,10 @@ class Graph:
         if src == dst:
             return "A layer cannot feed itself."
         if _place(self.nodes[src].kind) == "last":
-            label = KIND_LABELS[self.nodes[src].kind]
+            label = KINDS[self.nodes[src].kind].label
             return f"The {label} layer is the end of the network; nothing can follow it."
         if _place(self.nodes[dst].kind) == "first":
-            label = KIND_LABELS[self.nodes[dst].kind]
+            label = KINDS[self.nodes[dst].kind].label
             return f"The {label} layer is the start of the network; nothing can feed it."
         if (src, dst) in self.edges:
             return "These layers are already connected."
@@ -191,7 +191,7 @@ class Graph:
             raise GraphError(f"No link {src} -> {dst} to insert on.")
         node = self.nodes[node_id]
         if _place(node.kind) != "hidden":
-            raise GraphError(f"An {KIND_LABELS[node.kind]} layer cannot be inserted inside the network.")
+            raise GraphError(f"An {KINDS[node.kind].label} layer cannot be inserted inside the network.")
         if self._pred(node_id) is not None or self._succ(node_id) is not None:
             raise GraphError(f"{node_id} is already connected; disconnect it first.")
         self.edges.remove((src, dst))

@@ -284,7 +284,9 @@ def build_layer(config: Mapping[str, Any], *, normalization: tuple[Any, Any] | N
     input layer's ``features`` refer to. Raises ValueError/TypeError for invalid options.
     """
     spec = get(config["type"])
-    kw = {k: v for k, v in config.items() if k != "type"}
+    # the table's defaults (the same as the engine class's, a test checks) for the options not given
+    defaults = {o.key: o.default for o in spec.options if o.default is not None}
+    kw = {**defaults, **{k: v for k, v in config.items() if k != "type"}}
     if spec.width == "features":
         mean, variance = normalization if normalization is not None else (0.0, 1.0)
         kw = {"name": kw.get("name"), "mean": mean, "variance": variance}

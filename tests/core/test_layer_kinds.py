@@ -210,3 +210,29 @@ def test_unknown_kind() -> None:
     assert validate_project(_doc([{"type": "input"}, {"type": "conv2d"}, {"type": "output"}])) == [
         "network.layers[1].type: expected one of input, dense, dropout, activation, prelu, output, "
         "got 'conv2d'"]
+
+
+def test_a_new_kind_needs_only_its_table_entry(monkeypatch, dataset) -> None:
+    """A kind added to the table (here: an activation layer fixed to gelu) is known to the project file,
+    the canvas (nodes, validation) and build_model without touching them."""
+    from core.layer_kinds import LayerKind, Option
+
+    kind = LayerKind("gelu_layer", "GELU", "Activation",
+                     (Option("activation", "activation", "gelu", label="Activation",
+                             help="the non-linearity"),),
+                     {"activation": "gelu"}, "smooth ReLU", "GELU as its own layer.")
+    monkeypatch.setitem(KINDS, "gelu_layer", kind)
+    layers = [{"type": "input"}, {"type": "dense", "units": 4}, {"type": "gelu_layer"}, {"type": "output"}]
+    assert validate_project(_doc(layers)) == []
+    graph = Graph.from_network(layers)
+    assert graph.nodes["gelu_layer_1"].config == {}
+    node = graph.add_node("gelu_layer")
+    assert node.config == {"activation": "gelu"}
+    graph.remove_node(node.id)
+    info = DataInfo.from_dataset(dataset)
+    assert [p for p in graph.validate(info) if p.severity == "error"] == []
+    assert graph.units(info)["gelu_layer_1"] == 4 and graph.param_counts(info)["gelu_layer_1"] == 0
+    model = build_model(Project.from_dict(_doc(layers)), dataset)
+    assert type(model.layers[2]).__name__ == "Activation" and model.layers[2].activation.name == "gelu"
+    bad = _doc([{"type": "input"}, {"type": "gelu_layer", "activation": "nope"}, {"type": "output"}])
+    assert validate_project(bad)[0].startswith("network.layers[1].activation: Unknown activation: 'nope'")
