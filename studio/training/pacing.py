@@ -120,9 +120,12 @@ class EmitThrottle:
         return now - self._last >= self.interval
 
     def mark(self, now: float) -> None:
-        """A snapshot goes out for the step that ended at ``now``; after a long gap, count from the
-        present rather than sending a burst to catch up."""
-        self._last = now if now - self._last < 2 * self.interval else self._clock()
+        """A snapshot goes out for the step that ended at ``now``. The cadence keeps its phase, so a
+        snapshot that went out a little late (a step, a pause for the GUI) does not delay every later
+        one: the rate stays 1 / ``interval``. After a gap of two intervals or more it counts from
+        ``now`` rather than sending a burst to catch up."""
+        late = now - self._last
+        self._last = self._last + self.interval if late < 2 * self.interval else now
 
 
 class WeightsCadence:
