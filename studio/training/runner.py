@@ -3,10 +3,12 @@
 The worker thread runs one long loop (it has no event loop to deliver queued slots), so the GUI
 controls it through ``threading.Event`` flags and plain attributes that the loop reads between
 steps: play, pause, step N epochs, stop, a new learning rate, a speed cap, a new boundary plane,
-new training rows. What it sends back is throttled to about 30 snapshots per second
-(:mod:`studio.training.pacing`) and consists of copies: the GUI thread never touches the model
-while training runs. Pictures are drawn from those copies in another thread
-(:mod:`studio.training.pictures`).
+new training rows. What it sends back is throttled to about 30 snapshots per second with a
+decision boundary and 10 without, at most two awaiting drawing (so the rate falls to what the
+picture process and the GUI can keep up with), with weight copies a few times per second when no
+boundary needs them (:mod:`studio.training.pacing`). All are copies: the GUI thread never touches the
+model while training runs. Pictures are drawn from those copies in the window's picture process
+(:mod:`studio.training.pictures`, :mod:`studio.training.picture_process`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from core import probes
 from studio.training.job import Evaluation, Snapshot, TrainingJob, describe_error
 from studio.training.pacing import (
     EMIT_INTERVAL_S,
+    PLAIN_EMIT_INTERVAL_S,
     EmitThrottle,
     RateMeter,
     RunClock,
@@ -314,6 +317,8 @@ class TrainingWorker(QObject):
                     reason = rec.stopped
                     break
             now = clock()
+            throttle.interval = (self.emit_interval if self._grid is not None
+                                 else max(self.emit_interval, PLAIN_EMIT_INTERVAL_S))
             if throttle.due(now) and self._ack.is_set():
                 throttle.mark(now)
                 t_emit = time.perf_counter()
