@@ -333,6 +333,9 @@ class BoundaryView(QWidget):
             colors.output_rgba(self.last_output, self.task, self.disc_box.isChecked(), self.value_range)
         )
         h, w = rgba.shape[:2]
+        if (self._rgba is not None and self._rgba.shape == rgba.shape and np.array_equal(self._rgba, rgba)
+                and not self._rect_pending):
+            return  # nothing visible changed (a paused or settled run): no new pixmap, no repaint
         # row 0 is the bottom of the plane, as the view's y axis points up; convertToFormat copies
         img = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBX8888)
         self.image.setPixmap(QPixmap.fromImage(img.convertToFormat(QImage.Format.Format_RGB32)))
