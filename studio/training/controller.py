@@ -1,8 +1,10 @@
 """The training side of a main window: model lifecycle, run control and the one run state.
 
-The main window creates ``TrainingController(window, workspace)`` once. The controller publishes the
-model with trained weights as ``workspace.model`` and the busy reason as ``workspace.busy``, and adopts
-a model that others put there (Open with a weights file, Import weights). Everything here runs in the GUI
+The main window creates ``TrainingController(window, workspace)`` once. The model with trained,
+imported or edited weights lives only in ``workspace.model``: the controller puts it there when
+training starts (or a weight is edited) and adopts a model that others put there (Open with a weights
+file, Import weights); before that it holds just the freshly initialized model it shows. The busy
+reason goes to ``workspace.busy`` while a training step may run. Everything here runs in the GUI
 thread; training runs in a :class:`studio.training.session.TrainingSession`'s threads. The run
 state (:mod:`studio.training.state`) is the only record of whether a run exists, runs or is paused:
 the toolbar, the status bar's run status, the Evaluation note and the canvas lock banner are all
@@ -14,37 +16,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject
 
-from core.project import training_spec
-from studio.background import run_in_background
+from studio.background import one_line
 from studio.training.data_tab import DataTab
-from studio.training.job import Evaluation, TrainingJob
+from studio.training.job import TrainingJob
 from studio.training.link_weights import LinkWeights
-from studio.training.run import RunControl
+from studio.training.run import RunControl, epochs_budget, run_label
 from studio.training.session import TrainingSession
 from studio.training.state import RunState, RunStatus
 from studio.training.toolbar import TrainingControls
 from studio.training.views import TrainingViews
-from studio.workspace import TRAINING_BUSY, Workspace, network_key, snapshot_model
-
-#: ``workspace.busy`` while a run is active (Export/Import/Save of weights wait for a pause).
-BUSY_REASON = TRAINING_BUSY
+from studio.workspace import TRAINING_BUSY, Workspace, network_key
 
 
 class TrainingController(QObject):
-    """Owns the training side of one main window: ``model`` (the network trained, or None),
-    ``run`` (:class:`~studio.training.run.RunControl`: session, state, counters), the views."""
+    """Owns the training side of one main window: ``run`` (:class:`~studio.training.run.RunControl`:
+    session, state, counters), the views, and the fresh model shown until it trains."""
 
     def __init__(self, window: Any, workspace: Workspace) -> None:
         super().__init__(window)
         self.window = window
         self.workspace = workspace
-        self.model: Any = None
+        self._fresh: Any = None  # freshly initialized weights: not worth keeping until trained or edited
         self.last_error: str | None = None
-        #: the model holds trained, imported or edited weights (not just a fresh initialization)
-        self.has_weights = False
         self._network_key: str | None = None
         self._locked: str | None = None
 
@@ -74,10 +69,11 @@ class TrainingController(QObject):
         r = self.run
         r.state.state_changed.connect(self._draw_state)
         r.snapshot.connect(v.add_snapshot)
-        r.evaluated.connect(self._on_evaluated)
+        r.evaluated.connect(v.show_evaluation)
         r.paused.connect(self._on_paused)
         r.ended.connect(self._on_ended)
-        r.busy_changed.connect(lambda _busy: self._publish())
+        r.busy_changed.connect(lambda busy: workspace.set_busy(TRAINING_BUSY if busy else None))
+        r.busy_changed.connect(lambda _busy: self.links.refresh())
         self.boundary.grid_changed.connect(self._grid_changed)
         workspace.dataset_changed.connect(self._dataset_changed)
         workspace.project_replaced.connect(self._project_loaded)
@@ -96,6 +92,17 @@ class TrainingController(QObject):
     @property
     def dataset(self) -> Any:
         return self.workspace.dataset
+
+    @property
+    def model(self) -> Any:
+        """The network shown and trained: ``workspace.model`` once it holds weights worth keeping,
+        before that the freshly initialized one (None when the network or the data do not build)."""
+        return self.workspace.model if self.workspace.model is not None else self._fresh
+
+    @property
+    def has_weights(self) -> bool:
+        """The model holds trained, imported or edited weights (it is ``workspace.model``)."""
+        return self.workspace.model is not None
 
     @property
     def session(self) -> TrainingSession | None:
@@ -127,26 +134,22 @@ class TrainingController(QObject):
         if status.state is RunState.FAILED:
             self.last_error = status.note
 
-    def _publish(self) -> None:
-        """Publish ``workspace.model`` (the model once it holds trained/imported/edited weights; None
-        before, and after Reset or a change of the network) and ``workspace.busy`` (while a step may run)."""
-        ws = self.workspace
-        ws.set_busy(BUSY_REASON if self.run.busy else None)
-        model = self.model if self.has_weights else None
-        if model is not ws.model:
-            ws.set_model(model)
-        self.links.refresh()
+    def weights_worth_keeping(self) -> None:
+        """The fresh model's weights are about to change (training starts, a weight is edited): the
+        workspace holds them from now on; weights it already holds become unsaved."""
+        if self.workspace.model is None and self._fresh is not None:
+            model, self._fresh = self._fresh, None
+            self.workspace.set_model(model)
+        else:
+            self.workspace.mark_weights_unsaved()
 
     def _model_changed(self, model: Any) -> None:
-        """Someone else put a model into the workspace (Open with weights, Import) or dropped it."""
-        if model is self.model and (model is None or self.has_weights):
-            return
-        if model is not None:
-            self.adopt_model(model)  # Play/Step continue from these weights
-        elif self.has_weights:
-            self._invalidate_model()
-            if self.dataset is not None:
-                self.ensure_model()
+        """Someone put a model into the workspace (Open with weights, Import weights: Play/Step continue
+        from it) or dropped it (new data, another network or project: their own signals end the run)."""
+        if model is None:
+            self.links.refresh()
+        elif model is not self.model or self._fresh is not None:
+            self.adopt_model(model)
 
     # ---- model lifecycle -------------------------------------------------------------------
     def end_run(self, note: str) -> None:
@@ -161,16 +164,17 @@ class TrainingController(QObject):
         fade = self.model is not None or bool(self.epoch)
         self.run.end(f"Run ended: {reason}" if reason else "")
         if fade:
-            self.curves.new_run(self._run_label())
-        self.model = None
-        self.has_weights = False
+            self.curves.new_run(run_label(self.workspace.document))
+        self._fresh = None
+        if self.workspace.model is not None:
+            self.workspace.set_model(None)
         self._network_key = None
         self.views.clear_model(self.dataset is not None)
         self.health.clear()
         self.evaluation.clear()
-        self.controls.show_progress(0, self._epochs_budget(), 0.0, 0.0)
-        self.curves.set_budget(self._epochs_budget())
-        self._publish()
+        self.controls.show_progress(0, self._budget(), 0.0, 0.0)
+        self.curves.set_budget(self._budget())
+        self.links.refresh()
 
     def _current_network_key(self) -> str:
         return network_key(self.workspace.document.graph)
@@ -183,52 +187,23 @@ class TrainingController(QObject):
         """
         if model is None:
             return
-        fade = self.model is not None and bool(self.epoch)
+        fade = bool(self.epoch)
         self.run.end("Run ended: weights were loaded")
         if fade:
-            self.curves.new_run(self._run_label())
-        self.model = model
-        self.has_weights = True
+            self.curves.new_run(run_label(self.workspace.document))
+        self._fresh = None
+        if model is not self.workspace.model:
+            self.workspace.set_model(model)
         self._clear_error()
         self._network_key = self._current_network_key()
         self._show_model()
-        self._publish()
-        self._evaluate_adopted()
-
-    def _evaluate_adopted(self) -> None:
-        """Evaluation of an adopted model on the test split (a copy predicts in the background)."""
-        ds, model = self.dataset, self.model
-        if ds is None or model is None or len(ds.x_test) == 0:
-            return
-        clone = snapshot_model(model)
-        x, y = ds.x_test, ds.y_test
-
-        def done(probs: np.ndarray) -> None:
-            current = self.model is model and self.dataset is ds and self.session is None
-            if current and np.all(np.isfinite(probs)):
-                self._on_evaluated(Evaluation(epoch=self.epoch, x=x, y_true=y, probs=probs))
-
-        self._eval_task = run_in_background(
-            lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate"
+        self.links.refresh()
+        self.views.evaluate_in_background(
+            model, lambda: self.model is model and self.session is None
         )
 
-    def _run_label(self) -> str:
-        """Short description of the settings, e.g. "adam lr=0.01 · 4-2" (hidden Dense units)."""
-        t = self.workspace.document.training
-        opt = t.get("optimizer", {})
-        name = opt.get("name", "?") if isinstance(opt, dict) else str(opt)
-        lr = opt.get("learning_rate", "") if isinstance(opt, dict) else ""
-        label = f"{name} lr={lr}" if lr != "" else str(name)
-        try:
-            network = self.workspace.document.graph.to_network()
-        except Exception:  # an unfinished graph: the optimizer says enough
-            return label
-        units = [str(la.get("units")) for la in network if la.get("type") == "dense"]
-        return f"{label} · {'-'.join(units)}" if units else f"{label} · no hidden layer"
-
-    def _epochs_budget(self) -> int | None:
-        e = training_spec(self.workspace.document.training)["epochs"]
-        return int(e) if isinstance(e, int) and e > 0 else None
+    def _budget(self) -> int | None:
+        return epochs_budget(self.workspace.document)
 
     def ensure_model(self, interactive: bool = False) -> bool:
         """Build the model for the current network and data if needed; False (with a message) on errors.
@@ -254,12 +229,11 @@ class TrainingController(QObject):
             self._error(f"Cannot build the network: {detail}")
             return False
         try:
-            self.model = self.workspace.build_model()
+            self._fresh = self.workspace.build_model()
         except Exception as exc:  # ProjectError lists every problem; show them in one line
             self.views.clear_model(True, "Cannot build the network:\\nsee the message on the canvas")
             self._error(f"Cannot build the network: {one_line(exc)}")
             return False
-        self.has_weights = False
         self._network_key = self._current_network_key()
         self._clear_error()
         self._show_model()
@@ -329,7 +303,7 @@ class TrainingController(QObject):
         self.last_error = None
         if not self.ensure_model(interactive=True):
             return
-        budget = self._epochs_budget()
+        budget = self._budget()
         if budget is not None and self.epoch >= budget:
             message = f"Epoch budget of {budget} reached — Reset or raise Epochs"
             self.window.statusBar().showMessage(message, 8000)
@@ -340,30 +314,19 @@ class TrainingController(QObject):
             self.run.fail(f"Cannot start training: {one_line(exc)}")
             return
         if self.epoch == 0:  # a new run: name it after the settings it starts with
-            self.curves.set_run_label(self._run_label())
-        self.has_weights = True  # from here on the weights are the trained ones
-        self._publish()
-        self.workspace.mark_weights_unsaved()
+            self.curves.set_run_label(run_label(self.workspace.document))
+        self.weights_worth_keeping()  # from here on the weights are the trained ones
         self.run.start(job, running, step_epochs)
 
     def _make_job(self) -> TrainingJob:
         from core.run import prepare_run
 
         run = prepare_run(self.workspace.project, self.dataset, model=self.model)
-        return TrainingJob.from_run(run, self._epochs_budget(), start_epoch=self.epoch,
+        return TrainingJob.from_run(run, self._budget(), start_epoch=self.epoch,
                                     grid=self.views.grid_for(self.dataset),
                                     neuron_images=bool(self.views.neuron_nodes))
 
     # ---- run signals -----------------------------------------------------------------------
-    def _on_evaluated(self, ev: Evaluation) -> None:
-        ds = self.dataset
-        if ds is None:
-            return
-        try:
-            self.evaluation.set_result(ev.y_true, ev.probs, ds.task, ds.class_names, ev.x, ev.epoch)
-        except Exception as exc:  # never let a metric edge case break training
-            self.evaluation.headline.setText(f"Evaluation unavailable: {one_line(exc)}")
-
     def flush_views(self) -> None:
         """Draw whatever the throttled views (curves, health, canvas, counters) still hold."""
         self.views.flush()
@@ -371,7 +334,7 @@ class TrainingController(QObject):
 
     def _on_paused(self, epoch: int) -> None:
         self.flush_views()
-        if self._epochs_budget() is None:  # no budget to span: show the data (Step keeps a budget's span)
+        if self._budget() is None:  # no budget to span: show the data (Step keeps a budget's span)
             self.curves.fit_x_to_data()
 
     def _on_ended(self, reason: str) -> None:
@@ -387,12 +350,6 @@ class TrainingController(QObject):
             self.window.statusBar().showMessage("Pause or stop training to edit a weight.", 8000)
             return False
         return self.links.set_weight(src, dst, i, j, value)
-
-    def weights_worth_keeping(self) -> None:
-        """The model is about to hold edited weights: publish it as ``workspace.model``."""
-        if self.model is not None and not self.has_weights:
-            self.has_weights = True
-            self._publish()
 
     def points_added(self) -> None:
         """Points were added to the dataset: a running session continues on the new training rows."""
@@ -435,13 +392,14 @@ class TrainingController(QObject):
             if isinstance(lr, int | float) and lr > 0:
                 self.session.worker.set_learning_rate(float(lr))
             return
-        if self.model is not None and isinstance(lr, int | float) and lr > 0 and self.has_weights:
+        if self.has_weights and isinstance(lr, int | float) and lr > 0:
             # only the learning rate changed? keep the trained weights, else start over
             try:
                 self.model.optimizer.learning_rate = float(lr)
             except AttributeError:
                 pass
-        self.controls.show_progress(self.epoch, self._epochs_budget(), 0.0, self.run.elapsed_base)
+        budget = self._budget()
+        self.controls.show_progress(self.epoch, budget, 0.0, self.run.elapsed_base)
         if self.epoch == 0 and not self.has_weights:
             self._invalidate_model()
             if self.dataset is not None:
@@ -452,8 +410,3 @@ class TrainingController(QObject):
             self.session.worker.set_grid(self.views.grid_for(self.dataset))
         elif self.model is not None:
             self._show_model()
-
-def one_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type name when empty)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

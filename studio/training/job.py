@@ -92,9 +92,10 @@ class Snapshot:
 
 @dataclass
 class Evaluation:
-    """Model outputs on the validation/test split after a run or pause: ``probs`` (n, units_out)."""
+    """Model outputs on the validation/test split after a run or pause: ``probs`` (n, units_out);
+    ``epoch`` None for a model trained elsewhere (opened with its weights, imported)."""
 
-    epoch: int
+    epoch: int | None
     x: np.ndarray
     y_true: np.ndarray
     probs: np.ndarray

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
+from core.project import training_spec
 from studio.plots.curves import Throttle
 from studio.training.job import Evaluation, Snapshot, TrainingJob
 from studio.training.picture_process import PictureProcess
@@ -28,6 +29,27 @@ def _running_note(stepping: bool, epochs: int) -> str:
     if not stepping:
         return "training…"
     return "stepping one epoch…" if epochs == 1 else f"training {epochs} epochs…"
+
+
+def run_label(document: Any) -> str:
+    """Short description of a run's settings, e.g. "adam lr=0.01 · 4-2" (hidden Dense units), from a
+    :class:`studio.document.Document`."""
+    opt = document.training.get("optimizer", {})
+    name = opt.get("name", "?") if isinstance(opt, dict) else str(opt)
+    lr = opt.get("learning_rate", "") if isinstance(opt, dict) else ""
+    label = f"{name} lr={lr}" if lr != "" else str(name)
+    try:
+        network = document.graph.to_network()
+    except Exception:  # an unfinished graph: the optimizer says enough
+        return label
+    units = [str(la.get("units")) for la in network if la.get("type") == "dense"]
+    return f"{label} · {'-'.join(units)}" if units else f"{label} · no hidden layer"
+
+
+def epochs_budget(document: Any) -> int | None:
+    """The run's epoch budget from the document's training settings (None: until stopped)."""
+    e = training_spec(document.training)["epochs"]
+    return int(e) if isinstance(e, int) and e > 0 else None
 
 
 class RunControl(QObject):

@@ -15,12 +15,14 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt
 
 from core.probes import activation_images, forward_all
+from studio.background import one_line, run_in_background
 from studio.panels.evaluation import EvaluationPanel
 from studio.plots.boundary import BoundaryView
 from studio.plots.curves import FrameGate, LossCurves, Throttle
 from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
-from studio.training.job import Snapshot
+from studio.training.job import Evaluation, Snapshot
+from studio.workspace import snapshot_model
 
 #: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
 MAX_BOUNDARY_FEATURES = 64
@@ -38,6 +40,7 @@ class TrainingViews(QObject):
     def __init__(self, window: Any, workspace: Any, inspector_dock: Any = None) -> None:
         super().__init__(window)
         self.window = window
+        self.workspace = workspace
         self.scene = window.canvas_scene
         self.curves = LossCurves()
         self.boundary = BoundaryView()
@@ -202,3 +205,32 @@ class TrainingViews(QObject):
     def heavy_frame(self) -> bool:
         """True when the last snapshot made a Python-painted view (curves, health, canvas) redraw."""
         return not self.frame_gate.available
+
+    # ---- evaluation ------------------------------------------------------------------------
+    def show_evaluation(self, ev: Evaluation) -> None:
+        """Metrics of ``ev`` (a model's outputs on the test split) in the Evaluation panel."""
+        ds = self.workspace.dataset
+        if ds is None:
+            return
+        try:
+            self.evaluation.set_result(ev.y_true, ev.probs, ds.task, ds.class_names, ev.x, ev.epoch)
+        except Exception as exc:  # never let a metric edge case break training
+            self.evaluation.headline.setText(f"Evaluation unavailable: {one_line(exc)}")
+
+    def evaluate_in_background(self, model: Any, still_current: Callable[[], bool]) -> None:
+        """Evaluate ``model`` (e.g. imported or opened with its weights) on the test split: a copy
+        predicts in a pool thread; shown when ``still_current()`` and the data are unchanged."""
+        ds = self.workspace.dataset
+        if ds is None or model is None or len(ds.x_test) == 0:
+            return
+        clone = snapshot_model(model)
+        x, y = ds.x_test, ds.y_test
+
+        def done(probs: np.ndarray) -> None:
+            if still_current() and self.workspace.dataset is ds and np.all(np.isfinite(probs)):
+                self.show_evaluation(Evaluation(epoch=None, x=x, y_true=y, probs=probs))
+
+        self._eval_task = run_in_background(
+            lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate"
+        )
+
