@@ -5,12 +5,15 @@
 - ``job``: what a session is given (``TrainingJob``) and sends back (``Snapshot``, ``Evaluation``).
 - ``pacing``: run time without pauses, current pace, speed cap, ~30 Hz snapshot cadence, ETA.
 - ``runner``: the worker QObject pulling from ``core.training.iter_training`` (play/pause/step/stop).
-- ``pictures``: boundary, neuron heatmaps and dead-ReLU fractions from snapshot weight copies.
+- ``pictures``: the thread that gets each snapshot its boundary, neuron heatmaps and dead-ReLU
+  fractions; ``picture_process``: the child process drawing them from shared-memory weight copies.
 - ``session``: the worker and pictures threads of one session, their signals and lockstep.
-- ``gui_gc``: cycle collection in the GUI thread only while sessions run.
-- ``run``: one run of a window (sessions, state, toolbar counters); drops stale signals.
+- ``gui_gc``: cycle collection in the GUI thread only while sessions run; ``blas``: BLAS threads.
+- ``run``: one run of a window (sessions, state, toolbar counters, run label and epoch budget);
+  drops the signals of a replaced session or of a model no longer current.
 - ``views``: the plot docks and canvas pictures; ``link_weights``: the link weight popup;
-  ``data_tab``: the Data tab and how new data reach the project and end the run.
+  ``data_tab``: the Data tab, points clicked into the boundary, new data ending the run.
 - ``toolbar``: Play/Pause, Step, Stop, Reset, speed box, counters.
-- ``controller``: the model lifecycle and the wiring of all the above into a main window.
+- ``controller``: the model lifecycle (the trained model lives in ``workspace.model``) and the
+  wiring of all the above into a main window.
 """
