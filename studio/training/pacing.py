@@ -56,7 +56,7 @@ class RunClock:
 class RateMeter:
     """Steps per second over the last ``window`` seconds of steps (the current pace): the steps'
     own times, so a step drawn late behind a snapshot and the quick ones catching up after it average
-    out (at 30 steps/s a 0.25 s window held 7 or 8 steps and read 27-34 steps/s)."""
+    out (at 30 steps/s a 0.25 s window held 7 or 8 steps and read 28-32 steps/s)."""
 
     def __init__(self, clock: Clock = time.perf_counter, window: float = RATE_WINDOW_S) -> None:
         self._clock = clock
