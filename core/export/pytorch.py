@@ -47,6 +47,8 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
                           preprocessing: Mapping[str, Any] | None = None,
                           training: Mapping[str, Any] | None = None, code_filename: str = "model.py") -> str:
     """Return the source of ``model.py`` for ``model`` (see module docstring)."""
+    from core.project import training_spec
+
     require_built(model)
     pre = dict(preprocessing or {})
     train_cfg = dict(training or {})
@@ -61,9 +63,8 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
     opt_expr, opt_note = optimizer_expr(optimizer, lr0)
     sched_lines, sched_note, plateau_monitor = scheduler_code(schedule, lr0)
     stopping = dict(train_cfg.get("early_stopping") or {})
-    batch_size = int(train_cfg.get("batch_size") or 32)
-    epochs = int(train_cfg.get("epochs") or 10)
-    seed = int(train_cfg.get("seed") or 0)
+    spec = training_spec(train_cfg)  # the project's defaults (core.project.DEFAULT_TRAINING) where unset
+    batch_size, epochs, seed = int(spec["batch_size"]), int(spec["epochs"]), int(spec["seed"] or 0)
     n_in = input_features(model)
     tails = {"softmax": "torch.softmax(out, dim=-1)", "sigmoid": "torch.sigmoid(out)"}
     predict_tail = tails.get(fused, "out")

@@ -208,3 +208,16 @@ def test_no_schedule_and_early_stopping_like_the_engine(tmp_path: Path) -> None:
     # without validation data (python model.py --x --y) early stopping on val_loss is off, with a note
     assert len(gen.train(net, X[:200], y, epochs=4)) == 4
     assert "Early stopping: stop when val_loss has not improved" in Path(code_path).read_text()
+
+
+def test_generated_code_uses_the_project_defaults_for_unset_training_keys() -> None:
+    """Epochs, batch size and seed left out of ``training`` get core.project.DEFAULT_TRAINING's values."""
+    from core import Sequential
+    from core.layers import Dense
+    from core.project import DEFAULT_TRAINING
+
+    model = Sequential([Dense(3, activation="tanh", input_dim=2), Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    code = generate_pytorch_code(model, training={"optimizer": "adam"})
+    assert f"BATCH_SIZE = {DEFAULT_TRAINING['batch_size']}" in code
+    assert f"EPOCHS = {DEFAULT_TRAINING['epochs']}" in code and f"SEED = {DEFAULT_TRAINING['seed']}" in code
