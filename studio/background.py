@@ -5,7 +5,8 @@ returns a :class:`Task`. ``fn`` reports with ``progress(fraction, text)`` (the c
 total)`` and ``(fraction, text)`` forms are both accepted); once :meth:`Task.cancel` was called, the next
 ``progress`` call raises :class:`Cancelled` and the task ends without calling back. The callbacks run on
 the GUI thread (the task's signals are queued there). Progress reaches the GUI at most every
-``PROGRESS_INTERVAL_S``, so a chatty loader cannot flood the event loop.
+``PROGRESS_INTERVAL_S``, so a chatty loader cannot flood the event loop. With an ``owner`` (the widget
+or object that asked), the task is cancelled when the owner is destroyed and never calls back into it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 #: seconds between two progress signals of one task (the last one, 100 %, always goes through)
@@ -73,6 +75,7 @@ def run_in_background(
     on_failed: Callable[[str], None] | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     name: str = "work",
+    owner: QObject | None = None,
 ) -> Task:
     """Start ``fn(progress)`` in a daemon thread; ``on_done(result)`` / ``on_failed(one line)`` on the GUI
     thread (call this from the GUI thread). User errors (``FFStudioError``) keep their message; anything
@@ -83,13 +86,21 @@ def run_in_background(
     def finish(callback: Callable[[Any], None] | None, value: Any) -> None:
         task.finished = True
         _RUNNING.discard(task)
+        if owner is not None and not shiboken6.isValid(owner):
+            task.cancel()
         if callback is not None and not task.cancelled:
             callback(value)
+
+    if owner is not None:
+        owner.destroyed.connect(task.cancel)
 
     task.done.connect(lambda result: finish(on_done, result))
     task.failed.connect(lambda message: finish(on_failed, message))
     if on_progress is not None:
-        task.progress.connect(lambda frac, text: None if task.cancelled else on_progress(frac, text))
+        task.progress.connect(
+            lambda frac, text: None if task.cancelled or (owner is not None and not shiboken6.isValid(owner))
+            else on_progress(frac, text)
+        )
 
     def target() -> None:
         try:

@@ -169,5 +169,5 @@ class ExportActions(QObject):
             self.message.emit(f"Prediction failed: {msg}")
 
         self.task = run_in_background(lambda _progress: predict_csv(trained, src, dst), done, failed,
-                                      name="predict")
+                                      name="predict", owner=self)
         return True

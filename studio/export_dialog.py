@@ -165,7 +165,7 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exporting {FORMATS[key].label}…")
         pre, training = dict(self.preprocessing), dict(self.training)
         self.task = run_in_background(lambda _progress: export_model(snapshot, key, path, pre, training),
-                                      self._done, self._failed, name="export")
+                                      self._done, self._failed, name="export", owner=self)
 
     @Slot(object)
     def _done(self, paths: list[str]) -> None:

@@ -289,7 +289,7 @@ class Workspace(QObject):
             self.loading_finished.emit(message)
 
         self.loading_started.emit(_describe(spec))
-        task = run_in_background(work, done, failed, self.loading_progress.emit, name="data")
+        task = run_in_background(work, done, failed, self.loading_progress.emit, name="data", owner=self)
         self._task = task
 
 

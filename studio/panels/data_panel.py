@@ -290,6 +290,7 @@ class DataPanel(QWidget):
             lambda message: self._preview_done(task, None, message),
             self._show_progress,
             name="csv-preview",
+            owner=self,
         )
         self._preview_task = task
         return task

@@ -209,7 +209,9 @@ class EvaluationPanel(QWidget):
         def work(_progress: Any) -> Any:
             return evaluate_rows(trained, read_labelled(path, trained.preprocessing), path)
 
-        self._test_task = run_in_background(work, self._test_file_done, self._test_file_error, name="score")
+        self._test_task = run_in_background(
+            work, self._test_file_done, self._test_file_error, name="score", owner=self
+        )
         return True
 
     def _test_file_done(self, ev: Any) -> None:

@@ -99,7 +99,8 @@ class LRFinderBox(QGroupBox):
         self.apply_button.setEnabled(False)
         self.status.setText("Running the range test…")
         self._task = run_in_background(
-            lambda _progress: _range_test(project, dataset), self._done, self._failed, name="lr-find"
+            lambda _progress: _range_test(project, dataset), self._done, self._failed,
+            name="lr-find", owner=self,
         )
         return True
 

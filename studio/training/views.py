@@ -231,6 +231,7 @@ class TrainingViews(QObject):
                 self.show_evaluation(Evaluation(epoch=None, x=x, y_true=y, probs=probs))
 
         self._eval_task = run_in_background(
-            lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate"
+            lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate",
+            owner=self.evaluation,
         )
 
