@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QGraphicsSceneM
 
 from core.graph import Problem, resolve_output_activation
 from studio import theme
-from studio.canvas.items import LayerItem, LinkItem, PortItem
+from studio.canvas.items import LayerItem, PortItem
+from studio.canvas.links import LinkItem
 from studio.workspace import Workspace
 
 
