@@ -58,7 +58,7 @@ from studio.window_edits import CanvasEditsMixin
 from studio.window_files import APP_NAME, ProjectFilesMixin
 from studio.workspace import Workspace
 
-LAYOUT_VERSION = 1  # bump when the dock arrangement changes so old saved layouts are ignored
+LAYOUT_VERSION = 2  # bump when the dock arrangement changes so old saved layouts are ignored
 
 
 class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
@@ -113,9 +113,11 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
         self.side_tabs.addTab(self.validation, "Analysis")
         self.side_tabs.setMinimumWidth(340)
         self.inspector_dock = self._dock(
-            self.side_tabs, "Inspector", Qt.DockWidgetArea.RightDockWidgetArea, "inspectorDock"
+            self.side_tabs, "Inspector", Qt.DockWidgetArea.LeftDockWidgetArea, "inspectorDock"
         )
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [170, 370], Qt.Orientation.Horizontal)
+        # one left column: the short layer list above the Inspector; the right side is for the plots
+        self.splitDockWidget(self.palette_dock, self.inspector_dock, Qt.Orientation.Vertical)
+        self._docks_sized = False
 
     def _action(
         self, text: str, slot: Any, shortcut: Any = None, icon: str | None = None, tip: str = ""
@@ -340,10 +342,6 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
             if self._bottom_docks:
                 self.tabifyDockWidget(self._bottom_docks[-1], dock)
             self._bottom_docks.append(dock)
-        elif area == Qt.DockWidgetArea.RightDockWidgetArea:
-            # below the Inspector, which keeps most of the height (its forms are long)
-            self.splitDockWidget(self.inspector_dock, dock, Qt.Orientation.Vertical)
-            self.resizeDocks([self.inspector_dock, dock], [560, 340], Qt.Orientation.Vertical)
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
@@ -411,8 +409,33 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
         ):
             self.side_tabs.setCurrentIndex(0)
 
+    def size_docks(self) -> None:
+        """Share the window between the columns (see :data:`LAYOUT_VERSION`).
+
+        Left: layer list over the Inspector (340 px); right: the big plot (the decision boundary),
+        38 % of the width (over a quarter of the window at 1440x900, the plot square);
+        the bottom plots sit under the canvas.
+        """
+        w, h = self.width(), self.height()
+        rows = 3 * (self.palette.sizeHintForRow(0) + 2 * self.palette.spacing()) + 48
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [rows, max(h - rows, 300)],
+                         Qt.Orientation.Vertical)
+        bar = self.side_tabs.tabBar()  # every Inspector tab without scroll arrows
+        tabs = sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 16
+        self.resizeDocks([self.inspector_dock], [max(340, tabs)], Qt.Orientation.Horizontal)
+        right = [d for d in self.findChildren(QDockWidget)
+                 if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
+        if right:
+            self.resizeDocks(right[:1], [int(min(max(0.38 * w, 380), h - 220))], Qt.Orientation.Horizontal)
+        if self._bottom_docks:
+            self.resizeDocks(self._bottom_docks[:1], [max(250, int(0.3 * h))], Qt.Orientation.Vertical)
+        self._docks_sized = True
+
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
+        if not self._docks_sized:
+            self.size_docks()
+            QTimer.singleShot(0, self.size_docks)  # again once the dock layout has its real geometry
         if self._fit_pending:
             self._fit_pending = False
             QTimer.singleShot(0, self.canvas.fit_to_view)
@@ -439,6 +462,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
             ok = bool(self.restoreGeometry(geometry))
         if state is not None:
             ok = bool(self.restoreState(state, LAYOUT_VERSION)) and ok
+        self._docks_sized = self._docks_sized or ok
         return ok
 
     def _about(self) -> None:

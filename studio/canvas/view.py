@@ -29,6 +29,8 @@ from studio.canvas.scene import NetworkScene
 
 LAYER_MIME = "application/x-ffstudio-layer"
 MIN_ZOOM, MAX_ZOOM = 0.2, 4.0
+#: Fit to view never shrinks below this: the card text stays readable, a wide network scrolls instead.
+MIN_FIT_ZOOM = 0.8
 
 
 class NetworkView(QGraphicsView):
@@ -98,7 +100,11 @@ class NetworkView(QGraphicsView):
         event.accept()
 
     def fit_to_view(self) -> None:
-        """Show all layers with a margin, never zooming in past 100 %."""
+        """Show all layers with a margin, zooming between 80 % and 100 %.
+
+        A network wider than the view at 80 % is shown from its input side and scrolls (the text of
+        a card at 64 % is too small to read).
+        """
         items = list(self.network_scene.items_by_id.values())
         if not items:
             self.resetTransform()
@@ -108,12 +114,18 @@ class NetworkView(QGraphicsView):
         rect = QRectF()
         for it in items:
             rect = rect.united(it.sceneBoundingRect())
-        rect = rect.adjusted(-60, -50, 60, 50)
+        rect = rect.adjusted(-30, -40, 30, 40)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
+        center = rect.center()
+        if self.zoom() < MIN_FIT_ZOOM:
+            self.set_zoom(MIN_FIT_ZOOM)
+            half_w = self.viewport().width() / MIN_FIT_ZOOM / 2
+            half_h = self.viewport().height() / MIN_FIT_ZOOM / 2
+            center = QPointF(min(rect.left() + half_w, center.x()), min(rect.top() + half_h, center.y()))
         self.zoom_changed.emit(self.zoom())
-        self.centerOn(rect.center())
+        self.centerOn(center)
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802
         # Shift/Ctrl + drag on the background = rubber-band selection; plain drag pans.

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots import colors
+from studio.plots.color_scale import ColorScale
 from studio.plots.style import plot_palette, style_plot
 
 
@@ -170,6 +171,9 @@ class BoundaryView(QWidget):
         )
         self.plot.addItem(self.empty_text)
         lay.addWidget(self.plot_widget, 1)
+        self.color_scale = ColorScale()
+        lay.addWidget(self.color_scale)
+        lay.addStretch(0)  # a tall dock keeps the plot square: the spare height goes below the key
         self.setMinimumSize(260, 300)
         self.added_points: list[tuple[np.ndarray, int]] = []
 
@@ -179,6 +183,15 @@ class BoundaryView(QWidget):
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
         self.clear_btn.clicked.connect(self._clear_added)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_square()
+
+    def _fit_square(self) -> None:
+        """With equal axis units the plot is no taller than wide (no empty bands above and below)."""
+        locked = bool(self.plot.getViewBox().state["aspectLocked"])
+        self.plot_widget.setMaximumHeight(max(self.plot_widget.width(), 200) if locked else 16777215)
 
     # ---- data ----------------------------------------------------------------------------
     def set_data(
@@ -222,6 +235,7 @@ class BoundaryView(QWidget):
             w.setVisible(can_add)
         self.added_points.clear()
         self.added_scatter.setData([], [])
+        self._show_scale()
         self.clear_output()
         self._axes_changed()
 
@@ -230,6 +244,19 @@ class BoundaryView(QWidget):
         if note != (self.paused_label.text() or None):
             self.paused_label.setText(note or "")
             self.paused_label.setVisible(bool(note))
+
+    def _show_scale(self) -> None:
+        """The colour key for this task: P(class 1), the class colours or the value range."""
+        names = self.class_names
+        if self.task == "regression":
+            self.color_scale.set_values(*self.value_range)
+        elif self.task == "binary" or len(names) <= 2:
+            pos = names[1] if len(names) > 1 else "class 1"
+            self.color_scale.set_binary(f"class 1 = {pos}" if pos != "class 1" else pos,
+                                        names[0] if names else "")
+        else:
+            self.color_scale.set_classes(names)
+        self.color_scale.setVisible(True)
 
     def clear_output(self, message: str = EMPTY_MESSAGE) -> None:
         """No model output to show (e.g. the network does not build): drop the image, say ``message``."""
@@ -249,6 +276,7 @@ class BoundaryView(QWidget):
             scatter.setData([], [])
         self.added_points.clear()
         self.slice_label.setVisible(False)
+        self.color_scale.setVisible(False)
         for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
                   self.clear_btn):
             w.setVisible(False)
@@ -280,6 +308,11 @@ class BoundaryView(QWidget):
         self.grid = spec
         x0, x1, y0, y1 = spec.extent
         self._rect_pending = True
+        # equal units on both axes when they are comparable (toy data: a circle looks round);
+        # features in different units (mm against g) keep their own scales
+        ratio = (x1 - x0) / max(y1 - y0, 1e-12)
+        self.plot.setAspectLocked(1 / 3 <= ratio <= 3, 1.0)
+        self._fit_square()
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self.plot.setLabel("bottom", self.feature_names[ax[0]])
         self.plot.setLabel("left", self.feature_names[ax[1]])

@@ -240,10 +240,11 @@ class LossCurves(QWidget):
         bar.addWidget(self.runs_btn)
         bar.addStretch(1)
         bar.addWidget(self.status)
-        from studio.training.toolbar import fix_label_size
-
-        # rewritten at every redraw while training: a fixed size keeps it from relayouting the docks
-        fix_label_size(self.status, "epoch 888888  loss 8.888e-08  val_loss 8.888e-08")
+        # rewritten at every redraw while training: a fixed size keeps it from relayouting the docks;
+        # two lines keep the bottom area narrow enough for the canvas column of a 1100 px window
+        fm = self.status.fontMetrics()
+        widest = fm.horizontalAdvance("epoch 888888  loss 8.888e-08")
+        self.status.setFixedSize(widest + 10, 2 * fm.height() + 2)
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         lay.addLayout(bar)
         self.glw = pg.GraphicsLayoutWidget()
@@ -359,7 +360,7 @@ class LossCurves(QWidget):
             txt = f"epoch {int(last[-1, 0])}  loss {last[-1, 1]:.4g}"
             val = run.series("val_loss")
             if val is not None:
-                txt += f"  val_loss {val[-1, 1]:.4g}"
+                txt += f"\nval_loss {val[-1, 1]:.4g}"
             self.status.setText(txt)
         else:
             self.status.setText("")

@@ -68,18 +68,17 @@ class TrainingViews(QObject):
             throttle.gate = self.frame_gate
 
     def _arrange_docks(self, inspector: Any) -> None:
-        """Decision boundary under the inspector (right); curves, health, evaluation tabbed at the bottom.
+        """Decision boundary in the right column (full height, the largest plot); curves, health and
+        evaluation tabbed under the canvas; layers and Inspector in the left column.
 
-        The right column runs the full window height (the bottom plots sit under the canvas only), so
-        at 1440x900 the Inspector's forms and the Analysis lists get ~450 px and the boundary ~330 px.
+        ``MainWindow.size_docks`` gives the columns their widths when the window is first shown.
         """
         w = self.window
+        w.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        w.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        w.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         w.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        if inspector is not None:
-            w.splitDockWidget(inspector, self.boundary_dock, Qt.Orientation.Vertical)
-            w.resizeDocks([inspector, self.boundary_dock], [470, 330], Qt.Orientation.Vertical)
         self.curves_dock.raise_()
-        w.resizeDocks([self.curves_dock], [300], Qt.Orientation.Vertical)
 
     # ---- data ------------------------------------------------------------------------------
     @staticmethod
@@ -92,7 +91,7 @@ class TrainingViews(QObject):
         return self.boundary.grid if self.has_plane(ds) else None
 
     def show_data(self, ds: Any) -> None:
-        """Plot ``ds``'s points; image data has no input plane: the digit gallery comes forward.
+        """Plot ``ds``'s points; image data has no input plane: the Evaluation takes the big place.
 
         Data without a plane is not handed to the boundary at all: its medians and scatter over
         60,000 MNIST rows took seconds of the GUI thread for a view that stays hidden.
@@ -103,9 +102,20 @@ class TrainingViews(QObject):
             )
         else:
             self.boundary.clear_data("No input plane for this data")
-        self.boundary_dock.setVisible(self.has_plane(ds))
-        if not self.has_plane(ds):
-            self.eval_dock.raise_()
+        self._place_big_plot(self.has_plane(ds))
+
+    def _place_big_plot(self, plane: bool) -> None:
+        """The right column shows the boundary; without an input plane (images) the Evaluation."""
+        w = self.window
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.boundary_dock.setVisible(plane)
+        in_right = w.dockWidgetArea(self.eval_dock) == right
+        if not plane and not in_right:
+            w.addDockWidget(right, self.eval_dock)
+            self.eval_dock.show()
+        elif plane and in_right:
+            w.tabifyDockWidget(self.health_dock, self.eval_dock)
+            self.curves_dock.raise_()
 
     # ---- model pictures --------------------------------------------------------------------
     def map_layers(self, model: Any, graph: Any) -> None:

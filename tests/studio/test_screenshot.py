@@ -38,13 +38,13 @@ def test_screenshot_user_errors(tmp_path, capsys):
 def test_screenshot_without_project_file(qtbot, tmp_path, capsys):
     """--empty and --template render without a project; --break shows a validation error."""
     empty = tmp_path / "empty.png"
-    assert main(["screenshot", "--empty", "--theme", "light", "-o", str(empty), "--size", "1000x700"]) == 0
-    assert QImage(str(empty)).width() == 1000
+    assert main(["screenshot", "--empty", "--theme", "light", "-o", str(empty), "--size", "1100x700"]) == 0
+    assert QImage(str(empty)).width() == 1100
     broken = tmp_path / "broken.png"
     assert main(["screenshot", "--template", "xor", "--break", "--theme", "dark", "-o", str(broken),
-                 "--size", "1000x700"]) == 0
+                 "--size", "1100x700"]) == 0
     img = QImage(str(broken))
-    assert (img.width(), img.height()) == (1000, 700)
+    assert (img.width(), img.height()) == (1100, 700)
     # dark theme: the palette dock's background is dark
     assert img.pixelColor(20, 400).lightness() < 80
     capsys.readouterr()

@@ -1,0 +1,113 @@
+"""The colour key under the decision boundary: what the heatmap's colours mean.
+
+Binary: a bar from orange (P(class 1) = 0) through white (0.5) to blue (1), titled with the class;
+multiclass: one swatch per class with its name; regression: the value ramp between the targets'
+minimum and maximum. Painted by QPainter from the same NumPy colour maps the heatmap uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from studio.plots import colors
+
+BAR_HEIGHT = 12
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}"
+
+
+class ColorScale(QWidget):
+    """Colour key of a boundary heatmap; ``set_binary``, ``set_classes`` or ``set_values``.
+
+    ``title`` and ``ticks`` ((fraction 0..1, text) pairs) describe what is drawn, so tests read them.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = "binary"
+        self.title = ""
+        self.ticks: list[tuple[float, str]] = []
+        self.classes: list[str] = []
+        self._bar: QImage | None = None
+        self._rgb: np.ndarray | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.set_binary("class 1")
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        fm = self.fontMetrics()
+        return QSize(240, 2 * fm.height() + BAR_HEIGHT + 8)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(120, self.sizeHint().height())
+
+    def _set_bar(self, t: np.ndarray, rgba: np.ndarray) -> None:
+        self._rgb = np.ascontiguousarray(rgba.reshape(1, t.size, 4))
+        self._bar = QImage(self._rgb.data, t.size, 1, 4 * t.size, QImage.Format.Format_RGBX8888).copy()
+
+    def set_binary(self, positive: str, negative: str = "") -> None:
+        """Bar of P(class 1 = ``positive``): 0 orange, 0.5 white, 1 blue."""
+        self.kind = "binary"
+        t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+        self._set_bar(t, colors.binary_rgba(t[None, :]))
+        self.title = f"P({positive})" + (f"  ·  low = {negative}" if negative else "")
+        self.ticks = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
+        self.classes = []
+        self.update()
+
+    def set_classes(self, names: list[str]) -> None:
+        """One swatch per class in the class colours the regions are painted with."""
+        self.kind = "multiclass"
+        self.title = "Predicted class (paler = less sure)"
+        self.classes = list(names)
+        self.ticks = []
+        self._bar = None
+        self.update()
+
+    def set_values(self, lo: float, hi: float, name: str = "prediction") -> None:
+        """Value ramp between ``lo`` and ``hi`` (the targets' range)."""
+        self.kind = "regression"
+        t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+        self._set_bar(t, colors.value_rgba(t[None, :], 0.0, 1.0))
+        self.title = f"Predicted {name}"
+        self.ticks = [(0.0, _fmt(lo)), (0.5, _fmt((lo + hi) / 2)), (1.0, _fmt(hi))]
+        self.classes = []
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+        p = QPainter(self)
+        fg = self.palette().color(self.foregroundRole())
+        fm = self.fontMetrics()
+        lh = fm.height()
+        w = self.width()
+        p.setPen(fg)
+        if self.kind == "multiclass":
+            p.drawText(QRectF(4, 0, w - 8, lh), Qt.AlignmentFlag.AlignLeft, self.title)
+            x, y = 4.0, lh + 4.0
+            for k, name in enumerate(self.classes):
+                text_w = fm.horizontalAdvance(name)
+                if x + 16 + text_w > w and x > 4:  # wrap is not possible in a fixed height: elide
+                    p.drawText(QRectF(x, y, w - x, lh), Qt.AlignmentFlag.AlignLeft, "…")
+                    break
+                p.fillRect(QRectF(x, y + 1, 12, lh - 2), QColor(*colors.class_color(k)))
+                p.drawText(QRectF(x + 16, y, text_w + 2, lh), Qt.AlignmentFlag.AlignLeft, name)
+                x += 16 + text_w + 12
+            p.end()
+            return
+        p.drawText(QRectF(4, 0, w - 8, lh), Qt.AlignmentFlag.AlignLeft, self.title)
+        margin = 14.0
+        bar = QRectF(margin, lh + 2, w - 2 * margin, BAR_HEIGHT)
+        if self._bar is not None:
+            p.drawImage(bar, self._bar)
+        p.drawRect(bar)
+        for frac, text in self.ticks:
+            x = bar.left() + frac * bar.width()
+            p.drawLine(int(x), int(bar.bottom()), int(x), int(bar.bottom() + 3))
+            tw = fm.horizontalAdvance(text)
+            left = min(max(x - tw / 2, 0.0), w - tw)
+            p.drawText(QRectF(left, bar.bottom() + 2, tw + 2, lh), Qt.AlignmentFlag.AlignLeft, text)
+        p.end()

@@ -1,0 +1,73 @@
+"""Window layout (issue 12.6): the decision boundary is the big plot, every heatmap has a colour key."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from studio.main_window import LAYOUT_VERSION
+from studio.plots.boundary import BoundaryView
+
+
+def test_boundary_is_the_largest_plot_at_1440x900(studio_window, qtbot) -> None:
+    w = studio_window
+    w.resize(1440, 900)
+    w.size_docks()
+    qtbot.wait(50)
+    tc = w.training
+    dock = tc.boundary_dock
+    assert dock.isVisible()
+    assert dock.width() * dock.height() >= 1440 * 900 / 4
+    plot = tc.boundary.plot_widget
+    assert plot.width() >= 450 and abs(plot.width() - plot.height()) <= 8  # square: equal units
+    assert plot.width() * plot.height() > tc.curves.width() * tc.curves.height()
+    # the canvas and the Inspector (with every tab visible) still fit beside it
+    assert w.canvas.width() >= 400 and w.side_tabs.width() >= 340
+    bar = w.side_tabs.tabBar()
+    assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
+    assert w.canvas.zoom() >= 0.8  # the cards stay readable (a wide network scrolls)
+
+
+def test_image_data_puts_evaluation_in_the_big_place(studio_window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    w = studio_window
+    tc = w.training
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    tc.views._place_big_plot(False)
+    assert w.dockWidgetArea(tc.eval_dock) == right and not tc.boundary_dock.isVisibleTo(w)
+    tc.views._place_big_plot(True)
+    assert w.dockWidgetArea(tc.eval_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert tc.boundary_dock.isVisibleTo(w)
+
+
+def test_saved_layouts_of_the_old_arrangement_are_ignored(studio_window) -> None:
+    w = studio_window
+    old = w.saveState(LAYOUT_VERSION - 1)
+    assert LAYOUT_VERSION >= 2 and not w.restoreState(old, LAYOUT_VERSION)
+
+
+def _view(qtbot, task: str, classes: list[str], y: np.ndarray) -> BoundaryView:
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    x = np.random.default_rng(0).normal(size=(len(y), 2)).astype(np.float32)
+    view.set_data(x, y, x[:5], y[:5], task, ["x1", "x2"], classes)
+    return view
+
+
+def test_colour_key_for_each_task(qtbot) -> None:
+    binary = _view(qtbot, "binary", ["outside", "inside"], np.array([0, 1] * 10))
+    assert binary.color_scale.kind == "binary" and "inside" in binary.color_scale.title
+    assert [t for _, t in binary.color_scale.ticks] == ["0", "0.5", "1"]
+    multi = _view(qtbot, "multiclass", ["a", "b", "c"], np.array([0, 1, 2] * 7))
+    assert multi.color_scale.kind == "multiclass" and multi.color_scale.classes == ["a", "b", "c"]
+    reg = _view(qtbot, "regression", [], np.linspace(-2.0, 6.0, 20))
+    assert reg.color_scale.kind == "regression"
+    assert [t for _, t in reg.color_scale.ticks] == ["-2", "2", "6"]
+    reg.resize(300, 420)
+    reg.show()
+    qtbot.waitExposed(reg)
+    img = reg.color_scale.grab().toImage()
+    # the bar's left end is the ramp's dark purple, its right end yellow
+    y = img.height() // 2
+    left, right = img.pixelColor(20, y), img.pixelColor(img.width() - 20, y)
+    assert left.lightness() < 90 and right.lightness() > 120
