@@ -132,6 +132,7 @@ class _Run:
         self.ema_weight = 0.0  # its accumulated weight: the smoothed value is ema_sum / ema_weight
         self.label = ""  # e.g. "adam lr=0.01 · 4-2" (settings when the run started)
         self.visible = True  # drawn as a faded curve once it is a previous run
+        self.data_key = ""  # the data set it trained on: runs on other data are not drawn together
 
     def add_epochs(self, items: list[tuple[int, dict[str, float]]]) -> None:
         """Append many epochs' logs at once (one buffer extend per key)."""
@@ -256,6 +257,7 @@ class LossCurves(QWidget):
         self._budget: int | None = None  # epoch budget of the current run, if known
         self._fit = False  # True after fit_x_to_data() until training continues
         self._run_counter = 0  # numbers the faded runs (#1, #2, ...) since the last Clear
+        self._data_key = ""
         self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
         self._y_metric: tuple[float, float] | None = None
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
@@ -304,6 +306,23 @@ class LossCurves(QWidget):
         """Describe the current run (settings at its start); kept when it becomes a previous run."""
         self.current.label = label
 
+    def set_data_key(self, key: str) -> None:
+        """Name the data set the current and next runs train on (e.g. ``"toy:circle:binary"``).
+
+        Previous runs are drawn only when they are comparable: same data set and same metric.
+        """
+        self._data_key = key
+        if not (self.current.steps.n or self.current.epochs):
+            self.current.data_key = key
+        self._redraw_previous()
+
+    def comparable(self, run: _Run) -> bool:
+        """True when ``run`` trained on the current data set with the current metric."""
+        if run.data_key != self.current.data_key:
+            return False
+        mine = self._pick_metric(self.current)
+        return mine is None or self._pick_metric(run) == mine
+
     def new_run(self, label: str = "") -> None:
         """Fade the current run (if it has data) into the previous runs and start an empty one.
 
@@ -316,6 +335,7 @@ class LossCurves(QWidget):
             self.runs.append(self.current)
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = _Run()
+        self.current.data_key = self._data_key
         self._x_span = 0.0
         self._budget = None
         self._fit = False
@@ -412,16 +432,20 @@ class LossCurves(QWidget):
 
     def _shown_runs(self) -> list[_Run]:
         """Previous runs currently drawn (the master checkbox and each run's own toggle)."""
-        return [r for r in self.runs if r.visible] if self.prev_box.isChecked() else []
+        if not self.prev_box.isChecked():
+            return []
+        return [r for r in self.runs if r.visible and self.comparable(r)]
 
     def _rebuild_runs_menu(self) -> None:
         """One checkable entry per previous run (newest first), then "Clear runs"."""
         self.runs_menu.clear()
         self.run_actions.clear()
         for run in reversed(self.runs):
-            act = self.runs_menu.addAction(run.label)
+            ok = self.comparable(run)
+            act = self.runs_menu.addAction(run.label if ok else f"{run.label} — other data or metric, hidden")
             act.setCheckable(True)
-            act.setChecked(run.visible)
+            act.setChecked(run.visible and ok)
+            act.setEnabled(ok)
             act.toggled.connect(lambda on, r=run: self.set_run_visible(r, on))
             self.run_actions.append(act)
         self.runs_menu.addSeparator()
@@ -486,8 +510,9 @@ class LossCurves(QWidget):
             self._update_y_ranges()
             return
         n = len(self.runs)
+        shown = self._shown_runs()
         for i, run in enumerate(self.runs):
-            if not run.visible:
+            if run not in shown:
                 continue
             alpha = 90 + 30 * i
             style = RUN_STYLES[(i - n) % len(RUN_STYLES)]  # the newest run is always dashed

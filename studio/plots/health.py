@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -10,9 +12,24 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.probes import gradient_warning
 from studio.plots.colors import CLASS_COLORS
 from studio.plots.curves import GrowBuffer, Throttle
-from studio.plots.style import plot_palette, style_plot
+from studio.plots.style import style_plot
 
 _LAYER_COLORS = [tuple(int(c) for c in CLASS_COLORS[i]) for i in (1, 0, 2, 3, 4, 5, 6, 8, 9)]
+#: Vertical pixels per decade label on the log axis (two labels closer than this overlap).
+LABEL_SPACING_PX = 24
+
+
+class DecadeAxis(pg.AxisItem):
+    """A log axis labelled at whole decades only, spaced so that no two labels overlap."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
+        if not self.logMode:
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = sorted((minVal, maxVal))
+        span = max(hi - lo, 1e-9)
+        step = max(1, int(np.ceil(span / max(size / LABEL_SPACING_PX, 1.0))))
+        first = int(np.ceil(lo / step)) * step
+        return [(float(step), [float(v) for v in range(first, int(np.floor(hi)) + 1, step)])]
 
 
 class GradientHealth(QWidget):
@@ -43,7 +60,12 @@ class GradientHealth(QWidget):
         top.addStretch(1)
         top.addWidget(self.badge)
         lay.addLayout(top)
-        self.pw = pg.PlotWidget()
+        # the key sits above the plot: a legend inside it covered the curves
+        self.key = QLabel("")
+        self.key.setTextFormat(Qt.TextFormat.RichText)
+        self.key.setWordWrap(True)
+        lay.addWidget(self.key)
+        self.pw = pg.PlotWidget(axisItems={"left": DecadeAxis("left")})
         self.plot = self.pw.getPlotItem()
         style_plot(self.pw)
         self.plot.setLogMode(y=True)
@@ -51,7 +73,6 @@ class GradientHealth(QWidget):
         self.plot.setLabel("left", "L2 norm")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
-        self.plot.addLegend(offset=(-10, 5), labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         lay.addWidget(self.pw, 1)
         self.names: list[str] = []
         self.grad_items: list[pg.PlotDataItem] = []
@@ -67,7 +88,7 @@ class GradientHealth(QWidget):
         for it in self.grad_items + self.weight_items:
             self.plot.removeItem(it)
         self.grad_items, self.weight_items, self.grad_buf, self.weight_buf, self.names = [], [], [], [], []
-        self.plot.legend.clear() if self.plot.legend is not None else None
+        self.key.setText("")
         self.badge.setVisible(False)
         self.warning = None
         self.dead_label.setText("Dead ReLU units: –")
@@ -77,10 +98,10 @@ class GradientHealth(QWidget):
             return
         self.clear()
         self.names = list(names)
-        for i, n in enumerate(names):
+        for i in range(len(names)):
             c = _LAYER_COLORS[i % len(_LAYER_COLORS)]
-            g = self.plot.plot([], [], pen=pg.mkPen(c, width=2), name=f"{n} ∇")
-            w = self.plot.plot([], [], pen=pg.mkPen(c, width=1.2, style=Qt.DashLine), name=f"{n} W")
+            g = self.plot.plot([], [], pen=pg.mkPen(c, width=2))
+            w = self.plot.plot([], [], pen=pg.mkPen(c, width=1.2, style=Qt.DashLine))
             for it in (g, w):
                 it.setDownsampling(auto=True, method="peak")
                 it.setClipToView(True)
@@ -88,6 +109,11 @@ class GradientHealth(QWidget):
             self.weight_items.append(w)
             self.grad_buf.append(GrowBuffer(1024))
             self.weight_buf.append(GrowBuffer(1024))
+        swatches = "  ".join(
+            f"<span style='color: rgb{_LAYER_COLORS[i % len(_LAYER_COLORS)]}'>■</span>&nbsp;{html.escape(n)}"
+            for i, n in enumerate(names)
+        )
+        self.key.setText(f"{swatches}  &nbsp;·&nbsp; solid: gradient ∇, dashed: weights W")
 
     def add(
         self,

@@ -58,6 +58,8 @@ class TrainingViews(QObject):
         self.kernel_layers: list[int] = []
         #: model layer index -> canvas node id of the Dense/Output card drawing it
         self.neuron_nodes: dict[int, str] = {}
+        #: engine layer name -> canvas node id
+        self.layer_labels: dict[str, str] = {}
         self.on_kernels: list[Callable[[list[list[np.ndarray]]], None]] = []
         self._pending_weights: list[list[np.ndarray]] | None = None
         self._pending_neurons: dict[int, np.ndarray] | None = None
@@ -96,6 +98,7 @@ class TrainingViews(QObject):
         Data without a plane is not handed to the boundary at all: its medians and scatter over
         60,000 MNIST rows took seconds of the GUI thread for a view that stays hidden.
         """
+        self.curves.set_data_key(f"{ds.source}:{ds.name}:{ds.task}")
         if self.has_plane(ds):
             self.boundary.set_data(
                 ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names
@@ -133,6 +136,8 @@ class TrainingViews(QObject):
             inputs = [n for n in chain if graph.nodes[n].kind == "input"]
             if inputs and getattr(model.layers[0], "features", None) is not None:
                 self.neuron_nodes[0] = inputs[0]  # feature inputs: one neuron (and heatmap) per feature
+        # plots name layers as the canvas does ("output", not the engine's "dense_3")
+        self.layer_labels = {model.layers[i].name: n for i, n in self.neuron_nodes.items()}
 
     def layer_of(self, node_id: str) -> int | None:
         """Model layer index of canvas node ``node_id`` (a Dense/Output card), or None."""
@@ -191,8 +196,10 @@ class TrainingViews(QObject):
         elif snap.boundary is not None:
             self.boundary.last_output = snap.boundary
         if snap.grad_norms is not None:
+            label = self.layer_labels.get
             self.health.add(
-                snap.step / bpe, snap.layer_names, snap.grad_norms, snap.weight_norms, snap.dead_relu
+                snap.step / bpe, [label(n, n) for n in snap.layer_names], snap.grad_norms, snap.weight_norms,
+                {label(n, n): v for n, v in (snap.dead_relu or {}).items()},
             )
         if snap.weights is not None or snap.neurons:
             # the canvas repaints every link and neuron: a few times per second is live enough

@@ -137,3 +137,23 @@ def test_epoch_axis_shows_the_budget_before_training(qtbot, studio_window):
     qtbot.waitUntil(lambda: tc.model is not None, timeout=5000)
     lo, hi = tc.curves.loss_plot.viewRange()[0]
     assert 39 < hi < 42  # 0..40 epochs, not an empty 0..1 axis
+
+def test_runs_on_other_data_or_metric_are_hidden_and_labelled(qtbot):
+    """Issue 12.7: an accuracy curve is never drawn on an R² axis; the Runs menu says why."""
+    c = LossCurves()
+    qtbot.addWidget(c)
+    c.set_data_key("toy:circle:binary")
+    c.set_run_label("adam lr=0.03 · 4-2")
+    c.add_snapshot(np.array([[1, 0.7], [2, 0.6]]), [(1, {"loss": 0.6, "accuracy": 0.8})], 2)
+    c.new_run()
+    assert len(c.prev_items) == 2  # loss and accuracy of the circle run
+    c.set_data_key("csv:penguins:regression")
+    assert c.prev_items == [] and c._shown_runs() == []
+    (act,) = [a for a in c.run_actions]
+    assert not act.isEnabled() and not act.isChecked()
+    assert act.text() == "#1 adam lr=0.03 · 4-2 — other data or metric, hidden"
+    c.add_snapshot(np.array([[1, 3.0]]), [(1, {"loss": 3.0, "r2": 0.1})], 1)
+    c.new_run()
+    c.set_data_key("toy:circle:binary")  # back on the circle: run #1 is comparable again, #2 is not
+    assert [r.label.split()[0] for r in c._shown_runs()] == ["#1"]
+    assert [a.isEnabled() for a in c.run_actions] == [False, True]  # newest (#2, regression) first
