@@ -21,7 +21,7 @@ from PySide6.QtGui import (
     QPixmap,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QFrame, QGraphicsView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsView, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from core.graph import NODE_KINDS
 from studio import theme
@@ -74,6 +74,8 @@ class NetworkView(QGraphicsView):
         self.preview.hide()
         scene.message.connect(self.show_message)
         scene.neuron_hovered.connect(self._neuron_hovered)
+        self._was_empty = not scene.items_by_id
+        scene.changed.connect(self._repaint_if_emptiness_changed)
 
     # ------------------------------------------------------------------ zoom and pan
     def zoom(self) -> float:
@@ -266,6 +268,10 @@ class NetworkView(QGraphicsView):
         self.lock_label.raise_()
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip and self.preview.isVisible():
+            QToolTip.hideText()  # the layer's tooltip would cover half the large neuron preview
+            event.ignore()
+            return True
         handled = super().viewportEvent(event)
         if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self._place_overlays()  # the viewport can change size without the view being resized
@@ -307,6 +313,18 @@ class NetworkView(QGraphicsView):
         self.preview.move(x, y)
         self.preview.show()
         self.preview.raise_()
+
+    def _repaint_if_emptiness_changed(self, _rects: object = None) -> None:
+        """The "Start a network" placeholder is painted over the whole viewport: when the first layer
+        arrives (or the last goes) repaint all of it, not only the changed rectangles."""
+        empty = not self.network_scene.items_by_id
+        if empty != self._was_empty:
+            self._was_empty = empty
+            self.viewport().update()
+
+    def placeholder_shown(self) -> bool:
+        """True when the next paint draws the "Start a network" placeholder (no layers)."""
+        return not self.network_scene.items_by_id
 
     def preview_visible(self) -> bool:
         """True while a neuron preview is shown."""

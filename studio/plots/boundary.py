@@ -251,9 +251,7 @@ class BoundaryView(QWidget):
         if self.task == "regression":
             self.color_scale.set_values(*self.value_range)
         elif self.task == "binary" or len(names) <= 2:
-            pos = names[1] if len(names) > 1 else "class 1"
-            self.color_scale.set_binary(f"class 1 = {pos}" if pos != "class 1" else pos,
-                                        names[0] if names else "")
+            self.color_scale.set_binary(names[1] if len(names) > 1 else "", names[0] if names else "")
         else:
             self.color_scale.set_classes(names)
         self.color_scale.setVisible(True)

@@ -36,7 +36,7 @@ class ColorScale(QWidget):
         self._bar: QImage | None = None
         self._rgb: np.ndarray | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.set_binary("class 1")
+        self.set_binary()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = self.fontMetrics()
@@ -49,13 +49,16 @@ class ColorScale(QWidget):
         self._rgb = np.ascontiguousarray(rgba.reshape(1, t.size, 4))
         self._bar = QImage(self._rgb.data, t.size, 1, 4 * t.size, QImage.Format.Format_RGBX8888).copy()
 
-    def set_binary(self, positive: str, negative: str = "") -> None:
-        """Bar of P(class 1 = ``positive``): 0 orange, 0.5 white, 1 blue."""
+    def set_binary(self, positive: str = "", negative: str = "") -> None:
+        """Bar of the probability of class 1 (named ``positive``): 0 orange, 0.5 white, 1 blue;
+        the ends say which class each colour means (``negative`` is class 0)."""
         self.kind = "binary"
         t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
         self._set_bar(t, colors.binary_rgba(t[None, :]))
-        self.title = f"P({positive})" + (f"  ·  low = {negative}" if negative else "")
-        self.ticks = [(0.0, "0"), (0.5, "0.5"), (1.0, "1")]
+        named = positive not in ("", "1", "class 1")
+        self.title = "Probability of class 1" + (f" ({positive})" if named else "")
+        low = f"0 ({negative})" if negative not in ("", "0", "class 0") else "0"
+        self.ticks = [(0.0, low), (0.5, "0.5"), (1.0, f"1 ({positive})" if named else "1")]
         self.classes = []
         self.update()
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.plots.style import plot_palette, style_plot
+from studio.plots.style import SpacedAxis, plot_palette, style_plot
 
 TRAIN_COLOR = (8, 119, 189)
 VAL_COLOR = (245, 147, 34)
@@ -250,8 +250,9 @@ class LossCurves(QWidget):
         lay.addLayout(bar)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw, 1)
-        self.loss_plot = self.glw.addPlot(row=0, col=0)
-        self.metric_plot = self.glw.addPlot(row=1, col=0)
+        # two short plots: their value labels are thinned so that they never overlap
+        self.loss_plot = self.glw.addPlot(row=0, col=0, axisItems={"left": SpacedAxis("left")})
+        self.metric_plot = self.glw.addPlot(row=1, col=0, axisItems={"left": SpacedAxis("left")})
         self.metric_plot.setXLink(self.loss_plot)
         self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
         self._budget: int | None = None  # epoch budget of the current run, if known

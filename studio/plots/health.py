@@ -12,25 +12,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from core.probes import gradient_warning
 from studio.plots.colors import CLASS_COLORS
 from studio.plots.curves import GrowBuffer, Throttle
-from studio.plots.style import style_plot
+from studio.plots.style import SpacedAxis, style_plot
 
 _LAYER_COLORS = [tuple(int(c) for c in CLASS_COLORS[i]) for i in (1, 0, 2, 3, 4, 5, 6, 8, 9)]
-#: Vertical pixels per decade label on the log axis (two labels closer than this overlap).
-LABEL_SPACING_PX = 24
-
-
-class DecadeAxis(pg.AxisItem):
-    """A log axis labelled at whole decades only, spaced so that no two labels overlap."""
-
-    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
-        if not self.logMode:
-            return super().tickValues(minVal, maxVal, size)
-        lo, hi = sorted((minVal, maxVal))
-        span = max(hi - lo, 1e-9)
-        step = max(1, int(np.ceil(span / max(size / LABEL_SPACING_PX, 1.0))))
-        first = int(np.ceil(lo / step)) * step
-        return [(float(step), [float(v) for v in range(first, int(np.floor(hi)) + 1, step)])]
-
 
 class GradientHealth(QWidget):
     """Log-scale plot of each trainable layer's gradient norm (solid) and weight norm (dashed).
@@ -65,7 +49,7 @@ class GradientHealth(QWidget):
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         lay.addWidget(self.key)
-        self.pw = pg.PlotWidget(axisItems={"left": DecadeAxis("left")})
+        self.pw = pg.PlotWidget(axisItems={"left": SpacedAxis("left")})
         self.plot = self.pw.getPlotItem()
         style_plot(self.pw)
         self.plot.setLogMode(y=True)

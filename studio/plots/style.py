@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
+
+#: Fewest pixels between two labels of a vertical axis (closer ones overlap).
+LABEL_SPACING_PX = 24
 
 
 def plot_palette() -> dict[str, Any]:
@@ -31,3 +35,22 @@ def style_plot(widget: Any, plots: list[Any] | None = None) -> dict[str, Any]:
             axis.setPen(pg.mkPen(pal["foreground"]))
             axis.setTextPen(pg.mkPen(pal["foreground"]))
     return pal
+
+
+class SpacedAxis(pg.AxisItem):
+    """An axis whose labels never overlap: linear ticks are thinned to one per ``LABEL_SPACING_PX``
+    pixels, a log axis is labelled at whole decades only (as many as fit)."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float):  # noqa: N802, N803
+        lo, hi = sorted((minVal, maxVal))
+        fit = max(size / LABEL_SPACING_PX, 1.0)
+        if self.logMode:
+            step = max(1, int(np.ceil(max(hi - lo, 1e-9) / fit)))
+            first = int(np.ceil(lo / step)) * step
+            return [(float(step), [float(v) for v in range(first, int(np.floor(hi)) + 1, step)])]
+        levels = super().tickValues(minVal, maxVal, size)
+        if not levels:
+            return levels
+        spacing, values = levels[0]
+        keep = max(1, int(np.ceil(len(values) / fit)))
+        return [(spacing * keep, list(values)[::keep])]

@@ -419,3 +419,31 @@ def test_hovering_a_neuron_with_a_picture_shows_a_large_preview(qtbot, builder_w
     assert view.preview_image.pixmap().width() == 150
     scene.neuron_hover(item, None, item.mapToScene(center))
     assert not view.preview_visible()
+
+
+def test_placeholder_repaints_whole_view_when_the_first_layer_arrives(builder_window, qtbot) -> None:
+    """Issue 12.7: 'Start a network' must not stay painted behind the new cards."""
+    view = builder_window.canvas
+    builder_window.new_project(None)
+    qtbot.wait(20)
+    assert view.placeholder_shown()
+    repaints = []
+    view.viewport().update = lambda *a: repaints.append(a)
+    builder_window.append_layer("input")
+    qtbot.wait(20)
+    assert not view.placeholder_shown() and () in repaints  # a full-viewport update, not a rectangle
+
+
+def test_layer_tooltip_does_not_cover_the_neuron_preview(builder_window, qtbot) -> None:
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QColor, QHelpEvent, QImage
+
+    view = builder_window.canvas
+    img = QImage(8, 8, QImage.Format.Format_RGB32)
+    img.fill(QColor("red"))
+    builder_window.canvas_scene.set_neuron_images("dense_1", [img] * 4)
+    item = builder_window.canvas_scene.items_by_id["dense_1"]
+    view._neuron_hovered("dense_1", 0, item.sceneBoundingRect().center())
+    assert view.preview_visible()
+    event = QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), view.viewport().mapToGlobal(QPoint(5, 5)))
+    assert view.viewportEvent(event) and not event.isAccepted()

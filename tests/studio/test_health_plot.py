@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.plots.health import LABEL_SPACING_PX, DecadeAxis, GradientHealth
+from studio.plots.health import GradientHealth
+from studio.plots.style import LABEL_SPACING_PX, SpacedAxis
 
 
 def test_key_above_the_plot_and_no_legend_inside(qtbot) -> None:
@@ -18,7 +19,7 @@ def test_key_above_the_plot_and_no_legend_inside(qtbot) -> None:
 
 
 def test_log_axis_labels_whole_decades_never_closer_than_the_spacing() -> None:
-    axis = DecadeAxis("left")
+    axis = SpacedAxis("left")
     axis.setLogMode(False, True)
     for size in (60.0, 120.0, 400.0):
         ((step, values),) = axis.tickValues(-9.3, 3.2, size)
@@ -31,3 +32,10 @@ def test_window_names_gradient_layers_as_the_canvas(studio_window) -> None:
     labels = studio_window.training.views.layer_labels
     assert sorted(labels.values()) == ["dense_1", "dense_2", "output"]
     assert set(labels.values()) <= set(studio_window.canvas_scene.items_by_id)
+
+
+def test_linear_axis_labels_are_thinned_in_a_short_plot() -> None:
+    axis = SpacedAxis("left")
+    ((spacing, values),) = axis.tickValues(0.0, 1.0, 60.0)  # 60 px: pyqtgraph alone labels 0, 0.2 ... 1
+    assert 1 < len(values) <= 60 / LABEL_SPACING_PX + 1
+    assert spacing * 60.0 >= LABEL_SPACING_PX

@@ -56,8 +56,12 @@ def _view(qtbot, task: str, classes: list[str], y: np.ndarray) -> BoundaryView:
 
 def test_colour_key_for_each_task(qtbot) -> None:
     binary = _view(qtbot, "binary", ["outside", "inside"], np.array([0, 1] * 10))
-    assert binary.color_scale.kind == "binary" and "inside" in binary.color_scale.title
-    assert [t for _, t in binary.color_scale.ticks] == ["0", "0.5", "1"]
+    assert binary.color_scale.kind == "binary"
+    assert binary.color_scale.title == "Probability of class 1 (inside)"
+    assert [t for _, t in binary.color_scale.ticks] == ["0 (outside)", "0.5", "1 (inside)"]
+    digits = _view(qtbot, "binary", ["0", "1"], np.array([0, 1] * 10))
+    assert digits.color_scale.title == "Probability of class 1"
+    assert [t for _, t in digits.color_scale.ticks] == ["0", "0.5", "1"]
     multi = _view(qtbot, "multiclass", ["a", "b", "c"], np.array([0, 1, 2] * 7))
     assert multi.color_scale.kind == "multiclass" and multi.color_scale.classes == ["a", "b", "c"]
     reg = _view(qtbot, "regression", [], np.linspace(-2.0, 6.0, 20))
