@@ -216,7 +216,8 @@ class NetworkView(QGraphicsView):
 
     # ------------------------------------------------------------------ messages and lock banner
     def show_message(self, text: str, severity: str = "info", msec: int = 4000) -> None:
-        """A short message at the top of the canvas (refused edits, hints); hides itself after ``msec``."""
+        """A short message at the top of the canvas (refused edits, hints); hides itself after ``msec``
+        (0: stays until :meth:`clear_message` or the next message)."""
         th = theme.current()
         col = {"error": th.error, "warning": th.warning}.get(severity, th.selection)
         self._banner.setStyleSheet(
@@ -227,7 +228,10 @@ class NetworkView(QGraphicsView):
         self._place_overlays()
         self._banner.show()
         self._banner.raise_()
-        self._banner_timer.start(msec)
+        if msec > 0:
+            self._banner_timer.start(msec)
+        else:
+            self._banner_timer.stop()
 
     def clear_message(self) -> None:
         """Hide the canvas message now."""

@@ -177,6 +177,9 @@ class BoundaryView(QWidget):
         self.setMinimumSize(260, 300)
         self.added_points: list[tuple[np.ndarray, int]] = []
 
+        for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
+                  self.clear_btn, self.slice_label, self.color_scale):
+            w.setVisible(False)  # until data arrive (set_data shows what the data need)
         self.test_box.toggled.connect(self.test_scatter.setVisible)
         self.disc_box.toggled.connect(lambda _on: self._render())
         self.x_combo.currentIndexChanged.connect(self._axes_changed)

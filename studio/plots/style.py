@@ -52,5 +52,6 @@ class SpacedAxis(pg.AxisItem):
         if not levels:
             return levels
         spacing, values = levels[0]
-        keep = max(1, int(np.ceil(len(values) / fit)))
-        return [(spacing * keep, list(values)[::keep])]
+        need = len(values) / fit
+        keep = next(k for k in (1, 2, 5, 10, 20, 50, 100, 10**9) if k >= need)  # nice steps: 0, 0.4, 0.8
+        return [(spacing * keep, [v for v in values if round(v / spacing) % keep == 0])]

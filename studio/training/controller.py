@@ -224,14 +224,14 @@ class TrainingController(QObject):
             return False
         if graph.chain() is None:  # e.g. the link into the output was removed: the layer list alone
             problems = [p.message for p in graph.validate() if p.severity == "error"]  # would still build
-            self.views.clear_model(True, "Cannot build the network:\\nsee the message on the canvas")
+            self.views.clear_model(True, "Cannot build the network (the message is on the canvas)")
             detail = " ".join(problems) or "the layers are not one chain from Input to Output."
             self._error(f"Cannot build the network: {detail}")
             return False
         try:
             self._fresh = self.workspace.build_model()
         except Exception as exc:  # ProjectError lists every problem; show them in one line
-            self.views.clear_model(True, "Cannot build the network:\\nsee the message on the canvas")
+            self.views.clear_model(True, "Cannot build the network (the message is on the canvas)")
             self._error(f"Cannot build the network: {one_line(exc)}")
             return False
         self._network_key = self._current_network_key()
@@ -244,10 +244,10 @@ class TrainingController(QObject):
         self.views.show_model(self.model, self.views.grid_for(self.dataset))
 
     def _error(self, message: str) -> None:
-        """A problem outside a run (the network does not build, no data): canvas banner + status bar."""
+        """A problem outside a run (the network does not build, no data): one place, the canvas banner,
+        shown in full until the problem is fixed (the status bar would cut it and repeat it)."""
         self.last_error = message
-        self.window.canvas.show_message(message, "error")
-        self.window.statusBar().showMessage(message, 15000)
+        self.window.canvas.show_message(message, "error", msec=0)
 
     def _clear_error(self) -> None:
         """The network builds again: take down the "Cannot build…"/"No data…" message wherever it shows."""
@@ -255,8 +255,6 @@ class TrainingController(QObject):
         if not message:
             return
         w = self.window
-        if w.statusBar().currentMessage() == message:
-            w.statusBar().clearMessage()
         if w.canvas.message_text() == message:
             w.canvas.clear_message()
 
