@@ -164,8 +164,10 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
     if show is None:
         show = "evaluation" if dataset.source == "mnist" else "curves"
     if train_epochs:
+        tc.controls.max_action.setChecked(True)  # the picture needs the epochs, not the watchable pace
         if not tc.train_epochs(train_epochs, timeout_s=600):
             raise FFStudioError(tc.last_error or f"training {train_epochs} epochs did not finish")
+        tc.controls.max_action.setChecked(False)  # the toolbar shows the GUI's default pace
     dock = {"curves": tc.curves_dock, "health": tc.health_dock, "evaluation": tc.eval_dock}[show]
     dock.raise_()
     if show == "evaluation" and dataset.source == "mnist":

@@ -10,14 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -175,7 +178,20 @@ class NetworkPanel(QWidget):
         )
         form.addRow("Batch size", self.batch_size)
         form.addRow("Epochs", self.epochs)
-        form.addRow("Seed", self.seed)
+        # the lock beside the seed: unlocked, Reset draws a new seed (every run differs, as a learner
+        # expects); locked, Reset repeats the same run. The project always saves the seed used.
+        self.seed_lock = QToolButton()
+        self.seed_lock.setCheckable(True)
+        self.seed_lock.setText("Lock")
+        self.seed_lock.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.seed_lock.toggled.connect(self._seed_lock_toggled)
+        self._seed_lock_toggled(False)
+        seed_row = QWidget()
+        seed_box = QHBoxLayout(seed_row)
+        seed_box.setContentsMargins(0, 0, 0, 0)
+        seed_box.addWidget(self.seed, 1)
+        seed_box.addWidget(self.seed_lock)
+        form.addRow("Seed", seed_row)
         self.early = QCheckBox("on val_loss")
         self.early.setToolTip(
             "Early stopping: end the run when val_loss has not improved for 'patience' epochs."
@@ -314,6 +330,21 @@ class NetworkPanel(QWidget):
             w.setEnabled(not locked)
 
     # ------------------------------------------------------------------ view -> model
+    def _seed_lock_toggled(self, locked: bool) -> None:
+        from studio import theme
+
+        self.seed_lock.setIcon(theme.icon("lock") if locked else QIcon())
+        self.seed_lock.setText("Locked" if locked else "Lock")
+        self.seed_lock.setToolTip(
+            "Locked: Reset keeps this seed and repeats the same run." if locked
+            else "Unlocked: Reset draws a new seed, so each run starts from other weights. "
+            "Lock it to repeat a run."
+        )
+
+    def seed_locked(self) -> bool:
+        """True when Reset must keep the seed (the lock beside it is on)."""
+        return self.seed_lock.isChecked()
+
     def _set(self, path: tuple[str, ...], value: Any) -> None:
         if self._loading:
             return

@@ -287,7 +287,15 @@ class TrainingController(QObject):
         self.run.shutdown()
 
     def reset(self) -> None:
-        """Stop and re-initialize the weights with the seed; the finished run fades."""
+        """Stop and re-initialize the weights; the finished run fades.
+
+        A new seed is drawn (and written into the project, so a save keeps the seed used) unless the
+        seed is locked in the Network tab, in which case the same run starts again.
+        """
+        panel = getattr(self.window, "network_panel", None)
+        if panel is not None and not panel.seed_locked():
+            seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+            self.window.document.set_training(("seed",), seed)
         self._invalidate_model()
         self.run.state.set(RunState.IDLE, epoch=0, note="weights re-initialized")
         if self.dataset is not None:

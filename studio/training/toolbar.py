@@ -101,6 +101,9 @@ SPEEDS: list[tuple[str, float | None]] = [
     ("30 steps/s", 30.0),
     ("10 steps/s", 10.0),
 ]
+#: The GUI starts at a pace a learner can watch: the default project's boundary takes shape over several
+#: seconds instead of being done in one (Max is one click away, on the toolbar's "Max" button).
+DEFAULT_SPEED = "300 steps/s"
 
 
 class TrainingControls(QObject):
@@ -138,7 +141,8 @@ class TrainingControls(QObject):
         self.stop_action.setToolTip("End this training run (the trained weights stay)")
         self.reset_action = QAction(control_icon("reset"), "Reset", self)
         self.reset_action.setToolTip(
-            "Stop and re-initialize the weights with the seed; the run becomes a faded curve"
+            "Stop and re-initialize the weights (with a new seed unless the seed is locked in the Network "
+            "tab); the run becomes a faded curve"
         )
         for a in (self.play_action, self.step_action, self.stop_action, self.reset_action):
             toolbar.addAction(a)
@@ -156,8 +160,19 @@ class TrainingControls(QObject):
             "while training runs"
         )
         self.speed_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays Play/Pause
+        self.speed_combo.setCurrentIndex([name for name, _ in SPEEDS].index(DEFAULT_SPEED))
         self.speed_combo.currentIndexChanged.connect(lambda i: self.speed_changed.emit(SPEEDS[i][1]))
         toolbar.addWidget(self.speed_combo)
+        # one click to full speed and back to the pace chosen before
+        self.max_action = QAction("Max", self)
+        self.max_action.setCheckable(True)
+        self.max_action.setToolTip("Train as fast as the machine allows (click again for the watchable pace)")
+        self._paced_index = self.speed_combo.currentIndex()
+        self.max_action.toggled.connect(self._max_toggled)
+        self.speed_combo.currentIndexChanged.connect(
+            lambda i: self.max_action.setChecked(SPEEDS[i][1] is None)
+        )
+        toolbar.addAction(self.max_action)
         toolbar.addSeparator()
         self.epoch_label = QLabel("Epoch 0")
         self.epoch_label.setMinimumWidth(110)
@@ -193,6 +208,14 @@ class TrainingControls(QObject):
         else:
             toolbar.addWidget(self.status_label)
         self.set_running(False)
+
+    def _max_toggled(self, on: bool) -> None:
+        index = self.speed_combo.currentIndex()
+        if on and SPEEDS[index][1] is not None:
+            self._paced_index = index
+            self.speed_combo.setCurrentIndex(0)
+        elif not on and SPEEDS[index][1] is None:
+            self.speed_combo.setCurrentIndex(self._paced_index)
 
     def speed_limit(self) -> float | None:
         """The chosen speed in steps per second, or None for as fast as possible."""

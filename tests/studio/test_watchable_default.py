@@ -1,0 +1,44 @@
+"""Issue 12.3: a watchable default pace with Max one click away; Reset draws a new seed unless locked."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QToolBar
+
+from studio.training.toolbar import DEFAULT_SPEED, SPEEDS, TrainingControls
+
+
+def test_default_pace_is_watchable_and_max_is_one_click(qtbot) -> None:
+    bar = QToolBar()
+    qtbot.addWidget(bar)
+    c = TrainingControls(bar)
+    assert c.speed_combo.currentText() == DEFAULT_SPEED and c.speed_limit() == 300.0
+    seen = []
+    c.speed_changed.connect(seen.append)
+    c.max_action.trigger()  # one click: full speed
+    assert c.speed_limit() is None and c.max_action.isChecked() and seen == [None]
+    c.max_action.trigger()  # and back to the pace chosen before
+    assert c.speed_limit() == 300.0 and not c.max_action.isChecked()
+    c.speed_combo.setCurrentIndex([n for n, _ in SPEEDS].index("30 steps/s"))
+    c.max_action.trigger()
+    c.max_action.trigger()
+    assert c.speed_limit() == 30.0
+    c.speed_combo.setCurrentIndex(0)  # choosing Max in the list checks the button
+    assert c.max_action.isChecked()
+
+
+def test_reset_draws_a_new_seed_unless_it_is_locked(studio_window, qtbot) -> None:
+    w = studio_window
+    tc = w.training
+    qtbot.waitUntil(lambda: tc.model is not None, timeout=10000)
+    first = w.document.training["seed"]
+    tc.reset()
+    second = w.document.training["seed"]
+    assert second != first and w.network_panel.seed.value() == second  # the panel shows the seed used
+    assert w.workspace.project.to_dict()["training"]["seed"] == second  # and the project saves it
+    dense = tc.views.kernel_layers[0]
+    kernel = tc.model.layers[dense].get_weights()[0].copy()
+    w.network_panel.seed_lock.setChecked(True)
+    assert "Reset keeps this seed" in w.network_panel.seed_lock.toolTip()
+    tc.reset()
+    assert w.document.training["seed"] == second
+    assert (tc.model.layers[dense].get_weights()[0] == kernel).all()  # locked: the same initial weights
