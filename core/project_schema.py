@@ -242,8 +242,9 @@ def _check_training(c: Checker, tr: Any) -> None:
         c.engine(tr["optimizer"], "training.optimizer", optimizers.get, "optimizer")
     if "batch_size" in tr:
         c.integer(tr["batch_size"], "training.batch_size", lo=1, what="a positive integer")
-    if "epochs" in tr:
-        c.integer(tr["epochs"], "training.epochs", lo=1, what="a positive integer")
+    if tr.get("epochs") is not None:  # null: train until stopped (the app; ffstudio train needs --epochs)
+        c.integer(tr["epochs"], "training.epochs", lo=1,
+                  what="a positive integer, or null for 'until stopped'")
     if tr.get("seed") is not None:
         c.integer(tr["seed"], "training.seed", lo=0, what="a non-negative integer")
     if "shuffle" in tr:

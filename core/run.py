@@ -30,7 +30,8 @@ class RunSpec:
 
     ``x_train`` (n, f) and ``y_train`` shaped for the model's loss; ``x_val``/``y_val`` likewise for the
     test split, or None when the data set has none; ``y_val_labels`` are the test split's targets as the
-    data set holds them (class indices or values), for metrics. ``epochs`` is the run's total.
+    data set holds them (class indices or values), for metrics. ``epochs`` is the run's total (None:
+    until stopped, ``training.epochs: null``).
     """
 
     model: Sequential
@@ -40,7 +41,7 @@ class RunSpec:
     y_val: np.ndarray | None
     y_val_labels: np.ndarray | None
     callbacks: tuple[Any, ...]
-    epochs: int
+    epochs: int | None
     batch_size: int
     shuffle: bool
     seed: int | None
@@ -98,7 +99,7 @@ def prepare_run(project: Project, dataset: Dataset, *, model: Sequential | None 
         y_val=yt if has_val else None,
         y_val_labels=dataset.y_test if has_val else None,
         callbacks=tuple(training_callbacks(project)),
-        epochs=int(spec["epochs"]),
+        epochs=None if spec["epochs"] is None else int(spec["epochs"]),
         batch_size=int(spec["batch_size"]),
         shuffle=bool(spec["shuffle"]),
         seed=spec["seed"],

@@ -38,6 +38,9 @@ DEFAULT_DATA: dict[str, Any] = {
 #: training keys that may change while a run is going on
 LIVE_KEYS = {("optimizer", "learning_rate")}
 
+#: ``set_training(path, NULL)`` stores an explicit null (``None`` removes the key).
+NULL: Any = object()
+
 
 class Document(QObject):
     """One project (``project``) with its canvas graph and a ``QUndoStack``."""
@@ -282,7 +285,8 @@ class Document(QObject):
         )
 
     def set_training(self, path: tuple[str, ...], value: Any) -> bool:
-        """Set ``training[path...] = value`` (``None`` removes it); live keys are allowed while locked."""
+        """Set ``training[path...] = value`` (``None`` removes it, :data:`NULL` stores a JSON null);
+        live keys are allowed while locked."""
 
         def change(_g: Graph, t: dict, _d: dict) -> None:
             target = t
@@ -290,6 +294,8 @@ class Document(QObject):
                 target = target.setdefault(key, {})
             if value is None:
                 target.pop(path[-1], None)
+            elif value is NULL:
+                target[path[-1]] = None  # e.g. training.epochs: null, "until stopped"
             else:
                 target[path[-1]] = value
 

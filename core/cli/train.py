@@ -194,6 +194,9 @@ def _run(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     if args.epochs is not None:
         project.training["epochs"] = args.epochs
+    elif "epochs" in project.training and project.training["epochs"] is None:
+        raise FFStudioError(f"{args.project}: training.epochs is null (train until stopped, an app choice); "
+                            "give a count with --epochs N")
     if args.seed is not None:
         project.training["seed"] = args.seed
     if args.batch_size is not None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.data_fit import loss_names, resolve_loss, resolve_output_activation
 from core.project import training_spec
+from studio.document import NULL
 from studio.panels.lr_finder import LRFinderBox
 from studio.workspace import Workspace
 
@@ -177,7 +178,19 @@ class NetworkPanel(QWidget):
             "Random seed for weight initialization and shuffling: the same seed gives the same run.",
         )
         form.addRow("Batch size", self.batch_size)
-        form.addRow("Epochs", self.epochs)
+        # Epochs: a budget (reproducible runs) or "until stopped" (toy data runs on until Pause, as in
+        # TensorFlow Playground); the project stores the latter as training.epochs: null
+        self.until_stopped = QCheckBox("until stopped")
+        self.until_stopped.setToolTip(
+            "Train until you press Pause or Stop instead of for a fixed number of epochs "
+            "(saved as training.epochs: null; ffstudio train then needs --epochs)"
+        )
+        epochs_row = QWidget()
+        epochs_box = QHBoxLayout(epochs_row)
+        epochs_box.setContentsMargins(0, 0, 0, 0)
+        epochs_box.addWidget(self.epochs, 1)
+        epochs_box.addWidget(self.until_stopped)
+        form.addRow("Epochs", epochs_row)
         # the lock beside the seed: unlocked, Reset draws a new seed (every run differs, as a learner
         # expects); locked, Reset repeats the same run. The project always saves the seed used.
         self.seed_lock = QToolButton()
@@ -220,6 +233,9 @@ class NetworkPanel(QWidget):
         self.schedule.currentIndexChanged.connect(self._schedule_changed)
         self.batch_size.valueChanged.connect(lambda v: self._set(("batch_size",), int(v)))
         self.epochs.valueChanged.connect(lambda v: self._set(("epochs",), int(v)))
+        self.until_stopped.toggled.connect(
+            lambda on: self._set(("epochs",), NULL if on else int(self.epochs.value()))
+        )
         self.seed.valueChanged.connect(lambda v: self._set(("seed",), int(v)))
         self.early.toggled.connect(lambda _v: self._early_changed())
         self.patience.valueChanged.connect(lambda _v: self._early_changed())
@@ -259,7 +275,11 @@ class NetworkPanel(QWidget):
                     w.setValue(sched[key])  # type: ignore[attr-defined]
             spec = training_spec(t)
             self.batch_size.setValue(int(spec["batch_size"]))
-            self.epochs.setValue(int(spec["epochs"]))
+            endless = spec["epochs"] is None
+            self.until_stopped.setChecked(endless)
+            self.epochs.setEnabled(not endless)
+            if not endless:
+                self.epochs.setValue(int(spec["epochs"]))
             self.seed.setValue(int(spec["seed"] or 0))
             es = t.get("early_stopping")
             self.early.setChecked(isinstance(es, dict))

@@ -238,3 +238,29 @@ def test_without_a_test_split_val_metrics_are_null(tmp_path: Path) -> None:
     res = last_json(r.stdout)
     assert res["val_loss"] is None and res["val_mae"] is None and res["val_r2"] is None
     assert res["mae"] is not None
+
+
+def test_until_stopped_project_needs_an_epoch_count_on_the_command_line(tmp_path):
+    """training.epochs: null (the app's 'until stopped') is a valid project; train asks for --epochs."""
+    from core.project import Project, build_dataset, load_project
+    from core.run import prepare_run
+
+    doc = json.loads(json.dumps(BASE))
+    doc["training"]["epochs"] = None
+    path = tmp_path / "endless.json"
+    path.write_text(json.dumps(doc))
+    project = load_project(str(path))
+    assert project.training["epochs"] is None and Project.from_dict(project.to_dict(), str(tmp_path))
+    assert prepare_run(project, build_dataset(project)).epochs is None
+    refused = run_cli("train", str(path), "--out", str(tmp_path / "o"))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: {path}: training.epochs is null (train until stopped, an app choice); "
+        "give a count with --epochs N"
+    )
+    ok = run_cli("train", str(path), "--epochs", "3", "--out", str(tmp_path / "o"))
+    assert ok.returncode == 0, ok.stderr
+    doc["training"]["epochs"] = 0
+    path.write_text(json.dumps(doc))
+    bad = run_cli("train", str(path), "--out", str(tmp_path / "o"))
+    assert bad.returncode == 2 and "training.epochs" in bad.stderr and "null for 'until stopped'" in bad.stderr

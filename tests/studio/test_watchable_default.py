@@ -42,3 +42,21 @@ def test_reset_draws_a_new_seed_unless_it_is_locked(studio_window, qtbot) -> Non
     tc.reset()
     assert w.document.training["seed"] == second
     assert (tc.model.layers[dense].get_weights()[0] == kernel).all()  # locked: the same initial weights
+
+
+def test_until_stopped_runs_past_the_budget_and_saves_null(studio_window, qtbot) -> None:
+    w = studio_window
+    tc = w.training
+    qtbot.waitUntil(lambda: tc.model is not None, timeout=10000)
+    panel = w.network_panel
+    panel.epochs.setValue(2)
+    panel.until_stopped.setChecked(True)
+    assert "epochs" in w.document.training and w.document.training["epochs"] is None
+    assert w.workspace.project.to_dict()["training"]["epochs"] is None
+    assert not panel.epochs.isEnabled()
+    tc.controls.max_action.setChecked(True)
+    assert tc.train_epochs(4, timeout_s=120)  # twice the (unused) budget of 2
+    assert tc.epoch == 4 and tc.controls.epoch_label.text() == "Epoch 4"  # no "/ N": no budget
+    tc.stop()
+    panel.until_stopped.setChecked(False)  # back to a budget: the spin box's value
+    assert w.document.training["epochs"] == 2 and panel.epochs.isEnabled()
