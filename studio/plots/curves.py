@@ -254,6 +254,8 @@ class LossCurves(QWidget):
         self.loss_plot = self.glw.addPlot(row=0, col=0, axisItems={"left": SpacedAxis("left")})
         self.metric_plot = self.glw.addPlot(row=1, col=0, axisItems={"left": SpacedAxis("left")})
         self.metric_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.getAxis("left").setWidth(48)  # equal widths: the linked epoch axes line up point for point
         self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
         self._budget: int | None = None  # epoch budget of the current run, if known
         self._fit = False  # True after fit_x_to_data() until training continues

@@ -14,6 +14,7 @@ to a model no longer current, are ignored.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -294,7 +295,7 @@ class TrainingController(QObject):
         """
         panel = getattr(self.window, "network_panel", None)
         if panel is not None and not panel.seed_locked():
-            seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+            seed = random.SystemRandom().randrange(2**31 - 1)
             self.window.document.set_training(("seed",), seed)
         self._invalidate_model()
         self.run.state.set(RunState.IDLE, epoch=0, note="weights re-initialized")

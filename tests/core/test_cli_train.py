@@ -263,4 +263,5 @@ def test_until_stopped_project_needs_an_epoch_count_on_the_command_line(tmp_path
     doc["training"]["epochs"] = 0
     path.write_text(json.dumps(doc))
     bad = run_cli("train", str(path), "--out", str(tmp_path / "o"))
-    assert bad.returncode == 2 and "training.epochs" in bad.stderr and "null for 'until stopped'" in bad.stderr
+    assert bad.returncode == 2 and "training.epochs" in bad.stderr
+    assert "null for 'until stopped'" in bad.stderr

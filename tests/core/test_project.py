@@ -132,7 +132,8 @@ def test_all_problems_reported_with_json_paths() -> None:
          "data.missing: expected"),
         (lambda d: d.update(data={"source": "mnist", "subset": 0}), "data.subset: expected \"bundled\""),
         (lambda d: d["training"].update(loss="hinge"), "training.loss: Unknown loss: 'hinge'"),
-        (lambda d: d["training"].update(epochs=1.5), "training.epochs: expected a positive integer, got 1.5"),
+        (lambda d: d["training"].update(epochs=1.5),
+         "training.epochs: expected a positive integer, or null for 'until stopped', got 1.5"),
         (lambda d: d["training"].update(schedule={"name": "warp"}), "training.schedule: Unknown schedule"),
         (lambda d: d["training"].update(early_stopping={"patience": -1}),
          "training.early_stopping: patience"),
@@ -216,7 +217,7 @@ def test_absolute_csv_path_is_saved_relative_to_the_project(tmp_path: Path) -> N
 def test_save_refuses_an_invalid_project(tmp_path: Path) -> None:
     p = Project.from_dict(doc())
     p.training["epochs"] = 0
-    with pytest.raises(ProjectError, match=r"training.epochs: expected a positive integer, got 0"):
+    with pytest.raises(ProjectError, match=r"training.epochs: expected a positive integer, or null .*got 0"):
         save_project(p, tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
 
