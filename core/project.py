@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from core.atomic import atomic_write
+from core import limits
 from core.data_fit import DataInfo, fit_problems, output_units, resolve_loss, resolve_output_activation
 from core.datasets.dataset import Dataset
 from core.errors import DataError, ProjectError
+from core.files import atomic_write, loads_json, read_regular
 from core.project_schema import FORMAT, VERSION, validate_project
 
 __all__ = ["Project", "load_project", "save_project", "build_dataset", "dataset_from_spec", "build_model",
@@ -158,33 +159,15 @@ def _upgrade(doc: Any) -> Any:
 
 # ---------------------------------------------------------------------- files
 def load_project(path: str | os.PathLike[str]) -> Project:
-    """Read and validate a project file; raises ProjectError (all problems, with JSON paths)."""
+    """Read and validate a project file; raises ProjectError (all problems, with JSON paths).
+
+    Only a regular file of at most ``limits.PROJECT_BYTES`` is read, and JSON nested deeper than
+    ``limits.JSON_DEPTH`` is refused before it is parsed.
+    """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise ProjectError("file not found", path) from None
-    except IsADirectoryError:
-        raise ProjectError("is a folder, expected a project .json file", path) from None
-    except OSError as exc:
-        raise ProjectError(f"cannot read file ({exc.strerror or exc})", path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"not UTF-8 text (byte {exc.start}); expected a JSON project file", path) from None
-    try:
-        doc = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ProjectError(f"invalid JSON at {where}: {exc.msg}", path) from None
-    except ValueError as exc:
-        raise ProjectError(str(exc), path) from None
+    raw = read_regular(path, "a project .json file", ProjectError, limits.PROJECT_BYTES)
+    doc = loads_json(raw, path, ProjectError, "JSON")
     return Project.from_dict(doc, os.path.dirname(os.path.abspath(path)), path)
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"invalid JSON: {name} is not allowed (numbers must be finite)")
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:

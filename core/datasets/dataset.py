@@ -278,6 +278,6 @@ class Dataset:
 
     def save_csv(self, path: str | os.PathLike[str]) -> None:
         """Write all rows as CSV atomically; reload with ``load_csv(path, ignore=["split"])``."""
-        from core.atomic import atomic_write
+        from core.files import atomic_write
 
         atomic_write(path, self.to_frame().to_csv(index=False))

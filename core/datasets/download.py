@@ -18,8 +18,8 @@ import urllib.request
 import zlib
 from collections.abc import Callable, Sequence
 
-from core.atomic import default_mode
 from core.errors import DataError
+from core.files import default_mode
 
 Progress = Callable[[float, str], None]
 _BLOCK = 1 << 16

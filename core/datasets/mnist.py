@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_write
 from core.datasets.dataset import Dataset
 from core.datasets.download import Progress, download_file
 from core.errors import DataError
+from core.files import atomic_write
 
 FILES = {
     "train_images": "train-images-idx3-ubyte.gz",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from core.atomic import write_atomically
+from core import limits
 from core.errors import ExportError
+from core.files import loads_json, read_regular, write_file
 
 FORMAT = "ffstudio-weights"
 VERSION = 1
@@ -103,33 +104,42 @@ def header(model: Any, preprocessing: Mapping[str, Any] | None) -> dict[str, Any
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The whole file at ``path``; a missing or unreadable file is an ExportError naming it."""
-    source = os.fspath(path)
+    """The whole weights file at ``path`` (a regular file, at most ``limits.WEIGHTS_BYTES``)."""
+    return read_regular(path, "a weights file", ExportError, limits.WEIGHTS_BYTES)
+
+
+def describe_content(data: bytes) -> str:
+    """What a file that is not the expected format seems to be, from its first bytes (one phrase)."""
+    head = data[:4096]
+    if not head:
+        return "the file is empty"
+    magic = ((b"PK", "it is a zip archive"), (b"\x1f\x8b", "it is gzip-compressed"),
+             (b"\x89PNG", "it is a PNG image"), (b"%PDF", "it is a PDF document"),
+             (b"\x93NUMPY", "it is a single .npy array, not an .npz archive"))
+    for prefix, text in magic:
+        if head.startswith(prefix):
+            return text
+    if head[:1] == b"\x08" and len(head) > 2 and head[1] < 0x20 and b"\x12" in head[:64]:
+        return "it looks like an ONNX model; only .npz and .safetensors weights can be read back"
     try:
-        with open(source, "rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise ExportError(f"{source}: file not found") from None
-    except OSError as exc:
-        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = head[: exc.start].decode("utf-8") if exc.start > len(head) - 4 else ""
+    if text and sum(c.isprintable() or c in "\r\n\t" for c in text) > 0.95 * len(text):
+        first = text.strip().splitlines()[0][:40] if text.strip() else ""
+        kind = "JSON text" if first.startswith(("{", "[")) else "a text file"
+        return f"it is {kind} starting with {first!r}"
+    return "it starts with the bytes " + " ".join(f"{b:02x}" for b in head[:8])
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], what: str = "file") -> str:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], what: str = "file",
+                 protect: Iterable[str | os.PathLike[str] | None] = ()) -> str:
     """Call ``write(fh)`` on a temporary binary file beside ``path`` and rename it into place.
 
     Nothing is left behind when writing fails; the error becomes an ExportError naming ``path``.
-    Returns the absolute path written.
+    ``protect`` lists input files the output must not overwrite. Returns the absolute path written.
     """
-    target = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(target)
-    if os.path.isdir(target):
-        raise ExportError(f"cannot write {what} {target}: it is a directory")
-    if not os.path.isdir(directory):
-        raise ExportError(f"cannot write {what} {target}: folder {directory} does not exist")
-    try:
-        return write_atomically(target, write)
-    except OSError as exc:
-        raise ExportError(f"cannot write {what} {target}: {exc.strerror or exc}") from None
+    return write_file(path, write, what, ExportError, protect)
 
 
 def _shape(s: tuple[int, ...]) -> str:
@@ -179,7 +189,17 @@ def apply_named_weights(model: Any, tensors: Mapping[str, np.ndarray], source: s
             if not np.all(np.isfinite(arr)):
                 problems.append(f"layer {i} {wname}: file holds NaN or infinite values")
                 continue
-            values.append(arr.astype(cur.dtype, copy=True))
+            with np.errstate(over="ignore"):
+                cast = arr.astype(cur.dtype, copy=True)
+            if not np.all(np.isfinite(cast)):
+                big = float(np.max(np.abs(arr.astype(np.float64))))
+                problems.append(f"layer {i} {wname}: file holds values up to {big:.3g}, beyond the "
+                                f"{cur.dtype} range")
+                continue
+            if wname == "variance" and not np.all(cast > 0):
+                problems.append(f"layer {i} variance: file holds values <= 0 (a variance must be positive)")
+                continue
+            values.append(cast)
         if len(values) == len(names):
             new.append((layer, values))
     for slot in sorted(set(by_slot) - used):
@@ -194,9 +214,42 @@ def apply_named_weights(model: Any, tensors: Mapping[str, np.ndarray], source: s
         hint = ""
         if file_arch is not None and _arch_differs(model, file_arch):
             hint = " (the file was saved from a different architecture)"
-        raise ExportError(f"{source}: weights do not fit this network{hint}: " + "; ".join(problems))
+        raise ExportError(f"{source}: weights do not fit this network{hint}: " + first_few(problems))
+    before = [(layer, layer.get_weights()) for layer, _ in new]
     for layer, values in new:
         layer.set_weights(values)
+    problem = output_problem(model)
+    if problem:
+        for layer, values in before:
+            layer.set_weights(values)
+        raise ExportError(f"{source}: unusable weights: {problem}")
+
+
+def first_few(problems: list[str], limit: int = 4) -> str:
+    """``problems`` joined with "; ", at most ``limit`` of them (errors stay one short line)."""
+    text = "; ".join(problems[:limit])
+    return text + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
+
+
+def output_problem(model: Any) -> str | None:
+    """Why ``model``'s outputs are unusable (NaN or infinite on typical inputs), or None.
+
+    Probes the input mean and one standard deviation either side of it (raw feature scale, taken
+    from the Normalization layer when there is one, else 0 and ±1).
+    """
+    first = model.layers[0] if model.layers else None
+    dim = int(model.input_dim)
+    mean = np.asarray(getattr(first, "mean", None) if getattr(first, "mean", None) is not None
+                      else np.zeros(dim), dtype=np.float64)
+    var = getattr(first, "variance", None)
+    std = np.sqrt(np.asarray(var, dtype=np.float64)) if var is not None else np.ones(dim)
+    probe = np.stack([mean, mean + std, mean - std])
+    with np.errstate(all="ignore"):
+        out = np.asarray(model.predict(probe), dtype=np.float64)
+    if np.all(np.isfinite(out)):
+        return None
+    return ("the network's outputs are NaN or infinite even for average inputs (weights far too large "
+            "or overflowing)")
 
 
 def _arch_differs(model: Any, file_arch: Mapping[str, Any]) -> bool:
@@ -209,17 +262,85 @@ def _arch_differs(model: Any, file_arch: Mapping[str, Any]) -> bool:
 
 
 def parse_header(text: str, source: str) -> dict[str, Any]:
-    """Parse the stored JSON header, raising ExportError naming ``source`` when it is unusable."""
-    try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise ExportError(f"{source}: the architecture entry is not valid JSON ({exc})") from None
+    """Parse the stored JSON header (size and nesting limited), raising ExportError naming ``source``."""
+    return check_header(loads_json(text, source, ExportError, "weights header"), source)
+
+
+def check_header(doc: Any, source: str) -> dict[str, Any]:
+    """Check a weights header's format, version, architecture and preprocessing before anything uses them."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ExportError(f"{source}: not a Feedforward Studio weights file (format is not {FORMAT!r})")
-    if not isinstance(doc.get("version"), int) or doc["version"] > VERSION:
-        raise ExportError(f"{source}: weights file version {doc.get('version')!r} is newer than this app "
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ExportError(f"{source}: weights file version {version!r}; expected an integer 1..{VERSION}")
+    if version > VERSION:
+        raise ExportError(f"{source}: weights file version {version!r} is newer than this app "
                           f"supports ({VERSION})")
+    if doc.get("architecture") is not None and not isinstance(doc["architecture"], dict):
+        raise ExportError(f"{source}: the header's architecture must be a JSON object")
+    pre = doc.get("preprocessing")
+    if pre is None:
+        doc["preprocessing"] = {}
+    elif not isinstance(pre, dict):
+        raise ExportError(f"{source}: the header's preprocessing must be a JSON object")
+    else:
+        problem = preprocessing_problem(pre)
+        if problem:
+            raise ExportError(f"{source}: the header's preprocessing.{problem}")
     return doc
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_number_list(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v) for v in value)
+
+
+def _column_problem(i: int, col: Any) -> str | None:
+    where = f"columns[{i}]"
+    if not isinstance(col, dict) or not isinstance(col.get("name"), str):
+        return f"{where}: expected an object with a \"name\" string"
+    kind = col.get("kind", "numeric")
+    fill = col.get("fill")
+    if kind == "numeric":
+        if fill is not None and not _is_number_list([fill]):
+            return f"{where}.fill: expected a finite number"
+    elif kind == "categorical":
+        cats = col.get("categories")
+        if not _is_text_list(cats) or not cats:
+            return f"{where}.categories: expected a non-empty list of strings"
+        if fill is not None and not isinstance(fill, str):
+            return f"{where}.fill: expected a string"
+    else:
+        return f"{where}.kind: expected \"numeric\" or \"categorical\", got {str(kind)[:30]!r}"
+    return None
+
+
+def preprocessing_problem(pre: Mapping[str, Any]) -> str | None:
+    """The first structural problem of a stored preprocessing dict (``"columns: expected ..."``), or None."""
+    cols = pre.get("columns")
+    if cols is not None:
+        if not isinstance(cols, list):
+            return "columns: expected a list of column objects"
+        for i, col in enumerate(cols):
+            problem = _column_problem(i, col)
+            if problem:
+                return problem
+    for key in ("feature_names", "class_names", "target_names", "raw_columns"):
+        if pre.get(key) is not None and not _is_text_list(pre[key]):
+            return f"{key}: expected a list of strings"
+    for key in ("mean", "variance", "target_mean", "target_variance"):
+        if pre.get(key) is not None and not _is_number_list(pre[key]):
+            return f"{key}: expected a list of finite numbers"
+    variances = list(pre.get("variance") or []) + list(pre.get("target_variance") or [])
+    if any(v <= 0 for v in variances):
+        return "variance: expected positive numbers"
+    if pre.get("task") is not None and pre["task"] not in ("binary", "multiclass", "regression"):
+        return "task: expected binary, multiclass or regression"
+    return None
 
 
 def activation_name(act: Any) -> str:

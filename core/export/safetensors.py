@@ -11,6 +11,7 @@ the dataset's fitted preprocessing). PyTorch users read it with
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from collections.abc import Mapping
@@ -18,19 +19,20 @@ from typing import Any
 
 import numpy as np
 
+from core import limits
 from core.errors import ExportError
 from core.export.common import (
     apply_named_weights,
     atomic_write,
+    check_header,
+    describe_content,
     header,
     named_weights,
-    parse_header,
     read_bytes,
     require_built,
 )
+from core.files import loads_json
 from core.installation import extra_hint
-
-_MAX_HEADER = 100 * 1024 * 1024
 
 
 def _safetensors_numpy() -> Any:
@@ -62,7 +64,11 @@ def save_weights_safetensors(model: Any, path: str | os.PathLike[str],
 
 
 def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read ``path`` -> (tensors by name, header dict with architecture/preprocessing)."""
+    """Read ``path`` -> (tensors by name, header dict with architecture/preprocessing).
+
+    The JSON header is parsed with size and nesting limits and the declared shapes are checked
+    against ``limits.PARAMETERS`` before the tensors are read.
+    """
     source = os.fspath(path)
     st_numpy = _safetensors_numpy()
     data = read_bytes(source)
@@ -70,36 +76,48 @@ def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np
     try:
         tensors = st_numpy.load(data)
     except Exception as exc:  # safetensors raises its own SafetensorError (not importable by a stable path)
-        raise ExportError(f"{source}: corrupt or truncated .safetensors file ({exc})") from None
+        raise ExportError(f"{source}: corrupt or truncated .safetensors file ({str(exc)[:160]})") from None
     doc: dict[str, Any] = {"format": metadata.get("format"), "tensors": list(tensors)}
     try:
         doc["version"] = int(metadata.get("version", ""))
-        doc["architecture"] = json.loads(metadata.get("architecture", "null"))
-        doc["preprocessing"] = json.loads(metadata.get("preprocessing", "{}"))
     except ValueError:
-        raise ExportError(f"{source}: the ffstudio metadata (version, architecture, preprocessing) "
-                          "is invalid") from None
-    parse_header(json.dumps(doc), source)
-    return tensors, doc
+        raise ExportError(f"{source}: the ffstudio metadata \"version\" is not an integer") from None
+    doc["architecture"] = loads_json(metadata.get("architecture", "null"), source, ExportError,
+                                     "metadata \"architecture\"")
+    doc["preprocessing"] = loads_json(metadata.get("preprocessing", "{}"), source, ExportError,
+                                      "metadata \"preprocessing\"")
+    return tensors, check_header(doc, source)
 
 
 def _read_metadata(data: bytes, source: str) -> dict[str, str]:
-    """Validate the 8-byte length + JSON header and return its ``__metadata__`` dict."""
+    """Validate the 8-byte length + JSON header (sizes, shapes) and return its ``__metadata__`` dict."""
     if len(data) < 8:
         raise ExportError(f"{source}: not a .safetensors file (only {len(data)} bytes)")
     (n,) = struct.unpack("<Q", data[:8])
-    if n > _MAX_HEADER or 8 + n > len(data):
-        raise ExportError(f"{source}: corrupt or truncated .safetensors file (header says {n} bytes, "
-                          f"file has {len(data) - 8})")
-    try:
-        head = json.loads(data[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ExportError(f"{source}: not a .safetensors file (the header is not JSON)") from None
+    if data[8:9] != b"{":
+        raise ExportError(f"{source}: not a .safetensors file ({describe_content(data)})")
+    if n > limits.JSON_HEADER_BYTES or 8 + n > len(data):
+        raise ExportError(f"{source}: corrupt or truncated .safetensors file (header says {n:,} bytes, "
+                          f"file has {len(data) - 8:,})")
+    head = loads_json(data[8 : 8 + n], source, ExportError, "safetensors header")
     if not isinstance(head, dict):
         raise ExportError(f"{source}: not a .safetensors file (the header is not a JSON object)")
-    meta = head.get("__metadata__") or {}
+    meta = head.pop("__metadata__", None) or {}
     if not isinstance(meta, dict) or meta.get("format") != "ffstudio-weights":
         raise ExportError(f"{source}: not a Feedforward Studio weights file (no ffstudio-weights metadata)")
+    if len(head) > limits.WEIGHT_MEMBERS:
+        raise ExportError(f"{source}: holds {len(head):,} tensors; a weights file has at most "
+                          f"{limits.WEIGHT_MEMBERS:,}")
+    total = 0
+    for name, entry in head.items():
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+            raise ExportError(f"{source}: tensor {str(name)[:60]!r} has no valid shape in the header")
+        count = math.prod(shape)
+        total += count
+        if total > limits.PARAMETERS:
+            raise ExportError(f"{source}: tensor {str(name)[:60]!r} declares shape {tuple(shape)} ({count:,} "
+                              f"values); a network may have at most {limits.PARAMETERS:,} values in all")
     return {str(k): str(v) for k, v in meta.items()}
 
 

@@ -7,29 +7,26 @@ from typing import Any
 
 import numpy as np
 
+from core import limits
 from core.errors import ExportError
+from core.export.common import describe_content
+from core.files import open_regular
 
 WEIGHT_SUFFIXES = (".npz", ".safetensors")
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """Return ``"npz"`` or ``"safetensors"`` from the file's first bytes (falling back to the suffix)."""
+    """``"npz"`` or ``"safetensors"`` from the file's first bytes; else ExportError saying what it is."""
     source = os.fspath(path)
-    try:
-        with open(source, "rb") as fh:
-            head = fh.read(8)
-    except FileNotFoundError:
-        raise ExportError(f"{source}: file not found") from None
-    except OSError as exc:
-        raise ExportError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    what = "a weights file (.npz or .safetensors)"
+    with open_regular(source, what, ExportError, limits.WEIGHTS_BYTES) as fh:
+        head = fh.read(4096)
     if head.startswith(b"PK"):
         return "npz"
-    suffix = os.path.splitext(source)[1].lower()
-    if suffix == ".npz":
-        return "npz"
-    if suffix == ".safetensors" or len(head) == 8:
+    if len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < limits.JSON_HEADER_BYTES:
         return "safetensors"
-    raise ExportError(f"{source}: not a weights file (expected .npz or .safetensors)")
+    raise ExportError(f"{source}: not a weights file ({describe_content(head)}); "
+                      "expected .npz or .safetensors")
 
 
 def read_weights(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -1,0 +1,42 @@
+"""Every size limit the file readers and the project schema enforce, in one place.
+
+Limits are checked before memory is allocated (file sizes from ``fstat``, array shapes from
+headers, parameter counts from the architecture), so a hostile file ends in one clear error
+instead of an out-of-memory kill. The GUI's widgets show the same ranges (``SPIN_MAX``).
+"""
+
+from __future__ import annotations
+
+MB = 1 << 20
+
+PROJECT_BYTES = 64 * MB
+"""Largest project file read (checked with ``fstat`` before parsing)."""
+WEIGHTS_BYTES = 2048 * MB
+"""Largest ``.npz`` / ``.safetensors`` file read."""
+JSON_HEADER_BYTES = 64 * MB
+"""Largest JSON document inside a weights file (``__ffstudio__`` entry, safetensors header)."""
+IDX_BYTES = 512 * MB
+"""Largest MNIST IDX file, uncompressed."""
+JSON_DEPTH = 100
+"""Deepest nesting of ``{`` / ``[`` accepted in any JSON document."""
+GUI_BYTES = 4 * MB
+"""Largest ``gui`` object of a project (window state only; it is written back on every save)."""
+DRAWN_POINTS = 100_000
+"""Most points drawn by hand in a toy data set (``data.points``), the toy ``samples`` limit."""
+
+UNITS = 100_000
+"""Most units in one Dense layer (the Properties panel's spin box shows up to this many)."""
+PARAMETERS = 50_000_000
+"""Most trainable values (weights and biases) in a network, 200 MB at float32."""
+WEIGHT_MEMBERS = 1_000
+"""Most arrays in a weights file."""
+
+SPIN_MAX = 2**31 - 1
+"""Largest value a Qt integer spin box can show: seeds, epochs, batch size, patience, subsets."""
+
+
+def megabytes(n: int | float) -> str:
+    """``n`` bytes as a short human size: ``3.1 MB``, ``2.4 GB``."""
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} GB"
+    return f"{n / MB:.1f} MB"
