@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import limits
+
 __all__ = ["Option", "LayerKind", "KINDS", "OUTPUT_ACTIVATIONS", "get", "describe", "config_problems",
            "build_layer"]
 
@@ -53,6 +55,17 @@ def _registry_problem(getter: Any, value: Any, what: str) -> str | None:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _name_problem(value: Any) -> str | None:
+    """Layer names become tensor names and file members: printable, short, no path separators."""
+    if not isinstance(value, str) or not value.strip():
+        return f"expected a non-empty string, got {describe(value)}"
+    if len(value) > limits.LAYER_NAME:
+        return f"expected at most {limits.LAYER_NAME} characters, got {len(value):,}"
+    if not value.isprintable() or "/" in value or "\\" in value or value != value.strip():
+        return f"expected printable characters without / or \\ or surrounding spaces, got {value!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,8 @@ class Option:
 
         t = self.type
         if t == "units":
+            if _is_int(value) and value > limits.UNITS:
+                return f"expected a positive integer of at most {limits.UNITS:,}, got {describe(value)}"
             ok = _is_int(value) and value >= 1
             return None if ok else f"expected a positive integer, got {describe(value)}"
         if t == "boolean":
@@ -103,11 +118,11 @@ class Option:
                 and 0.0 <= value < 1.0
             return None if ok else f"expected a number in [0, 1), got {describe(value)}"
         if t == "seed":
-            ok = value is None or (_is_int(value) and value >= 0)
-            return None if ok else f"expected a non-negative integer, got {describe(value)}"
+            ok = value is None or (_is_int(value) and 0 <= value <= limits.SEED)
+            most = f" of at most {limits.SEED:,}" if _is_int(value) and value > limits.SEED else ""
+            return None if ok else f"expected a non-negative integer{most}, got {describe(value)}"
         if t == "name":
-            ok = isinstance(value, str) and value.strip()
-            return None if ok else f"expected a non-empty string, got {describe(value)}"
+            return _name_problem(value)
         if t == "features":
             from core.features import syntax_problem
 

@@ -31,8 +31,18 @@ PARAMETERS = 50_000_000
 WEIGHT_MEMBERS = 1_000
 """Most arrays in a weights file."""
 
-SPIN_MAX = 2**31 - 1
-"""Largest value a Qt integer spin box can show: seeds, epochs, batch size, patience, subsets."""
+SEED = 2**31 - 1
+"""Largest seed (``training.seed``, ``data.seed``, dropout seeds): a Qt spin box holds a 32-bit int."""
+BATCH_SIZE = 100_000
+"""Largest ``training.batch_size`` (the Network panel's spin box range)."""
+EPOCHS = 1_000_000
+"""Largest ``training.epochs``."""
+PATIENCE = 10_000
+"""Largest ``training.early_stopping.patience``."""
+MNIST_SUBSET = 60_000
+"""Largest MNIST ``subset`` (the full training set)."""
+LAYER_NAME = 64
+"""Longest layer name (printable characters, no path separators)."""
 
 
 def megabytes(n: int | float) -> str:

@@ -17,7 +17,6 @@ CSV importer.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError, ExportError
+from core.files import check_destination
 from core.target_scaling import is_inverse_layer
 
 
@@ -186,73 +186,63 @@ def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: st
 
 
 # ---------------------------------------------------------------------------- reading rows
-def _read_text(source: str) -> str:
-    """The file's text (UTF-8 with/without BOM, else latin-1); DataError when unreadable or binary."""
-    try:
-        with open(source, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise DataError(f"{source}: file not found") from None
-    except OSError as exc:
-        raise DataError(f"{source}: cannot read ({exc.strerror or exc})") from None
-    if b"\x00" in raw[:4096]:
-        raise DataError(f"{source}: not a text CSV file (it contains binary data)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+def read_rows(path: str | os.PathLike[str], header: bool | None = None) -> Any:
+    """Read rows to predict with the training reader (``core.datasets.csv_read``): same encodings,
+    delimiters, missing-value markers, ragged-row and size rules; cells are kept as text verbatim."""
+    from core.datasets.csv_read import read_table
+
+    return read_table(path, header=header, keep_text=True)
 
 
-def read_table(path: str | os.PathLike[str], header: bool = True) -> Any:
-    """Read a CSV (delimiter sniffed, UTF-8 with/without BOM, latin-1 fallback) as strings-or-numbers."""
-    import pandas as pd
+def _clean(frame: Any, names: list[str]) -> Any:
+    """The raw feature columns stripped, missing-value markers as NaN, named ``names``."""
+    from core.datasets.csv_read import missing_as_nan
 
-    source = os.fspath(path)
-    text = _read_text(source)
-    if not text.strip():
-        raise DataError(f"{source}: the file is empty")
-    try:
-        return pd.read_csv(io.StringIO(text), sep=None, engine="python", header=0 if header else None,
-                           na_values=["", "NA", "NaN", "?", "null"], skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, TypeError) as exc:
-        raise DataError(f"{source}: cannot parse as CSV ({str(exc).splitlines()[0]})") from None
+    out = frame.apply(missing_as_nan)
+    out.columns = names
+    return out
 
 
-def match_columns(df: Any, trained: TrainedNetwork, source: str,
-                  reread: Callable[[], Any]) -> tuple[Any, Any, str]:
-    """Return (rows as read, frame with the raw columns in training order, "name" | "position").
+def _header_is_data(cells: list[str], trained: TrainedNetwork) -> bool:
+    """True when a detected header row would be a valid data row (all-text data has no numbers to tell)."""
+    from core.datasets.csv_read import NA_TOKENS
 
-    ``df`` is the file read with a header row; ``reread()`` reads it again without one.
+    for cell, col in zip(cells, trained.preprocessing.get("columns", []), strict=False):
+        cell = cell.strip()
+        if cell in NA_TOKENS:
+            continue
+        if col.get("kind", "numeric") == "numeric":
+            try:
+                float(cell.replace(",", ".") if col.get("decimal") == "," else cell)
+            except ValueError:
+                return False
+        elif cell not in [str(c) for c in col.get("categories", [])]:
+            return False
+    return True
+
+
+def match_columns(table: Any, trained: TrainedNetwork, source: str,
+                  reread: Callable[[], Any]) -> tuple[Any, Any, str, list[int]]:
+    """(rows as text, raw feature columns cleaned in training order, "name" | "position", file lines).
+
+    ``table`` is the file read with header detection; ``reread()`` reads it again without a header.
     """
-    import pandas as pd
-
     names = trained.raw_columns
-    df = df.copy()
-    df.columns = [str(c).strip() for c in df.columns]
-    if all(n in df.columns for n in names):
-        return df, df[names], "name"
-    no_header = reread()
-    if no_header.shape[1] != len(names):
+    df = table.frame
+    if table.header:
+        df.columns = [str(c).strip() for c in df.columns]
+        if all(n in df.columns for n in names):
+            return df, _clean(df[names], names), "name", table.lines.tolist()
+    if df.shape[1] != len(names):
         raise DataError(f"{source}: the header does not name the feature columns "
                         f"({', '.join(names)}), and matching by position needs exactly {len(names)} "
-                        f"columns, but the file has {no_header.shape[1]}")
-    kinds = {str(c["name"]): c.get("kind", "numeric") for c in trained.preprocessing.get("columns", [])}
-    first_is_header = False
-    if len(no_header):
-        for j, name in enumerate(names):
-            cell = no_header.iloc[0, j]
-            if kinds.get(name, "numeric") == "numeric" and not pd.isna(cell) and \
-                    pd.isna(pd.to_numeric(pd.Series([cell]), errors="coerce").iloc[0]):
-                first_is_header = True
-                break
-    if first_is_header:
-        rows = df.copy()
-    else:
-        rows = no_header.copy()
-        rows.columns = names
-    encoded = rows.copy()
-    encoded.columns = names
-    return rows, encoded, "position"
+                        f"columns, but the file has {df.shape[1]}")
+    if table.header and _header_is_data([str(c) for c in df.columns], trained):
+        table = reread()
+        df = table.frame
+    if not table.header:
+        df.columns = names
+    return df, _clean(df, names), "position", table.lines.tolist()
 
 
 # ---------------------------------------------------------------------------- predicting
@@ -324,9 +314,18 @@ def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
         x = encode_frame(trained.preprocessing, encoded.iloc[keep])
     except DataError as exc:
         raise DataError(with_lines(str(exc), keep, lines)) from None
-    y = np.asarray(trained.model.predict(x)) if len(keep) else np.zeros((0, int(trained.model.output_dim)))
+    y = np.zeros((0, int(trained.model.output_dim)))
+    if len(keep):
+        with np.errstate(all="ignore"):
+            y = np.asarray(trained.model.predict(x))
     if y.ndim == 1:
         y = y.reshape(-1, 1)
+    broken = ~np.all(np.isfinite(y), axis=1)
+    if broken.any():
+        rows = ", ".join(f"row {int(k) + 1}" for k in np.flatnonzero(broken)[:5])
+        raise DataError(with_lines(f"the network's outputs are NaN or infinite for {rows}; the weights"
+                                    f"{' in ' + trained.weights_path if trained.weights_path else ''} are "
+                                    "unusable (values far too large)", keep, lines))
     result = rows.reset_index(drop=True).copy()
     n = len(result)
     for name, values in prediction_columns(trained, y).items():
@@ -342,17 +341,6 @@ def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
                 full[int(i)] = v
         result[name] = full
     return result
-
-
-def data_line_numbers(text: str, rows: int, header: bool) -> list[int] | None:
-    """1-based file line of each data row (blank lines are skipped, like the reader does).
-
-    None when the count does not match ``rows`` (e.g. quoted values spanning lines).
-    """
-    numbers = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip()]
-    if header:
-        numbers = numbers[1:]
-    return numbers if len(numbers) == rows else None
 
 
 def _line_list(lines: list[int], limit: int = 10) -> str:
@@ -386,21 +374,25 @@ class PredictResult:
 
 
 def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: str | os.PathLike[str],
-                out_path: str | os.PathLike[str]) -> PredictResult:
-    """Predict every row of ``input_path`` with a trained project and write ``out_path`` atomically."""
+                out_path: str | os.PathLike[str], excel_safe: bool = False) -> PredictResult:
+    """Predict every row of ``input_path`` with a trained project and write ``out_path`` atomically.
+
+    Copied-through columns keep their text byte for byte. With ``excel_safe`` predicted class names
+    starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them as formulas.
+    """
     from core.export.common import atomic_write
 
+    protect = [input_path]
+    if not isinstance(project, TrainedNetwork):
+        protect.append(project)
     trained = project if isinstance(project, TrainedNetwork) else load_trained(project)
+    protect.append(trained.weights_path)
     source = os.fspath(input_path)
-    df = read_table(source, header=True)
-    if len(df.columns) == 0:
-        raise DataError(f"{source}: no columns found")
-    rows, encoded, how = match_columns(df, trained, source, lambda: read_table(source, header=False))
-    if len(rows) == 0:
-        raise DataError(f"{source}: no data rows to predict")
-    lines = data_line_numbers(_read_text(source), len(rows), header=len(rows) == len(df))
+    check_destination(out_path, "predictions file", ExportError, protect)
+    table = read_rows(source)
+    rows, encoded, how, lines = match_columns(table, trained, source, lambda: read_rows(source, header=False))
     skip, imputed = missing_rows(trained, encoded)
-    skipped = [lines[i] if lines is not None else int(i) + 1 for i in np.flatnonzero(skip)]
+    skipped = [lines[i] for i in np.flatnonzero(skip)]
     if skip.all():
         raise DataError(f"{source}: every row has a missing value (lines {_line_list(skipped)}) and the "
                         "project drops rows with missing values (data.missing is \"drop\"); fill them in")
@@ -408,11 +400,22 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
         result = predict_frame(trained, rows, encoded, lines)
     except DataError as exc:
         raise DataError(f"{source}: {exc}") from None
+    if excel_safe and "predicted" in result.columns:
+        result["predicted"] = [excel_safe_text(v) for v in result["predicted"]]
     text = result.to_csv(index=False)
-    written = atomic_write(out_path, lambda fh: fh.write(text.encode("utf-8")), "predictions file")
+    written = atomic_write(out_path, lambda fh: fh.write(text.encode("utf-8")), "predictions file", protect)
     return PredictResult(len(result), written, how, [str(c) for c in result.columns], skipped, imputed)
 
 
-__all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "data_line_numbers", "load_trained",
-           "missing_rows", "predict_csv", "predict_frame", "prediction_columns", "read_table",
-           "match_columns"]
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def excel_safe_text(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would read as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+__all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "excel_safe_text", "load_trained",
+           "match_columns", "missing_rows", "predict_csv", "predict_frame", "prediction_columns", "read_rows"]

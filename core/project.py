@@ -300,6 +300,7 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     from core.layer_kinds import build_layer
 
     activation, loss, units = _check_fit(project, dataset)
+    _check_size(project, dataset.num_features, units)
     spec = project.training_spec()
     normalization = dataset.normalization()
     layers: list[Any] = []
@@ -327,6 +328,16 @@ def build_model(project: Project, dataset: Dataset) -> Any:
     except ValueError as exc:
         raise ProjectError(str(exc), project.path) from None
     return model
+
+
+def _check_size(project: Project, features: int, outputs: int) -> None:
+    """Refuse a network with more than ``limits.PARAMETERS`` weights before any is allocated."""
+    sizes = [features] + [int(c["units"]) for c in project.network if c["type"] == "dense"] + [outputs]
+    count = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    if count > limits.PARAMETERS:
+        raise ProjectError(f"network.layers: with {features:,} input features the network holds {count:,} "
+                           f"weights (about {limits.megabytes(4 * count)} at float32); at most "
+                           f"{limits.PARAMETERS:,} are allowed", project.path)
 
 
 def training_callbacks(project: Project) -> list[Any]:
@@ -358,5 +369,9 @@ def training_arrays(project: Project, dataset: Dataset, model: Any) -> tuple[np.
     """``(x_train, y_train, x_test, y_test)`` with targets shaped for the model's loss."""
     if len(dataset.y_train) == 0:
         raise DataError(f"data set {dataset.name} has no training rows")
+    if dataset.is_classification and len(np.unique(dataset.y_train)) < 2:
+        only = dataset.class_names[int(dataset.y_train[0])] if dataset.class_names else dataset.y_train[0]
+        raise DataError(f"data set {dataset.name}: the training rows all have one class ({only!r}); "
+                        "a classifier needs at least 2")
     y_train, y_test = dataset.targets(model.loss.name, model.output_dim)
     return dataset.x_train, y_train, dataset.x_test, y_test

@@ -8,10 +8,12 @@ by asking the engine's own registries, so the file accepts exactly what the engi
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from typing import Any
 
+from core import limits
 from core.layer_kinds import KINDS, config_problems
 from core.layer_kinds import describe as _kind
 
@@ -31,6 +33,7 @@ TRAINING_KEYS = {"loss", "optimizer", "batch_size", "epochs", "seed", "shuffle",
 EARLY_STOPPING_KEYS = {"monitor", "patience", "min_delta", "restore_best_weights", "mode"}
 SCALINGS = ("standard", "minmax", "none")
 TASKS = ("auto", "binary", "multiclass", "regression")
+_SEED_RANGE = "a non-negative integer"
 
 
 class Checker:
@@ -62,6 +65,8 @@ class Checker:
         if ok and lo is not None and value < lo:
             ok = False
         if ok and hi is not None and value > hi:
+            if ".." not in what:
+                what = f"{what} of at most {hi:,}"
             ok = False
         if not ok:
             self.add(path, f"expected {what}, got {_kind(value)}")
@@ -145,11 +150,25 @@ def _check_network(c: Checker, net: Any) -> None:
         c.add("network.layers", f"expected exactly one output layer, found {kinds.count('output')}")
     for i, layer in enumerate(layers):
         _check_layer(c, layer, f"network.layers[{i}]", i, len(layers))
+    _check_parameters(c, layers)
+
+
+def _check_parameters(c: Checker, layers: list[Any]) -> None:
+    """Refuse Dense layers holding more than ``limits.PARAMETERS`` weights (before anything is allocated)."""
+    sizes = [lay["units"] for lay in layers if isinstance(lay, dict) and lay.get("type") in ("input", "dense",
+             "output") and isinstance(lay.get("units"), int) and 0 < lay["units"] <= limits.UNITS]
+    count = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    if count > limits.PARAMETERS:
+        c.add("network.layers", f"the layers hold {count:,} weights (about {limits.megabytes(4 * count)} at "
+                                f"float32); at most {limits.PARAMETERS:,} are allowed")
 
 
 def _check_points(c: Checker, points: Any, path: str) -> None:
     if not isinstance(points, list):
         c.add(path, f"expected a list of [x1, x2, label, split], got {_kind(points)}")
+        return
+    if len(points) > limits.DRAWN_POINTS:
+        c.add(path, f"{len(points):,} drawn points; at most {limits.DRAWN_POINTS:,} are allowed")
         return
     for i, p in enumerate(points):
         pp = f"{path}[{i}]"
@@ -179,7 +198,7 @@ def check_data(c: Checker, data: Any) -> None:
     if "test_fraction" in data:
         c.number(data["test_fraction"], "data.test_fraction", lambda v: 0.0 <= v < 1.0, "a number in [0, 1)")
     if data.get("seed") is not None:
-        c.integer(data["seed"], "data.seed", lo=0, what="a non-negative integer")
+        c.integer(data["seed"], "data.seed", 0, limits.SEED, _SEED_RANGE)
     if "scaling" in data:
         c.string(data["scaling"], "data.scaling", SCALINGS)
     if source == "toy":
@@ -226,7 +245,8 @@ def check_data(c: Checker, data: Any) -> None:
             c.string(data["path"], "data.path")
         sub = data.get("subset")
         if sub is not None and sub != "bundled":
-            c.integer(sub, "data.subset", lo=1, what='"bundled", a positive integer or null')
+            c.integer(sub, "data.subset", 1, limits.MNIST_SUBSET,
+                      f'"bundled", an integer in 1..{limits.MNIST_SUBSET:,} or null')
         if "download" in data:
             c.boolean(data["download"], "data.download")
 
@@ -241,12 +261,13 @@ def _check_training(c: Checker, tr: Any) -> None:
     if "optimizer" in tr:
         c.engine(tr["optimizer"], "training.optimizer", optimizers.get, "optimizer")
     if "batch_size" in tr:
-        c.integer(tr["batch_size"], "training.batch_size", lo=1, what="a positive integer")
+        c.integer(tr["batch_size"], "training.batch_size", 1, limits.BATCH_SIZE,
+                  "a positive integer")
     if tr.get("epochs") is not None:  # null: train until stopped (the app; ffstudio train needs --epochs)
-        c.integer(tr["epochs"], "training.epochs", lo=1,
-                  what="a positive integer, or null for 'until stopped'")
+        c.integer(tr["epochs"], "training.epochs", 1, limits.EPOCHS,
+                  "a positive integer, or null for 'until stopped'")
     if tr.get("seed") is not None:
-        c.integer(tr["seed"], "training.seed", lo=0, what="a non-negative integer")
+        c.integer(tr["seed"], "training.seed", 0, limits.SEED, _SEED_RANGE)
     if "shuffle" in tr:
         c.boolean(tr["shuffle"], "training.shuffle")
     if "metrics" in tr:
@@ -261,6 +282,12 @@ def _check_training(c: Checker, tr: Any) -> None:
     es = tr.get("early_stopping")
     if es is not None and c.obj(es, "training.early_stopping", EARLY_STOPPING_KEYS):
         from core.callbacks import EarlyStopping
+
+        patience = es.get("patience")
+        if isinstance(patience, int) and patience > limits.PATIENCE:  # the engine checks the rest
+            c.add("training.early_stopping.patience", f"expected a non-negative integer of at most "
+                                                      f"{limits.PATIENCE:,}, got {_kind(patience)}")
+            return
 
         try:
             EarlyStopping(**es)
@@ -320,6 +347,16 @@ def validate_project(doc: Any) -> list[str]:
             for k, v in res.items():
                 if v is not None and not (isinstance(v, int | float) and not isinstance(v, bool)):
                     c.add(f"results.{k}", f"expected a number or null, got {_kind(v)}")
-    if doc.get("gui") is not None and not isinstance(doc["gui"], dict):
-        c.add("gui", f"expected an object, got {_kind(doc['gui'])}")
+    if doc.get("gui") is not None:
+        _check_gui(c, doc["gui"])
     return c.problems
+
+
+def _check_gui(c: Checker, gui: Any) -> None:
+    if not isinstance(gui, dict):
+        c.add("gui", f"expected an object, got {_kind(gui)}")
+        return
+    size = len(json.dumps(gui))
+    if size > limits.GUI_BYTES:
+        c.add("gui", f"is {limits.megabytes(size)} of JSON; window state may be at most "
+                     f"{limits.megabytes(limits.GUI_BYTES)}")

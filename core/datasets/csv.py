@@ -23,7 +23,7 @@ import numpy as np
 
 from core.datasets.csv_read import MAX_ROWS, Progress, read_table
 from core.datasets.dataset import SCALINGS, TASKS, Dataset, stratified_split
-from core.datasets.encoding import encode_frame, feature_names_for
+from core.datasets.encoding import FLOAT32_MAX, encode_frame, feature_names_for
 from core.errors import DataError
 
 MAX_CATEGORIES = 50
@@ -122,9 +122,12 @@ def load_csv(
                 df[c] = values
                 notes.append(f"column {c!r}: decimal commas read as decimal points")
         if not text.any():
-            if np.isinf(values).any():
-                bad = np.isinf(values)
-                raise DataError(f"{path}: column {c!r}: infinite value on line(s) {_lines(lines, bad)}")
+            bad = ~np.isnan(values) & ~(np.abs(values) <= FLOAT32_MAX)
+            if bad.any():
+                first = int(np.flatnonzero(bad)[0])
+                raise DataError(f"{path}: column {c!r}: value {s.iloc[first]!r} on line(s) "
+                                f"{_lines(lines, bad)} is infinite or beyond the float32 range "
+                                f"(±{FLOAT32_MAX:.3g})")
             numeric[c] = values
         elif text.sum() <= (1.0 - NUMERIC_SHARE) * present.sum():
             first = int(np.flatnonzero(text)[0])

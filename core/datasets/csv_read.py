@@ -12,10 +12,12 @@ import csv
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from core.errors import DataError
+from core.files import open_regular
 
 MAX_ROWS = 1_000_000
 NA_TOKENS = ("", "NA", "N/A", "n/a", "NaN", "nan", "?", "null", "NULL", "None")
@@ -93,6 +95,12 @@ def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int
     return ("utf-8-sig" if utf8 else "latin-1"), records
 
 
+def missing_as_nan(column: Any) -> Any:
+    """A column of strings stripped, with the missing-value markers (``NA_TOKENS``) as NaN."""
+    s = column.str.strip()
+    return s.where(~s.isin(NA_TOKENS))
+
+
 def _sniff(sample: str) -> str:
     """Pick the delimiter among , ; tab | from a text sample."""
     lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
@@ -135,8 +143,12 @@ def read_table(
     header: bool | None = None,
     max_rows: int = MAX_ROWS,
     progress: Progress | None = None,
+    keep_text: bool = False,
 ) -> RawTable:
     """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+
+    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
+    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
 
     Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
     only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
@@ -145,15 +157,13 @@ def read_table(
     import pandas as pd
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise DataError(f"{path}: file not found")
-    if os.path.isdir(path):
-        raise DataError(f"{path}: is a folder, expected a CSV file")
-    try:
-        with open(path, "rb") as fh:
+    with open_regular(path, "a CSV file", DataError) as fh:
+        try:
             head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise DataError(f"{path}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{path}: file is empty; expected a header line and data rows")
     encoding, _records = _scan(path, max_rows, progress)
@@ -214,7 +224,8 @@ def read_table(
     try:
         reader = pd.read_csv(
             path, sep=delimiter, header=0 if header else None, names=names, encoding=encoding,
-            dtype=str, keep_default_na=False, na_values=list(NA_TOKENS), skipinitialspace=True,
+            dtype=str, keep_default_na=False, na_values=[] if keep_text else list(NA_TOKENS),
+            na_filter=not keep_text, skipinitialspace=True,
             skip_blank_lines=True, quotechar='"', engine="c", chunksize=100_000,
         )
         with reader:
@@ -226,9 +237,9 @@ def read_table(
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    for col in frame.columns:
-        s = frame[col].str.strip()
-        frame[col] = s.where(~s.isin(NA_TOKENS))
+    if not keep_text:
+        for col in frame.columns:
+            frame[col] = missing_as_nan(frame[col])
     if len(frame) != total:
         raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
     return RawTable(frame=frame, lines=np.asarray(data_lines, dtype=np.int64), encoding=encoding,

@@ -8,6 +8,7 @@ models (and exported files) take raw numbers and carry their own scaling.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ TASKS = ("binary", "multiclass", "regression")
 SCALINGS = ("standard", "minmax", "none")
 CLASSIFICATION_LOSSES_SPARSE = ("sparse_categorical_crossentropy",)
 _VAR_FLOOR = 1e-12
+_PointRow = tuple[np.ndarray, np.ndarray, list[Any]]
 
 
 def stratified_split(
@@ -227,6 +229,26 @@ class Dataset:
         The point is recorded in ``added_points`` as ``[x1, x2, label, split]`` so the project
         file can store it (``data.points``).
         """
+        self._append_points([self._point_row(x1, x2, label, split)])
+
+    def add_points(self, points: Sequence[Sequence[Any]]) -> None:
+        """Append many ``[x1, x2, label]`` / ``[x1, x2, label, split]`` points with one copy and one refit.
+
+        Raises DataError naming the first bad point (``points[7]: ...``); nothing is added then.
+        """
+        rows = []
+        for i, p in enumerate(points):
+            if not isinstance(p, list | tuple) or len(p) not in (3, 4):
+                raise DataError(f"points[{i}]: expected [x1, x2, label, split], got {str(p)[:60]}")
+            try:
+                rows.append(self._point_row(p[0], p[1], p[2], p[3] if len(p) == 4 else "train"))
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"points[{i}]: {exc}") from None
+        if rows:
+            self._append_points(rows)
+
+    def _point_row(self, x1: Any, x2: Any, label: Any, split: str) -> _PointRow:
+        """(xy (1, 2), y (1,) or (1, 1), stored [x1, x2, label, split]) of one point; DataError if bad."""
         if self.num_features != 2:
             raise DataError(f"points can only be added to 2D data; {self.name} has {self.num_features}")
         if split not in ("train", "test"):
@@ -248,13 +270,22 @@ class Dataset:
                     raise DataError(f"class index must be 0..{self.num_classes - 1}, got {label!r}")
             yv = np.array([idx], dtype=np.int64)
             stored = idx
-        if split == "train":
-            self.x_train = np.concatenate([self.x_train, xy])
-            self.y_train = np.concatenate([self.y_train, yv])
-        else:
-            self.x_test = np.concatenate([self.x_test, xy])
-            self.y_test = np.concatenate([self.y_test, yv])
-        self.added_points.append([float(x1), float(x2), stored, split])
+        return xy, yv, [float(x1), float(x2), stored, split]
+
+    def _append_points(self, rows: list[_PointRow]) -> None:
+        for split in ("train", "test"):
+            part = [r for r in rows if r[2][3] == split]
+            if not part:
+                continue
+            xs = np.concatenate([r[0] for r in part])
+            ys = np.concatenate([r[1] for r in part])
+            if split == "train":
+                self.x_train = np.concatenate([self.x_train, xs])
+                self.y_train = np.concatenate([self.y_train, ys])
+            else:
+                self.x_test = np.concatenate([self.x_test, xs])
+                self.y_test = np.concatenate([self.y_test, ys])
+        self.added_points.extend(r[2] for r in rows)
         self.refit()
 
     # ------------------------------------------------------------------ export

@@ -16,6 +16,8 @@ import numpy as np
 
 from core.errors import DataError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def feature_names_for(columns: list[dict[str, Any]]) -> list[str]:
     """Feature names produced by the column specs, in order."""
@@ -72,6 +74,12 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                 rows = np.flatnonzero(bad)[:5]
                 raise DataError(f"column {name!r}: expected numbers, got text in row(s) "
                                 f"{', '.join(str(int(r) + 1) for r in rows)} (e.g. {series.iloc[rows[0]]!r})")
+            huge = ~np.isnan(values) & ~(np.abs(values) <= FLOAT32_MAX)
+            if huge.any():
+                rows = np.flatnonzero(huge)[:5]
+                raise DataError(f"column {name!r}: value {series.iloc[rows[0]]!r} in row(s) "
+                                f"{', '.join(str(int(r) + 1) for r in rows)} is infinite or beyond the "
+                                f"float32 range (±{FLOAT32_MAX:.3g}); expected a finite number")
             if missing.any():
                 if col.get("fill") is None:
                     raise DataError(f"column {name!r}: missing value in row {_first(missing)}")

@@ -192,13 +192,7 @@ def make_toy(
         preprocessing={"toy": {"name": name, "samples": int(samples), "noise": float(noise),
                                "test_fraction": float(test_fraction), "seed": seed, "classes": int(classes)}},
     )
-    for i, p in enumerate(points):
-        if not isinstance(p, list | tuple) or len(p) not in (3, 4):
-            raise DataError(f"points[{i}]: expected [x1, x2, label, split], got {p!r}")
-        try:
-            ds.add_point(p[0], p[1], p[2], p[3] if len(p) == 4 else "train")
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"points[{i}]: {exc}") from None
+    ds.add_points(points)
     ds.summary = _summary(ds, noise)
     return ds
 
