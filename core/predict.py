@@ -18,7 +18,7 @@ CSV importer.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -374,15 +374,17 @@ class PredictResult:
 
 
 def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: str | os.PathLike[str],
-                out_path: str | os.PathLike[str], excel_safe: bool = False) -> PredictResult:
+                out_path: str | os.PathLike[str], excel_safe: bool = False,
+                protect: Iterable[str | os.PathLike[str]] = ()) -> PredictResult:
     """Predict every row of ``input_path`` with a trained project and write ``out_path`` atomically.
 
     Copied-through columns keep their text byte for byte. With ``excel_safe`` predicted class names
     starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them as formulas.
+    The output never replaces the input, the weights or any of ``protect`` (the project file).
     """
     from core.export.common import atomic_write
 
-    protect = [input_path]
+    protect = [input_path, *protect]
     if not isinstance(project, TrainedNetwork):
         protect.append(project)
     trained = project if isinstance(project, TrainedNetwork) else load_trained(project)

@@ -63,9 +63,12 @@ def run(args: argparse.Namespace) -> int:
         raise ExportError(f"--raw-inputs applies to --format onnx only, not {args.format}")
     out = args.out or default_path(args.project, args.format)
     trained = load_trained(args.project)
+    protect = (args.project, trained.weights_path)
     if args.raw_inputs:
         from core.export.onnx_raw import export_raw_onnx
+        from core.files import check_destination
 
+        check_destination(out, "ONNX file", ExportError, protect)
         paths = [export_raw_onnx(trained.model, out, trained.preprocessing)]
     elif args.format == "pytorch" and args.out and not args.out.endswith(".py"):
         from core.export.pytorch_project import export_pytorch_project
@@ -73,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
         paths = export_pytorch_project(trained.model, load_project(args.project), out, trained.preprocessing)
     else:
-        paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training)
+        paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training,
+                             protect=protect)
     for path in paths:
         print(f"wrote {path}")
     return 0

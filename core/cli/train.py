@@ -26,9 +26,10 @@ learning-rate schedule start afresh, and --epochs counts the additional epochs).
 
 Results are written to DIR:
 
-  DIR/weights.npz    the trained weights (numpy .npz, no pickle; includes the input scaling)
-  DIR/project.json   the project with "weights": "weights.npz", the final "results", and
-                     relative data paths rewritten so they still point at the same files
+  DIR/weights-<hash>.npz  the trained weights (numpy .npz, no pickle; includes the input
+                          scaling), named after their content; older ones are removed
+  DIR/project.json        the project with "weights": "weights-<hash>.npz", the final "results", and
+                          relative data paths rewritten so they still point at the same files
 
 The last line on stdout is one JSON object with the final metrics, computed with the final
 weights in inference mode: always "epochs", "loss", "val_loss" (null without a test split);
@@ -185,10 +186,10 @@ def _start_weights(project: Any, args: argparse.Namespace) -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from core.errors import FFStudioError, ProjectError
-    from core.export.npz import save_weights_npz
-    from core.project import build_dataset, load_project, save_project
+    from core.errors import ProjectError
+    from core.project import build_dataset, load_project
     from core.run import prepare_run
+    from core.run_output import check_run_output, save_run
 
     display = _Display(args.progress, sys.stderr)
     project = load_project(args.project)
@@ -208,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
     for line in dataset.summary.splitlines():
         display.message(f"  {line}")
     resume_from = _start_weights(project, args)
+    check_run_output(args.out)  # before training: a blocked destination costs no training time
     run = prepare_run(project, dataset, initial_weights=resume_from)
     if resume_from and args.progress != "none":
         print(f"resuming from {resume_from}", file=sys.stderr, flush=True)
@@ -241,18 +243,7 @@ def _run(args: argparse.Namespace) -> int:
     figures = " ".join(f"{k} {v:.4g}" for k, v in results.items() if k != "epochs" and v is not None)
     display.message(f"final weights evaluated on the whole splits (inference mode, no dropout; the JSON "
                     f"line): {figures}")
-    out_dir = os.path.abspath(args.out)
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as exc:
-        raise FFStudioError(f"{args.out}: cannot create the output folder ({exc.strerror or exc})") from None
-    weights = os.path.join(out_dir, "weights.npz")
-    save_weights_npz(model, weights, preprocessing=dataset.preprocessing)
-    # stored relative to the project's folder; save_project rewrites it relative to DIR ("weights.npz")
-    project.weights = os.path.relpath(weights, project.base_dir)
-    project.results = dict(results)
-    project_out = os.path.join(out_dir, "project.json")
-    save_project(project, project_out)
+    weights, project_out = save_run(project, model, dataset.preprocessing, args.out, results)
     print(f"wrote {weights}")
     print(f"wrote {project_out}")
     print(json.dumps(results, allow_nan=False), flush=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ExportError
 from core.export.npz import load_weights_npz, read_weights_npz, save_weights_npz
 from core.export.weights_import import import_weights, read_weights
+from core.files import check_destination
 from core.installation import extra_hint
 
 
@@ -66,10 +67,21 @@ def extra_note(fmt: ExportFormat) -> str:
 
 def export_model(model: Any, fmt: str, path: str | os.PathLike[str],
                  preprocessing: Mapping[str, Any] | None = None,
-                 training: Mapping[str, Any] | None = None) -> list[str]:
-    """Export ``model`` in format ``fmt`` to ``path``; return the absolute paths written."""
+                 training: Mapping[str, Any] | None = None,
+                 protect: Iterable[str | os.PathLike[str] | None] = ()) -> list[str]:
+    """Export ``model`` in format ``fmt`` to ``path``; return the absolute paths written.
+
+    ``protect`` lists input files (the project, its weights) that the export must never overwrite;
+    every destination is checked before anything is written.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    protect = list(protect)
+    if fmt == "pytorch":
+        from core.export.pytorch import export_pytorch
+
+        return export_pytorch(model, path, preprocessing, training, protect=protect)
+    check_destination(path, f"{FORMATS[fmt].label} file", ExportError, protect)
     if fmt == "npz":
         return [save_weights_npz(model, path, preprocessing)]
     if fmt == "safetensors":
@@ -80,13 +92,9 @@ def export_model(model: Any, fmt: str, path: str | os.PathLike[str],
         from core.export.onnx import export_onnx
 
         return [export_onnx(model, path, preprocessing)]
-    if fmt == "onnx_raw":
-        from core.export.onnx_raw import export_raw_onnx
+    from core.export.onnx_raw import export_raw_onnx
 
-        return [export_raw_onnx(model, path, preprocessing or {})]
-    from core.export.pytorch import export_pytorch
-
-    return export_pytorch(model, path, preprocessing, training)
+    return [export_raw_onnx(model, path, preprocessing or {})]
 
 
 __all__ = [

@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.errors import ExportError
-from core.export.common import atomic_write, require_built
+from core.export.common import require_built
 from core.export.onnx import input_features
 from core.export.pytorch_modules import HELPERS, translate_layers
 from core.export.pytorch_training import (
@@ -41,6 +41,7 @@ from core.export.pytorch_training import (
     start_lr,
     stopping_note,
 )
+from core.files import write_files_atomically
 
 
 def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz",
@@ -309,11 +310,12 @@ def generate_pytorch_code(model: Any, weights_filename: str = "model_weights.npz
 
 
 def export_pytorch(model: Any, path: str | os.PathLike[str], preprocessing: Mapping[str, Any] | None = None,
-                   training: Mapping[str, Any] | None = None, weights_format: str = "npz") -> list[str]:
-    """Write ``path`` (model.py) and its weights file beside it (``<stem>_weights.npz``).
+                   training: Mapping[str, Any] | None = None, weights_format: str = "npz",
+                   protect: Iterable[str | os.PathLike[str] | None] = ()) -> list[str]:
+    """Write ``path`` (model.py) and its weights file beside it (``<stem>_weights.npz``) as one output.
 
-    Returns the absolute paths written [code, weights]. When writing the code fails, a weights
-    file created by this call is removed again.
+    Returns the absolute paths written [code, weights]. Both destinations are checked (never one
+    of ``protect``) before either is written; on failure neither changes.
     """
     if weights_format not in ("npz", "safetensors"):
         raise ExportError(f"weights format must be npz or safetensors, got {weights_format!r}")
@@ -322,22 +324,15 @@ def export_pytorch(model: Any, path: str | os.PathLike[str], preprocessing: Mapp
     weights_name = f"{stem}_weights.{weights_format}"
     weights_path = os.path.join(os.path.dirname(target), weights_name)
     code = generate_pytorch_code(model, weights_name, preprocessing, training, os.path.basename(target))
-    existed = os.path.exists(weights_path)
     if weights_format == "npz":
-        from core.export.npz import save_weights_npz
+        from core.export.npz import weights_npz_bytes
 
-        save_weights_npz(model, weights_path, preprocessing)
+        data = weights_npz_bytes(model, preprocessing)
     else:
-        from core.export.safetensors import save_weights_safetensors
+        from core.export.safetensors import weights_safetensors_bytes
 
-        save_weights_safetensors(model, weights_path, preprocessing)
-    try:
-        atomic_write(target, lambda fh: fh.write(code.encode("utf-8")), "PyTorch code")
-    except BaseException:
-        if not existed:
-            try:
-                os.unlink(weights_path)
-            except OSError:
-                pass
-        raise
+        data = weights_safetensors_bytes(model, preprocessing)
+    # both files or neither: written side by side, renamed into place only when both are complete
+    write_files_atomically({target: lambda fh: fh.write(code.encode("utf-8")),
+                            weights_path: lambda fh: fh.write(data)}, "PyTorch export", ExportError, protect)
     return [target, weights_path]

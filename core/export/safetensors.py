@@ -49,9 +49,14 @@ def save_weights_safetensors(model: Any, path: str | os.PathLike[str],
 
     Returns the absolute path written.
     """
+    data = weights_safetensors_bytes(model, preprocessing)
+    return atomic_write(path, lambda fh: fh.write(data), "weights file")
+
+
+def weights_safetensors_bytes(model: Any, preprocessing: Mapping[str, Any] | None = None) -> bytes:
+    """The ``.safetensors`` file of ``model``'s weights with architecture/preprocessing metadata."""
     st_numpy = _safetensors_numpy()
     require_built(model)
-    tensors = named_weights(model)
     doc = header(model, preprocessing)
     metadata = {
         "format": doc["format"],
@@ -59,8 +64,7 @@ def save_weights_safetensors(model: Any, path: str | os.PathLike[str],
         "architecture": json.dumps(doc["architecture"]),
         "preprocessing": json.dumps(doc["preprocessing"]),
     }
-    data = st_numpy.save(tensors, metadata=metadata)
-    return atomic_write(path, lambda fh: fh.write(data), "weights file")
+    return bytes(st_numpy.save(named_weights(model), metadata=metadata))
 
 
 def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

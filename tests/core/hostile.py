@@ -8,7 +8,6 @@ trained project and returns the ``ffstudio`` arguments.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -23,7 +22,8 @@ BASE = {
     "network": {"layers": [{"type": "input"}, {"type": "dense", "units": 6, "activation": "tanh"},
                            {"type": "output"}]},
     "data": {"source": "toy", "name": "circle", "samples": 60, "seed": 1},
-    "training": {"optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 16, "epochs": 2, "seed": 0},
+    "training": {"optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 16, "epochs": 2,
+                 "seed": 0},
 }
 INPUT_CSV = "x1,x2\n0.1,0.2\n-0.5,0.3\n0.9,-0.9\n"
 
@@ -87,7 +87,10 @@ def _key(arrays: dict[str, np.ndarray], suffix: str) -> str:
 
 
 def negative_variance(folder: Path) -> None:
-    mutate_weights(folder, lambda a, h: a.__setitem__(_key(a, ".variance"), -np.ones_like(a[_key(a, ".variance")])))
+    def change(a: dict, h: dict) -> None:
+        k = _key(a, ".variance")
+        a[k] = -np.ones_like(a[k])
+    mutate_weights(folder, change)
 
 
 def kernel_1e300(folder: Path) -> None:

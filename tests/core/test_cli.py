@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from studio.cli import main
@@ -72,13 +74,14 @@ def test_train_resume_continues_from_the_projects_weights(tmp_path, capsys) -> N
     code, again, err = _train(capsys, trained, "--out", str(tmp_path / "b"))
     assert code == 0 and again == first
     assert err.count("\n") == 1 and err.startswith("note: ") and "starting from fresh weights" in err
-    assert "--resume" in err and "weights.npz" in err
+    assert "--resume" in err and re.search(r"weights-[0-9a-f]{12}\.npz", err)
     # --resume: starts where the first run ended, so 3 more epochs beat 3 epochs from scratch
     code, fresh3, _ = _train(capsys, proj, "--epochs", "3", "--out", str(tmp_path / "c"))
     code, resumed, err = _train(capsys, trained, "--resume", "--epochs", "3", "--out", str(tmp_path / "d"))
     assert code == 0 and "note:" not in err and resumed["epochs"] == 3
     assert resumed["loss"] < 0.5 * fresh3["loss"] and resumed["loss"] < 2 * first["loss"]
-    assert json.loads((tmp_path / "d" / "project.json").read_text())["weights"] == "weights.npz"
+    saved = json.loads((tmp_path / "d" / "project.json").read_text())
+    assert re.fullmatch(r"weights-[0-9a-f]{12}\.npz", saved["weights"])
 
 
 def test_train_resume_errors_are_one_line(tmp_path, capsys) -> None:
@@ -96,7 +99,7 @@ def test_train_resume_errors_are_one_line(tmp_path, capsys) -> None:
     code, _, err = _train(capsys, other, "--resume", "--out", str(tmp_path / "y"))
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
     assert "do not fit this network" in err and "layer 1 kernel: file has (2, 8), network needs (2, 5)" in err
-    (tmp_path / "a" / "weights.npz").unlink()
+    (tmp_path / "a" / doc["weights"]).unlink()
     trained = str(tmp_path / "a" / "project.json")
     code, _, err = _train(capsys, trained, "--resume", "--out", str(tmp_path / "z"))
     assert code == 2 and "does not exist" in err

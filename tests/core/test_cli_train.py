@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,9 +67,9 @@ def test_train_classification_writes_weights_project_and_metrics(tmp_path: Path)
     final = [ln for ln in r.stderr.splitlines() if ln.startswith("final weights evaluated on the whole")]
     assert len(final) == 1 and f"loss {res['loss']:.4g} val_loss {res['val_loss']:.4g}" in final[0]
     assert f"val_accuracy {res['val_accuracy']:.4g}" in final[0]
-    assert (out / "weights.npz").is_file()
     saved = json.loads((out / "project.json").read_text())
-    assert saved["weights"] == "weights.npz" and saved["training"]["epochs"] == 20
+    assert re.fullmatch(r"weights-[0-9a-f]{12}\.npz", saved["weights"]) and saved["training"]["epochs"] == 20
+    assert [p.name for p in out.glob("*.npz")] == [saved["weights"]]
     assert saved["training"]["seed"] == 3 and saved["results"]["val_accuracy"] == res["val_accuracy"]
 
     # The written project + weights reproduce the reported numbers.
@@ -103,7 +104,7 @@ def test_csv_project_paths_are_rebased_into_out(tmp_path: Path) -> None:
     r = run_cli("train", "proj/p.json", "--epochs", "3", "--out", "elsewhere/run1", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     saved = json.loads((tmp_path / "elsewhere" / "run1" / "project.json").read_text())
-    assert saved["data"]["path"] == "../../proj/good.csv" and saved["weights"] == "weights.npz"
+    assert saved["data"]["path"] == "../../proj/good.csv" and saved["weights"].startswith("weights-")
     assert "CSV 'good.csv': 60 rows read" in r.stderr
 
 
@@ -125,8 +126,8 @@ def test_train_never_imports_qt(tmp_path: Path) -> None:
 def test_help_documents_everything() -> None:
     r = run_cli("train", "--help")
     assert r.returncode == 0
-    for word in ("--epochs", "--seed", "--out", "--batch-size", "--progress", "weights.npz", "project.json",
-                 "val_loss", "val_r2", "Exit codes"):
+    for word in ("--epochs", "--seed", "--out", "--batch-size", "--progress", "weights-<hash>.npz",
+                 "project.json", "val_loss", "val_r2", "Exit codes"):
         assert word in r.stdout
     top = run_cli("--help")
     assert "train" in top.stdout
@@ -174,7 +175,7 @@ def test_divergence_is_a_user_error(tmp_path: Path) -> None:
     line = _error_line(run_cli("train", str(proj), "--out", str(tmp_path / "o")))
     assert "error:" in line and ("diverg" in line.lower() or "nan" in line.lower() or "inf" in line.lower())
     assert "RuntimeWarning" not in run_cli("train", str(proj), "--out", str(tmp_path / "o")).stderr
-    assert not (tmp_path / "o" / "weights.npz").exists()
+    assert not list((tmp_path / "o").glob("*.npz"))
 
 
 def test_bad_option_values_are_usage_errors(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def train(f: Path, project: str) -> list[str]:
 
 
 def _weights_cases() -> dict[str, Build]:
-    """Each malformed weights file through predict, export and train --resume (issue 11 points 1, 4, 5, 13)."""
+    """Each malformed weights file via predict, export and train --resume (issue 11 points 1, 4, 5, 13)."""
     mutations: dict[str, Callable[[Path], None]] = {
         "variance-negative": h.negative_variance,
         "kernel-1e300-float64": h.kernel_1e300,
@@ -156,7 +156,8 @@ def _output_cases() -> dict[str, Build]:
     }
 
 
-CASES: dict[str, Build] = {**_weights_cases(), **_project_cases(), **_predict_input_cases(), **_output_cases()}
+CASES: dict[str, Build] = {**_weights_cases(), **_project_cases(), **_predict_input_cases(),
+                           **_output_cases()}
 
 
 @pytest.fixture(scope="module")
