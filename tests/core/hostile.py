@@ -19,7 +19,7 @@ import numpy as np
 
 BASE = {
     "format": "ffstudio-project", "version": 1,
-    "network": {"layers": [{"type": "input"}, {"type": "dense", "units": 6, "activation": "tanh"},
+    "network": {"layers": [{"type": "input"}, {"type": "dense", "units": 6, "activation": "relu"},
                            {"type": "output"}]},
     "data": {"source": "toy", "name": "circle", "samples": 60, "seed": 1},
     "training": {"optimizer": {"name": "adam", "learning_rate": 0.05}, "batch_size": 16, "epochs": 2,
@@ -101,9 +101,13 @@ def kernel_1e300(folder: Path) -> None:
 
 
 def kernel_3e38(folder: Path) -> None:
+    """Finite float32 weights (±3e38, biases 3e38) whose ReLU network outputs inf - inf = NaN."""
     def change(a: dict, h: dict) -> None:
         for k in list(a):
             if k.endswith(".kernel"):
+                signs = np.where(np.arange(a[k].shape[0]) % 2 == 0, 1.0, -1.0)[:, None]
+                a[k] = (3e38 * signs * np.ones(a[k].shape)).astype(np.float32)
+            elif k.endswith(".bias"):
                 a[k] = np.full(a[k].shape, 3e38, dtype=np.float32)
     mutate_weights(folder, change)
 

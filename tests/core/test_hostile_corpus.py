@@ -82,6 +82,8 @@ def _weights_cases() -> dict[str, Build]:
     cases: dict[str, Build] = {}
     for name, mutate in mutations.items():
         for command, run in (("predict", predict), ("export", export), ("resume", resume)):
+            if name == "kernel-3e38-outputs-nan" and command == "export":
+                continue  # finite weights export faithfully; predicting or training with them fails
             def build(f: Path, mutate=mutate, run=run) -> list[str]:
                 mutate(f)
                 return run(f)

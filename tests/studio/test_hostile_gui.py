@@ -1,0 +1,151 @@
+"""Hostile-input corpus for the GUI (issue 11): opening a project, File → Import weights and
+File → Predict on CSV end in one message naming the file, and leave the window as it was.
+
+The files come from the generators of the CLI corpus (``tests/core/hostile.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.core import hostile as h
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QMainWindow, QMessageBox  # noqa: E402
+
+TRAINING = h.BASE["training"]
+PROJECTS: dict[str, Callable[[Path], str]] = {
+    "deep-objects": lambda f: h.deep_project(f, '{"a":'),
+    "deep-lists": lambda f: h.deep_project(f, "["),
+    "fifo": lambda f: h.fifo(f, "p.json"),
+    "dev-zero": lambda f: "/dev/zero",
+    "folder": lambda f: str(f),
+    "65mb": h.big_project,
+    "units-1e9": lambda f: h.project_with(f, network=h.network_with(units=10**9)),
+    "layer-name-nul": lambda f: h.project_with(f, network=h.network_with(name="a\u0000b/../x")),
+    "seed-2**70": lambda f: h.project_with(f, training={**TRAINING, "seed": 2**70}),
+    "batch-2**40": lambda f: h.project_with(f, training={**TRAINING, "batch_size": 2**40}),
+    "epochs-1e12": lambda f: h.project_with(f, training={**TRAINING, "epochs": 10**12}),
+    "patience-2**40": lambda f: h.project_with(f, training={**TRAINING,
+                                                            "early_stopping": {"patience": 2**40}}),
+    "data-seed-2**70": lambda f: h.project_with(f, data={**h.BASE["data"], "seed": 2**70}),
+    "mnist-subset-1e12": lambda f: h.project_with(f, data={"source": "mnist", "subset": 10**12}),
+    "gui-5mb": lambda f: h.project_with(f, gui={"blob": "x" * (5 << 20)}),
+    "points-150000": lambda f: h.project_with(f, data={"source": "toy", "name": "circle",
+                                                       "points": h.points(150_000)}),
+}
+WEIGHTS: dict[str, Callable[[Path], None]] = {
+    "variance-negative": h.negative_variance,
+    "kernel-1e300": h.kernel_1e300,
+    "kernel-3e38": h.kernel_3e38,
+    "columns-garbage": h.columns_garbage,
+    "npy-header-not-literal": h.npy_header_not_literal,
+    "zip-unknown-compression": h.unknown_compression,
+    "kernel-3gb-declared": h.kernel_bomb,
+    "5000-members": h.many_members,
+    "safetensors-nested": h.safetensors_deep,
+    "text-file": h.weights_is_text,
+    "onnx-file": h.weights_is_onnx,
+    "fifo": h.weights_fifo,
+}
+INPUTS: dict[str, Callable[[Path], str]] = {
+    "fifo": lambda f: h.fifo(f, "in.csv"),
+    "dev-zero": lambda f: "/dev/zero",
+    "inf": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\ninf,0.3\n", "in.csv"),
+    "1e39": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n1e39,0.3\n", "in.csv"),
+    "ragged": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n0.3\n", "in.csv"),
+    "utf16": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n".encode("utf-16"), "in.csv"),
+}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return h.trained_project(tmp_path_factory.mktemp("trained")).parent
+
+
+@pytest.fixture
+def folder(trained: Path, tmp_path: Path) -> Path:
+    shutil.copytree(trained, tmp_path / "f")
+    return tmp_path / "f"
+
+
+@pytest.mark.parametrize("case", sorted(PROJECTS))
+def test_open_project_shows_one_error_and_keeps_the_window(case: str, builder_window, folder: Path,
+                                                           monkeypatch) -> None:
+    window = builder_window
+    shown: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(window, "show_error", lambda title, text, problems: shown.append((text, problems)))
+    before = (window.document.path, window.project_dict())
+    path = PROJECTS[case](folder)
+    assert window.load_project_file(path) is False
+    assert len(shown) == 1
+    text, problems = shown[0]
+    assert problems and all(len(p) < 600 for p in problems)
+    assert (window.document.path, window.project_dict()) == before  # nothing half-loaded
+    assert window.load_project_file(str(folder / "project.json"))  # and the window still works
+
+
+def _actions(qtbot, folder: Path):
+    """Export actions on a bare main window holding the trained project's network."""
+    from core.predict import load_trained
+    from studio.export_dialog import ExportActions, ExportContext
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    trained = load_trained(folder / "project.json")
+    state = ExportContext(model=trained.model, has_weights=True, preprocessing=trained.preprocessing,
+                          directory=str(folder))
+    return ExportActions(window, window.menuBar().addMenu("File"), lambda: state), trained.model
+
+
+@pytest.mark.parametrize("case", sorted(WEIGHTS))
+def test_import_weights_shows_one_message_and_changes_nothing(case: str, qtbot, folder: Path,
+                                                              monkeypatch) -> None:
+    actions, model = _actions(qtbot, folder)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    WEIGHTS[case](folder)
+    import json
+
+    path = folder / json.loads((folder / "project.json").read_text())["weights"]
+    before = [w.copy() for w in model.get_weights()]
+    assert actions.import_weights(str(path)) is False
+    assert len(warnings) == 1 and str(path) in warnings[0] and len(warnings[0]) < 600, warnings
+    for a, b in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", sorted(INPUTS))
+def test_predict_shows_one_message_and_writes_nothing(case: str, qtbot, folder: Path, monkeypatch) -> None:
+    actions, _model = _actions(qtbot, folder)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    source = INPUTS[case](folder)
+    out = folder / "pred.csv"
+    assert actions.predict_csv(source, str(out))
+    qtbot.waitUntil(lambda: bool(warnings), timeout=20000)
+    assert len(warnings) == 1 and source in warnings[0] and len(warnings[0]) < 600, warnings
+    assert not out.exists()
+
+
+def test_predict_refuses_nan_outputs(qtbot, folder: Path, monkeypatch) -> None:
+    actions, model = _actions(qtbot, folder)
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    for layer in model.layers:  # finite weights whose ReLU network computes inf - inf (as h.kernel_3e38)
+        if type(layer).__name__ == "Dense":
+            kernel, bias = layer.get_weights()
+            signs = np.where(np.arange(kernel.shape[0]) % 2 == 0, 1.0, -1.0)[:, None]
+            layer.set_weights([(3e38 * signs * np.ones_like(kernel)).astype(kernel.dtype),
+                               np.full_like(bias, 3e38)])
+    assert actions.predict_csv(str(folder / "input.csv"), str(folder / "pred.csv"))
+    qtbot.waitUntil(lambda: bool(warnings), timeout=20000)
+    assert "NaN or infinite" in warnings[0] and "line 2" in warnings[0]
+    assert not (folder / "pred.csv").exists()
