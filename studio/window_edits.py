@@ -62,9 +62,12 @@ class CanvasEditsMixin:
 
     def paste(self) -> list[str]:
         """Paste layers from the clipboard with fresh ids, offset from the originals; selects them."""
-        try:
-            doc = json.loads(QGuiApplication.clipboard().text())
-        except ValueError:
+        from core.errors import FFStudioError
+        from core.files import loads_json
+
+        try:  # depth-limited: pasted text is untrusted
+            doc = loads_json(QGuiApplication.clipboard().text(), "clipboard", FFStudioError)
+        except FFStudioError:
             return []
         if (
             not isinstance(doc, dict)

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core import limits
 from core.datasets.dataset import Dataset
 from core.datasets.download import Progress, download_file
 from core.errors import DataError
-from core.files import atomic_write
+from core.files import atomic_write, open_regular
 
 FILES = {
     "train_images": "train-images-idx3-ubyte.gz",
@@ -53,17 +54,20 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     data holds exactly ``prod(dims)`` items, and gzip integrity. Raises DataError naming the file.
     """
     path = os.fspath(path)
+    limit = limits.IDX_BYTES
     try:
-        with open(path, "rb") as fh:
-            gz = fh.read(2) == b"\x1f\x8b"
-        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
+        with open_regular(path, "an MNIST IDX file", DataError, limit) as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+            raw.seek(0)
+            with (gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw) as fh:
+                data = fh.read(limit + 1)  # a gzip bomb stops at the limit
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DataError(f"{path}: corrupt or truncated gzip data ({exc})") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise DataError(f"{path}: decompresses to more than {limits.megabytes(limit)}, the limit for an "
+                        "IDX file")
     if len(data) < 4:
         raise DataError(f"{path}: not an IDX file (only {len(data)} bytes)")
     if data[0] != 0 or data[1] != 0 or data[2] not in _DTYPES or not 1 <= data[3] <= 4:

@@ -87,36 +87,51 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Render and save; raises FFStudioError for user errors (the CLI prints one line, exit 2)."""
     from core.errors import FFStudioError
+    from core.files import check_destination, write_file
     from core.project import load_project
 
     sources = sum((args.project is not None, args.template is not None, bool(args.empty)))
     if sources != 1:
         raise FFStudioError("give exactly one of PROJECT.json, --template NAME or --empty")
-    if args.project is not None and not os.path.isfile(args.project):
-        raise FFStudioError(f"{args.project}: file not found")
     if args.empty and (args.broken or args.train_epochs):
         raise FFStudioError("--empty cannot be combined with --break or --train-epochs")
-    out_dir = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(out_dir):
-        raise FFStudioError(f"{args.output}: folder {out_dir} does not exist")
+    check_destination(args.output, "PNG", FFStudioError, [args.project])
     if args.project is not None:
         load_project(args.project)  # validates first: one clear line instead of a dialog
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     dark = {"system": None, "light": False, "dark": True}[args.theme]
-    image = render(args.project, args.size, args.train_epochs, args.show, dark,
-                   template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find,
-                   explain=args.explain)
-    tmp = args.output + ".tmp.png"
-    if not image.save(tmp, "PNG"):
-        raise FFStudioError(f"{args.output}: could not write the PNG")
-    os.replace(tmp, args.output)
+    failures: list[str] = []  # exceptions raised in Qt slots while the window draws
+    previous_hook = sys.excepthook
+    sys.excepthook = lambda kind, value, _tb: failures.append(f"{kind.__name__}: {value}".splitlines()[0])
+    try:
+        image = render(args.project, args.size, args.train_epochs, args.show, dark,
+                       template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find,
+                       explain=args.explain)
+    finally:
+        sys.excepthook = previous_hook
+    if failures:
+        name = args.project or args.template or "blank canvas"
+        raise FFStudioError(f"{name}: the window failed while drawing ({failures[0][:200]})")
+    write_file(args.output, lambda fh: fh.write(png_bytes(image)), "PNG", FFStudioError)
     note = ""
     ratio = image.devicePixelRatio() or 1.0  # QT_SCALE_FACTOR=2: twice the pixels of --size
     if (round(image.width() / ratio), round(image.height() / ratio)) != tuple(args.size):
         note = f"; the window cannot be smaller than {image.width()}x{image.height()}"
     print(f"wrote {args.output} ({image.width()}x{image.height()}{note})", file=sys.stderr)
     return 0
+
+
+def png_bytes(image) -> bytes:
+    """A QImage encoded as PNG, in memory."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    buffer.close()
+    return bytes(data.data())
 
 
 def render(project: str | None, size: tuple[int, int], train_epochs: int, show: str | None = None,

@@ -1,0 +1,197 @@
+"""core.files (reading with limits, depth-checked JSON, atomic single and multi-file writes),
+core.run_output (train's consistent weights + project pair) and predict's verbatim copy-through."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.errors import DataError, ExportError, FFStudioError, ProjectError
+from core.files import (
+    check_destination,
+    json_depth,
+    loads_json,
+    read_regular,
+    write_file,
+    write_files_atomically,
+)
+from tests.core import hostile as h
+
+
+def test_json_depth_counts_brackets_outside_strings() -> None:
+    assert json_depth('{"a": [1, {"b": "[[[[{{{"}], "c": "\\"]]]"}') == 3
+    assert json_depth("[]") == 1 and json_depth("3") == 0
+    assert json_depth("[" * 5000) == 5000
+
+
+@pytest.mark.parametrize("opener", ['{"a":', "[", '{"a": ['])
+def test_deep_json_is_refused_before_parsing(opener: str) -> None:
+    with pytest.raises(ProjectError, match=r"p\.json: JSON is nested \d+ levels deep; at most 100 are"):
+        loads_json(opener * 100_000, "p.json", ProjectError)
+    assert loads_json("[" * 100 + "]" * 100, "p.json", ProjectError) is not None
+    with pytest.raises(ProjectError, match="NaN is not allowed"):
+        loads_json('{"a": NaN}', "p.json", ProjectError)
+
+
+def test_only_regular_files_within_the_limit_are_read(tmp_path: Path) -> None:
+    fifo = h.fifo(tmp_path)
+    with pytest.raises(DataError, match=r"pipe: is a FIFO \(named pipe\), expected a CSV file"):
+        read_regular(fifo, "a CSV file", DataError, 100)
+    with pytest.raises(DataError, match="/dev/zero: is a character device"):
+        read_regular("/dev/zero", "a CSV file", DataError, 100)
+    with pytest.raises(DataError, match="is a folder, expected a CSV file"):
+        read_regular(tmp_path, "a CSV file", DataError, 100)
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 3000)
+    with pytest.raises(DataError, match=r"big: is 0.0 MB; a CSV file may be at most 0.0 MB"):
+        read_regular(big, "a CSV file", DataError, 2000)
+    assert read_regular(big, "a CSV file", DataError, 3000) == b"x" * 3000
+    with pytest.raises(DataError, match="nope: file not found"):
+        read_regular(tmp_path / "nope", "a CSV file", DataError, 10)
+
+
+def test_multi_file_write_is_all_or_nothing(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.py", tmp_path / "b.npz"
+    a.write_text("old a")
+    b.write_text("old b")
+
+    def broken(fh) -> None:
+        fh.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(ExportError, match="b.npz: No space left on device"):
+        write_files_atomically({str(a): lambda fh: fh.write(b"new a"), str(b): broken}, "export", ExportError)
+    assert a.read_text() == "old a" and b.read_text() == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py", "b.npz"]  # no temporaries left
+    writers = {str(a): lambda fh: fh.write(b"new a"), str(b): lambda fh: fh.write(b"new b")}
+    assert write_files_atomically(writers, "export", ExportError) == [str(a), str(b)]
+    assert a.read_text() == "new a" and b.read_text() == "new b"
+
+
+def test_destinations_never_overwrite_protected_inputs(tmp_path: Path, monkeypatch) -> None:
+    project = tmp_path / "project.json"
+    project.write_text("{}")
+    (tmp_path / "link.json").symlink_to(project)
+    monkeypatch.chdir(tmp_path)
+    for target in ("project.json", "./project.json", "link.json", str(project)):
+        with pytest.raises(FFStudioError, match="an input of this command"):
+            write_file(target, lambda fh: fh.write(b"x"), "ONNX file", FFStudioError, [str(project)])
+    assert project.read_text() == "{}"
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(FFStudioError, match="it is a directory"):
+        check_destination(tmp_path / "sub", "project file", FFStudioError)
+
+
+# ---------------------------------------------------------------------------------- train --out pair
+def _trained_model(folder: Path):
+    from core.project import Project, build_dataset, build_model
+
+    project = Project.from_dict(h.project_doc(), folder)
+    dataset = build_dataset(project)
+    return project, build_model(project, dataset), dataset.preprocessing
+
+
+def _weights_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("*.npz"))
+
+
+def test_run_output_is_always_a_matching_pair(tmp_path: Path, monkeypatch) -> None:
+    from core import project as project_module
+    from core.predict import load_trained
+    from core.run_output import save_run
+
+    out = tmp_path / "out"
+    project, model, pre = _trained_model(tmp_path)
+    weights, project_out = save_run(project, model, pre, out, {"loss": 1.0})
+    assert _weights_files(out) == [Path(weights).name]
+    assert json.loads(Path(project_out).read_text())["weights"] == Path(weights).name
+    first = Path(weights).name
+
+    # a full disk while writing the project: the old pair stays, the new weights go away again
+    model.layers[1].set_weights([w + 1 for w in model.layers[1].get_weights()])
+
+    def full(*_a, **_k):
+        raise ProjectError("cannot write file (No space left on device)")
+
+    monkeypatch.setattr(project_module, "save_project", full)
+    with pytest.raises(ProjectError, match="No space left"):
+        save_run(project, model, pre, out)
+    monkeypatch.undo()
+    assert _weights_files(out) == [first]
+    assert load_trained(out / "project.json").weights_path == str(out / first)
+
+    # a killed run leaves an orphan weights file and a temporary: the next run removes both
+    (out / "weights-0123456789ab.npz").write_bytes(b"orphan")
+    (out / ".project.json.x1y2.tmp").write_text("half")
+    weights, _ = save_run(project, model, pre, out)
+    assert _weights_files(out) == [Path(weights).name] != [first]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_concurrent_runs_into_one_folder_leave_a_consistent_pair(tmp_path: Path) -> None:
+    from core.predict import load_trained
+    from core.run_output import save_run
+
+    out = tmp_path / "out"
+    errors: list[BaseException] = []
+
+    def run(seed: int) -> None:
+        try:
+            project, model, pre = _trained_model(tmp_path)
+            model.build(model.input_dim, seed=seed)
+            for _ in range(3):
+                save_run(project, model, pre, out)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    trained = load_trained(out / "project.json")
+    assert os.path.isfile(trained.weights_path) and _weights_files(out) == [Path(trained.weights_path).name]
+
+
+# ---------------------------------------------------------------------------------- predict copy-through
+def test_predict_copies_columns_verbatim_and_can_be_excel_safe(tmp_path: Path) -> None:
+    from core.predict import load_trained, predict_csv
+
+    folder = h.trained_project(tmp_path / "t").parent
+    trained = load_trained(folder / "project.json")
+    trained.preprocessing["class_names"] = ["=cmd|' /C calc'!A0", "@ok"]
+    src = tmp_path / "in.csv"
+    src.write_text("id,x1,x2,big,note\n00501,0.1,0.2,9007199254740993,NA\n00502,0.3,0.4,,#N/A\n"
+                   "00503,-0.5,0.6,193,n/a\n")
+    predict_csv(trained, src, tmp_path / "plain.csv")
+    out = pd.read_csv(tmp_path / "plain.csv", dtype=str, keep_default_na=False)
+    assert out["id"].tolist() == ["00501", "00502", "00503"]
+    assert out["big"].tolist() == ["9007199254740993", "", "193"]
+    assert out["note"].tolist() == ["NA", "#N/A", "n/a"]
+    assert set(out["predicted"]) <= {"=cmd|' /C calc'!A0", "@ok"}
+    predict_csv(trained, src, tmp_path / "safe.csv", excel_safe=True)
+    safe = pd.read_csv(tmp_path / "safe.csv", dtype=str, keep_default_na=False)
+    assert set(safe["predicted"]) <= {"'=cmd|' /C calc'!A0", "'@ok"}
+    assert [v[1:] for v in safe["predicted"]] == out["predicted"].tolist()
+
+
+def test_predict_refuses_what_training_refuses(tmp_path: Path) -> None:
+    from core.predict import load_trained, predict_csv
+
+    folder = h.trained_project(tmp_path / "t").parent
+    trained = load_trained(folder / "project.json")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("x1,x2\n0.1,0.2\n0.3\n")
+    with pytest.raises(DataError, match="line 3 has 1 fields, expected 2"):
+        predict_csv(trained, ragged, tmp_path / "o.csv")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("x1,x2\n0.1,0.2\n0.3,1e39\n")
+    with pytest.raises(DataError, match=r"column 'x2': value '1e39' in line\(s\) 3 is infinite or beyond"):
+        predict_csv(trained, huge, tmp_path / "o.csv")
+    assert not (tmp_path / "o.csv").exists()
