@@ -50,18 +50,22 @@ def save_weights_npz(model: Any, path: str | os.PathLike[str],
     Returns the absolute path written. Raises ExportError when the model has no weights or the
     destination cannot be written (nothing half-written is left behind).
     """
-    data = weights_npz_bytes(model, preprocessing)
-    return atomic_write(path, lambda fh: fh.write(data), "weights file")
+    arrays = _archive_arrays(model, preprocessing)
+    return atomic_write(path, lambda fh: np.savez(fh, **arrays), "weights file")
 
 
 def weights_npz_bytes(model: Any, preprocessing: Mapping[str, Any] | None = None) -> bytes:
     """The ``.npz`` file of ``model``'s weights, architecture and ``preprocessing``, in memory."""
+    buf = io.BytesIO()
+    np.savez(buf, **_archive_arrays(model, preprocessing))
+    return buf.getvalue()
+
+
+def _archive_arrays(model: Any, preprocessing: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
     require_built(model)
     arrays = named_weights(model)
     arrays[HEADER_KEY] = np.array(json.dumps(header(model, preprocessing)))
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+    return arrays
 
 
 def read_weights_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -121,17 +121,22 @@ def test_training_loop_runs_and_lowers_loss(tmp_path: Path) -> None:
 
 
 def test_code_write_failure_removes_new_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import core.export.pytorch as mod
+    import core.files as files
 
     model = _compiled(make_model())
+    real = files._write_temp
+    written: list[str] = []
 
-    def fail(path, write, what="file"):
-        raise ExportError(f"cannot write {what} {path}: disk full")
+    def second_fails(target, write):  # model.py is written, then the disk is full for the weights
+        written.append(target)
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        return real(target, write)
 
-    monkeypatch.setattr(mod, "atomic_write", fail)
-    with pytest.raises(ExportError, match="disk full"):
+    monkeypatch.setattr(files, "_write_temp", second_fails)
+    with pytest.raises(ExportError, match="No space left on device"):
         export_pytorch(model, tmp_path / "model.py")
-    assert list(tmp_path.iterdir()) == []
+    assert len(written) == 2 and list(tmp_path.iterdir()) == []
 
 
 SCHEDULES = [

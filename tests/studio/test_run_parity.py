@@ -52,7 +52,7 @@ def _cli_run(tmp_path: Path, project_path: Path) -> list[np.ndarray]:
     out = tmp_path / "out"
     assert ffstudio_main(["train", str(project_path), "--out", str(out), "--progress", "none"]) == 0
     project = load_project(out / "project.json")
-    assert project.weights == "weights.npz"
+    assert project.weights.startswith("weights-") and project.weights.endswith(".npz")
     run = prepare_run(project, build_dataset(project), initial_weights=project.weights_path)
     return _weights(run.model)
 
