@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         from core.export.pytorch_project import export_pytorch_project
         from core.project import load_project
 
-        paths = export_pytorch_project(trained.model, load_project(args.project), out, trained.preprocessing)
+        paths = export_pytorch_project(trained.model, load_project(args.project), out, trained.preprocessing,
+                                       protect)
     else:
         paths = export_model(trained.model, args.format, out, trained.preprocessing, trained.training,
                              protect=protect)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from core.errors import ExportError
-from core.export.common import atomic_write, header, tensor_prefix
+from core.export.common import header, tensor_prefix
+from core.files import write_files_atomically
 
 TEMPLATES = Path(__file__).resolve().parent / "torch_project"
 SETTINGS_NAME = "ffstudio_export.json"
@@ -126,9 +127,13 @@ def project_settings(model: Any, project: Any, preprocessing: Mapping[str, Any])
 
 
 def export_pytorch_project(model: Any, project: Any, out_dir: str | os.PathLike[str],
-                           preprocessing: Mapping[str, Any]) -> list[str]:
-    """Write the training project into ``out_dir`` (created when missing); return the paths written."""
-    from core.export.npz import save_weights_npz
+                           preprocessing: Mapping[str, Any],
+                           protect: Iterable[str | os.PathLike[str] | None] = ()) -> list[str]:
+    """Write the training project into ``out_dir`` (created when missing); return the paths written.
+
+    The files are written as one output (all or none) and never over one of ``protect``.
+    """
+    from core.export.npz import weights_npz_bytes
     from core.export.pytorch import generate_pytorch_code
 
     folder = Path(os.path.abspath(os.fspath(out_dir)))
@@ -146,23 +151,11 @@ def export_pytorch_project(model: Any, project: Any, out_dir: str | os.PathLike[
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
-    written: list[str] = []
-    created: list[str] = []
-    try:
-        for name, text in texts.items():
-            path = folder / name
-            if not path.exists():
-                created.append(str(path))
-            data = text.encode("utf-8")
-            written.append(atomic_write(path, lambda fh, data=data: fh.write(data), name))
-        weights = folder / "model_weights.npz"
-        if not weights.exists():
-            created.append(str(weights))
-        written.append(save_weights_npz(model, weights, preprocessing))
-    except BaseException:
-        for path in created:
-            Path(path).unlink(missing_ok=True)
-        raise
+    payloads = {str(folder / name): text.encode("utf-8") for name, text in texts.items()}
+    payloads[str(folder / "model_weights.npz")] = weights_npz_bytes(model, preprocessing)
+    writers = {path: (lambda fh, data=data: fh.write(data)) for path, data in payloads.items()}
+    # every file or none: checked, written beside their targets, then renamed together
+    written = write_files_atomically(writers, "PyTorch project", ExportError, protect)
     return written
 
 
