@@ -222,9 +222,11 @@ def load_csv(
             v = numeric[c][train_idx]
             v = v[~np.isnan(v)]
             spec["fill"] = float(v.mean()) if len(v) else 0.0
-            uniq_v = np.unique(numeric[c][~np.isnan(numeric[c])])
-            if len(uniq_v) == n and n > 20 and np.all(uniq_v == np.round(uniq_v)) \
-                    and uniq_v[-1] - uniq_v[0] == n - 1:
+            present_v = numeric[c][~np.isnan(numeric[c])]
+            # cheap tests first: np.unique sorts, and only whole numbers can be IDs
+            uniq_v = np.unique(present_v) if n > 20 and len(present_v) == n and \
+                np.all(present_v == np.round(present_v)) else present_v[:0]
+            if len(uniq_v) == n and uniq_v[-1] - uniq_v[0] == n - 1:
                 notes.append(f"column {c!r} looks like an ID (consecutive unique integers); "
                              "consider ignoring it")
         else:

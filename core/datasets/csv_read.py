@@ -95,6 +95,36 @@ def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int
     return ("utf-8-sig" if utf8 else "latin-1"), records
 
 
+def _is_number_column(column: Any) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _parse(path: str, total: int, progress: Progress | None, **options: Any) -> Any:
+    """``pandas.read_csv(path, **options)`` in chunks of 100,000 rows (progress after each)."""
+    import pandas as pd
+
+    chunks = []
+    done = 0
+    try:
+        with pd.read_csv(path, chunksize=100_000, **options) as reader:
+            for chunk in reader:
+                chunks.append(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(0.1 + 0.8 * done / total, f"read {done:,} of {total:,} rows")
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
+    if not chunks:
+        return pd.DataFrame(columns=options.get("names"))
+    if len(chunks) == 1:
+        return chunks[0]
+    frame = pd.concat(chunks, ignore_index=True)
+    # a column numeric in one chunk and text in another comes out mixed: the caller re-reads it as text
+    return frame
+
+
 def missing_as_nan(column: Any) -> Any:
     """A column of strings stripped, with the missing-value markers (``NA_TOKENS``) as NaN."""
     s = column.str.strip()
@@ -138,39 +168,16 @@ def _detect_header(rows: list[list[str]]) -> bool:
     return True
 
 
-def read_table(
-    path: str | os.PathLike[str],
-    header: bool | None = None,
-    max_rows: int = MAX_ROWS,
-    progress: Progress | None = None,
-    keep_text: bool = False,
-) -> RawTable:
-    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+def _ragged(path: str, line: int, fields: int, width: int, first: int, delimiter: str) -> DataError:
+    return DataError(f"{path}: line {line} has {fields} fields, expected {width} like line {first} "
+                     f"(ragged rows; delimiter: {_NAMES.get(delimiter)})")
 
-    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
-    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
 
-    Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
-    only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
-    cheap byte scan, before parsing, so it never hangs).
+def _records(path: str, encoding: str, delimiter: str) -> tuple[Any, list[str], list[list[str]]]:
+    """(file line of every non-blank record, the first record, the first 20 records) via the csv module.
+
+    Refuses ragged rows; handles quoted fields spanning lines.
     """
-    import pandas as pd
-
-    path = os.fspath(path)
-    with open_regular(path, "a CSV file", DataError) as fh:
-        try:
-            head = fh.read(_SAMPLE_BYTES)
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise DataError(f"{path}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
-    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise DataError(f"{path}: file is empty; expected a header line and data rows")
-    encoding, _records = _scan(path, max_rows, progress)
-    sample = head.decode(encoding, errors="ignore")
-    delimiter = _sniff(sample)
-
-    # Field counts per record (stdlib csv), header row, line numbers.
     lines: list[int] = []
     columns: list[str] = []
     first_rows: list[list[str]] = []
@@ -188,13 +195,102 @@ def read_table(
                     width = len(rec)
                     columns = rec
                 elif len(rec) != width:
-                    raise DataError(f"{path}: line {line_no} has {len(rec)} fields, expected {width} like "
-                                    f"line {lines[0]} (ragged rows; delimiter: {_NAMES.get(delimiter)})")
+                    raise _ragged(path, line_no, len(rec), width, lines[0], delimiter)
                 if len(first_rows) < 20:
                     first_rows.append(rec)
                 lines.append(line_no)
         except csv.Error as exc:
             raise DataError(f"{path}: line {reader.line_num}: {exc}") from None
+    return lines, columns, first_rows
+
+
+_BLOCK = 4 << 20
+
+
+def _records_fast(path: str, encoding: str, delimiter: str) -> tuple[Any, list[str], list[list[str]]] | None:
+    """What ``_records`` returns, computed with NumPy on blocks of bytes, for files without quotes
+    (then every line is one record and fields are the delimiter count + 1); None for other files."""
+    code = ord(delimiter)
+    lines: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    done = 0  # complete lines before the current block
+    carry = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(_BLOCK)
+            data = carry + chunk
+            if not chunk:
+                if not data:
+                    break
+                data += b"\n"
+            cut = data.rfind(b"\n") + 1
+            block, carry = data[:cut], data[cut:]
+            if b'"' in block or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n")):
+                return None  # quoted fields or bare CR line ends: the csv module decides
+            if block:
+                arr = np.frombuffer(block, dtype=np.uint8)
+                ends = np.flatnonzero(arr == 10)
+                fields = np.diff(np.searchsorted(np.flatnonzero(arr == code), ends), prepend=0) + 1
+                blank = np.zeros(len(ends), dtype=bool)
+                for k in np.flatnonzero(fields == 1):  # one field: blank when only spaces
+                    start = int(ends[k - 1]) + 1 if k else 0
+                    blank[k] = not block[start:int(ends[k])].strip()
+                lines.append(done + 1 + np.flatnonzero(~blank))
+                counts.append(fields[~blank])
+                done += len(ends)
+            if not chunk:
+                break
+    line_no = np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
+    fields = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    if not len(line_no):
+        return line_no, [], []
+    bad = np.flatnonzero(fields != fields[0])
+    if len(bad):
+        k = int(bad[0])
+        raise _ragged(path, int(line_no[k]), int(fields[k]), int(fields[0]), int(line_no[0]), delimiter)
+    first_rows: list[list[str]] = []
+    with open(path, encoding=encoding, newline="") as fh:
+        for text in fh:
+            if len(first_rows) == 20:
+                break
+            if text.strip():
+                first_rows.append([f.lstrip(" ") for f in text.rstrip("\r\n").split(delimiter)])
+    return line_no, first_rows[0], first_rows
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    header: bool | None = None,
+    max_rows: int = MAX_ROWS,
+    progress: Progress | None = None,
+    keep_text: bool = False,
+) -> RawTable:
+    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+
+    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
+    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
+
+    Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
+    only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
+    cheap byte scan, before parsing, so it never hangs).
+    """
+
+    path = os.fspath(path)
+    with open_regular(path, "a CSV file", DataError) as fh:
+        try:
+            head = fh.read(_SAMPLE_BYTES)
+        except OSError as exc:
+            raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise DataError(f"{path}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise DataError(f"{path}: file is empty; expected a header line and data rows")
+    encoding, _count = _scan(path, max_rows, progress)
+    sample = head.decode(encoding, errors="ignore")
+    delimiter = _sniff(sample)
+
+    lines, columns, first_rows = _records_fast(path, encoding, delimiter) or \
+        _records(path, encoding, delimiter)
     if header is None:
         header = _detect_header(first_rows)
     if header:
@@ -212,34 +308,27 @@ def read_table(
     else:
         names = [f"column_{j + 1}" for j in range(len(columns))]
         data_lines = lines
-    if not data_lines:
+    if not len(data_lines):
         raise DataError(f"{path}: has a header line but no data rows")
     if len(data_lines) > max_rows:
         raise DataError(f"{path}: {len(data_lines):,} data rows; the limit is {max_rows:,} rows. "
                         "Take a sample of the file and load that")
 
     total = len(data_lines)
-    chunks = []
-    done = 0
-    try:
-        reader = pd.read_csv(
-            path, sep=delimiter, header=0 if header else None, names=names, encoding=encoding,
-            dtype=str, keep_default_na=False, na_values=[] if keep_text else list(NA_TOKENS),
-            na_filter=not keep_text, skipinitialspace=True,
-            skip_blank_lines=True, quotechar='"', engine="c", chunksize=100_000,
-        )
-        with reader:
-            for chunk in reader:
-                chunks.append(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(0.1 + 0.8 * done / total, f"read {done:,} of {total:,} rows")
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
-    frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    if not keep_text:
-        for col in frame.columns:
-            frame[col] = missing_as_nan(frame[col])
+    options = dict(sep=delimiter, header=0 if header else None, names=names, encoding=encoding,
+                   keep_default_na=False, skipinitialspace=True, skip_blank_lines=True, quotechar='"',
+                   engine="c")
+    if keep_text:
+        frame = _parse(path, total, progress, dtype=str, na_filter=False, **options)
+    else:
+        # numbers are parsed by the C parser directly (no strings for numeric columns: fast, small);
+        # columns holding any text are read again as text and cleaned like before
+        frame = _parse(path, total, progress, na_values=list(NA_TOKENS), **options)
+        text = [c for c in frame.columns if not _is_number_column(frame[c])]
+        if text:
+            texts = _parse(path, total, None, dtype=str, na_values=list(NA_TOKENS), usecols=text, **options)
+            for col in text:
+                frame[col] = missing_as_nan(texts[col])
     if len(frame) != total:
         raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
     return RawTable(frame=frame, lines=np.asarray(data_lines, dtype=np.int64), encoding=encoding,

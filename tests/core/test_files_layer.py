@@ -195,3 +195,42 @@ def test_predict_refuses_what_training_refuses(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"column 'x2': value '1e39' in line\(s\) 3 is infinite or beyond"):
         predict_csv(trained, huge, tmp_path / "o.csv")
     assert not (tmp_path / "o.csv").exists()
+
+
+# ---------------------------------------------------------------------------------- CSV record scan
+CSV_DIR = Path(__file__).resolve().parents[1] / "data" / "csv"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CSV_DIR.glob("*.csv")))
+def test_fast_record_scan_agrees_with_the_csv_module(name: str, tmp_path: Path) -> None:
+    """The NumPy scan (files without quotes) finds the same lines, header and ragged rows as csv."""
+    from core.datasets import csv_read
+
+    path = str(CSV_DIR / name)
+    raw = (CSV_DIR / name).read_bytes()
+    encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "latin-1"
+    delimiter = csv_read._sniff(raw[:65536].decode(encoding, errors="ignore"))
+
+    def outcome(scan):
+        try:
+            lines, columns, first = scan(path, encoding, delimiter)
+        except DataError as exc:
+            return str(exc)
+        return [int(v) for v in lines], [c.strip() for c in columns], [[f.strip() for f in r] for r in first]
+
+    fast = outcome(csv_read._records_fast) if b'"' not in raw else None
+    if fast is not None:
+        assert fast == outcome(csv_read._records)
+
+
+def test_fast_record_scan_blank_lines_and_blocks(tmp_path: Path, monkeypatch) -> None:
+    from core.datasets import csv_read
+
+    monkeypatch.setattr(csv_read, "_BLOCK", 7)  # lines cross block borders
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\r\n1,2\r\n   \r\n\r\n3,4\n5,6,7\n")
+    with pytest.raises(DataError, match=r"line 6 has 3 fields, expected 2 like line 1"):
+        csv_read._records_fast(str(path), "utf-8", ",")
+    path.write_bytes(b"a,b\n1,2\n \n3,4")
+    lines, columns, first = csv_read._records_fast(str(path), "utf-8", ",")
+    assert lines.tolist() == [1, 2, 4] and columns == ["a", "b"] and first[-1] == ["3", "4"]
