@@ -26,6 +26,7 @@ import numpy as np
 
 from core.errors import DataError, ExportError
 from core.files import check_destination
+from core.predict_rows import iter_rows
 from core.target_scaling import is_inverse_layer
 
 
@@ -185,66 +186,6 @@ def architecture_problems(model: Any, network: list[Mapping[str, Any]], task: st
     return problems
 
 
-# ---------------------------------------------------------------------------- reading rows
-def read_rows(path: str | os.PathLike[str], header: bool | None = None) -> Any:
-    """Read rows to predict with the training reader (``core.datasets.csv_read``): same encodings,
-    delimiters, missing-value markers, ragged-row and size rules; cells are kept as text verbatim."""
-    from core.datasets.csv_read import read_table
-
-    return read_table(path, header=header, keep_text=True)
-
-
-def _clean(frame: Any, names: list[str]) -> Any:
-    """The raw feature columns stripped, missing-value markers as NaN, named ``names``."""
-    from core.datasets.csv_read import missing_as_nan
-
-    out = frame.apply(missing_as_nan)
-    out.columns = names
-    return out
-
-
-def _header_is_data(cells: list[str], trained: TrainedNetwork) -> bool:
-    """True when a detected header row would be a valid data row (all-text data has no numbers to tell)."""
-    from core.datasets.csv_read import NA_TOKENS
-
-    for cell, col in zip(cells, trained.preprocessing.get("columns", []), strict=False):
-        cell = cell.strip()
-        if cell in NA_TOKENS:
-            continue
-        if col.get("kind", "numeric") == "numeric":
-            try:
-                float(cell.replace(",", ".") if col.get("decimal") == "," else cell)
-            except ValueError:
-                return False
-        elif cell not in [str(c) for c in col.get("categories", [])]:
-            return False
-    return True
-
-
-def match_columns(table: Any, trained: TrainedNetwork, source: str,
-                  reread: Callable[[], Any]) -> tuple[Any, Any, str, list[int]]:
-    """(rows as text, raw feature columns cleaned in training order, "name" | "position", file lines).
-
-    ``table`` is the file read with header detection; ``reread()`` reads it again without a header.
-    """
-    names = trained.raw_columns
-    df = table.frame
-    if table.header:
-        df.columns = [str(c).strip() for c in df.columns]
-        if all(n in df.columns for n in names):
-            return df, _clean(df[names], names), "name", table.lines.tolist()
-    if df.shape[1] != len(names):
-        raise DataError(f"{source}: the header does not name the feature columns "
-                        f"({', '.join(names)}), and matching by position needs exactly {len(names)} "
-                        f"columns, but the file has {df.shape[1]}")
-    if table.header and _header_is_data([str(c) for c in df.columns], trained):
-        table = reread()
-        df = table.frame
-    if not table.header:
-        df.columns = names
-    return df, _clean(df, names), "position", table.lines.tolist()
-
-
 # ---------------------------------------------------------------------------- predicting
 def prediction_columns(trained: TrainedNetwork, y: np.ndarray) -> dict[str, np.ndarray | list[Any]]:
     """Output columns for predictions ``y`` (n, outputs) of ``trained``."""
@@ -378,6 +319,8 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
                 protect: Iterable[str | os.PathLike[str]] = ()) -> PredictResult:
     """Predict every row of ``input_path`` with a trained project and write ``out_path`` atomically.
 
+    The input is read and predicted in pieces of 100,000 rows (flat memory for any length).
+
     Copied-through columns keep their text byte for byte. With ``excel_safe`` predicted class names
     starting with ``= + - @`` get a leading ``'`` so spreadsheets do not run them as formulas.
     The output never replaces the input, the weights or any of ``protect`` (the project file).
@@ -391,22 +334,28 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
     protect.append(trained.weights_path)
     source = os.fspath(input_path)
     check_destination(out_path, "predictions file", ExportError, protect)
-    table = read_rows(source)
-    rows, encoded, how, lines = match_columns(table, trained, source, lambda: read_rows(source, header=False))
-    skip, imputed = missing_rows(trained, encoded)
-    skipped = [lines[i] for i in np.flatnonzero(skip)]
-    if skip.all():
-        raise DataError(f"{source}: every row has a missing value (lines {_line_list(skipped)}) and the "
-                        "project drops rows with missing values (data.missing is \"drop\"); fill them in")
-    try:
-        result = predict_frame(trained, rows, encoded, lines)
-    except DataError as exc:
-        raise DataError(f"{source}: {exc}") from None
-    if excel_safe and "predicted" in result.columns:
-        result["predicted"] = [excel_safe_text(v) for v in result["predicted"]]
-    text = result.to_csv(index=False)
-    written = atomic_write(out_path, lambda fh: fh.write(text.encode("utf-8")), "predictions file", protect)
-    return PredictResult(len(result), written, how, [str(c) for c in result.columns], skipped, imputed)
+    done = {"rows": 0, "imputed": 0, "how": "", "columns": []}
+    skipped: list[int] = []
+
+    def write(fh: Any) -> None:
+        for rows, encoded, how, lines in iter_rows(source, trained.raw_columns, trained.preprocessing):
+            skip, imputed = missing_rows(trained, encoded)
+            skipped.extend(lines[i] for i in np.flatnonzero(skip))
+            try:
+                result = predict_frame(trained, rows, encoded, lines)
+            except DataError as exc:
+                raise DataError(f"{source}: {exc}") from None
+            if excel_safe and "predicted" in result.columns:
+                result["predicted"] = [excel_safe_text(v) for v in result["predicted"]]
+            fh.write(result.to_csv(index=False, header=not done["rows"]).encode("utf-8"))
+            done.update(rows=done["rows"] + len(result), imputed=done["imputed"] + imputed, how=how,
+                        columns=[str(c) for c in result.columns])
+        if len(skipped) == done["rows"]:
+            raise DataError(f"{source}: every row has a missing value (lines {_line_list(skipped)}) and the "
+                            "project drops rows with missing values (data.missing is \"drop\"); fill them in")
+
+    written = atomic_write(out_path, write, "predictions file", protect)
+    return PredictResult(done["rows"], written, done["how"], done["columns"], skipped, done["imputed"])
 
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -420,4 +369,4 @@ def excel_safe_text(value: Any) -> Any:
 
 
 __all__ = ["PredictResult", "TrainedNetwork", "architecture_problems", "excel_safe_text", "load_trained",
-           "match_columns", "missing_rows", "predict_csv", "predict_frame", "prediction_columns", "read_rows"]
+           "missing_rows", "predict_csv", "predict_frame", "prediction_columns"]

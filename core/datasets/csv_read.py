@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,6 +168,28 @@ def _detect_header(rows: list[list[str]]) -> bool:
     return True
 
 
+@dataclass
+class _Layout:
+    """What ``read_table`` learns before parsing cells: column names, data lines, encoding, delimiter."""
+
+    names: list[str]
+    lines: np.ndarray
+    encoding: str
+    delimiter: str
+    header: bool
+    bom: bool
+
+    def options(self) -> dict[str, Any]:
+        """``pandas.read_csv`` options that read the cells of this file."""
+        return dict(sep=self.delimiter, header=0 if self.header else None, names=self.names,
+                    encoding=self.encoding, keep_default_na=False, skipinitialspace=True,
+                    skip_blank_lines=True, quotechar='"', engine="c")
+
+    def table(self, frame: Any, lines: np.ndarray) -> RawTable:
+        return RawTable(frame=frame, lines=lines, encoding=self.encoding, delimiter=self.delimiter,
+                        header=self.header, bom=self.bom)
+
+
 def _ragged(path: str, line: int, fields: int, width: int, first: int, delimiter: str) -> DataError:
     return DataError(f"{path}: line {line} has {fields} fields, expected {width} like line {first} "
                      f"(ragged rows; delimiter: {_NAMES.get(delimiter)})")
@@ -258,24 +280,8 @@ def _records_fast(path: str, encoding: str, delimiter: str) -> tuple[Any, list[s
     return line_no, first_rows[0], first_rows
 
 
-def read_table(
-    path: str | os.PathLike[str],
-    header: bool | None = None,
-    max_rows: int = MAX_ROWS,
-    progress: Progress | None = None,
-    keep_text: bool = False,
-) -> RawTable:
-    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
-
-    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
-    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
-
-    Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
-    only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
-    cheap byte scan, before parsing, so it never hangs).
-    """
-
-    path = os.fspath(path)
+def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | None) -> _Layout:
+    """Everything about ``path`` but its cells: encoding, delimiter, header, column names, lines."""
     with open_regular(path, "a CSV file", DataError) as fh:
         try:
             head = fh.read(_SAMPLE_BYTES)
@@ -314,10 +320,30 @@ def read_table(
         raise DataError(f"{path}: {len(data_lines):,} data rows; the limit is {max_rows:,} rows. "
                         "Take a sample of the file and load that")
 
-    total = len(data_lines)
-    options = dict(sep=delimiter, header=0 if header else None, names=names, encoding=encoding,
-                   keep_default_na=False, skipinitialspace=True, skip_blank_lines=True, quotechar='"',
-                   engine="c")
+    return _Layout(names, np.asarray(data_lines, dtype=np.int64), encoding, delimiter, bool(header),
+                   head.startswith(codecs.BOM_UTF8))
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    header: bool | None = None,
+    max_rows: int = MAX_ROWS,
+    progress: Progress | None = None,
+    keep_text: bool = False,
+) -> RawTable:
+    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+
+    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
+    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
+
+    Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
+    only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
+    cheap byte scan, before parsing, so it never hangs).
+    """
+    path = os.fspath(path)
+    lay = _layout(path, header, max_rows, progress)
+    total = len(lay.lines)
+    options = lay.options()
     if keep_text:
         frame = _parse(path, total, progress, dtype=str, na_filter=False, **options)
     else:
@@ -331,5 +357,27 @@ def read_table(
                 frame[col] = missing_as_nan(texts[col])
     if len(frame) != total:
         raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
-    return RawTable(frame=frame, lines=np.asarray(data_lines, dtype=np.int64), encoding=encoding,
-                    delimiter=delimiter, header=bool(header), bom=head.startswith(codecs.BOM_UTF8))
+    return lay.table(frame, lay.lines)
+
+
+def iter_table(path: str | os.PathLike[str], header: bool | None = None, max_rows: int = MAX_ROWS,
+               rows: int = 100_000) -> Iterator[RawTable]:
+    """``read_table(path, header, max_rows, keep_text=True)`` in pieces of at most ``rows`` rows.
+
+    The same checks run first (the whole file's structure); then the cells are parsed piece by piece,
+    so memory stays flat however long the file is.
+    """
+    import pandas as pd
+
+    path = os.fspath(path)
+    lay = _layout(path, header, max_rows, None)
+    done = 0
+    try:
+        with pd.read_csv(path, chunksize=rows, dtype=str, na_filter=False, **lay.options()) as reader:
+            for chunk in reader:
+                yield lay.table(chunk, lay.lines[done:done + len(chunk)])
+                done += len(chunk)
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
+    if done != len(lay.lines):
+        raise DataError(f"{path}: parsed {done} rows but found {len(lay.lines)} records; check the quoting")
