@@ -102,27 +102,33 @@ def _is_number_column(column: Any) -> bool:
 
 
 def _parse(path: str, total: int, progress: Progress | None, **options: Any) -> Any:
-    """``pandas.read_csv(path, **options)`` in chunks of 100,000 rows (progress after each)."""
+    """``pandas.read_csv(path, **options)`` in chunks of 100,000 rows (progress after each).
+
+    Columns are joined one at a time from their chunks (no second copy of the whole table); a column
+    that is numeric in one chunk and text in another comes out as objects (the caller re-reads it).
+    """
     import pandas as pd
 
-    chunks = []
+    pieces: dict[str, list[np.ndarray]] = {}
     done = 0
     try:
         with pd.read_csv(path, chunksize=100_000, **options) as reader:
             for chunk in reader:
-                chunks.append(chunk)
+                for name in chunk.columns:
+                    pieces.setdefault(name, []).append(chunk[name].to_numpy())
                 done += len(chunk)
                 if progress is not None:
                     progress(0.1 + 0.8 * done / total, f"read {done:,} of {total:,} rows")
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
-    if not chunks:
-        return pd.DataFrame(columns=options.get("names"))
-    if len(chunks) == 1:
-        return chunks[0]
-    frame = pd.concat(chunks, ignore_index=True)
-    # a column numeric in one chunk and text in another comes out mixed: the caller re-reads it as text
-    return frame
+    columns: dict[str, Any] = {}
+    for name in list(pieces):
+        parts = pieces.pop(name)
+        kinds = {p.dtype.kind for p in parts}
+        if len(kinds) > 1 and not kinds <= {"i", "u", "f"}:
+            parts = [p.astype(object) for p in parts]
+        columns[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return pd.DataFrame(columns, copy=False)
 
 
 def missing_as_nan(column: Any) -> Any:

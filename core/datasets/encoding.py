@@ -56,8 +56,10 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
         if arr.shape[1] != len(raw):
             raise DataError(f"expected {len(raw)} columns ({', '.join(map(str, raw))}), got {arr.shape[1]}")
         df = pd.DataFrame(arr, columns=raw)
-    blocks: list[np.ndarray] = []
     n = len(df)
+    # filled column by column: no float64 copy of the whole matrix (the uint8 path checks the range after)
+    out = np.empty((n, len(names)), dtype=np.float32 if out_dtype == np.float32 else np.float64)
+    pos = 0
     for col in columns:
         name = col["name"]
         if name not in df.columns:
@@ -84,7 +86,8 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                 if col.get("fill") is None:
                     raise DataError(f"column {name!r}: missing value in row {_first(missing)}")
                 values = np.where(missing, float(col["fill"]), values)
-            blocks.append(values.reshape(n, 1))
+            out[:, pos] = values
+            pos += 1
         else:
             cats = [str(c) for c in col["categories"]]
             text = series.astype("string").to_numpy(dtype=object, na_value=None)
@@ -98,11 +101,11 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                 r = int(np.flatnonzero(idx < 0)[0])
                 raise DataError(f"column {name!r}: unknown category {text[r]!r} in row {r + 1}; "
                                 f"known: {', '.join(cats)}")
-            onehot = np.zeros((n, len(cats)))
-            onehot[np.arange(n), idx] = 1.0
-            blocks.append(onehot)
-    values = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0))
-    return _finish(values, out_dtype, names)
+            block = out[:, pos:pos + len(cats)]
+            block[:] = 0.0
+            block[np.arange(n), idx] = 1.0
+            pos += len(cats)
+    return out if out.dtype == out_dtype else _finish(out, out_dtype, names)
 
 
 def with_lines(message: str, positions: np.ndarray, lines: list[int] | None) -> str:
