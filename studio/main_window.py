@@ -281,6 +281,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
         ws.modified_changed.connect(lambda _m: self._update_title())
         ws.dataset_changed.connect(lambda _ds: self._update_status())
         ws.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        ws.weights_refused.connect(lambda text: self.show_error("Trained weights not loaded", text, []))
         ws.loading_finished.connect(self._loading_finished)
         doc.graph_changed.connect(self._update_status)
         doc.training_changed.connect(self._update_status)

@@ -50,6 +50,7 @@ class Workspace(QObject):
     data_replacing = Signal()
     #: one-line news for the status bar ("Loaded trained weights from …")
     message = Signal(str)
+    weights_refused = Signal(str)  # the project's weights file could not be used (one line, names the file)
     #: unsaved edits or weights (the title's asterisk)
     modified_changed = Signal(bool)
 
@@ -293,6 +294,7 @@ class Workspace(QObject):
                 self.message.emit(f"Loaded trained weights from {project.weights_path}")
             elif error:
                 self.message.emit(f"Trained weights not loaded: {error}")
+                self.weights_refused.emit(error)
             self.loading_finished.emit("")
 
         def failed(message: str) -> None:

@@ -111,7 +111,10 @@ def load_csv(
     for c in features + targets:
         s = df[c]
         present = s.notna().to_numpy()
-        values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if pd.api.types.is_float_dtype(s) and s.dtype == np.float64:
+            values = s.to_numpy()  # parsed as numbers already: a view, no copy
+        else:
+            values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         text = present & np.isnan(values)
         if text.any() and table.delimiter != "," and s.str.contains(",", regex=False).any():
             # decimal commas ("3,14") in semicolon/tab/pipe files
@@ -177,10 +180,11 @@ def load_csv(
     if not keep.any():
         raise DataError(f"{path}: every row has a missing value ({'; '.join(reasons)}); "
                         "use missing='impute' or fill the gaps")
-    df = df.loc[keep].reset_index(drop=True)
-    lines = lines[keep]
-    for c in list(numeric):
-        numeric[c] = numeric[c][keep]
+    if not keep.all():  # (copies of the whole table: only when rows go)
+        df = df.loc[keep].reset_index(drop=True)
+        lines = lines[keep]
+        for c in list(numeric):
+            numeric[c] = numeric[c][keep]
     n = len(df)
 
     # Target encoding.
@@ -251,6 +255,7 @@ def load_csv(
         x = encode_frame({"columns": columns}, df, np.float32)
     except DataError as exc:  # pragma: no cover - typing above guarantees clean columns
         raise DataError(f"{path}: {exc}") from None
+    df = numeric = table.frame = None  # the parsed table is no longer needed: free it before the split
     if missing == "impute":
         n_imp = {c: int(miss[c][keep].sum()) for c in features if miss[c][keep].any()}
         if n_imp:

@@ -65,9 +65,11 @@ def fit_scaling(x: np.ndarray, scaling: str, value_range: tuple[float, float] | 
     if scaling == "none" or x.shape[0] == 0:
         return np.zeros(f), np.ones(f)
     if scaling == "standard":
-        xd = x.astype(np.float64)
-        mean = xd.mean(axis=0)
-        var = xd.var(axis=0)
+        mean = x.mean(axis=0, dtype=np.float64)
+        var = np.zeros(f)
+        for start in range(0, x.shape[0], 65536):  # float64 sums without a float64 copy of x
+            var += np.square(x[start:start + 65536] - mean).sum(axis=0)
+        var /= x.shape[0]
     elif scaling == "minmax":
         if value_range is not None:
             lo = np.full(f, float(value_range[0]))

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import limits
 from core.project import training_spec
 from studio.background import Task, run_in_background
 from studio.panels.data_sources import THUMB, carry_over, toy_thumbnail
@@ -80,7 +81,7 @@ class DataPanel(QWidget):
         self.test_spin.setValue(0.5)
         self.test_spin.setToolTip("Fraction of the rows held out as the test (validation) split")
         self.batch_spin = QSpinBox()
-        self.batch_spin.setRange(1, 4096)
+        self.batch_spin.setRange(1, limits.BATCH_SIZE)  # what a project file may hold
         self.batch_spin.setValue(16)
         self.batch_spin.setToolTip("Rows per gradient step")
         self.batch_spin.valueChanged.connect(self._batch_size_changed)

@@ -154,6 +154,10 @@ def _output_cases() -> dict[str, Build]:
         "export-onto-weights": lambda f: export(f, out=str(f / "weights.npz")),
         "export-onto-weights-relative": lambda f: export(f, out=os.path.relpath(f / "weights.npz")),
         "predict-onto-input": lambda f: predict(f)[:-1] + [str(f / "input.csv")],
+        "screenshot-onto-project": lambda f: ["screenshot", str(f / "project.json"), "-o",
+                                              str(f / "project.json")],
+        "screenshot-csv-1e308": lambda f: ["screenshot", h.csv_project(f, h._rows(["1.5", "1e308"])), "-o",
+                                           str(f / "shot.png")],
         "train-out-project-is-folder": out_folder_blocked,
     }
 

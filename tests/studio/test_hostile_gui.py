@@ -92,6 +92,22 @@ def test_open_project_shows_one_error_and_keeps_the_window(case: str, builder_wi
     assert window.load_project_file(str(folder / "project.json"))  # and the window still works
 
 
+OPEN_WEIGHTS = ("variance-negative", "kernel-3e38", "npy-header-not-literal", "kernel-3gb-declared",
+                "safetensors-nested", "onnx-file", "fifo")
+
+
+@pytest.mark.parametrize("case", OPEN_WEIGHTS)
+def test_open_project_with_bad_weights_says_so_and_keeps_fresh_weights(case: str, studio_window, folder: Path,
+                                                                       monkeypatch) -> None:
+    window = studio_window
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    WEIGHTS[case](folder)
+    assert window.load_project_file(str(folder / "project.json"))  # the network and data still open
+    assert len(warnings) == 1 and len(warnings[0]) < 600, warnings
+    assert window.trained_model is None  # nothing half-loaded: the network starts from fresh weights
+
+
 def _actions(qtbot, folder: Path):
     """Export actions on a bare main window holding the trained project's network."""
     from core.predict import load_trained
@@ -149,3 +165,18 @@ def test_predict_refuses_nan_outputs(qtbot, folder: Path, monkeypatch) -> None:
     qtbot.waitUntil(lambda: bool(warnings), timeout=20000)
     assert "NaN or infinite" in warnings[0] and "line 2" in warnings[0]
     assert not (folder / "pred.csv").exists()
+
+
+def test_spin_boxes_show_every_value_the_project_file_accepts(builder_window, qtbot) -> None:
+    """Issue 11.7: the schema refuses what the widgets cannot show, so loading never overflows them."""
+    from core import limits
+    from studio.panels.data_panel import DataPanel
+
+    net = builder_window.network_panel
+    assert (net.batch_size.maximum(), net.epochs.maximum(), net.seed.maximum(), net.patience.maximum()) == \
+        (limits.BATCH_SIZE, limits.EPOCHS, limits.SEED, limits.PATIENCE)
+    assert builder_window.properties.units.maximum() == limits.UNITS
+    data = DataPanel()
+    qtbot.addWidget(data)
+    assert (data.batch_spin.maximum(), data.seed_spin.maximum(), data.mnist_subset.maximum()) == \
+        (limits.BATCH_SIZE, limits.SEED, limits.MNIST_SUBSET)
