@@ -6,6 +6,7 @@ The files come from the generators of the CLI corpus (``tests/core/hostile.py``)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -77,19 +78,25 @@ def folder(trained: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("case", sorted(PROJECTS))
-def test_open_project_shows_one_error_and_keeps_the_window(case: str, builder_window, folder: Path,
+def test_open_project_shows_one_error_and_keeps_the_window(case: str, qtbot, builder_window, folder: Path,
                                                            monkeypatch) -> None:
+    from tests.studio.conftest import wait_loaded
+
     window = builder_window
     shown: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(window, "show_error", lambda title, text, problems: shown.append((text, problems)))
-    before = (window.document.path, window.project_dict())
+    wait_loaded(qtbot, window)
+    before = (window.document.path, json.dumps(window.workspace.project.to_dict(), sort_keys=True))
     path = PROJECTS[case](folder)
     assert window.load_project_file(path) is False
     assert len(shown) == 1
     text, problems = shown[0]
     assert problems and all(len(p) < 600 for p in problems)
-    assert (window.document.path, window.project_dict()) == before  # nothing half-loaded
+    after = (window.document.path, json.dumps(window.workspace.project.to_dict(), sort_keys=True))
+    assert after == before  # nothing half-loaded
     assert window.load_project_file(str(folder / "project.json"))  # and the window still works
+    wait_loaded(qtbot, window)
+    assert window.workspace.dataset is not None and not shown[1:]
 
 
 OPEN_WEIGHTS = ("variance-negative", "kernel-3e38", "npy-header-not-literal", "kernel-3gb-declared",
@@ -97,28 +104,36 @@ OPEN_WEIGHTS = ("variance-negative", "kernel-3e38", "npy-header-not-literal", "k
 
 
 @pytest.mark.parametrize("case", OPEN_WEIGHTS)
-def test_open_project_with_bad_weights_says_so_and_keeps_fresh_weights(case: str, studio_window, folder: Path,
-                                                                       monkeypatch) -> None:
+def test_open_project_with_bad_weights_says_so_and_keeps_fresh_weights(case: str, qtbot, studio_window,
+                                                                       folder: Path, monkeypatch) -> None:
+    from tests.studio.conftest import wait_loaded
+
     window = studio_window
-    warnings: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    shown: list[str] = []
+    monkeypatch.setattr(window, "show_error", lambda title, text, problems: shown.append(text))
+    wait_loaded(qtbot, window)
     WEIGHTS[case](folder)
     assert window.load_project_file(str(folder / "project.json"))  # the network and data still open
-    assert len(warnings) == 1 and len(warnings[0]) < 600, warnings
-    assert window.trained_model is None  # nothing half-loaded: the network starts from fresh weights
+    wait_loaded(qtbot, window)
+    assert len(shown) == 1 and len(shown[0]) < 600, shown
+    assert window.workspace.dataset is not None
+    assert window.workspace.model is None  # nothing half-loaded: the network starts from fresh weights
 
 
 def _actions(qtbot, folder: Path):
-    """Export actions on a bare main window holding the trained project's network."""
+    """Export actions on a bare main window whose workspace holds the trained project's network."""
     from core.predict import load_trained
-    from studio.export_dialog import ExportActions, ExportContext
+    from core.project import build_dataset, load_project
+    from studio.export_actions import ExportActions
+    from studio.workspace import Workspace
 
     window = QMainWindow()
     qtbot.addWidget(window)
     trained = load_trained(folder / "project.json")
-    state = ExportContext(model=trained.model, has_weights=True, preprocessing=trained.preprocessing,
-                          directory=str(folder))
-    return ExportActions(window, window.menuBar().addMenu("File"), lambda: state), trained.model
+    ws = Workspace()
+    ws.set_dataset(build_dataset(load_project(folder / "project.json")))
+    ws.set_model(trained.model, unsaved=False)
+    return ExportActions(ws, window, window.menuBar().addMenu("File")), trained.model
 
 
 @pytest.mark.parametrize("case", sorted(WEIGHTS))
@@ -128,8 +143,6 @@ def test_import_weights_shows_one_message_and_changes_nothing(case: str, qtbot, 
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     WEIGHTS[case](folder)
-    import json
-
     path = folder / json.loads((folder / "project.json").read_text())["weights"]
     before = [w.copy() for w in model.get_weights()]
     assert actions.import_weights(str(path)) is False
@@ -171,12 +184,13 @@ def test_spin_boxes_show_every_value_the_project_file_accepts(builder_window, qt
     """Issue 11.7: the schema refuses what the widgets cannot show, so loading never overflows them."""
     from core import limits
     from studio.panels.data_panel import DataPanel
+    from studio.workspace import Workspace
 
     net = builder_window.network_panel
     assert (net.batch_size.maximum(), net.epochs.maximum(), net.seed.maximum(), net.patience.maximum()) == \
         (limits.BATCH_SIZE, limits.EPOCHS, limits.SEED, limits.PATIENCE)
     assert builder_window.properties.units.maximum() == limits.UNITS
-    data = DataPanel()
+    data = DataPanel(Workspace())
     qtbot.addWidget(data)
     assert (data.batch_spin.maximum(), data.seed_spin.maximum(), data.mnist_subset.maximum()) == \
         (limits.BATCH_SIZE, limits.SEED, limits.MNIST_SUBSET)
