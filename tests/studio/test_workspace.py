@@ -81,6 +81,7 @@ def _trained_example(examples: Path, name: str, capsys) -> tuple[Path, dict]:
 @pytest.mark.parametrize("name", ["spiral", "penguins"])
 def test_opening_a_trained_project_keeps_it_trained(qtbot, studio_window, examples, capsys, name) -> None:
     from core.export import load_weights_npz
+    from core.project import load_project
 
     w, ws = studio_window, studio_window.workspace
     path, metrics = _trained_example(examples, name, capsys)
@@ -93,7 +94,7 @@ def test_opening_a_trained_project_keeps_it_trained(qtbot, studio_window, exampl
     model = ws.model
     assert model is not None and tc.model is model and not ws.weights_unsaved and not ws.modified
     reference = w.training.workspace.build_model()
-    load_weights_npz(reference, path.parent / "weights.npz")
+    load_weights_npz(reference, load_project(path).weights_path)  # weights-<hash>.npz written by train
     x = ws.dataset.x_test
     np.testing.assert_array_equal(model.predict(x), reference.predict(x))
     # Export and Predict enabled
