@@ -65,7 +65,7 @@ class Checker:
         if ok and lo is not None and value < lo:
             ok = False
         if ok and hi is not None and value > hi:
-            if ".." not in what:
+            if ".." not in what and "at most" not in what:
                 what = f"{what} of at most {hi:,}"
             ok = False
         if not ok:

@@ -186,7 +186,7 @@ def _start_weights(project: Any, args: argparse.Namespace) -> str | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from core.errors import ProjectError
+    from core.errors import FFStudioError, ProjectError
     from core.project import build_dataset, load_project
     from core.run import prepare_run
     from core.run_output import check_run_output, save_run
