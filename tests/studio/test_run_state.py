@@ -250,3 +250,24 @@ def test_pace_reads_steady_when_sleeps_wake_up_late() -> None:
         if step >= 70:  # two seconds in: the window is full
             readings.append(rate.rate())
     assert 29.4 < min(readings) and max(readings) < 30.6, (min(readings), max(readings))
+
+
+def test_a_new_network_after_a_stopped_run_ends_it_and_reset_says_so(qtbot, studio_window) -> None:
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(2)
+    tc.stop()
+    assert tc.status.state is RunState.FINISHED and tc.status.note == f"stopped at epoch {tc.epoch}"
+    assert tc.evaluation.headline.text().startswith("Test after epoch 2:")
+    # Play continues the stopped run's weights (finished -> running), Stop ends it again
+    tc.play_pause()
+    assert tc.status.state is RunState.RUNNING and w.workspace.busy
+    tc.stop()
+    assert w.document.set_node_config("dense_1", "units", 3)
+    for text in (tc.status.note, tc.controls.status_label.text(), tc.evaluation.note.text()):
+        assert text == "Run ended: the network changed"
+    assert tc.controls.play_action.text() == "Play" and tc.controls.epoch_label.text().startswith("Epoch 0")
+    assert tc.evaluation.headline.text() == "Train the network to evaluate it on the test split"
+    assert w.workspace.model is None and tc.model is not None and not tc.has_weights  # fresh, not kept
+    tc.reset()
+    assert tc.controls.status_label.text() == tc.evaluation.note.text() == "weights re-initialized"
