@@ -268,12 +268,14 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, QMainWindow):
         the workspace)."""
         from studio.export_actions import ExportActions
         from studio.panels.explain import ExplainSide
+        from studio.panels.runs import RunsRecorder
         from studio.training.controller import TrainingController
 
         self.export_actions = ExportActions(self.workspace, self, self.file_menu, before=self.act_quit)
         self.export_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.training = TrainingController(self, self.workspace)
         self.explain = ExplainSide(self, self.workspace)  # one sample's forward/backward pass (issue 13.2)
+        self.runs = RunsRecorder(self, self.workspace)  # every run of the session, compared (issue 13.5)
 
     def _connect(self) -> None:
         doc = self.document
