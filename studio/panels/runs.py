@@ -192,8 +192,8 @@ class RunsRecorder(QObject):
         before = doc.state()
         after = {"graph": rec.graph, "training": rec.training, "data": before["data"]}
         if after != before:
-            doc.undo_stack.push(SnapshotCommand(doc, f"Restore the settings of run #{rec.number}", before,
-                                                after))
+            text = f"Restore the settings of run #{rec.number}"
+            doc.undo_stack.push(SnapshotCommand(doc.set_state, text, before, after))
         self.panel.note.setText(f"Settings of run #{rec.number} restored (Edit → Undo to go back).")
         return True
 
