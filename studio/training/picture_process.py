@@ -41,7 +41,8 @@ REPLY_TIMEOUT_S = 3.0
 #: seconds the child may take to start (import NumPy and the engine) before it counts as failed
 START_TIMEOUT_S = 30.0
 #: what the pictures say while the child is gone
-PAUSED_NOTE = "Pictures paused: the picture process stopped ({why}). Training goes on."
+PAUSED_NOTE = ("Pictures paused: the picture process stopped ({why}). Training goes on; "
+               "Stop and Play restart them.")
 
 
 @dataclass
