@@ -200,10 +200,17 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
     window.show()
     spin(300)
     tc = window.training
+    end = time.perf_counter() + 300
+    while tc.dataset is None and time.perf_counter() < end:  # data load in the background (MNIST: seconds)
+        spin(100)
+    if tc.dataset is None:
+        raise SystemExit(f"{project_path}: the data did not load")
     # no epoch budget: the run must last the whole measurement
     window.document.training["epochs"] = 10**6
     tc._invalidate_model()
     tc.ensure_model()
+    tc.controls.speed_combo.setCurrentIndex(0)  # Max speed (the app starts at a watchable 300 steps/s)
+    assert tc.controls.speed_limit() is None
 
     # standalone redraw speed of the boundary view
     bv = tc.boundary
