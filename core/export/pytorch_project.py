@@ -11,7 +11,7 @@ DIR receives:
 - ``ffstudio_export.json``: what both read (data source and encoding, target shape, initializers, the
   weights-file header and the project document with absolute data paths).
 
-Every file is written atomically; when one fails, the files this call created are removed again.
+The five files are written as one output through the file layer (``core.files.write_files_atomically``).
 """
 
 from __future__ import annotations
@@ -126,6 +126,14 @@ def project_settings(model: Any, project: Any, preprocessing: Mapping[str, Any])
             "weights_header": header(model, preprocessing), "project": doc}
 
 
+def _template(name: str) -> str:
+    """The text of a shipped template in ``core/export/torch_project`` (read through the file layer)."""
+    from core.files import read_regular
+    from core.limits import MB
+
+    return read_regular(TEMPLATES / name, "PyTorch project template", ExportError, MB).decode("utf-8")
+
+
 def export_pytorch_project(model: Any, project: Any, out_dir: str | os.PathLike[str],
                            preprocessing: Mapping[str, Any],
                            protect: Iterable[str | os.PathLike[str] | None] = ()) -> list[str]:
@@ -143,8 +151,8 @@ def export_pytorch_project(model: Any, project: Any, out_dir: str | os.PathLike[
     texts = {
         "model.py": generate_pytorch_code(model, "model_weights.npz", preprocessing, project.training_spec(),
                                           "model.py"),
-        "data.py": (TEMPLATES / "data.py").read_text(encoding="utf-8"),
-        "train.py": (TEMPLATES / "train.py").read_text(encoding="utf-8"),
+        "data.py": _template("data.py"),
+        "train.py": _template("train.py"),
         SETTINGS_NAME: json.dumps(settings, indent=1, allow_nan=False) + "\n",
     }
     try:
