@@ -284,8 +284,9 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         self.resizeDocks([self.inspector_dock], [max(340, tabs)], Qt.Orientation.Horizontal)
         right = [d for d in self.findChildren(QDockWidget)
                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
-        if right:
-            self.resizeDocks(right[:1], [int(min(max(0.38 * w, 380), h - 220))], Qt.Orientation.Horizontal)
+        if right:  # narrow windows: the canvas column keeps room for the curves' controls (~460 px)
+            width = min(max(0.38 * w, 380), h - 220, w - max(340, tabs) - 460)
+            self.resizeDocks(right[:1], [int(width)], Qt.Orientation.Horizontal)
         if self._bottom_docks:
             self.resizeDocks(self._bottom_docks[:1], [max(250, int(0.3 * h))], Qt.Orientation.Vertical)
         self._docks_sized = True

@@ -183,7 +183,7 @@ class TrainingControls(QObject):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(220)
-        self.progress.setMinimumWidth(140)
+        self.progress.setMinimumWidth(100)  # with the Max button the toolbar still fits 1280 px
         self.progress.setFormat("")
         self.progress.setTextVisible(True)
         self.running = False
