@@ -305,14 +305,19 @@ class BoundaryView(QWidget):
         ax = self.axes() if self._x_train.shape[1] > 1 else (0, 0)
         spec = make_grid_spec(both.astype(np.float64), ax, self.resolution)
         base, chosen = slice_base(self._x_train, self.feature_names, spec.axes)
-        spec = GridSpec(axes=spec.axes, extent=spec.extent, base=base, resolution=spec.resolution)
-        self.grid = spec
         x0, x1, y0, y1 = spec.extent
-        self._rect_pending = True
         # equal units on both axes when they are comparable (toy data: a circle looks round);
         # features in different units (mm against g) keep their own scales
         ratio = (x1 - x0) / max(y1 - y0, 1e-12)
-        self.plot.setAspectLocked(1 / 3 <= ratio <= 3, 1.0)
+        square = 1 / 3 <= ratio <= 3
+        if square:  # the shorter side grows to a square plane: the heatmap fills the square plot
+            half = max(x1 - x0, y1 - y0) / 2
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
+        spec = GridSpec(axes=spec.axes, extent=(x0, x1, y0, y1), base=base, resolution=spec.resolution)
+        self.grid = spec
+        self._rect_pending = True
+        self.plot.setAspectLocked(square, 1.0)
         self._fit_square()
         self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
         self.plot.setLabel("bottom", self.feature_names[ax[0]])

@@ -75,3 +75,14 @@ def test_colour_key_for_each_task(qtbot) -> None:
     y = img.height() // 2
     left, right = img.pixelColor(20, y), img.pixelColor(img.width() - 20, y)
     assert left.lightness() < 90 and right.lightness() > 120
+
+
+def test_1280x800_keeps_inspector_tabs_and_the_progress_bar(studio_window, qtbot) -> None:
+    w = studio_window
+    w.resize(1280, 800)
+    w.size_docks()
+    qtbot.wait(50)
+    bar = w.side_tabs.tabBar()
+    assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
+    assert w.training.controls.progress.isVisible()  # not pushed behind the toolbar's » menu
+    assert w.training.boundary.plot_widget.width() >= 380
