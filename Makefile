@@ -48,4 +48,4 @@ builder-screenshots: $(VENV)/.dev-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template xor --break --theme light -o $(BUILDER_SHOTS)/validation-error.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template spiral --train-epochs 30 --theme dark -o $(BUILDER_SHOTS)/spiral-dark.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template playground --break --theme dark -o $(BUILDER_SHOTS)/validation-error-dark.png
-	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/ffstudio screenshot --template playground --train-epochs 20 --theme light --size 1000x620 -o $(BUILDER_SHOTS)/playground@2x.png
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/ffstudio screenshot --template playground --train-epochs 20 --theme light --size 1100x680 -o $(BUILDER_SHOTS)/playground@2x.png

@@ -157,6 +157,11 @@ class EvaluationPanel(QWidget):
         self.gallery_index = self.tabs.addTab(gal, "Digits")
         self._set_visible_tabs("binary", False)
 
+    def set_task(self, task: str, images: bool) -> None:
+        """A new data set: show only the tabs its task has (no ROC for multiclass, Digits only for
+        images), before any result arrives."""
+        self._set_visible_tabs(task, images)
+
     def _set_visible_tabs(self, task: str, images: bool) -> None:
         self.tabs.setTabVisible(0, task != "regression")
         self.tabs.setTabVisible(self.roc_index, task == "binary")

@@ -99,6 +99,7 @@ class TrainingViews(QObject):
         60,000 MNIST rows took seconds of the GUI thread for a view that stays hidden.
         """
         self.curves.set_data_key(f"{ds.source}:{ds.name}:{ds.task}")
+        self.evaluation.set_task(ds.task, ds.source == "mnist")
         if self.has_plane(ds):
             self.boundary.set_data(
                 ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names

@@ -86,3 +86,12 @@ def test_1280x800_keeps_inspector_tabs_and_the_progress_bar(studio_window, qtbot
     assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
     assert w.training.controls.progress.isVisible()  # not pushed behind the toolbar's » menu
     assert w.training.boundary.plot_widget.width() >= 380
+
+
+def test_evaluation_tabs_follow_the_data_set(studio_window) -> None:
+    """Issue 12.7: no 'Digits' tab (or ROC) left over from another data set."""
+    ev = studio_window.training.evaluation
+    ev.set_task("multiclass", True)
+    assert ev.tabs.isTabVisible(ev.gallery_index) and not ev.tabs.isTabVisible(ev.roc_index)
+    ev.set_task("binary", False)
+    assert not ev.tabs.isTabVisible(ev.gallery_index) and ev.tabs.isTabVisible(ev.roc_index)
