@@ -61,6 +61,8 @@ class Workspace(QObject):
         self.model: Any = None
         self.weights_unsaved = False
         self.busy: str | None = None
+        #: the lock beside the seed: Reset keeps the seed (repeats the run) instead of drawing a new one
+        self.seed_locked = False
         self._task: Task | None = None
         self._loaded_spec: dict[str, Any] | None = None  # the data spec ``dataset`` was built from
         self._model_key: str | None = None  # the network ``model`` was built for

@@ -82,6 +82,7 @@ class NetworkPanel(QWidget):
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.workspace = workspace
         self.document = document = workspace.document
         self._loading = False
         outer = QVBoxLayout(self)
@@ -353,6 +354,8 @@ class NetworkPanel(QWidget):
     def _seed_lock_toggled(self, locked: bool) -> None:
         from studio import theme
 
+        self.workspace.seed_locked = locked
+
         self.seed_lock.setIcon(theme.icon("lock") if locked else QIcon())
         self.seed_lock.setText("Locked" if locked else "Lock")
         self.seed_lock.setToolTip(
@@ -360,10 +363,6 @@ class NetworkPanel(QWidget):
             else "Unlocked: Reset draws a new seed, so each run starts from other weights. "
             "Lock it to repeat a run."
         )
-
-    def seed_locked(self) -> bool:
-        """True when Reset must keep the seed (the lock beside it is on)."""
-        return self.seed_lock.isChecked()
 
     def _set(self, path: tuple[str, ...], value: Any) -> None:
         if self._loading:

@@ -293,8 +293,7 @@ class TrainingController(QObject):
         A new seed is drawn (and written into the project, so a save keeps the seed used) unless the
         seed is locked in the Network tab, in which case the same run starts again.
         """
-        panel = getattr(self.window, "network_panel", None)
-        if panel is not None and not panel.seed_locked():
+        if not self.workspace.seed_locked:
             seed = random.SystemRandom().randrange(2**31 - 1)
             self.window.document.set_training(("seed",), seed)
         self._invalidate_model()

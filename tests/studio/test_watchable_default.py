@@ -39,6 +39,7 @@ def test_reset_draws_a_new_seed_unless_it_is_locked(studio_window, qtbot) -> Non
     kernel = tc.model.layers[dense].get_weights()[0].copy()
     w.network_panel.seed_lock.setChecked(True)
     assert "Reset keeps this seed" in w.network_panel.seed_lock.toolTip()
+    assert w.workspace.seed_locked  # the lock's one home, read by the training controller
     tc.reset()
     assert w.document.training["seed"] == second
     assert (tc.model.layers[dense].get_weights()[0] == kernel).all()  # locked: the same initial weights
