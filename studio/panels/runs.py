@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.runs import COLUMNS, RunRecord, runs_csv
 from studio.plots.colors import class_color
-from studio.plots.curves import Throttle
+from studio.plots.redraw import Throttle
 from studio.plots.style import style_plot
 from studio.training.state import RunState
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -17,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.plots.redraw import Throttle
+from studio.plots.run_series import RunSeries
 from studio.plots.style import SpacedAxis, plot_palette, style_plot
 
 TRAIN_COLOR = (8, 119, 189)
@@ -32,163 +32,6 @@ REDRAW_INTERVAL_S = 0.5
 METRIC_KEYS = ("accuracy", "r2", "mae", "rmse")
 
 
-class FrameGate:
-    """One heavy redraw per GUI frame: throttles sharing a gate take turns (``open()`` each frame)."""
-
-    def __init__(self) -> None:
-        self.available = True
-
-    def open(self) -> None:
-        """A new frame starts: one gated redraw may run."""
-        self.available = True
-
-
-class Throttle:
-    """Call ``fn`` at most once per ``interval_s``; extra requests collapse into one delayed call.
-
-    pyqtgraph repaints are Python-heavy and the training thread competes for the GIL, so plots that
-    do not need 30 fps (curves, gradient norms) redraw a few times per second.
-    """
-
-    def __init__(self, fn, interval_s: float, parent: QObject) -> None:
-        self.fn = fn
-        self.interval_s = interval_s
-        self.fallback_s = max(0.6, interval_s)
-        #: optional FrameGate shared with other heavy views so they do not all redraw in one frame
-        self.gate: FrameGate | None = None
-        self._last = 0.0
-        self._timer = QTimer(parent)  # dies with its widget, so no call after deletion
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._fire)
-
-    def request(self) -> None:
-        """Run now if the interval has passed; otherwise make sure it runs later.
-
-        While training, requests come with every snapshot, i.e. while the worker waits for the GUI,
-        so a due redraw happens then and never competes with training for the GIL. The timer is
-        only a fallback (at least ``fallback_s`` later) for when the requests stop.
-        """
-        now = time.perf_counter()
-        gate = self.gate
-        if now - self._last >= self.interval_s and (gate is None or gate.available):
-            if gate is not None:
-                gate.available = False
-            self._timer.stop()
-            self._fire()
-        elif not self._timer.isActive():
-            wait = max(self.interval_s - (now - self._last), self.fallback_s)
-            self._timer.start(int(wait * 1000) + 1)
-
-    def flush(self) -> None:
-        """Run now (cancels a pending delayed call)."""
-        self._timer.stop()
-        self._fire()
-
-    def _fire(self) -> None:
-        self._last = time.perf_counter()
-        self.fn()
-
-
-class GrowBuffer:
-    """Append-only (n, 2) float64 buffer with amortized doubling; ``view`` gives the filled part."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._a = np.empty((capacity, 2), dtype=np.float64)
-        self.n = 0
-
-    def extend(self, rows: np.ndarray) -> None:
-        """Append rows (k, 2)."""
-        rows = np.asarray(rows, dtype=np.float64).reshape(-1, 2)
-        k = rows.shape[0]
-        if self.n + k > self._a.shape[0]:
-            cap = max(self._a.shape[0] * 2, self.n + k)
-            a = np.empty((cap, 2), dtype=np.float64)
-            a[: self.n] = self._a[: self.n]
-            self._a = a
-        self._a[self.n : self.n + k] = rows
-        self.n += k
-
-    def view(self) -> np.ndarray:
-        """The filled rows (n, 2) (a view: copy before keeping it)."""
-        return self._a[: self.n]
-
-    def clear(self) -> None:
-        """Forget all rows."""
-        self.n = 0
-
-
-def smoothing_factor(batches_per_epoch: int) -> float:
-    """EMA factor for the per-step loss: about one epoch of memory, at most 0.3 (short epochs)."""
-    return min(0.3, 2.0 / (max(int(batches_per_epoch), 1) + 1))
-
-
-class _Run:
-    """Curves of one training run: per-epoch logs and the smoothed per-step loss."""
-
-    def __init__(self) -> None:
-        self.epochs: dict[str, GrowBuffer] = {}
-        self.steps = GrowBuffer(4096)
-        self.ema_sum = 0.0  # moving average before bias correction
-        self.ema_weight = 0.0  # its accumulated weight: the smoothed value is ema_sum / ema_weight
-        self.label = ""  # e.g. "adam lr=0.01 · 4-2" (settings when the run started)
-        self.visible = True  # drawn as a faded curve once it is a previous run
-        self.data_key = ""  # the data set it trained on: runs on other data are not drawn together
-
-    def add_epochs(self, items: list[tuple[int, dict[str, float]]]) -> None:
-        """Append many epochs' logs at once (one buffer extend per key)."""
-        cols: dict[str, list[tuple[int, float]]] = {}
-        for epoch, logs in items:
-            for k, v in logs.items():
-                cols.setdefault(k, []).append((epoch, v))
-        for k, rows in cols.items():
-            buf = self.epochs.get(k)
-            if buf is None:
-                buf = self.epochs[k] = GrowBuffer(256)
-            buf.extend(np.asarray(rows, dtype=np.float64))
-
-    def add_steps(self, step_losses: np.ndarray, batches_per_epoch: int, alpha: float | None = None) -> None:
-        """Append per-step losses (k, 2) [global step, loss] as a bias-corrected moving average.
-
-        The smoothing factor follows the epoch length (``2 / (batches_per_epoch + 1)``, at most 0.3),
-        so the curve averages over about one epoch and does not lag many epochs behind on small data;
-        dividing by the accumulated weight removes the start-up bias towards zero (Adam-style).
-        """
-        if step_losses.size == 0:
-            return
-        if alpha is None:
-            alpha = smoothing_factor(batches_per_epoch)
-        losses = np.asarray(step_losses[:, 1], dtype=np.float64)
-        out = np.empty_like(losses)
-        m, w = self.ema_sum, self.ema_weight
-        b = 1.0 - alpha
-        # closed form per block (m_i = b**(i+1) m + alpha sum_j<=i b**(i-j) v_j), blocks short enough
-        # that b**-n stays below 1e6; a block with a non-finite loss keeps the plain loop
-        block = max(1, min(512, int(13.8 / -np.log(b)))) if 0.0 < b < 1.0 else 1
-        for s in range(0, losses.shape[0], block):
-            v, o = losses[s : s + block], out[s : s + block]
-            if block > 1 and np.all(np.isfinite(v)):
-                p = b ** np.arange(1, v.shape[0] + 1)
-                np.cumsum(v * (b / p), out=o)
-                o *= alpha * p / b
-                o += p * m
-                wi = p * w + (1.0 - p)  # the weights follow the same recurrence with v_j = 1
-                m, w = float(o[-1]), float(wi[-1])
-                o /= wi
-                continue
-            for i, x in enumerate(v):
-                if not np.isfinite(x):
-                    o[i] = np.nan
-                    continue
-                m = b * m + alpha * x
-                w = b * w + alpha
-                o[i] = m / w
-        self.ema_sum, self.ema_weight = m, w
-        x = step_losses[:, 0] / max(batches_per_epoch, 1)
-        self.steps.extend(np.column_stack([x, out]))
-
-    def series(self, key: str) -> np.ndarray | None:
-        b = self.epochs.get(key)
-        return None if b is None or b.n == 0 else b.view()
 
 
 def _curve(
@@ -215,8 +58,8 @@ class LossCurves(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runs: list[_Run] = []
-        self.current = _Run()
+        self.runs: list[RunSeries] = []
+        self.current = RunSeries()
         self.metric_key: str | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -319,7 +162,7 @@ class LossCurves(QWidget):
             self.current.data_key = key
         self._redraw_previous()
 
-    def comparable(self, run: _Run) -> bool:
+    def comparable(self, run: RunSeries) -> bool:
         """True when ``run`` trained on the current data set with the current metric."""
         if run.data_key != self.current.data_key:
             return False
@@ -337,7 +180,7 @@ class LossCurves(QWidget):
             self.current.label = f"#{self._run_counter} {text}"
             self.runs.append(self.current)
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
-        self.current = _Run()
+        self.current = RunSeries()
         self.current.data_key = self._data_key
         self._x_span = 0.0
         self._budget = None
@@ -353,7 +196,7 @@ class LossCurves(QWidget):
         self._redraw_previous()
 
     # ---- drawing -------------------------------------------------------------------------
-    def _pick_metric(self, run: _Run) -> str | None:
+    def _pick_metric(self, run: RunSeries) -> str | None:
         for k in METRIC_KEYS:
             if k in run.epochs:
                 return k
@@ -433,7 +276,7 @@ class LossCurves(QWidget):
             self._x_span = float(self._budget)
             self.loss_plot.setXRange(0, self._x_span, padding=0.02)
 
-    def _shown_runs(self) -> list[_Run]:
+    def _shown_runs(self) -> list[RunSeries]:
         """Previous runs currently drawn (the master checkbox and each run's own toggle)."""
         if not self.prev_box.isChecked():
             return []
@@ -457,7 +300,7 @@ class LossCurves(QWidget):
         self.clear_action.triggered.connect(self.clear_previous)
         self.runs_btn.setEnabled(bool(self.runs) and self.prev_box.isChecked())
 
-    def set_run_visible(self, run: _Run, visible: bool) -> None:
+    def set_run_visible(self, run: RunSeries, visible: bool) -> None:
         """Show or hide one previous run's faded curves."""
         if run.visible != visible:
             run.visible = visible

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.probes import gradient_warning
 from studio.plots.colors import CLASS_COLORS
-from studio.plots.curves import GrowBuffer, Throttle
+from studio.plots.redraw import Throttle
+from studio.plots.run_series import GrowBuffer
 from studio.plots.style import SpacedAxis, style_plot
 
 _LAYER_COLORS = [tuple(int(c) for c in CLASS_COLORS[i]) for i in (1, 0, 2, 3, 4, 5, 6, 8, 9)]

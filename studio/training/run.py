@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from core.project import training_spec
-from studio.plots.curves import Throttle
+from studio.plots.redraw import Throttle
 from studio.training.job import Evaluation, Snapshot, TrainingJob
 from studio.training.picture_process import PictureProcess
 from studio.training.session import TrainingSession

@@ -18,9 +18,10 @@ from core.probes import activation_images, forward_all
 from studio.background import one_line, run_in_background
 from studio.panels.evaluation import EvaluationPanel
 from studio.plots.boundary import BoundaryView
-from studio.plots.curves import FrameGate, LossCurves, Throttle
+from studio.plots.curves import LossCurves
 from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
+from studio.plots.redraw import FrameGate, Throttle
 from studio.training.job import Evaluation, Snapshot
 from studio.workspace import snapshot_model
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.plots.curves import LossCurves, smoothing_factor
+from studio.plots.curves import LossCurves
+from studio.plots.run_series import smoothing_factor
 
 
 def test_smoothed_step_loss_is_bias_corrected_and_follows_short_epochs(qtbot):
