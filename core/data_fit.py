@@ -150,7 +150,8 @@ def _loss_name(loss: Any) -> str:
         return str(loss)
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
+    """An integral int or float as int; anything else (bool, None, 2.5, text) as None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -171,7 +172,7 @@ def fit_problems(input_config: dict[str, Any] | None, output_config: dict[str, A
     def warn(layer: str, key: str, message: str) -> None:
         probs.append(FitProblem(layer, key, "warning", message))
 
-    given_in = _as_int((input_config or {}).get("units"))
+    given_in = as_int((input_config or {}).get("units"))
     chosen = (input_config or {}).get("features")
     chosen = chosen if isinstance(chosen, list) and chosen else None
     names = data.feature_names
@@ -191,7 +192,7 @@ def fit_problems(input_config: dict[str, Any] | None, output_config: dict[str, A
             f"Input has {given_in} units but the data has {data.num_features} features{listed}.")
     act = _act_name(resolve_output_activation(output_config.get("activation", "auto"), data.task))
     resolved = _loss_name(resolve_loss(loss, data.task, act))
-    given = _as_int(output_config.get("units"))
+    given = as_int(output_config.get("units"))
     needed = output_units(data.task, act, data.output_units)
     if given and given != needed:
         what = {

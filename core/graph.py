@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core import data_fit
-from core.data_fit import DataInfo, resolve_loss, resolve_output_activation
+from core.data_fit import DataInfo, as_int, resolve_loss, resolve_output_activation
 from core.graph_validation import Problem, validate_graph
 from core.layer_kinds import KINDS
 
@@ -253,7 +253,7 @@ class Graph:
                                                     data.task if data else None)
                     width = int(given) if given else (output_units(data, act) if data else None)
                 elif rule == "units":
-                    width = _as_int(node.config.get("units"))
+                    width = as_int(node.config.get("units"))
                 # "same": the layer keeps its input's width
                 out[nid] = width
         return out
@@ -404,13 +404,3 @@ def canonical_ids(kinds: Sequence[str]) -> list[str]:
         graph.nodes[nid] = Node(nid, kind)
         out.append(nid)
     return out
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
