@@ -22,7 +22,9 @@ JSON_DEPTH = 100
 GUI_BYTES = 4 * MB
 """Largest ``gui`` object of a project (window state only; it is written back on every save)."""
 DRAWN_POINTS = 100_000
-"""Most points drawn by hand in a toy data set (``data.points``), the toy ``samples`` limit."""
+"""Most points drawn by hand in a toy data set (``data.points``)."""
+TOY_SAMPLES = 100_000
+"""Most generated points in a toy data set (``data.samples``; 0 leaves only the drawn points)."""
 
 UNITS = 100_000
 """Most units in one Dense layer (the Properties panel's spin box shows up to this many)."""

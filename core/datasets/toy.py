@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from core import limits
 from core.datasets.dataset import Dataset, stratified_split
 from core.errors import DataError
 
@@ -19,7 +20,7 @@ RADIUS = 5.0
 CLASSIFICATION_TOYS = ("circle", "xor", "gauss", "spiral", "moons", "checkerboard", "blobs")
 REGRESSION_TOYS = ("plane", "gaussians")
 TOY_NAMES = CLASSIFICATION_TOYS + REGRESSION_TOYS
-MAX_SAMPLES = 100_000
+MAX_SAMPLES = limits.TOY_SAMPLES
 
 _Gen = Callable[[np.random.Generator, int, float, int], tuple[np.ndarray, np.ndarray]]
 

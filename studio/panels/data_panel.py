@@ -75,7 +75,7 @@ class DataPanel(QWidget):
 
         common = QFormLayout()
         self.test_spin = QDoubleSpinBox()
-        self.test_spin.setRange(0.05, 0.9)
+        self.test_spin.setRange(0.0, 0.99)  # the project file allows [0, 1)
         self.test_spin.setSingleStep(0.05)
         self.test_spin.setDecimals(2)
         self.test_spin.setValue(0.5)
@@ -145,7 +145,7 @@ class DataPanel(QWidget):
         v.addLayout(grid)
         form = QFormLayout()
         self.samples_spin = QSpinBox()
-        self.samples_spin.setRange(10, 100000)
+        self.samples_spin.setRange(0, limits.TOY_SAMPLES)  # 0: only the points drawn by hand
         self.samples_spin.setValue(500)
         self.samples_spin.setToolTip("Number of generated points (train + test)")
         self.noise_slider = QSlider(Qt.Horizontal)

@@ -194,3 +194,6 @@ def test_spin_boxes_show_every_value_the_project_file_accepts(builder_window, qt
     qtbot.addWidget(data)
     assert (data.batch_spin.maximum(), data.seed_spin.maximum(), data.mnist_subset.maximum()) == \
         (limits.BATCH_SIZE, limits.SEED, limits.MNIST_SUBSET)
+    # data.samples is 0..TOY_SAMPLES (0 keeps only drawn points), data.test_fraction is [0, 1)
+    assert (data.samples_spin.minimum(), data.samples_spin.maximum()) == (0, limits.TOY_SAMPLES)
+    assert data.test_spin.minimum() == 0.0 and 0.95 <= data.test_spin.maximum() < 1.0
