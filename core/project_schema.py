@@ -29,7 +29,7 @@ DATA_KEYS: dict[str, set[str]] = {
     "mnist": {"path", "subset", "download"},
 }
 TRAINING_KEYS = {"loss", "optimizer", "batch_size", "epochs", "seed", "shuffle", "early_stopping", "schedule",
-                 "metrics"}
+                 "metrics", "record"}
 EARLY_STOPPING_KEYS = {"monitor", "patience", "min_delta", "restore_best_weights", "mode"}
 SCALINGS = ("standard", "minmax", "none")
 TASKS = ("auto", "binary", "multiclass", "regression")
@@ -295,6 +295,11 @@ def _check_training(c: Checker, tr: Any) -> None:
             c.add("training.early_stopping", str(exc))
     if tr.get("schedule") is not None:
         c.engine(tr["schedule"], "training.schedule", schedules.get, "schedule")
+    if tr.get("record") is not None:
+        from core.record_settings import record_problems
+
+        for where, message in record_problems(tr["record"]):
+            c.add(where, message)
 
 
 def _check_layout(c: Checker, layout: Any) -> None:

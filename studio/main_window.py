@@ -125,6 +125,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         from studio.export_actions import ExportActions
         from studio.panels.explain import ExplainSide
         from studio.panels.runs import RunsRecorder
+        from studio.record_toggle import RecordToggle
         from studio.training.controller import TrainingController
 
         self.export_actions = ExportActions(self.workspace, self, self.file_menu, before=self.act_quit)
@@ -132,6 +133,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         self.training = TrainingController(self, self.workspace)
         self.explain = ExplainSide(self, self.workspace)  # one sample's forward/backward pass (issue 13.2)
         self.runs = RunsRecorder(self, self.workspace)  # every run of the session, compared (issue 13.5)
+        self.recorder = RecordToggle(self, self.workspace)  # the run as an animated GIF (issue 13.4)
 
     def _connect(self) -> None:
         doc = self.document

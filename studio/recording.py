@@ -3,8 +3,12 @@
 ``FrameRenderer`` paints one frame with QPainter into a QImage (works offscreen; needs a QGuiApplication):
 on the left the model's output over the input plane with the training points (the boundary plot's colours,
 ``studio.plots.colors``), on the right the loss curves so far, above them the epoch counter and metrics.
-``GifRecorder`` collects frames and writes them with Pillow (atomic write). ``record_run`` trains a
-project headless (``core.run.prepare_run``) and records every ``every`` epochs; ``ffstudio record`` uses it.
+``GifRecorder`` collects frames and writes them with Pillow (atomic write through ``core.files``).
+``write_gif`` paints a list of :class:`FrameData` and writes the GIF (the app's Record toggle calls it in a
+background thread: frames are painted onto QImages, which Qt allows outside the GUI thread).
+``record_run`` trains a project headless (``core.run.prepare_run``) and records every ``every`` epochs;
+``ffstudio record`` uses it. Frame interval, speed and size default to the project's ``training.record``
+(``core.record_settings``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ class FrameRenderer:
     task: str
     title: str = ""
     value_range: tuple[float, float] = (0.0, 1.0)
+    discretize: bool = False
     _font: QFont = field(default_factory=QFont, repr=False)
 
     def boundary_rect(self) -> QRectF:
@@ -94,7 +99,8 @@ class FrameRenderer:
 
     def _boundary(self, p: QPainter, frame: FrameData) -> None:
         rect = self.boundary_rect()
-        rgba = np.ascontiguousarray(colors.output_rgba(frame.output, self.task, False, self.value_range))
+        rgba = np.ascontiguousarray(colors.output_rgba(frame.output, self.task, self.discretize,
+                                                       self.value_range))
         rgba = np.ascontiguousarray(rgba[::-1])  # row 0 of the grid is the bottom of the plane
         hh, ww = rgba.shape[:2]
         img = QImage(rgba.data, ww, hh, 4 * ww, QImage.Format.Format_RGBX8888).copy()
@@ -103,11 +109,14 @@ class FrameRenderer:
         sx, sy = rect.width() / (x1 - x0), rect.height() / (y1 - y0)
         px = rect.left() + (self.points[:, 0] - x0) * sx
         py = rect.bottom() - (self.points[:, 1] - y0) * sy
+        p.save()
+        p.setClipRect(rect)  # points added outside the plane stay out of the curves
         p.setPen(QPen(QColor(255, 255, 255), 1.0))
         radius = max(2.0, rect.width() / 110)
         for k, (x, y) in enumerate(zip(px, py, strict=True)):
             p.setBrush(self._point_color(self.labels[k]))
             p.drawEllipse(QPointF(float(x), float(y)), radius, radius)
+        p.restore()
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(QColor(160, 166, 178), 1.0))
         p.drawRect(rect)
@@ -206,9 +215,23 @@ class GifRecorder:
 
     def save(self, path: str | os.PathLike[str]) -> str:
         """Write the GIF atomically; returns the absolute path."""
-        from core.atomic import atomic_write
+        from core.files import atomic_write
 
         return atomic_write(path, self.gif_bytes())
+
+
+def write_gif(renderer: FrameRenderer, frames: Sequence[FrameData], path: str | os.PathLike[str],
+              fps: float, progress: Callable[[int, int], None] | None = None) -> str:
+    """Paint ``frames`` with ``renderer`` and write them as a GIF at ``path`` (atomic); returns the path.
+
+    ``progress(done, total)`` after each painted frame (total counts the encoding as one more step).
+    """
+    recorder = GifRecorder(fps)
+    for k, frame in enumerate(frames):
+        recorder.add(renderer.render(frame))
+        if progress is not None:
+            progress(k + 1, len(frames) + 1)
+    return recorder.save(path)
 
 
 @dataclass
@@ -225,13 +248,15 @@ class RecordResult:
     epochs: int
 
 
-def renderer_for(dataset: Any, size: tuple[int, int], title: str = "") -> tuple[FrameRenderer, Any]:
-    """A renderer of ``dataset``'s training points on its first two features and the grid (``core.probes``
-    GridSpec) whose model outputs it shows."""
+def renderer_for(dataset: Any, size: tuple[int, int], title: str = "",
+                 grid: Any = None) -> tuple[FrameRenderer, Any]:
+    """A renderer of ``dataset``'s training points on the plane of ``grid`` (a ``core.probes`` GridSpec;
+    default: the first two features) and that grid, whose model outputs it shows."""
     from core.probes import make_grid_spec
 
-    grid = make_grid_spec(np.concatenate([dataset.x_train, dataset.x_test]), axes=(0, 1),
-                          resolution=GRID_RESOLUTION)
+    if grid is None:
+        grid = make_grid_spec(np.concatenate([dataset.x_train, dataset.x_test]), axes=(0, 1),
+                              resolution=GRID_RESOLUTION)
     a0, a1 = grid.axes
     y = np.asarray(dataset.y_train)
     if y.ndim == 2:
@@ -245,39 +270,49 @@ def renderer_for(dataset: Any, size: tuple[int, int], title: str = "") -> tuple[
     return renderer, grid
 
 
+def metrics_text(logs: dict[str, Any], classification: bool) -> str:
+    """The frame's metric line from one epoch's logs: validation accuracy (mae for regression), else the
+    training one; empty before the first epoch."""
+    key = "accuracy" if classification else "mae"
+    key = f"val_{key}" if f"val_{key}" in logs else key
+    value = logs.get(key)
+    return f"{key} {value:.3f}" if isinstance(value, int | float) else ""
+
+
 def grid_output(model: Any, grid: Any) -> np.ndarray:
     """The model's outputs over ``grid`` -> (res, res, units)."""
     res = grid.resolution
     return np.asarray(model.predict(grid.points())).reshape(res, res, -1)
 
 
-def record_run(project_path: str, out_path: str, *, epochs: int | None = None, fps: float = 10.0,
-               size: tuple[int, int] = (800, 420), every: int | None = None,
+def record_run(project_path: str, out_path: str, *, epochs: int | None = None, fps: float | None = None,
+               size: tuple[int, int] | None = None, every: int | None = None,
                progress: Callable[[int, int], None] | None = None) -> RecordResult:
-    """Train ``project_path`` from its initial weights and write a GIF with a frame every ``every`` epochs
-    (default: about 60 frames over the run), plus the initial and the final state."""
+    """Train ``project_path`` from its initial weights and write a GIF with a frame every ``every`` epochs,
+    plus the initial and the final state. ``every``, ``fps`` and ``size`` default to the project's
+    ``training.record`` (``core.record_settings``: about 60 frames, 10 fps, 800x420)."""
     from core.project import build_dataset, load_project
+    from core.record_settings import frame_interval, record_settings
     from core.run import prepare_run
 
     project = load_project(project_path)
     if epochs is not None:
         project.training["epochs"] = int(epochs)
+    settings = record_settings(project.training)
+    fps = settings.fps if fps is None else fps
+    size = settings.size if size is None else size
     dataset = build_dataset(project)
     run = prepare_run(project, dataset)
     total = int(run.epochs)
-    every = int(every or max(1, round(total / 60)))
+    every = frame_interval(every if every is not None else settings.every, total)
     renderer, grid = renderer_for(dataset, size, project.name or os.path.basename(project_path))
     recorder = GifRecorder(fps)
     loss: list[float] = []
     val_loss: list[float] = []
-    metric_key = "accuracy" if dataset.is_classification else "mae"
 
     def frame(epoch: int, logs: dict[str, Any]) -> None:
-        key = f"val_{metric_key}" if f"val_{metric_key}" in logs else metric_key
-        metric = logs.get(key)
-        text = f"{key} {metric:.3f}" if isinstance(metric, float) else ""
         recorder.add(renderer.render(FrameData(grid_output(run.model, grid), grid.extent, loss, val_loss,
-                                               epoch, total, text)))
+                                               epoch, total, metrics_text(logs, dataset.is_classification))))
 
     frame(0, {})
     last_epoch = 0

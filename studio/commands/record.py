@@ -18,7 +18,9 @@ for slides: each frame shows the decision boundary over the input plane with the
 the loss curves so far and the epoch counter with the validation accuracy (mae for regression).
 
 A frame is taken every K epochs (--every; default about 60 frames over the run), plus the initial
-and the final state; the last frame is held 2 s longer. The GIF loops forever. Frames are painted
+and the final state; the last frame is held 2 s longer. --every, --fps and --size default to the
+project's "training": {"record": {"every": K, "fps": F, "size": [W, H]}} (what the app's Record
+toggle uses), else about 60 frames, 10 fps, 800x420. The GIF loops forever. Frames are painted
 offscreen (no display needed) and written with Pillow. The project file is not changed.
 
 Data with more than two features is shown on the plane of the first two, the others held at their
@@ -49,8 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT.gif", help="GIF file to write")
     p.add_argument("--epochs", type=int_at_least(1), metavar="N",
                    help="epochs to train (overrides training.epochs)")
-    p.add_argument("--fps", type=_positive_float, default=10.0, metavar="F", help="frames per second (10)")
-    p.add_argument("--size", type=_size, default=(800, 420), metavar="WxH", help="frame size (800x420)")
+    p.add_argument("--fps", type=_positive_float, metavar="F", help="frames per second (10)")
+    p.add_argument("--size", type=_size, metavar="WxH", help="frame size (800x420)")
     p.add_argument("--every", type=int_at_least(1), metavar="K", help="epochs between two frames")
     p.set_defaults(run=run)
 

@@ -11,7 +11,8 @@ from studio.recording import FrameData, grid_output, image_rgb, record_run
 SPIRAL = "assets/examples/spiral.json"
 
 
-def _frames(path) -> list[np.ndarray]:
+def gif_frames(path) -> list[np.ndarray]:
+    """Every frame of the GIF at ``path`` as (h, w, 3) int16."""
     out = []
     with Image.open(path) as im:
         for k in range(im.n_frames):
@@ -23,7 +24,7 @@ def _frames(path) -> list[np.ndarray]:
 def test_spiral_gif_frames_differ_and_end_with_the_trained_boundary(qapp, tmp_path) -> None:
     path = tmp_path / "run.gif"
     result = record_run(SPIRAL, str(path), size=(640, 340))
-    frames = _frames(path)
+    frames = gif_frames(path)
     assert len(frames) == result.frames >= 20
     assert frames[0].shape == (340, 640, 3)
     with Image.open(path) as im:
