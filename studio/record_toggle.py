@@ -127,15 +127,17 @@ class RecordToggle(QObject):
 
     # ---- widgets -----------------------------------------------------------------------------
     def _install(self, window: Any) -> None:
-        toolbar = window.training_toolbar
-        reset = self.training.controls.reset_action
-        actions = toolbar.actions()
-        after = actions.index(reset) + 1 if reset in actions else len(actions)
-        toolbar.insertAction(actions[after] if after < len(actions) else None, self.action)
-        button = toolbar.widgetForAction(self.action)
-        if isinstance(button, QToolButton):
-            button.setMenu(self.menu)
-            button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        """A button at the top right of the decision boundary (what it records) and the Training menu.
+
+        Not on the training toolbar: in a 1280-pixel window it has no room left beside the progress bar.
+        """
+        self.button = QToolButton()
+        self.button.setDefaultAction(self.action)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setMenu(self.menu)
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.button.setAutoRaise(True)
+        self.training.boundary.option_bar.addWidget(self.button)
         window.training_menu.addSeparator()
         window.training_menu.addAction(self.action)
         window.training_menu.addMenu(self.menu).setText("Record settings")

@@ -118,6 +118,7 @@ class BoundaryView(QWidget):
             bar.addWidget(w)
         bar.addStretch(1)
         lay.addLayout(bar)
+        self.option_bar = bar  # others add their buttons at its right end (the Record toggle)
         # second row: the axis pickers (> 2 features) or click-to-add (exactly 2), never both, so
         # neither row has to squeeze the check boxes or the feature names
         bar2 = QHBoxLayout()

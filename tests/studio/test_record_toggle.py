@@ -32,7 +32,8 @@ def test_record_settings_live_in_the_project_and_are_checked() -> None:
 def test_toggling_record_during_a_run_saves_a_gif(qtbot, studio_window, tmp_path) -> None:
     w = studio_window
     rec, tc, doc = w.recorder, w.training, w.document
-    assert rec.action in w.training_toolbar.actions() and rec.action in w.training_menu.actions()
+    assert rec.button.defaultAction() is rec.action and rec.action in w.training_menu.actions()
+    assert rec.button.isVisible() and rec.button.menu() is rec.menu
     assert doc.set_training(("epochs",), 40)
     assert rec.set_setting("every", 2) and doc.training["record"] == {"every": 2}
     rec.folder = str(tmp_path)
@@ -104,7 +105,8 @@ def test_cli_record_takes_the_projects_record_settings(tmp_path, capsys: pytest.
     assert main(["record", str(project), "-o", str(out), "--epochs", "20"]) == 0
     with Image.open(out) as im:
         assert im.size == (400, 300) and im.n_frames == 3 and im.info["duration"] == 200  # epochs 0, 10, 20
-    assert main(["record", str(project), "-o", str(out), "--epochs", "20", "--every", "5", "--fps", "10"]) == 0
+    args = ["record", str(project), "-o", str(out), "--epochs", "20"]
+    assert main([*args, "--every", "5", "--fps", "10"]) == 0
     with Image.open(out) as im:  # the options override the project
         assert im.size == (400, 300) and im.n_frames == 5 and im.info["duration"] == 100
     capsys.readouterr()
