@@ -27,7 +27,7 @@ import numpy as np
 from core import features as _features
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
 
-__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row"]
+__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "table_row_sample"]
 
 
 @dataclass
@@ -252,6 +252,29 @@ def target_row(value: str, *, task: str, loss_name: str, units: int,
 
 
 # ----------------------------------------------------------------------------------------------- text
+def table_row_sample(dataset: Any, row: Any) -> tuple[np.ndarray, Any]:
+    """The sample of ``row``, one row (a one-row pandas DataFrame) of ``dataset``'s CSV file with its raw
+    columns, as the Data tab's preview shows it: its features (f,) float64 on the raw scale, encoded as
+    the data set encodes its file, and its label: a class index (int), target values (k,) float64, or
+    None when the row's target is missing or absent.
+
+    Raises DataError naming the column for a value the data set's encoding cannot take (unknown
+    category, text in a number column, a missing value it does not fill).
+    """
+    from core.datasets.labelled import encode_targets, target_columns
+
+    frame = row.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    x = np.asarray(dataset.encode_frame(frame), dtype=np.float64)[0]
+    targets = target_columns(dataset.preprocessing)
+    if not targets or any(t not in frame.columns for t in targets):
+        return x, None
+    if bool(frame[targets].isna().to_numpy().any()):
+        return x, None
+    y = encode_targets(frame, dataset.preprocessing, targets, np.array([1]), "this row")
+    return x, (int(y[0]) if dataset.is_classification else np.asarray(y[0], dtype=np.float64))
+
+
 def num(v: float) -> str:
     """A number the way a worked example writes it: 4 significant digits, no trailing zeros."""
     v = float(v)

@@ -78,8 +78,8 @@ def _match(frame: Any, preprocessing: dict[str, Any], needed: list[str], path: s
                     + (f", or exactly the {len(raw)} training columns in order" if raw else "") + ")")
 
 
-def _targets(frame: Any, preprocessing: dict[str, Any], targets: list[str], lines: np.ndarray,
-             path: str) -> np.ndarray:
+def encode_targets(frame: Any, preprocessing: dict[str, Any], targets: list[str], lines: np.ndarray,
+                   path: str) -> np.ndarray:
     """Class indices (n,) int64 or values (n, k) float32 for the target column(s) of ``frame``."""
     import pandas as pd
 
@@ -149,7 +149,7 @@ def read_labelled(path: str | os.PathLike[str], preprocessing: dict[str, Any],
     except DataError as exc:
         raise DataError(f"{source}: " + with_lines(str(exc), np.arange(len(keep)), lines[keep].tolist())) \
             from None
-    y = _targets(rows, preprocessing, targets, lines[keep], source)
+    y = encode_targets(rows, preprocessing, targets, lines[keep], source)
     return LabelledRows(x=x, y=y, lines=lines[keep], dropped_lines=[int(v) for v in lines[drop]],
                         imputed=imputed, matched_by=how)
 

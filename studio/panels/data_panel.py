@@ -54,6 +54,8 @@ class DataPanel(QWidget):
     """Source picker + options for ``workspace``'s project; ``preview_ready(table)`` after a CSV preview."""
 
     preview_ready = Signal(object)
+    #: a row of the CSV preview was clicked: its index in ``preview_frame`` (the Explain tab explains it)
+    preview_row_clicked = Signal(int)
 
     def __init__(
         self, workspace: Workspace, parent: QWidget | None = None, mnist_dir: str | None = None
@@ -63,6 +65,9 @@ class DataPanel(QWidget):
         #: the project's data dict last shown (set_spec): keys without a control here are carried over
         self._shown_spec: dict[str, Any] = {}
         self._preview_task: Task | None = None
+        #: the rows the preview shows (a DataFrame of the file's raw columns) and that file's absolute path
+        self.preview_frame: Any = None
+        self.preview_path: str | None = None
         self._showing = False  # set_spec fills the controls: no edits follow from that
 
         lay = QVBoxLayout(self)
@@ -191,6 +196,8 @@ class DataPanel(QWidget):
         self.preview = QTableWidget()
         self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.preview.setMinimumHeight(120)
+        self.preview.setToolTip("Click a row to follow it through the network (Explain tab)")
+        self.preview.cellClicked.connect(lambda row, _col: self.preview_row_clicked.emit(row))
         v.addWidget(self.preview, 2)
         form = QFormLayout()
         self.target_combo = QComboBox()
@@ -287,7 +294,7 @@ class DataPanel(QWidget):
         self._loading_started("CSV preview")
         task = run_in_background(
             lambda progress: read_table(path, progress=progress),
-            lambda table: self._preview_done(task, table),
+            lambda table: self._preview_done(task, table, path=path),
             lambda message: self._preview_done(task, None, message),
             self._show_progress,
             name="csv-preview",
@@ -296,12 +303,13 @@ class DataPanel(QWidget):
         self._preview_task = task
         return task
 
-    def _preview_done(self, task: Task, table: Any, error: str = "") -> None:
+    def _preview_done(self, task: Task, table: Any, error: str = "", path: str | None = None) -> None:
         if task is not self._preview_task:
             return
         self._preview_task = None
         self._loading_finished(error)
         if table is not None:
+            self.preview_path = os.path.abspath(path) if path else None
             self._fill_preview(table)
             self.preview_ready.emit(table)
 
@@ -313,7 +321,8 @@ class DataPanel(QWidget):
         self.preview.setColumnCount(len(cols))
         self.preview.setRowCount(n)
         self.preview.setHorizontalHeaderLabels(cols)
-        head = df.head(n).to_numpy()
+        self.preview_frame = df.head(n)
+        head = self.preview_frame.to_numpy()
         for r in range(n):
             for c in range(len(cols)):
                 v = head[r, c]

@@ -68,6 +68,8 @@ class EvaluationPanel(QWidget):
 
     test_file_scored = Signal(object)
     test_file_failed = Signal(str)
+    #: a gallery digit was clicked: its pixels (784,), its label and its row in the evaluated split
+    digit_clicked = Signal(object, int, int)
 
     def __init__(self, parent: QWidget | None = None, source: ModelSource | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +155,9 @@ class EvaluationPanel(QWidget):
         self.gallery.setResizeMode(QListView.Adjust)
         self.gallery.setMovement(QListView.Static)
         self.gallery.setUniformItemSizes(True)
+        self.gallery.setToolTip("Click a digit to follow it through the network (Explain tab)")
+        self.gallery.itemClicked.connect(self._digit_clicked)
+        self._gallery_rows: tuple[np.ndarray, np.ndarray] | None = None
         gv.addWidget(self.gallery, 1)
         self.gallery_index = self.tabs.addTab(gal, "Digits")
         self._set_visible_tabs("binary", False)
@@ -353,8 +358,15 @@ class EvaluationPanel(QWidget):
         self.prf_table.setItem(k, 3, QTableWidgetItem(str(int(prf.support.sum()))))
         self.prf_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
 
+    def _digit_clicked(self, item: QListWidgetItem) -> None:
+        i = item.data(Qt.ItemDataRole.UserRole)
+        if self._gallery_rows is not None and i is not None:
+            x, labels = self._gallery_rows
+            self.digit_clicked.emit(x[int(i)], int(labels[int(i)]), int(i))
+
     def _fill_gallery(self, x: np.ndarray, labels: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> None:
         self.gallery.clear()
+        self._gallery_rows = (x, labels)
         wrong = np.flatnonzero(pred != labels)
         right = np.flatnonzero(pred == labels)
         order = np.concatenate([wrong, right])[:GALLERY_SIZE]
@@ -369,6 +381,7 @@ class EvaluationPanel(QWidget):
             top = np.argsort(-probs[i])[:5]
             tip = "\n".join(f"{names[j]}: {100 * probs[i, j]:.1f}%" for j in top)
             it.setToolTip(f"test #{int(i)}  true {names[labels[i]]}, predicted {names[pred[i]]}\n{tip}")
+            it.setData(Qt.ItemDataRole.UserRole, int(i))
             if bad:
                 it.setForeground(QBrush(QColor(214, 39, 40)))
             self.gallery.addItem(it)

@@ -1,7 +1,9 @@
 """Explain tab: the forward (and backward) pass of one sample, with its numbers, on the live network.
 
 Clicking the decision boundary picks a sample: the nearest data point (its label is the target), or the
-clicked place itself when no point is near (no target: no loss). Every neuron on the canvas then shows
+clicked place itself when no point is near (no target: no loss). A row of the Data tab's CSV preview (of
+the loaded file) or a digit of the Evaluation's gallery picks that row; :meth:`ExplainSide.set_sample`
+is the one place every pick ends in. Every neuron on the canvas then shows
 ``z→a`` for that sample (or ``∂L/∂z`` with "Backward" ticked); the tab lists the output's probabilities and
 the loss, and the computation of the neuron under the mouse (or of the selected layer) written out with
 the real numbers (``core.explain``). The numbers follow the model: they are recomputed after every
@@ -10,6 +12,7 @@ training snapshot (at most a few times per second) and when training pauses.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -18,9 +21,20 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from core.explain import Explanation, explain, format_explanation, neuron_lines, num, paren, target_row
+from core.errors import DataError
+from core.explain import (
+    Explanation,
+    explain,
+    format_explanation,
+    neuron_lines,
+    num,
+    paren,
+    table_row_sample,
+    target_row,
+)
 
-HINT = "Click a point in the decision boundary to follow one sample through the network."
+HINT = ("Click a point in the decision boundary, a row of the CSV preview (Data tab) or a digit in the "
+        "Evaluation's gallery to follow one sample through the network.")
 #: a click this close to a data point (fraction of the plane's width) picks that point
 PICK_RADIUS = 0.03
 
@@ -66,6 +80,8 @@ class ExplainSide(QObject):
         tc = window.training
         tc.boundary.plot.addItem(self.marker)
         tc.boundary.plane_clicked.connect(self.pick_plane_point)
+        tc.data_panel.preview_row_clicked.connect(self.pick_preview_row)
+        tc.evaluation.digit_clicked.connect(self.pick_digit)
         self.panel.backward.toggled.connect(lambda _on: self.refresh())
         self.panel.clear_button.clicked.connect(self.clear)
         scene = window.canvas_scene
@@ -97,13 +113,51 @@ class ExplainSide(QObject):
             n_train = len(ds.x_train)
             split, row = ("training", k) if k < n_train else ("test", k - n_train)
             label = ys[k]
-            named = ds.is_classification and ds.class_names
-            text = ds.class_names[int(label)] if named else _value_text(label)
-            self.set_sample(xs[k], label, f"{split} point #{row}, label {text}")
+            self.set_sample(xs[k], label, f"{split} point #{row}, label {self._label_text(label)}")
         else:
             point = np.asarray(grid.base, dtype=np.float64).copy()
             point[a0], point[a1] = px, py
             self.set_sample(point, None, "a point of the plane (no label: no loss)")
+
+    def pick_preview_row(self, row: int) -> bool:
+        """Row ``row`` of the Data tab's CSV preview: its features and target, when the preview shows the
+        loaded file (else the tab says to load it first). Returns True when the row was picked."""
+        panel, ds = self.window.training.data_panel, self.workspace.dataset
+        frame = panel.preview_frame
+        if frame is None or not 0 <= row < len(frame):
+            return False
+        data = self.workspace.document.data
+        loaded = (ds is not None and ds.source == "csv" and isinstance(data.get("path"), str)
+                  and self.workspace.dataset_matches_spec() and panel.preview_path is not None
+                  and os.path.realpath(self.workspace.project.resolve(data["path"]))
+                  == os.path.realpath(panel.preview_path))
+        if not loaded:
+            self._say("The CSV preview is not the loaded data: load this file (set its target) to explain "
+                      "its rows.")
+            return False
+        try:
+            x, label = table_row_sample(ds, frame.iloc[[row]])
+        except (DataError, ValueError) as exc:
+            self._say(f"Cannot explain row {row + 1} of the preview: {exc}")
+            return False
+        text = "no label: no loss" if label is None else f"label {self._label_text(label)}"
+        self.set_sample(x, label, f"CSV row {row + 1} of {os.path.basename(panel.preview_path)}, {text}")
+        return True
+
+    def pick_digit(self, x: np.ndarray, label: int, index: int) -> None:
+        """A digit of the Evaluation's gallery: test row ``index``, pixels ``x`` (784,), class ``label``."""
+        self.set_sample(np.asarray(x, dtype=np.float64), int(label),
+                        f"test digit #{index}, label {self._label_text(label)}")
+        self.window.side_tabs.setCurrentWidget(self.panel)  # the gallery is not beside the Explain tab
+
+    def _label_text(self, label: Any) -> str:
+        ds = self.workspace.dataset
+        named = ds is not None and ds.is_classification and ds.class_names
+        return ds.class_names[int(label)] if named else _value_text(label)
+
+    def _say(self, text: str) -> None:
+        """A pick that did not happen: why, where the sample is described."""
+        self.panel.sample.setText(text)
 
     def set_sample(self, x: np.ndarray, label: Any, description: str) -> None:
         """Explain raw features ``x`` (f,); ``label`` (class index or value(s)) gives the target, or None."""
