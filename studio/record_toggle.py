@@ -66,12 +66,16 @@ class Take:
     budget: int | None
     frames: list[FrameData] = field(default_factory=list)
     last_epoch: int = -1
+    #: frame epochs that passed between two snapshots (training outpaced the app's ~30 frames a second)
+    skipped: int = 0
 
     def due(self, epoch: int) -> bool:
         """True when epoch ``epoch`` gets a frame (the first frame, then every ``every`` epochs)."""
         return self.last_epoch < 0 or epoch >= (self.last_epoch // self.every + 1) * self.every
 
     def add(self, frame: FrameData) -> None:
+        if self.last_epoch >= 0:
+            self.skipped += max(0, frame.epoch // self.every - self.last_epoch // self.every - 1)
         self.frames.append(frame)
         self.last_epoch = frame.epoch
         if len(self.frames) > MAX_FRAMES:  # a long run: half the frames, twice the interval
@@ -105,6 +109,8 @@ class RecordToggle(QObject):
         self.training = window.training
         #: the folder chosen in the menu (None: the project's folder)
         self.folder: str | None = None
+        #: the next take's file name instead of ``<project>-<time>.gif`` (scripts: ``screenshot --record``)
+        self.next_name: str | None = None
         self.take: Take | None = None
         self.task: Task | None = None
         #: thread names the last GIF was painted and written in (a test checks it is not the GUI's)
@@ -193,6 +199,9 @@ class RecordToggle(QObject):
     def next_path(self) -> str:
         """A new GIF path in :meth:`output_folder`: ``<project>-<date>-<time>.gif`` (never an existing
         file)."""
+        if self.next_name:
+            name, self.next_name = self.next_name, None
+            return os.path.join(self.output_folder(), name)
         doc = self.workspace.document
         stem = os.path.splitext(os.path.basename(doc.path))[0] if doc.path else doc.project.name or "run"
         base = os.path.join(self.output_folder(), f"{_slug(stem)}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -303,7 +312,9 @@ class RecordToggle(QObject):
 
         def done(path: str) -> None:
             self.action.setToolTip(f"Last recording: {path}")
-            self._say(f"Recording saved: {path} ({len(take.frames)} frames)", 30000)
+            note = (f"; {take.skipped} frame epochs passed between two updates of the app, a slower training "
+                    "speed records each one" if take.skipped else "")
+            self._say(f"Recording saved: {path} ({len(take.frames)} frames{note})", 30000)
             self.saved.emit(path)
 
         def failed(message: str) -> None:

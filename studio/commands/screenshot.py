@@ -81,6 +81,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="show the Network tab after running its learning-rate finder")
     p.add_argument("--explain", action="store_true",
                    help="show the Explain tab for the first training point, backward pass on")
+    p.add_argument("--record", action="store_true",
+                   help="train --train-epochs N with the Record toggle on; the GIF goes beside OUT.png "
+                        "(OUT.gif)")
     p.set_defaults(run=run)
 
 
@@ -107,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         image = render(args.project, args.size, args.train_epochs, args.show, dark,
                        template=args.template, empty=args.empty, broken=args.broken, lr_find=args.lr_find,
-                       explain=args.explain)
+                       explain=args.explain, record=os.path.splitext(args.output)[0] + ".gif" if args.record
+                       else None)
     finally:
         sys.excepthook = previous_hook
     if failures:
@@ -136,14 +140,15 @@ def png_bytes(image) -> bytes:
 
 def render(project: str | None, size: tuple[int, int], train_epochs: int, show: str | None = None,
            dark: bool | None = None, *, template: str | None = None, empty: bool = False,
-           broken: bool = False, lr_find: bool = False, explain: bool = False):
+           broken: bool = False, lr_find: bool = False, explain: bool = False, record: str | None = None):
     """Open ``project`` in a main window of ``size``, train ``train_epochs`` epochs, return a QImage.
 
     ``dark``: None follows the system colour scheme, True/False force the dark/light theme.
     ``template`` opens that ready-made network instead of a file, ``empty`` a blank canvas;
     ``broken`` disconnects the link into the output layer (a validation error on screen);
     ``lr_find`` shows the Network tab after its learning-rate finder ran; ``explain`` the Explain tab
-    for the first training point (backward pass on, the first hidden neuron written out).
+    for the first training point (backward pass on, the first hidden neuron written out); ``record``: the
+    GIF path the Record toggle writes the ``train_epochs`` to (the picture shows it still on).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -178,6 +183,12 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
         raise FFStudioError(f"{name}: the data could not be loaded")
     if show is None:
         show = "evaluation" if dataset.source == "mnist" else "curves"
+    if record:
+        if not train_epochs:
+            raise FFStudioError("--record needs --train-epochs N (the epochs to record)")
+        window.recorder.folder = os.path.dirname(os.path.abspath(record))
+        window.recorder.next_name = os.path.basename(record)
+        window.recorder.action.setChecked(True)
     if train_epochs:
         tc.controls.max_action.setChecked(True)  # the picture needs the epochs, not the watchable pace
         if not tc.train_epochs(train_epochs, timeout_s=600):
@@ -205,6 +216,8 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
     window.canvas.fit_to_view()
     _spin(app, 100)
     image = window.grab().toImage()
+    if record:
+        _finish_recording(window)
     tc.shutdown()
     window.close()
     loop = QEventLoop()
@@ -243,6 +256,24 @@ def _explain_first_point(app, window) -> None:
         ex.focus_on(hidden, 0)
     window.side_tabs.setCurrentWidget(ex.panel)
     _spin(app, 100)
+
+
+def _finish_recording(window) -> None:
+    """Turn Record off and wait until its GIF is written."""
+    from PySide6.QtCore import QEventLoop
+
+    from core.errors import FFStudioError
+
+    rec = window.recorder
+    loop = QEventLoop()
+    errors: list[str] = []
+    rec.saved.connect(lambda _path: loop.quit())
+    rec.failed.connect(lambda message: (errors.append(message), loop.quit()))
+    rec.action.setChecked(False)
+    if rec.task is not None and not rec.task.finished:
+        loop.exec()
+    if errors or rec.task is None:
+        raise FFStudioError(f"--record: {errors[0] if errors else 'nothing was recorded'}")
 
 
 def _spin(app, ms: int) -> None:

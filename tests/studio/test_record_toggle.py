@@ -110,3 +110,18 @@ def test_cli_record_takes_the_projects_record_settings(tmp_path, capsys: pytest.
     with Image.open(out) as im:  # the options override the project
         assert im.size == (400, 300) and im.n_frames == 5 and im.info["duration"] == 100
     capsys.readouterr()
+
+
+def test_screenshot_record_writes_the_gif_beside_the_picture(qtbot, tmp_path, capsys) -> None:
+    from studio.cli import main
+
+    out = tmp_path / "rec.png"
+    assert main(["screenshot", "assets/examples/xor.json", "-o", str(out), "--train-epochs", "12", "--record",
+                 "--size", "1280x800"]) == 0
+    capsys.readouterr()
+    assert out.is_file()
+    frames = gif_frames(tmp_path / "rec.gif")  # at Max speed the 12 epochs may fit in a few snapshots:
+    assert len(frames) >= 2 and frames[0].shape == (420, 800, 3)  # at least the start and the end
+    assert np.abs(frames[0] - frames[-1]).mean() > 0.5
+    assert main(["screenshot", "assets/examples/xor.json", "-o", str(out), "--record"]) == 2
+    assert "--train-epochs" in capsys.readouterr().err
