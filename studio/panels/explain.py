@@ -50,8 +50,9 @@ class ExplainPanel(QWidget):
         self.sample.setWordWrap(True)
         self.output = QLabel("")
         self.output.setWordWrap(True)
-        self.backward = QCheckBox("Backward: ∂L/∂z on the neurons (∂), ∂L/∂w below")
-        self.backward.setToolTip("Needs a target: pick a data point (its label is the target).")
+        self.backward = QCheckBox("Backward: ∂L/∂z on the neurons (∂), ∂L/∂w on the links and below")
+        self.backward.setToolTip("Needs a target: pick a data point (its label is the target). The links "
+                                 "then show ∂L/∂w instead of w: blue > 0, orange < 0, thickness ∝ |∂L/∂w|.")
         self.text = QPlainTextEdit()
         self.text.setReadOnly(True)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
@@ -75,6 +76,8 @@ class ExplainSide(QObject):
         self.explanation: Explanation | None = None
         self.focus: tuple[str, int | None] | None = None  # (node id, unit or None for the whole layer)
         self._shown_nodes: set[str] = set()
+        #: the canvas links show this sample's ∂L/∂w (Backward) instead of the weights
+        self._gradient_links: dict[str, np.ndarray] = {}
         self.marker = pg.ScatterPlotItem(size=16, pen=pg.mkPen((30, 30, 30), width=2.5), brush=None)
         self.marker.setZValue(20)
         tc = window.training
@@ -91,6 +94,9 @@ class ExplainSide(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(250)
         self._timer.timeout.connect(self.refresh)
+        # training recolours the links with the weights (once a second): the gradients go back on top
+        tc.views.on_kernels.append(lambda _w: QTimer.singleShot(0, self._redraw_links) if self._gradient_links
+                                   else None)
         tc.run.snapshot.connect(lambda _snap: self._timer.start() if not self._timer.isActive() else None)
         tc.run.paused.connect(lambda _epoch: self.refresh())
         tc.run.ended.connect(lambda _reason: self.refresh())
@@ -235,6 +241,7 @@ class ExplainSide(QObject):
                 values[node] = {j: f"{short(t.z[j])}→{short(t.a[j])}" if t.kind == "Dense" else short(t.a[j])
                                 for j in range(t.a.size)}
         self._set_canvas(values)
+        self._show_link_gradients(exp if backward else None)
         self.panel.sample.setText(f"Sample: {self.description}\n"
                                   + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
                                                                                 strict=True)))
@@ -277,7 +284,27 @@ class ExplainSide(QObject):
                 return "\n".join(lines)
         return format_explanation(exp, backward=backward)
 
+    def _show_link_gradients(self, exp: Explanation | None) -> None:
+        """Colour the links by ``exp``'s ∂L/∂w (sign and size, as the weights are drawn); None: the weights
+        again."""
+        if exp is None:
+            if self._gradient_links:
+                self._gradient_links = {}
+                model = self.window.training.model
+                if model is not None and getattr(model, "built", False):
+                    self.window.training.views.set_kernels([la.get_weights() for la in model.layers])
+            return
+        self._gradient_links = {node: exp.layers[i].dkernel for i, node in self._node_of_layer().items()
+                                if exp.layers[i].dkernel is not None}
+        self._redraw_links()
+
+    def _redraw_links(self) -> None:
+        if self._gradient_links:
+            self.window.canvas_scene.set_weights(self._gradient_links)
+
     def _set_canvas(self, values: dict[str, dict[int, str]]) -> None:
+        if not values:
+            self._show_link_gradients(None)
         scene = self.window.canvas_scene
         for node in self._shown_nodes - set(values):
             scene.set_neuron_values(node, None)

@@ -70,3 +70,26 @@ def test_numbers_follow_training(qtbot, studio_window) -> None:
     expected = explain(tc.model, x.astype(np.float64))
     assert w.canvas_scene.items_by_id["dense_1"].neuron_values[0] == \
         f"{short(expected.layers[1].z[0])}→{short(expected.layers[1].a[0])}"
+
+
+def test_backward_draws_the_gradients_on_the_links(qtbot, studio_window) -> None:
+    w = studio_window
+    ex, scene, model = w.explain, w.canvas_scene, w.training.model
+    x = w.workspace.dataset.x_train[5].astype(np.float64)
+    ex.pick_plane_point(float(x[0]), float(x[1]))
+    link = scene.links[("input", "dense_1")]
+    kernel = model.layers[1].get_weights()[0]
+    np.testing.assert_array_equal(link.weights, kernel)  # forward: the links show the weights
+    ex.panel.backward.setChecked(True)
+    expected = explain(model, x, _dataset_target(w, 5))
+    np.testing.assert_allclose(link.weights, expected.layers[1].dkernel)
+    into_output = next(k for k in scene.links if k[1] == "output")
+    np.testing.assert_allclose(scene.links[into_output].weights, expected.layers[-1].dkernel)
+    # training recolours the links with the weights once a second: the gradients come back on top
+    w.training.views.set_kernels([la.get_weights() for la in model.layers])
+    qtbot.waitUntil(lambda: np.allclose(link.weights, ex.explanation.layers[1].dkernel), timeout=2000)
+    ex.panel.backward.setChecked(False)
+    np.testing.assert_array_equal(link.weights, model.layers[1].get_weights()[0])
+    ex.panel.backward.setChecked(True)
+    ex.clear()  # no sample: the weights again
+    np.testing.assert_array_equal(link.weights, model.layers[1].get_weights()[0])
