@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.runs import COLUMNS, RunRecord, runs_csv
 from studio.plots.colors import class_color
-from studio.plots.redraw import Throttle
+from studio.plots.redraw import Throttle, on_screen
 from studio.plots.style import style_plot
 from studio.training.state import RunState
 
@@ -119,6 +119,9 @@ class RunsRecorder(QObject):
         #: the table follows a running run once a second: refreshed with every snapshot (30 a second, each
         #: re-reading every logged epoch) it held the worker ~3 ms per frame, halving the spiral's speed
         self._live_refresh = Throttle(self.refresh, RUNNING_REFRESH_S, self)
+        #: a refresh skipped while the table was hidden (another tab in front): done when it shows
+        self._stale = False
+        self.dock.visibilityChanged.connect(self._shown)
 
     # ---- recording ---------------------------------------------------------------------------
     def _state_changed(self, status: Any) -> None:
@@ -143,12 +146,22 @@ class RunsRecorder(QObject):
         if snap.epoch_logs:
             rec.add_logs(snap.epoch_logs)
         rec.duration_s = float(snap.elapsed_s)
-        if snap.epoch_logs:
+        if not snap.epoch_logs:
+            return
+        if on_screen(self.panel):
             self._live_refresh.request()
+        else:  # behind another tab: each refresh re-reads every epoch (20 ms a second late in a run)
+            self._stale = True
+
+    def _shown(self, visible: bool) -> None:
+        if visible and self._stale:
+            self._stale = False
+            self.refresh()
 
     # ---- table ------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw the table (keeps the sort order and the selection of run numbers)."""
+        self._stale = False
         table = self.panel.table
         chosen = {r.number for r in self.selected()}
         table.setSortingEnabled(False)

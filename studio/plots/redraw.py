@@ -5,6 +5,13 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+
+def on_screen(widget: QWidget) -> bool:
+    """True when some of ``widget`` shows: shown and not behind another tab (Qt keeps the docks of
+    a tabbed area visible but moves those not in front off-screen, where nothing of them shows)."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
 
 
 class FrameGate:
@@ -31,6 +38,12 @@ class Throttle:
         self.fallback_s = max(0.6, interval_s)
         #: optional FrameGate shared with other heavy views so they do not all redraw in one frame
         self.gate: FrameGate | None = None
+        #: optional widget drawn by ``fn``: requests while it is not on screen (behind another tab)
+        #: only mark it stale, and :meth:`shown` draws it when it shows again
+        self.widget: QWidget | None = None
+        self.stale = False
+        #: optional call for :meth:`flush` instead of ``fn`` (e.g. a complete redraw at a pause)
+        self.final = None
         self._last = 0.0
         self._timer = QTimer(parent)  # dies with its widget, so no call after deletion
         self._timer.setSingleShot(True)
@@ -43,6 +56,10 @@ class Throttle:
         so a due redraw happens then and never competes with training for the GIL. The timer is
         only a fallback (at least ``fallback_s`` later) for when the requests stop.
         """
+        if self.widget is not None and not on_screen(self.widget):
+            self.stale = True
+            self._timer.stop()
+            return
         now = time.perf_counter()
         gate = self.gate
         if now - self._last >= self.interval_s and (gate is None or gate.available):
@@ -55,10 +72,16 @@ class Throttle:
             self._timer.start(int(wait * 1000) + 1)
 
     def flush(self) -> None:
-        """Run now (cancels a pending delayed call)."""
+        """Run now (cancels a pending delayed call), ``final`` if set."""
         self._timer.stop()
-        self._fire()
+        self._fire(self.final)
 
-    def _fire(self) -> None:
+    def shown(self, visible: bool = True) -> None:
+        """The widget may show again (e.g. its dock's tab was raised): draw it if requests were skipped."""
+        if visible and self.stale:
+            self.flush()
+
+    def _fire(self, fn=None) -> None:
         self._last = time.perf_counter()
-        self.fn()
+        self.stale = False
+        (fn or self.fn)()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from core.runs import COLUMNS, RunRecord, runs_csv, settings_summary
+from studio.plots.redraw import on_screen
 
 
 def test_settings_and_metrics_of_a_record() -> None:
@@ -63,3 +64,24 @@ def test_runs_are_recorded_compared_and_restored(qtbot, studio_window, tmp_path)
     rows = list(csv.reader(open(path)))
     assert len(rows) == 3 and rows[0] == list(COLUMNS)
     assert not runs.restore([])
+
+
+
+def test_hidden_runs_table_refreshes_when_shown(qtbot, studio_window) -> None:
+    """Behind another tab the table is not rebuilt while a run trains (each rebuild re-reads every
+    epoch); it catches up as soon as its tab is raised."""
+    w = studio_window
+    runs, tc = w.runs, w.training
+    w.document.training["epochs"] = 10**6
+    w.show()
+    qtbot.waitExposed(w)
+    tc.curves_dock.raise_()
+    qtbot.waitUntil(lambda: not on_screen(runs.panel), timeout=5000)
+    tc.play_pause()
+    qtbot.waitUntil(lambda: runs.current is not None and runs.current.epochs >= 3, timeout=20000)
+    epochs_col = list(COLUMNS).index("epochs")
+    table = runs.panel.table
+    assert runs._stale and table.item(0, epochs_col).value < runs.current.epochs
+    runs.dock.raise_()
+    qtbot.waitUntil(lambda: on_screen(runs.panel) and table.item(0, epochs_col).value >= 3, timeout=5000)
+    tc.stop()
