@@ -81,7 +81,7 @@ class ExplainSide(QObject):
         self.marker = pg.ScatterPlotItem(size=16, pen=pg.mkPen((30, 30, 30), width=2.5), brush=None)
         self.marker.setZValue(20)
         tc = window.training
-        tc.boundary.plot.addItem(self.marker)
+        tc.boundary.add_overlay(self.marker)
         tc.boundary.plane_clicked.connect(self.pick_plane_point)
         tc.data_panel.preview_row_clicked.connect(self.pick_preview_row)
         tc.evaluation.digit_clicked.connect(self.pick_digit)

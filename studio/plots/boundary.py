@@ -117,6 +117,15 @@ class BoundaryView(QWidget):
         for w in (self.test_box, self.disc_box):
             bar.addWidget(w)
         bar.addStretch(1)
+        #: the epoch whose output the image shows (the toolbar and the curves show the same one)
+        self.shown_epoch: int | None = None
+        self.epoch_label = QLabel("")
+        self.epoch_label.setToolTip("The epoch after which the network gave this picture")
+        widest = self.epoch_label.fontMetrics().horizontalAdvance("epoch 8888888")
+        # rewritten every frame: a fixed size keeps the new text from relayouting the dock
+        self.epoch_label.setFixedSize(widest + 6, self.epoch_label.sizeHint().height())
+        self.epoch_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.epoch_label)
         lay.addLayout(bar)
         self.option_bar = bar  # others add their buttons at its right end (the Record toggle)
         # second row: the axis pickers (> 2 features) or click-to-add (exactly 2), never both, so
@@ -263,6 +272,8 @@ class BoundaryView(QWidget):
     def clear_output(self, message: str = EMPTY_MESSAGE) -> None:
         """No model output to show (e.g. the network does not build): drop the image, say ``message``."""
         self.last_output = None
+        self.shown_epoch = None
+        self.epoch_label.setText("")
         self._rgba = None
         self.image.setPixmap(QPixmap())
         self.empty_text.setText(message)
@@ -361,9 +372,12 @@ class BoundaryView(QWidget):
             self.test_scatter.setData([], [])
 
     # ---- model output --------------------------------------------------------------------
-    def set_output(self, out: np.ndarray) -> None:
-        """Redraw the image from the model output grid ``out`` (res, res, units) float."""
+    def set_output(self, out: np.ndarray, epoch: int | None = None) -> None:
+        """Redraw the image from the model output grid ``out`` (res, res, units) float, the output
+        after ``epoch`` epochs of training (None: not from a run, e.g. fresh or imported weights)."""
         self.last_output = out
+        self.shown_epoch = epoch
+        self.epoch_label.setText("" if epoch is None else f"epoch {epoch}")
         self._render()
 
     def _render(self) -> None:
@@ -388,6 +402,12 @@ class BoundaryView(QWidget):
             self._image_size = (w, h)
         self.empty_text.setVisible(False)
         self.frames += 1
+
+    def add_overlay(self, item: QGraphicsItem) -> None:
+        """Draw ``item`` (e.g. a marker) over the plane, its rendering kept as a pixmap like the data
+        points': the image changing under it every frame does not call its Python ``paint``."""
+        self.plot.addItem(item)
+        _cache(item)
 
     def image_array(self) -> np.ndarray | None:
         """The RGBA image currently shown (res, res, 4) uint8, or None."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -15,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.plots.live_curve import LiveCurve
 from studio.plots.redraw import Throttle
-from studio.plots.run_series import RunSeries
+from studio.plots.run_series import GrowBuffer, RunSeries
 from studio.plots.style import SpacedAxis, plot_palette, style_plot
 
 TRAIN_COLOR = (8, 119, 189)
@@ -25,8 +29,9 @@ STEP_COLOR = (120, 160, 200)
 MAX_PREVIOUS_RUNS = 3
 #: Line styles of the faded previous runs (oldest first), so runs differ by more than their opacity.
 RUN_STYLES = (Qt.DotLine, Qt.DashDotLine, Qt.DashLine)
-#: Minimum seconds between two redraws of the curves while training.
-REDRAW_INTERVAL_S = 0.5
+#: Minimum seconds between two redraws of the curves while training: none, every snapshot is a frame
+#: in which the toolbar, the curves and the decision boundary show the same epoch.
+REDRAW_INTERVAL_S = 0.0
 
 #: Metric shown in the second plot, in order of preference.
 METRIC_KEYS = ("accuracy", "r2", "mae", "rmse")
@@ -43,9 +48,7 @@ def _curve(
     alpha: int = 255,
 ) -> pg.PlotDataItem:
     item = plot.plot([], [], pen=pg.mkPen((*color, alpha), width=width, style=style), name=name)
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
-    item.setSkipFiniteCheck(False)
+    item.setSkipFiniteCheck(False)  # thinned (LiveCurve): no downsampling or clipping needed
     return item
 
 
@@ -61,6 +64,8 @@ class LossCurves(QWidget):
         self.runs: list[RunSeries] = []
         self.current = RunSeries()
         self.metric_key: str | None = None
+        #: the last epoch the drawn curves reach (0 before any)
+        self.shown_epoch = 0
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
@@ -106,6 +111,8 @@ class LossCurves(QWidget):
         self._data_key = ""
         self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
         self._y_metric: tuple[float, float] | None = None
+        #: per curve buffer and log flag: (rows seen, min, max) (see _bounds_of)
+        self._bounds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
         for p, title, corner in ((self.loss_plot, "Loss", (-10, 5)), (self.metric_plot, "Metric", (-10, -5))):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
@@ -120,7 +127,14 @@ class LossCurves(QWidget):
         self.val_loss_item = _curve(self.loss_plot, VAL_COLOR, 2.2, name="val_loss")
         self.metric_item = _curve(self.metric_plot, TRAIN_COLOR, 2.2, name="train")
         self.val_metric_item = _curve(self.metric_plot, VAL_COLOR, 2.2, name="validation")
+        plots = (self.loss_plot,) * 3 + (self.metric_plot,) * 2
+        items = (self.step_item, self.loss_item, self.val_loss_item, self.metric_item, self.val_metric_item)
+        #: the current run's curves, redrawn every frame at the cost of their newest points
+        self.live = [LiveCurve(p, it) for p, it in zip(plots, items, strict=True)]
+        for p in (self.loss_plot, self.metric_plot):
+            p.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # repainted with the heads
         self.redraw = Throttle(self._update_current, REDRAW_INTERVAL_S, self)
+        self.redraw.final = lambda: self._update_current(settle=True)
         self.log_box.toggled.connect(self._set_log)
         self.prev_box.toggled.connect(self._redraw_previous)
         self.run_actions: list = []  # QActions of the Runs menu, newest run first
@@ -182,6 +196,8 @@ class LossCurves(QWidget):
             self.runs = self.runs[-MAX_PREVIOUS_RUNS:]
         self.current = RunSeries()
         self.current.data_key = self._data_key
+        for live in self.live:
+            live.reset()
         self._x_span = 0.0
         self._budget = None
         self._fit = False
@@ -202,28 +218,27 @@ class LossCurves(QWidget):
                 return k
         return None
 
-    def _set(self, item: pg.PlotDataItem, data: np.ndarray | None) -> None:
-        if data is None or data.shape[0] == 0:
-            item.setData([], [])
-        else:
-            item.setData(data[:, 0].copy(), data[:, 1].copy())
-
-    def _update_current(self) -> None:
+    def _update_current(self, settle: bool = False) -> None:
+        """Draw the current run (``settle``: each curve as one item, e.g. at a pause)."""
         run = self.current
-        self._set(self.step_item, run.steps.view() if run.steps.n else None)
-        self._set(self.loss_item, run.series("loss"))
-        self._set(self.val_loss_item, run.series("val_loss"))
+        step, loss, val_loss, metric, val_metric = self.live
+        step.set(run.steps.view() if run.steps.n else None, settle)
+        loss.set(run.series("loss"), settle)
+        val_loss.set(run.series("val_loss"), settle)
         key = self._pick_metric(run)
         if key and key != self.metric_key:
             self.metric_key = key
             self.metric_plot.setLabel("left", key)
-        self._set(self.metric_item, run.series(key) if key else None)
-        self._set(self.val_metric_item, run.series(f"val_{key}") if key else None)
+            metric.reset()
+            val_metric.reset()
+        metric.set(run.series(key) if key else None, settle)
+        val_metric.set(run.series(f"val_{key}") if key else None, settle)
         self._update_x_span()
         self._update_y_ranges()
         last = run.series("loss")
+        self.shown_epoch = int(last[-1, 0]) if last is not None else 0
         if last is not None:
-            txt = f"epoch {int(last[-1, 0])}  loss {last[-1, 1]:.4g}"
+            txt = f"epoch {self.shown_epoch}  loss {last[-1, 1]:.4g}"
             val = run.series("val_loss")
             if val is not None:
                 txt += f"\nval_loss {val[-1, 1]:.4g}"
@@ -231,18 +246,33 @@ class LossCurves(QWidget):
         else:
             self.status.setText("")
 
-    def _y_values(self, keys: list[str], with_steps: bool) -> np.ndarray:
+    def _y_bounds(self, keys: list[str], with_steps: bool, log: bool) -> tuple[float, float] | None:
+        """Smallest and largest finite value (log10 of the positive ones when ``log``) of ``keys`` in
+        the current and the shown previous runs, or None (no such value)."""
         runs = [self.current] + self._shown_runs()
-        parts = []
-        for run in runs:
-            for k in keys:
-                d = run.series(k)
-                if d is not None:
-                    parts.append(d[:, 1])
+        bufs = [b for run in runs for k in keys if (b := run.epochs.get(k)) is not None and b.n]
         if with_steps and self.current.steps.n:
-            parts.append(self.current.steps.view()[:, 1])
-        v = np.concatenate(parts) if parts else np.empty(0)
-        return v[np.isfinite(v)]
+            bufs.append(self.current.steps)
+        bounds = [self._bounds_of(b, log) for b in bufs]
+        lo, hi = min((b[0] for b in bounds), default=np.inf), max((b[1] for b in bounds), default=-np.inf)
+        if lo > hi:
+            return None
+        return (float(np.log10(lo)), float(np.log10(hi))) if log else (lo, hi)
+
+    def _bounds_of(self, buf: GrowBuffer, log: bool) -> tuple[float, float]:
+        """(min, max) of ``buf``'s finite (``log``: positive) values, brought up to date with its new
+        rows only: a frame does not re-read 100,000 steps."""
+        seen = self._bounds.setdefault(buf, {})
+        n0, lo, hi = seen.get(log, (0, np.inf, -np.inf))
+        if buf.n < n0:  # cleared and refilled
+            n0, lo, hi = 0, np.inf, -np.inf
+        if buf.n > n0:
+            v = buf.view()[n0:, 1]
+            v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+            if v.size:
+                lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
+            seen[log] = (buf.n, lo, hi)
+        return lo, hi
 
     def _update_y_ranges(self) -> None:
         """Set y ranges with hysteresis (only when the data leave the range or use < 60% of it)."""
@@ -251,13 +281,11 @@ class LossCurves(QWidget):
             (self.loss_plot, ["loss", "val_loss"], True, "_y_loss"),
             (self.metric_plot, [key, f"val_{key}"] if key else [], False, "_y_metric"),
         ):
-            v = self._y_values(keys, steps)
             log = plot is self.loss_plot and self.log_box.isChecked()
-            if log:
-                v = np.log10(v[v > 0])
-            if v.size == 0:
+            bounds = self._y_bounds(keys, steps, log)
+            if bounds is None:
                 continue
-            lo, hi = float(v.min()), float(v.max())
+            lo, hi = bounds
             if plot is self.metric_plot and key == "r2":
                 lo = max(lo, -1.0)  # R² of an untrained net can be -50: keep the useful range readable
                 hi = max(hi, lo + 0.1)
@@ -389,5 +417,7 @@ class LossCurves(QWidget):
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=bool(on))
+        for live in self.live:
+            live.reset()
         self._y_loss = None
         self._update_y_ranges()

@@ -56,7 +56,6 @@ class TrainingController(QObject):
         window.statusBar().addPermanentWidget(zoom)
         zoom.show()
         self.run = RunControl(self.controls, lambda: self.model, self)
-        self.run.heavy_frame = v.heavy_frame
         self.links = LinkWeights(window, workspace, v, lambda: self.model, lambda: self.run.busy)
         self.link_editor = self.links.editor
         self.links.weight_set.connect(self._weight_set)
@@ -336,7 +335,7 @@ class TrainingController(QObject):
     def flush_views(self) -> None:
         """Draw whatever the throttled views (curves, health, canvas, counters) still hold."""
         self.views.flush()
-        self.run.progress_redraw.flush()
+        self.run.draw_progress()
 
     def _on_paused(self, epoch: int) -> None:
         self.flush_views()

@@ -15,13 +15,13 @@ Clock = Callable[[], float]
 
 #: ~30 snapshots per second (a little above, so frames keep >= 30 fps)
 EMIT_INTERVAL_S = 1.0 / 32.0
-#: without a decision boundary (e.g. MNIST) nothing on screen changes faster than the toolbar counters
-#: (every 0.2 s) and the curves (every 0.5 s): 10 snapshots per second are enough
-PLAIN_EMIT_INTERVAL_S = 0.1
+#: without a decision boundary (e.g. MNIST, ~1 s per epoch) a frame shows the toolbar counters and the
+#: curves only: 5 snapshots (frames) per second follow them closely enough
+PLAIN_EMIT_INTERVAL_S = 0.2
 #: weight copies (canvas link colours, dead-ReLU fractions) go with a snapshot at most this often when
-#: no decision boundary needs them every frame: a person does not see them change faster, and for
-#: MNIST (235k weights) a copy, its finiteness check and its pictures cost ~1 ms each time
-WEIGHTS_INTERVAL_S = 0.25
+#: no decision boundary needs them every frame: the canvas shows them once a second, and for MNIST
+#: (235k weights) a copy, its finiteness check and its pictures cost ~1 ms each time
+WEIGHTS_INTERVAL_S = 1.0
 #: the pace (steps/s) shown and used for the ETA is measured over the steps of the last two seconds
 RATE_WINDOW_S = 2.0
 

@@ -14,15 +14,11 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Signal
 
 from core.project import training_spec
-from studio.plots.redraw import Throttle
 from studio.training.job import Evaluation, Snapshot, TrainingJob
 from studio.training.picture_process import PictureProcess
 from studio.training.session import TrainingSession
 from studio.training.state import RunState, RunStateMachine
 from studio.training.toolbar import TrainingControls
-
-#: Seconds between toolbar counter updates while training.
-PROGRESS_INTERVAL_S = 0.2
 
 
 def _running_note(stepping: bool, epochs: int) -> str:
@@ -77,10 +73,7 @@ class RunControl(QObject):
         self.elapsed_base = 0.0
         self.last_snapshot: Snapshot | None = None
         self.busy = False
-        #: asked after each snapshot: True when it made a Python-painted view redraw (see TrainingSession)
-        self.heavy_frame: Callable[[], bool] | None = None
         self._progress_args: tuple | None = None
-        self.progress_redraw = Throttle(self._draw_progress, PROGRESS_INTERVAL_S, self)
         #: the window's picture process (starts with the first pictures, ends in :meth:`close`)
         self.picture_process = PictureProcess()
         controls.speed_changed.connect(self._speed_changed)
@@ -106,7 +99,6 @@ class RunControl(QObject):
                             picture_process=self.picture_process)
         s.worker.set_speed_limit(self.controls.speed_limit())
         s.snapshot.connect(lambda snap, s=s: self._on_snapshot(s, snap))
-        s.heavy_frame = self.heavy_frame
         s.evaluated.connect(lambda ev, s=s: self._on_evaluated(s, ev))
         s.failed.connect(lambda msg, s=s: self._on_failed(s, msg))
         s.finished.connect(lambda reason, s=s: self._on_finished(s, reason))
@@ -216,16 +208,16 @@ class RunControl(QObject):
             return
         self.last_snapshot = snap
         self.epoch = snap.epoch
-        self.snapshot.emit(snap)
         bpe = max(snap.batches_per_epoch, 1)
         frac = snap.batch / bpe if snap.batch < bpe else 0.0
         self._progress_args = (snap.epoch, snap.epochs, snap.steps_per_s, snap.elapsed_s, frac, bpe)
-        if snap.stopped is not None:
-            self.progress_redraw.flush()
-        else:
-            self.progress_redraw.request()
+        # one snapshot is one frame: the counters first, then the views (curves, boundary) draw and
+        # paint it, so every part of the window shows the same epoch
+        self.draw_progress()
+        self.snapshot.emit(snap)
 
-    def _draw_progress(self) -> None:
+    def draw_progress(self) -> None:
+        """Show the last snapshot's counters in the toolbar."""
         if self._progress_args is not None:
             self.controls.show_progress(*self._progress_args)
 

@@ -9,9 +9,8 @@ worker waits while a snapshot is handled and repainted). ``shutdown()`` stops an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from studio.training import gui_gc
 from studio.training.blas import limit_blas_threads
@@ -19,11 +18,6 @@ from studio.training.job import Snapshot, TrainingJob
 from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
-
-#: Widgets repaint from a window update request a few ms after the snapshot was handled (Qt's
-#: QT_QPA_UPDATE_IDLE_TIME, 5 ms): after a heavy frame the acknowledgement waits this long past idle,
-#: so that repaint runs while the worker waits instead of fighting it for the GIL.
-HEAVY_FRAME_SETTLE_MS = 8
 
 
 class TrainingSession(QObject):
@@ -78,51 +72,26 @@ class TrainingSession(QObject):
         p.finished.connect(self.finished, Qt.QueuedConnection)
         self.job = job
         self.snapshots = 0
-        self._unacked = 0
         self.ended: str | None = None
         self._gc_held = False
         self.finished.connect(self._on_finished)
-        self._await_idle = False
-        self._dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread()) if lockstep else None
-        self._idle_connected = False  # aboutToBlock is connected only while a snapshot awaits drawing
-        self._idle_fallback = QTimer(self)
-        self._idle_fallback.setSingleShot(True)
-        self._idle_fallback.setInterval(50)
-        self._idle_fallback.timeout.connect(self._on_idle)
-        #: optional predicate asked after each snapshot was handled: True when the frame it causes
-        #: repaints Python-painted views (curves, canvas, ...), which should run while the worker waits
-        self.heavy_frame: Callable[[], bool] | None = None
-        self._heavy = False
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(HEAVY_FRAME_SETTLE_MS)
-        self._settle.timeout.connect(self._on_settled)
+        self._lockstep = lockstep
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshots += 1
-        self._unacked += 1
-        if self._dispatcher is not None and snap.grid is not None:
+        if self._lockstep and snap.grid is not None:
             # Lockstep only for boundary runs: their steps are short and pure Python, so painting
             # and training would fight for the GIL (measured on the spiral without it: stalls p99
             # 111 ms, 24 fps). Steps of bigger networks (MNIST) spend their time in BLAS without
             # the GIL: holding them only costs time (measured: ratio 1.03, stalls p99 36 ms without).
             self.worker.hold()
         try:
+            # the handlers draw the whole frame, painted included, before they return (see
+            # TrainingViews.add_snapshot): the worker waits exactly as long as the GUI works for it
             self.snapshot.emit(snap)
         finally:
-            heavy = self.heavy_frame
-            self._heavy = heavy is not None and bool(heavy())
-            # Acknowledge when the GUI thread has nothing left to do (the repaints this snapshot
-            # caused included), so the worker does not compete with painting for the GIL.
-            if self._dispatcher is None:
-                self._acknowledge()
-            else:
-                self._await_idle = True
-                if not self._idle_connected:
-                    self._dispatcher.aboutToBlock.connect(self._on_idle)
-                    self._idle_connected = True
-                self._idle_fallback.start()  # loops that never block (processEvents) still progress
+            self.worker.acknowledge(1)
 
     @Slot(int, int)
     def _on_paused(self, epoch: int, command: int) -> None:
@@ -131,35 +100,9 @@ class TrainingSession(QObject):
         if command == self.worker.commands:
             self.paused.emit(epoch)
 
-    @Slot()
-    def _on_idle(self) -> None:
-        if self._idle_connected and self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.disconnect(self._on_idle)
-            self._idle_connected = False
-        self._idle_fallback.stop()
-        if self._await_idle:
-            if self._heavy:  # its repaint is still to come (update request timer): let it run first
-                self._heavy = False
-                self._settle.start()
-                return
-            self._await_idle = False
-            self._acknowledge()
-
-    @Slot()
-    def _on_settled(self) -> None:
-        if self._await_idle:
-            self._await_idle = False
-            self._acknowledge()
-
-    def _acknowledge(self) -> None:
-        """Every snapshot received so far is drawn (two can arrive before the GUI is idle)."""
-        n, self._unacked = self._unacked, 0
-        self.worker.acknowledge(n)
-
     @Slot(str)
     def _on_finished(self, reason: str) -> None:
         self.ended = reason
-        self._release_dispatcher()
         # "finished" is the worker's last act: both threads end within moments (no collection there)
         self.thread.wait(500)
         self.pictures_thread.wait(500)
@@ -169,15 +112,6 @@ class TrainingSession(QObject):
         if self._gc_held:
             self._gc_held = False
             gui_gc.release()
-
-    def _release_dispatcher(self) -> None:
-        if self._dispatcher is not None and self._idle_connected:
-            try:
-                self._dispatcher.aboutToBlock.disconnect(self._on_idle)
-            except (RuntimeError, TypeError):
-                pass
-        self._idle_connected = False
-        self._dispatcher = None
 
     def start(self) -> None:
         """Start the threads (the loop begins running or paused, as constructed)."""
@@ -194,7 +128,6 @@ class TrainingSession(QObject):
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop the worker and join both threads; returns True when they ended within ``timeout_ms``."""
         self.worker.stop()
-        self._release_dispatcher()
         deadline = time.perf_counter() + timeout_ms / 1000
         ok = True
         for thread in (self.thread, self.pictures_thread):

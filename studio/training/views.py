@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 from core.probes import activation_images, forward_all
 from studio.background import one_line, run_in_background
@@ -65,10 +65,15 @@ class TrainingViews(QObject):
         self._pending_weights: list[list[np.ndarray]] | None = None
         self._pending_neurons: dict[int, np.ndarray] | None = None
         self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)
-        # curves, gradient plot and canvas each repaint for tens of ms: at most one of them per frame
+        # the gradient plot and the canvas repaint for several ms: at most one of them per frame
         self.frame_gate = FrameGate()
-        for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw):
+        for throttle in (self.health.redraw, self.canvas_redraw):
             throttle.gate = self.frame_gate
+        # a plot behind another tab is not redrawn; raising its tab draws it
+        for throttle, widget, dock in ((self.curves.redraw, self.curves, self.curves_dock),
+                                       (self.health.redraw, self.health, self.health_dock)):
+            throttle.widget = widget
+            dock.visibilityChanged.connect(throttle.shown)
 
     def _arrange_docks(self, inspector: Any) -> None:
         """Decision boundary in the right column (full height, the largest plot); curves, health and
@@ -188,13 +193,15 @@ class TrainingViews(QObject):
 
     # ---- snapshots -------------------------------------------------------------------------
     def add_snapshot(self, snap: Snapshot) -> None:
-        """Curves, boundary, gradient health and (a few times per second) the canvas of one snapshot."""
+        """Draw one snapshot as one frame: curves and boundary (and the toolbar, which the run control
+        updated just before) show its epoch; gradient health and the canvas follow a few times per
+        second. The frame is painted before this returns (:meth:`paint_now`)."""
         self.frame_gate.open()
         bpe = max(snap.batches_per_epoch, 1)
         self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe, epochs=snap.epochs)
         self.boundary.set_paused_note(snap.pictures_note)
         if snap.boundary is not None and self.boundary.isVisible():
-            self.boundary.set_output(snap.boundary)
+            self.boundary.set_output(snap.boundary, snap.epoch)
         elif snap.boundary is not None:
             self.boundary.last_output = snap.boundary
         if snap.grad_norms is not None:
@@ -210,6 +217,18 @@ class TrainingViews(QObject):
             if snap.neurons:
                 self._pending_neurons = snap.neurons
             self.canvas_redraw.request()
+        self.paint_now()
+
+    def paint_now(self) -> None:
+        """Paint the window's changed parts now rather than at Qt's next update request (~5 ms later).
+
+        While a boundary frame is handled the worker waits (lockstep); painted later, the repaint would
+        run while the worker trains and both would fight for the GIL (pyqtgraph paints call Python).
+        """
+        for view in (self.boundary.plot_widget, self.curves.glw, self.health.pw):
+            # plot items report their changes through queued calls to their scene: deliver them first
+            QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
+        QCoreApplication.sendEvent(self.window, QEvent(QEvent.Type.UpdateRequest))
 
     def _draw_canvas(self) -> None:
         weights, self._pending_weights = self._pending_weights, None
@@ -227,10 +246,6 @@ class TrainingViews(QObject):
         """Draw whatever the throttled views (curves, health, canvas) still hold."""
         for throttle in (self.curves.redraw, self.health.redraw, self.canvas_redraw):
             throttle.flush()
-
-    def heavy_frame(self) -> bool:
-        """True when the last snapshot made a Python-painted view (curves, health, canvas) redraw."""
-        return not self.frame_gate.available
 
     # ---- evaluation ------------------------------------------------------------------------
     def show_evaluation(self, ev: Evaluation) -> None:

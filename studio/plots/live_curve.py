@@ -1,0 +1,79 @@
+"""A curve that grows every frame at the cost of its newest points only.
+
+The loss curves are redrawn with every training snapshot (~32 frames per second on toy data), so
+that they show the same epoch as the toolbar and the decision boundary. Redrawing a whole pyqtgraph
+curve costs milliseconds (thick anti-aliased lines, Python per item), most of it for points that did
+not change. :class:`LiveCurve` draws a series as two items with the same pen: the *body* holds the
+points up to the last settle and keeps its rendering as a pixmap (a repaint blits it), the *head*
+holds the points since then, a handful per frame. Every ``settle_s`` seconds the head moves into
+the body.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
+
+#: Points drawn per curve at most: longer series are thinned (every 2**k-th point and the last), so a
+#: frame costs the same after 100 epochs or 100,000 steps.
+MAX_DRAWN_POINTS = 1000
+#: Seconds between moves of the head into the body (each costs one full redraw of the curve).
+SETTLE_S = 0.5
+
+
+def stride_for(n: int, max_points: int = MAX_DRAWN_POINTS) -> int:
+    """The thinning stride for ``n`` rows: 1 up to ``max_points``, else the power of two that brings
+    them under it (a power of two keeps the drawn points in place as the series grows)."""
+    return 1 if n <= max_points else 1 << int(np.ceil(np.log2(n / max_points)))
+
+
+def thinned(data: np.ndarray, start: int = 0, stride: int = 1) -> np.ndarray:
+    """A copy of rows ``start, start + stride, ...`` of ``data`` (n, 2), and always the last."""
+    rows = data[start::stride]
+    if (data.shape[0] - 1 - start) % stride:
+        rows = np.concatenate([rows, data[-1:]])
+    return np.array(rows, dtype=np.float64)
+
+
+class LiveCurve:
+    """One growing series (n, 2) of ``plot`` drawn by ``item`` (the body, which keeps the legend
+    entry) and a head item made here with the same pen."""
+
+    def __init__(self, plot: pg.PlotItem, item: pg.PlotDataItem, settle_s: float = SETTLE_S) -> None:
+        self.body = item
+        self.head = pg.PlotDataItem([], [], pen=item.opts["pen"])
+        self.head.setSkipFiniteCheck(False)
+        self.head.setZValue(item.zValue())
+        plot.addItem(self.head)
+        item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # the child that paints
+        self.settle_s = settle_s
+        self.reset()
+
+    def reset(self) -> None:
+        """The next :meth:`set` redraws the body in full (e.g. the axis went to log scale)."""
+        self._body_end = -1  # row of the series where the body ends (its last point), -1: no body
+        self._stride = 0
+        self._settled_at = -np.inf
+
+    def set(self, data: np.ndarray | None, settle: bool = False) -> None:
+        """Draw ``data`` (n, 2), which extends the rows drawn before (else call :meth:`reset` first);
+        ``settle``: all of it in the body (a pause, the end of a run)."""
+        n = 0 if data is None else data.shape[0]
+        if n == 0:
+            self.body.setData([], [])
+            self.head.setData([], [])
+            self.reset()
+            return
+        stride = stride_for(n)
+        now = time.perf_counter()
+        if settle or stride != self._stride or n <= self._body_end or now - self._settled_at >= self.settle_s:
+            rows = thinned(data, 0, stride)
+            self.body.setData(rows[:, 0], rows[:, 1])
+            self.head.setData([], [])
+            self._body_end, self._stride, self._settled_at = n - 1, stride, now
+            return
+        rows = thinned(data, self._body_end, stride)  # starts at the body's last point: no gap
+        self.head.setData(rows[:, 0], rows[:, 1])

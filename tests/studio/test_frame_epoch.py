@@ -1,0 +1,66 @@
+"""One snapshot is one frame: the toolbar, the loss curves and the decision boundary show its epoch."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from studio.plots.live_curve import LiveCurve, stride_for, thinned
+
+
+def _toolbar_epoch(tc) -> int:
+    m = re.match(r"Epoch (\d+)", tc.controls.epoch_label.text())
+    assert m, tc.controls.epoch_label.text()
+    return int(m.group(1))
+
+
+@pytest.mark.parametrize("speed", ["300 steps/s", "Max"])
+def test_toolbar_curves_and_boundary_show_the_same_epoch_after_each_frame(studio_window, qtbot, speed):
+    w = studio_window
+    tc = w.training
+    if speed == "Max":
+        tc.controls.speed_combo.setCurrentIndex(0)
+    w.document.training["epochs"] = 10**6  # the run lasts the whole test
+    seen: list[tuple[int, int, int | None, int]] = []
+
+    def after_frame(snap) -> None:  # connected after the views: the frame is drawn when this runs
+        seen.append((_toolbar_epoch(tc), tc.curves.shown_epoch, tc.boundary.shown_epoch, snap.epoch))
+
+    tc.run.snapshot.connect(after_frame)
+    tc.play_pause()
+    qtbot.waitUntil(lambda: len(seen) >= 12 and seen[-1][3] >= 3, timeout=30000)
+    tc.stop()
+    assert all(t == c == b == e for t, c, b, e in seen), seen
+    assert seen[-1][0] > seen[0][0]  # the epochs moved on, frame by frame
+    # the curves' last drawn point is that epoch too (not just their caption)
+    x = np.concatenate([item.getData()[0] for item in (tc.curves.loss_item, tc.curves.live[1].head)
+                        if item.getData()[0] is not None])
+    assert x.max() == tc.curves.shown_epoch
+    assert tc.boundary.epoch_label.text() == f"epoch {tc.boundary.shown_epoch}"
+
+
+def _n(item) -> int:
+    x = item.getData()[0]
+    return 0 if x is None else len(x)
+
+
+def test_live_curve_draws_the_body_and_only_new_points_in_the_head(qtbot):
+    import pyqtgraph as pg
+
+    pw = pg.PlotWidget()
+    qtbot.addWidget(pw)
+    item = pw.getPlotItem().plot([], [])
+    live = LiveCurve(pw.getPlotItem(), item, settle_s=3600.0)
+    data = np.column_stack([np.arange(10.0), np.arange(10.0) ** 2])
+    live.set(data[:6])  # the first call draws the body
+    assert _n(item) == 6 and _n(live.head) == 0
+    live.set(data)  # then only the new rows and the joint go to the head
+    assert list(live.head.getData()[0]) == [5.0, 6.0, 7.0, 8.0, 9.0] and _n(item) == 6
+    live.set(data, settle=True)
+    assert _n(item) == 10 and _n(live.head) == 0
+    # long series are thinned with a power-of-two stride, keeping the last row
+    assert stride_for(1000) == 1 and stride_for(1001) == 2 and stride_for(5000) == 8
+    rows = thinned(np.column_stack([np.arange(11.0), np.zeros(11)]), 0, 4)
+    assert list(rows[:, 0]) == [0.0, 4.0, 8.0, 10.0]
