@@ -24,11 +24,14 @@ from core.graph_validation import Problem, validate_graph
 from core.layer_kinds import KINDS
 
 __all__ = ["Graph", "GraphError", "Node", "Problem", "LayerRow", "DataInfo", "NODE_KINDS", "KIND_LABELS",
-           "canonical_ids", "output_units", "resolve_loss", "resolve_output_activation"]
+           "LAYER_SPACING", "canonical_ids", "output_units", "resolve_loss", "resolve_output_activation"]
 
 #: Layer kinds a node may have (``core.layer_kinds``), and their labels.
 NODE_KINDS: tuple[str, ...] = tuple(KINDS)
 KIND_LABELS: dict[str, str] = {key: kind.label for key, kind in KINDS.items()}
+#: Horizontal distance between neighbouring layers when they are placed automatically: the canvas's
+#: 120-unit cards plus a 40-unit gap for the links, so a 4-layer network fits a ~500 px canvas at 100 %.
+LAYER_SPACING = 160.0
 
 
 class GraphError(ValueError):
@@ -366,7 +369,7 @@ class Graph:
     __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ layout
-    def auto_arrange(self, spacing: float = 215.0, origin: tuple[float, float] = (0.0, 0.0)) -> None:
+    def auto_arrange(self, spacing: float = LAYER_SPACING, origin: tuple[float, float] = (0.0, 0.0)) -> None:
         """Place fragments left to right along rows (one row per fragment), ``spacing`` apart."""
         y = origin[1]
         for frag in self.fragments():

@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from core.graph import DataInfo, Graph, GraphError
+from core.graph import LAYER_SPACING, DataInfo, Graph, GraphError
 from core.project import DEFAULT_TRAINING, Project
 from studio.undo import SnapshotCommand
 
@@ -221,16 +221,18 @@ class Document(QObject):
                 ox, oy = graph.nodes[out].pos
                 graph.add_node(kind, config, (ox, oy), node_id=new_id)
                 graph.insert_on_edge(new_id, pred, out)  # type: ignore[arg-type]
-                _shift_from(graph, out, 215.0)
+                _shift_from(graph, out, LAYER_SPACING)
             elif kind == "input":
                 head = main[0] if main else None
-                x, y = (graph.nodes[head].pos[0] - 215.0, graph.nodes[head].pos[1]) if head else (0.0, 0.0)
+                hx, hy = graph.nodes[head].pos if head else (LAYER_SPACING, 0.0)
+                x, y = hx - LAYER_SPACING, hy
                 graph.add_node(kind, config, (x, y), node_id=new_id)
                 if head and graph.connect_problem(new_id, head) is None:
                     graph.connect(new_id, head)
             else:
                 tail = main[-1] if main else None
-                x, y = (graph.nodes[tail].pos[0] + 215.0, graph.nodes[tail].pos[1]) if tail else (0.0, 0.0)
+                tx, ty = graph.nodes[tail].pos if tail else (-LAYER_SPACING, 0.0)
+                x, y = tx + LAYER_SPACING, ty
                 graph.add_node(kind, config, (x, y), node_id=new_id)
                 if tail and graph.connect_problem(tail, new_id) is None:
                     graph.connect(tail, new_id)

@@ -58,7 +58,11 @@ from studio.window_edits import CanvasEditsMixin
 from studio.window_files import APP_NAME, ProjectFilesMixin
 from studio.workspace import Workspace
 
-LAYOUT_VERSION = 2  # bump when the dock arrangement changes so old saved layouts are ignored
+LAYOUT_VERSION = 3  # bump when the dock arrangement changes so old saved layouts are ignored
+INSPECTOR_WIDTH = 320  # the left column (layer list over the Inspector)
+#: The canvas column keeps this much width: the default 4-layer network at 80 % or more and the curves'
+#: controls under it; a narrow window takes it from the boundary column.
+CANVAS_MIN_WIDTH = 520
 
 
 class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainWindow):
@@ -107,11 +111,12 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         self.network_panel.lr_finder.source = workspace_source(self.workspace)
         self.validation = ValidationPanel(self.workspace)
         self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("inspectorTabs")
         self.side_tabs.setDocumentMode(True)
         self.side_tabs.addTab(_scroll(self.properties), "Properties")
         self.side_tabs.addTab(_scroll(self.network_panel), "Network")
         self.side_tabs.addTab(self.validation, "Analysis")
-        self.side_tabs.setMinimumWidth(340)
+        self.side_tabs.setMinimumWidth(INSPECTOR_WIDTH)
         self.inspector_dock = self._dock(
             self.side_tabs, "Inspector", Qt.DockWidgetArea.LeftDockWidgetArea, "inspectorDock"
         )
@@ -180,6 +185,8 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
             " left: 6px; padding: 0 3px; }"
             "QToolBar { spacing: 2px; padding: 3px; }"
             "QDockWidget::title { padding: 5px 8px; font-weight: 600; }"
+            # narrow Inspector tabs: all five fit a 320 px column, which leaves the canvas its width
+            "QTabWidget#inspectorTabs QTabBar::tab { padding: 5px 9px; }"
         )
 
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
@@ -282,12 +289,12 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         self.resizeDocks([self.palette_dock, self.inspector_dock], [rows, max(h - rows, 300)],
                          Qt.Orientation.Vertical)
         bar = self.side_tabs.tabBar()  # every Inspector tab without scroll arrows
-        tabs = sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 16
-        self.resizeDocks([self.inspector_dock], [max(340, tabs)], Qt.Orientation.Horizontal)
+        left = max(INSPECTOR_WIDTH, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 8)
+        self.resizeDocks([self.inspector_dock], [left], Qt.Orientation.Horizontal)
         right = [d for d in self.findChildren(QDockWidget)
                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
-        if right:  # narrow windows: the canvas column keeps room for the curves' controls (~460 px)
-            width = min(max(0.38 * w, 380), h - 220, w - max(340, tabs) - 460)
+        if right:
+            width = min(max(0.38 * w, 380), h - 220, w - left - CANVAS_MIN_WIDTH)
             self.resizeDocks(right[:1], [int(width)], Qt.Orientation.Horizontal)
         if self._bottom_docks:
             self.resizeDocks(self._bottom_docks[:1], [max(250, int(0.3 * h))], Qt.Orientation.Vertical)

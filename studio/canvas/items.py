@@ -25,8 +25,9 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphi
 from core.graph import KIND_LABELS
 from studio import theme
 
-CARD_W = 150.0
+CARD_W = 120.0  # with core.graph.LAYER_SPACING: the default 4-layer network fits a ~500 px canvas
 HEADER_H = 62.0
+HEADER_PAD = 8.0
 ROW_H = 19.0
 NEURON_D = 14.0
 PAD_B = 12.0
@@ -285,50 +286,42 @@ class LayerItem(QGraphicsObject):
             self._paint_badge(painter, th)
 
     def _paint_header(self, painter: QPainter, th: theme.Theme, accent: QColor) -> None:
+        text_w = CARD_W - 2 * HEADER_PAD
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         font = QFont(painter.font())
         font.setPointSizeF(9.5)
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor(th.text))
-        painter.drawText(
-            QRectF(10, 12, CARD_W - 20, 18),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            KIND_LABELS.get(self.kind, self.kind),
-        )
+        kind = KIND_LABELS.get(self.kind, self.kind)
+        kind_w = painter.fontMetrics().horizontalAdvance(kind)
+        painter.drawText(QRectF(HEADER_PAD, 12, text_w, 18), left, kind)
         font.setBold(False)
         font.setPointSizeF(7.5)
         painter.setFont(font)
         painter.setPen(QColor(th.muted))
-        painter.drawText(
-            QRectF(10, 12, CARD_W - 20, 18),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            self.node_id,
-        )
+        id_w = painter.fontMetrics().horizontalAdvance(self.node_id)
+        # a long kind ("Activation") leaves no room for the id beside it: the id moves to the params line
+        id_row = 12 if kind_w + 6 + id_w <= text_w else 44
+        painter.drawText(QRectF(HEADER_PAD, id_row, text_w, 18 if id_row == 12 else 14), right, self.node_id)
         font.setPointSizeF(8.0)
         painter.setFont(font)
         painter.setPen(QColor(th.text))
-        detail = self._detail()
-        painter.drawText(
-            QRectF(10, 30, CARD_W - 20, 15),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, int(CARD_W - 20)),
-        )
+        detail = painter.fontMetrics().elidedText(self._detail(), Qt.TextElideMode.ElideRight, int(text_w))
+        painter.drawText(QRectF(HEADER_PAD, 30, text_w, 15), left, detail)
         painter.setPen(QColor(th.muted))
         params = f"{format_count(self.params)} params"
-        painter.drawText(
-            QRectF(10, 44, CARD_W - 20, 14),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            params,
-        )
+        painter.drawText(QRectF(HEADER_PAD, 44, text_w - (id_w + 6 if id_row == 44 else 0), 14), left, params)
 
     def _detail(self) -> str:
         units = f"{format_count(self.units)} unit{'s' if self.units != 1 else ''}"
         if self.kind == "dropout":
-            return f"{units} · rate {self.config.get('rate', '?')}"
+            return f"rate {self.config.get('rate', '?')} · {units}"  # rate first: narrow cards elide the end
         if self.kind in ("dense", "output", "activation") and self.activation:
             return f"{units} · {self.activation}"
         if self.kind == "input":
-            return f"{units} · features"
+            return f"{format_count(self.units)} feature{'s' if self.units != 1 else ''}"
         return units
 
     def _paint_neurons(self, painter: QPainter, th: theme.Theme, accent: QColor) -> None:

@@ -20,6 +20,8 @@ from core.layer_kinds import KINDS
 from studio import theme
 from studio.canvas.view import LAYER_MIME
 
+ITEM_W = 150  # two columns in the 320 px left column
+
 
 def _subtitle(kind: object) -> str:
     return KINDS[kind].subtitle if kind in KINDS else ""
@@ -38,7 +40,7 @@ class PaletteDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
         h = option.fontMetrics.height()
-        return QSize(150, int(h * 2 + 14))
+        return QSize(ITEM_W, int(h * 2 + 14))
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -57,12 +59,12 @@ class PaletteDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(rect, 6, 6)
         icon = index.data(Qt.ItemDataRole.DecorationRole)
         size = min(28, rect.height() - 8)
-        icon_rect = QRect(rect.left() + 6, rect.center().y() - size // 2, size, size)
+        icon_rect = QRect(rect.left() + 4, rect.center().y() - size // 2, size, size)
         if not option.state & QStyle.StateFlag.State_Enabled:
             painter.setOpacity(0.45)
         if icon is not None:
             icon.paint(painter, icon_rect)
-        text_left = icon_rect.right() + 10
+        text_left = icon_rect.right() + 8
         fm_h = option.fontMetrics.height()
         title_rect = QRect(text_left, rect.center().y() - fm_h, rect.right() - text_left, fm_h)
         font = QFont(option.font)
@@ -79,11 +81,10 @@ class PaletteDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(QColor(th.muted))
         sub_rect = QRect(text_left, rect.center().y() + 1, rect.right() - text_left, fm_h)
-        painter.drawText(
-            sub_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            _subtitle(index.data(Qt.ItemDataRole.UserRole)),
+        subtitle = painter.fontMetrics().elidedText(
+            _subtitle(index.data(Qt.ItemDataRole.UserRole)), Qt.TextElideMode.ElideRight, sub_rect.width()
         )
+        painter.drawText(sub_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, subtitle)
         painter.restore()
 
 
@@ -115,7 +116,7 @@ class LayerPalette(QListWidget):
             lambda it: self.append_requested.emit(it.data(Qt.ItemDataRole.UserRole))
         )
         self.setMinimumWidth(150)
-        # the kinds flow into as many columns as fit (two in the 340 px left column: three short rows)
+        # the kinds flow into as many columns as fit (two in the 320 px left column: three short rows)
         self.setFlow(QListWidget.Flow.LeftToRight)
         self.setWrapping(True)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)

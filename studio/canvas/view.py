@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QLabel, QToolTip, QVBoxLayo
 
 from core.graph import NODE_KINDS
 from studio import theme
+from studio.canvas.edge_hints import EdgeHints
 from studio.canvas.scene import NetworkScene
 
 LAYER_MIME = "application/x-ffstudio-layer"
@@ -37,6 +38,7 @@ class NetworkView(QGraphicsView):
     """Shows a :class:`NetworkScene`; accepts layer drops from the palette."""
 
     zoom_changed = Signal(float)
+    edge_hints: EdgeHints | None = None  # set in __init__ (Qt may scroll the view before)
 
     def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -72,10 +74,14 @@ class NetworkView(QGraphicsView):
         box.addWidget(self.preview_image)
         box.addWidget(self.preview_caption)
         self.preview.hide()
+        # a network wider than the view scrolls: buttons say how many layers lie beyond each edge
+        self.edge_hints = EdgeHints(self)
+        self.zoom_changed.connect(lambda _z: self.update_edge_hints())
         scene.message.connect(self.show_message)
         scene.neuron_hovered.connect(self._neuron_hovered)
         self._was_empty = not scene.items_by_id
         scene.changed.connect(self._repaint_if_emptiness_changed)
+        scene.changed.connect(lambda _rects: self.update_edge_hints())
 
     # ------------------------------------------------------------------ zoom and pan
     def zoom(self) -> float:
@@ -116,7 +122,7 @@ class NetworkView(QGraphicsView):
         rect = QRectF()
         for it in items:
             rect = rect.united(it.sceneBoundingRect())
-        rect = rect.adjusted(-30, -40, 30, 40)
+        rect = rect.adjusted(-14, -30, 14, 30)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
@@ -270,6 +276,7 @@ class NetworkView(QGraphicsView):
             vp.right() - self.lock_label.width() - 12, vp.bottom() - self.lock_label.height() - 12
         )
         self.lock_label.raise_()
+        self.update_edge_hints()
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip and self.preview.isVisible():
@@ -284,6 +291,15 @@ class NetworkView(QGraphicsView):
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_overlays()
+
+    def update_edge_hints(self) -> None:
+        """Show or hide the "N more layers" buttons for the current scroll and zoom."""
+        if self.edge_hints is not None:
+            self.edge_hints.update()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
+        super().scrollContentsBy(dx, dy)
+        self.update_edge_hints()
 
     # ------------------------------------------------------------------ neuron preview
     def _neuron_hovered(self, node_id: str, unit: int, scene_pos: QPointF) -> None:

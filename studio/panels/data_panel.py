@@ -146,7 +146,7 @@ class DataPanel(QWidget):
             b.clicked.connect(lambda _c=False, n=name: self.select_toy(n))
             self.toy_group.addButton(b)
             self.toy_buttons[name] = b
-            grid.addWidget(b, i // 4, i % 4)
+            grid.addWidget(b, i // 3, i % 3)  # 3 x 3: fits the 320 px Inspector
         v.addLayout(grid)
         form = QFormLayout()
         self.samples_spin = QSpinBox()

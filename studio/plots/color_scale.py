@@ -107,10 +107,28 @@ class ColorScale(QWidget):
         if self._bar is not None:
             p.drawImage(bar, self._bar)
         p.drawRect(bar)
-        for frac, text in self.ticks:
+        for frac, text, rect in self.tick_rects():
             x = bar.left() + frac * bar.width()
             p.drawLine(int(x), int(bar.bottom()), int(x), int(bar.bottom() + 3))
-            tw = fm.horizontalAdvance(text)
-            left = min(max(x - tw / 2, 0.0), w - tw)
-            p.drawText(QRectF(left, bar.bottom() + 2, tw + 2, lh), Qt.AlignmentFlag.AlignLeft, text)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         p.end()
+
+    def tick_rects(self) -> list[tuple[float, str, QRectF]]:
+        """(fraction, text, label rectangle) of the tick labels drawn: centred under the tick but kept
+        inside the widget with a 4 px margin; the end labels (which name the classes) come first and a
+        middle label that would touch one is left out."""
+        fm = self.fontMetrics()
+        w = float(self.width())
+        margin = 14.0
+        top = fm.height() + 2 + BAR_HEIGHT + 2
+        ends = [*self.ticks[:1], *self.ticks[-1:]] if len(self.ticks) > 1 else list(self.ticks)
+        half = int((w - 8 - 6) / 2) - 4  # a very narrow key elides the two end labels to half its width each
+        ends = [(frac, fm.elidedText(text, Qt.TextElideMode.ElideRight, half)) for frac, text in ends]
+        kept: list[tuple[float, str, QRectF]] = []
+        for frac, text in [*ends, *self.ticks[1:-1]]:
+            x = margin + frac * (w - 2 * margin)
+            tw = fm.horizontalAdvance(text) + 4  # +4: painted glyphs can overhang their advance
+            rect = QRectF(min(max(x - tw / 2, 4.0), w - 4.0 - tw), top, tw, fm.height())
+            if all(not rect.adjusted(-6, 0, 6, 0).intersects(r) for _, _, r in kept):
+                kept.append((frac, text, rect))
+        return sorted(kept, key=lambda t: t[0])

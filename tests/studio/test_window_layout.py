@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.main_window import LAYOUT_VERSION
+import pytest
+
+from studio.main_window import INSPECTOR_WIDTH, LAYOUT_VERSION
 from studio.plots.boundary import BoundaryView
 
 
@@ -21,7 +23,7 @@ def test_boundary_is_the_largest_plot_at_1440x900(studio_window, qtbot) -> None:
     assert plot.width() >= 450 and abs(plot.width() - plot.height()) <= 8  # square: equal units
     assert plot.width() * plot.height() > tc.curves.width() * tc.curves.height()
     # the canvas and the Inspector (with every tab visible) still fit beside it
-    assert w.canvas.width() >= 400 and w.side_tabs.width() >= 340
+    assert w.canvas.width() >= 520 and w.side_tabs.width() >= INSPECTOR_WIDTH
     bar = w.side_tabs.tabBar()
     assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
     assert w.canvas.zoom() >= 0.8  # the cards stay readable (a wide network scrolls)
@@ -95,3 +97,69 @@ def test_evaluation_tabs_follow_the_data_set(studio_window) -> None:
     assert ev.tabs.isTabVisible(ev.gallery_index) and not ev.tabs.isTabVisible(ev.roc_index)
     ev.set_task("binary", False)
     assert not ev.tabs.isTabVisible(ev.gallery_index) and ev.tabs.isTabVisible(ev.roc_index)
+
+
+def _cards_in_view(w) -> list[str]:
+    """Ids of the layers whose whole card lies inside the canvas viewport."""
+    view = w.canvas
+    inside = []
+    for nid, item in w.canvas_scene.items_by_id.items():
+        card = view.mapFromScene(item.mapRectToScene(item.card_rect())).boundingRect()
+        if view.viewport().rect().contains(card):
+            inside.append(nid)
+    return inside
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900), (1920, 1080)])
+def test_default_network_is_whole_and_readable_at_common_sizes(studio_window, qtbot, size) -> None:
+    """Issue 12.7: the default 2-4-2-1 network fits the canvas (every card whole) at 80 % or more."""
+    w = studio_window
+    w.resize(*size)
+    w.size_docks()
+    qtbot.wait(50)
+    w.canvas.fit_to_view()
+    qtbot.wait(20)
+    assert w.canvas.zoom() >= 0.8
+    assert sorted(_cards_in_view(w)) == sorted(w.document.graph.nodes) and len(w.document.graph.nodes) == 4
+    assert not w.canvas.edge_hints.left.isVisible() and not w.canvas.edge_hints.right.isVisible()
+
+
+def test_wide_network_scrolls_and_says_how_many_layers_are_beyond_the_edge(studio_window, qtbot) -> None:
+    """A 6-layer network does not shrink below 80 %: it shows from the input, a button names the rest."""
+    w = studio_window
+    w.resize(1440, 900)
+    w.size_docks()
+    for _ in range(2):
+        w.append_layer("dense")
+    qtbot.wait(20)
+    w.canvas.fit_to_view()
+    qtbot.wait(20)
+    hints = w.canvas.edge_hints
+    assert w.canvas.zoom() >= 0.8
+    left, right = hints.hidden_layers()
+    assert left == [] and "input" in _cards_in_view(w) and right[-1] == "output"
+    assert hints.right.isVisible() and hints.right.text() == f"{len(right)} more layer{'s' * (len(right) > 1)} ▸"
+    assert not hints.left.isVisible()
+    hints.right.click()  # scrolls until the next hidden layer is whole
+    qtbot.wait(20)
+    assert right[0] in _cards_in_view(w)
+    assert hints.left.isVisible() and hints.left.text().startswith("◂ ")
+
+
+def test_colour_key_end_labels_stay_inside_the_widget(qtbot) -> None:
+    """Issue 12: '1 (inside)' was clipped at the window's right edge; a long middle label gives way."""
+    view = _view(qtbot, "binary", ["outside of the ring", "inside the ring"], np.array([0, 1] * 10))
+    scale = view.color_scale
+    for width in (220, 300, 520):
+        scale.resize(width, scale.sizeHint().height())
+        rects = scale.tick_rects()
+        texts = [t for _, t, _ in rects]
+        if width == 220:  # too narrow for both: each end elided, neither dropped
+            assert texts[0].startswith("0 (") and texts[-1].startswith("1 (") and texts[-1].endswith("…")
+        else:
+            assert texts[0] == "0 (outside of the ring)" and texts[-1] == "1 (inside the ring)"
+        for _, text, rect in rects:
+            assert rect.left() >= 4 and rect.right() <= width - 4, (width, text)
+            assert rect.width() >= scale.fontMetrics().horizontalAdvance(text)
+        assert all(a.right() < b.left() for (_, _, a), (_, _, b) in zip(rects, rects[1:]))
+    assert [t for _, t, _ in scale.tick_rects()] == ["0 (outside of the ring)", "0.5", "1 (inside the ring)"]
