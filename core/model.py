@@ -81,6 +81,8 @@ class Sequential:
         self._metric_fns: list[Callable[[Any, Any], float]] = []
         self.stop_training = False
         self.history: Any = None
+        #: epochs these weights were trained for (counted by ``iter_training``, kept in weights files)
+        self.epochs_trained = 0
         self._flat: FlatBuffer | None = None
         self._input_dim: int | None = None
         #: weights the constructor drew when it built the model (see _pristine); None after any other build

@@ -83,11 +83,9 @@ def prepare_run(project: Project, dataset: Dataset, *, model: Sequential | None 
     if model is None:
         model = build_model(project, dataset)
     if initial_weights is not None:
-        from core.export.common import apply_named_weights
-        from core.export.weights_import import read_weights
+        from core.export.weights_import import import_weights
 
-        tensors, doc = read_weights(initial_weights)
-        apply_named_weights(model, tensors, initial_weights, doc.get("architecture"))
+        import_weights(model, initial_weights)
     spec = project.training_spec()
     x, y, xt, yt = training_arrays(project, dataset, model)
     has_val = xt is not None and len(xt) > 0

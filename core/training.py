@@ -322,6 +322,7 @@ def _run(
                 "The model keeps its last finite weights; try a lower learning rate "
                 f"(currently {optimizer.learning_rate:g})"
             )
+        model.epochs_trained += 1
         mean_loss = total / n + 0.0
         epoch_logs: dict[str, float] = {"loss": mean_loss}
         for name, fn in metric_fns:

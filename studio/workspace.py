@@ -347,6 +347,7 @@ def snapshot_model(model: Any) -> Any:
     clone = Sequential.from_config(model.get_config())
     clone.build(model.input_dim, seed=0)
     clone.set_weights(model.get_weights())
+    clone.epochs_trained = getattr(model, "epochs_trained", 0)
     clone.loss = getattr(model, "loss", None)
     clone.optimizer = getattr(model, "optimizer", None)
     return clone

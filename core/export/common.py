@@ -100,6 +100,7 @@ def header(model: Any, preprocessing: Mapping[str, Any] | None) -> dict[str, Any
         "architecture": architecture(model),
         "preprocessing": json.loads(json.dumps(dict(preprocessing or {}), default=_json_default)),
         "tensors": list(named_weights(model)),
+        "epochs_trained": int(getattr(model, "epochs_trained", 0)),
     }
 
 
@@ -278,6 +279,10 @@ def check_header(doc: Any, source: str) -> dict[str, Any]:
                           f"supports ({VERSION})")
     if doc.get("architecture") is not None and not isinstance(doc["architecture"], dict):
         raise ExportError(f"{source}: the header's architecture must be a JSON object")
+    trained = doc.setdefault("epochs_trained", 0)  # files written before it was recorded: unknown, 0
+    if not isinstance(trained, int) or isinstance(trained, bool) or trained < 0:
+        raise ExportError(f"{source}: the header's epochs_trained must be a non-negative integer, "
+                          f"got {trained!r}")
     pre = doc.get("preprocessing")
     if pre is None:
         doc["preprocessing"] = {}

@@ -239,4 +239,5 @@ def load_weights_npz(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]
     """
     tensors, doc = read_weights_npz(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
+    model.epochs_trained = doc["epochs_trained"]
     return doc

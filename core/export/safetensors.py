@@ -63,6 +63,7 @@ def weights_safetensors_bytes(model: Any, preprocessing: Mapping[str, Any] | Non
         "version": str(doc["version"]),
         "architecture": json.dumps(doc["architecture"]),
         "preprocessing": json.dumps(doc["preprocessing"]),
+        "epochs_trained": str(doc["epochs_trained"]),
     }
     return bytes(st_numpy.save(named_weights(model), metadata=metadata))
 
@@ -90,6 +91,8 @@ def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np
                                      "metadata \"architecture\"")
     doc["preprocessing"] = loads_json(metadata.get("preprocessing", "{}"), source, ExportError,
                                       "metadata \"preprocessing\"")
+    doc["epochs_trained"] = loads_json(metadata.get("epochs_trained", "0"), source, ExportError,
+                                       "metadata \"epochs_trained\"")
     return tensors, check_header(doc, source)
 
 
@@ -129,4 +132,5 @@ def load_weights_safetensors(model: Any, path: str | os.PathLike[str]) -> dict[s
     """Load weights from ``path`` into ``model`` (all-or-nothing); return the header dict."""
     tensors, doc = read_weights_safetensors(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
+    model.epochs_trained = doc["epochs_trained"]
     return doc

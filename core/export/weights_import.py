@@ -50,4 +50,5 @@ def import_weights(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
 
     tensors, doc = read_weights(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
+    model.epochs_trained = doc["epochs_trained"]
     return doc

@@ -111,7 +111,7 @@ class TrainingController(QObject):
 
     @property
     def epoch(self) -> int:
-        """Epochs the current model has trained in this run."""
+        """Epochs the current model has been trained for (continued from its weights file when opened)."""
         return self.run.epoch
 
     @property
@@ -183,12 +183,15 @@ class TrainingController(QObject):
         """Continue from ``model`` (imported weights, or a project opened with its weights file).
 
         Ends the current run; the next Play/Step trains this very model (nothing is re-initialized),
-        and the canvas links and the decision boundary show its weights.
+        continuing its epoch count (``model.epochs_trained``, which its weights file recorded), and the
+        toolbar, the canvas links and the decision boundary show it.
         """
         if model is None:
             return
         fade = bool(self.epoch)
         self.run.end("Run ended: weights were loaded")
+        self.run.epoch = int(getattr(model, "epochs_trained", 0))
+        self.controls.show_progress(self.epoch, self._budget(), 0.0, 0.0)
         if fade:
             self.curves.new_run(run_label(self.workspace.document))
         self._fresh = None
@@ -372,7 +375,7 @@ class TrainingController(QObject):
             self.adopt_model(self.workspace.model)
         elif self.dataset is not None:
             self.ensure_model()
-        self.run.state.set(RunState.IDLE, epoch=0, note="")  # a new project starts without a run
+        self.run.state.set(RunState.IDLE, epoch=self.epoch, note="")  # a new project starts without a run
 
     def _dataset_changed(self, ds: Any) -> None:
         self._invalidate_model("the data changed")

@@ -256,6 +256,40 @@ def test_training_continues_after_import(tmp_path: Path) -> None:
     other = make_model(dropout=0.0, seed=9)
     other.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     load_weights_npz(other, path)
+    assert other.epochs_trained == 3  # the file records the epochs its weights were trained for
     before = other.evaluate(x, y)["loss"]
     other.fit(x, y, epochs=5, batch_size=16, seed=0)
     assert other.evaluate(x, y)["loss"] < before
+    assert other.epochs_trained == 8
+
+
+def _rewrite_header(path: Path, **changes) -> None:
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    header = json.loads(str(arrays["__ffstudio__"][()]))
+    for key, value in changes.items():
+        if value is None:
+            header.pop(key, None)
+        else:
+            header[key] = value
+    arrays["__ffstudio__"] = np.array(json.dumps(header))
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def test_epochs_trained_in_the_header(tmp_path: Path) -> None:
+    model = make_model()
+    model.epochs_trained = 12
+    path = tmp_path / "w.npz"
+    save_weights_npz(model, path)
+    assert read_weights_npz(path)[1]["epochs_trained"] == 12
+    other = make_model(seed=3)
+    assert other.epochs_trained == 0 and import_weights(other, path)["epochs_trained"] == 12
+    assert other.epochs_trained == 12
+    _rewrite_header(path, epochs_trained=None)  # a file from before the count was recorded: 0
+    assert import_weights(other, path)["epochs_trained"] == 0 and other.epochs_trained == 0
+    for bad in (-1, 2.5, "7", True):
+        _rewrite_header(path, epochs_trained=bad)
+        with pytest.raises(ExportError, match=r"epochs_trained must be a non-negative integer") as err:
+            import_weights(other, path)
+        assert "\n" not in str(err.value) and str(path) in str(err.value)

@@ -114,3 +114,13 @@ def test_unwritable_destination(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(ExportError, match="cannot write"):
         save_weights_safetensors(make_model(), tmp_path / "file" / "w.safetensors")
+
+
+def test_epochs_trained_in_the_metadata(tmp_path: Path) -> None:
+    model = make_model()
+    model.epochs_trained = 7
+    path = tmp_path / "w.safetensors"
+    save_weights_safetensors(model, path)
+    other = make_model(seed=4)
+    assert load_weights_safetensors(other, path)["epochs_trained"] == 7 and other.epochs_trained == 7
+    assert read_weights_safetensors(path)[1]["epochs_trained"] == 7

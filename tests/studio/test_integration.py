@@ -120,9 +120,15 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.workspace.model is not None and other.workspace.model is other.training.model
     np.testing.assert_array_equal(other.workspace.model.predict(x), expected)
     assert other.export_actions.export_action.isEnabled()
-    # Play continues from the restored weights
+    # issue 12: the toolbar shows the epochs the weights were trained for (the weights file records them)
+    assert other.workspace.model.epochs_trained == 3 and other.training.epoch == 3
+    assert other.training.controls.epoch_label.text() == "Epoch 3 / 300"
+    assert other.training.controls.progress.value() == 10  # 3 of 300 epochs, in 1/1000
+    # Play continues from the restored weights and their epoch count
     assert other.training.train_epochs(1)
     assert other.training.session.job.model is other.workspace.model
+    assert other.training.epoch == 4 and other.workspace.model.epochs_trained == 4
+    assert other.training.controls.epoch_label.text() == "Epoch 4 / 300"
 
     # Save As into another folder: the weights file follows the project
     sub = tmp_path / "copy"
