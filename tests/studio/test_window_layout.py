@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 import pytest
 
 from studio.main_window import INSPECTOR_WIDTH, LAYOUT_VERSION
@@ -138,7 +137,8 @@ def test_wide_network_scrolls_and_says_how_many_layers_are_beyond_the_edge(studi
     assert w.canvas.zoom() >= 0.8
     left, right = hints.hidden_layers()
     assert left == [] and "input" in _cards_in_view(w) and right[-1] == "output"
-    assert hints.right.isVisible() and hints.right.text() == f"{len(right)} more layer{'s' * (len(right) > 1)} ▸"
+    plural = "s" * (len(right) > 1)
+    assert hints.right.isVisible() and hints.right.text() == f"{len(right)} more layer{plural} ▸"
     assert not hints.left.isVisible()
     hints.right.click()  # scrolls until the next hidden layer is whole
     qtbot.wait(20)
@@ -161,5 +161,5 @@ def test_colour_key_end_labels_stay_inside_the_widget(qtbot) -> None:
         for _, text, rect in rects:
             assert rect.left() >= 4 and rect.right() <= width - 4, (width, text)
             assert rect.width() >= scale.fontMetrics().horizontalAdvance(text)
-        assert all(a.right() < b.left() for (_, _, a), (_, _, b) in zip(rects, rects[1:]))
+        assert all(a.right() < b.left() for (_, _, a), (_, _, b) in zip(rects, rects[1:], strict=False))
     assert [t for _, t, _ in scale.tick_rects()] == ["0 (outside of the ring)", "0.5", "1 (inside the ring)"]
