@@ -58,6 +58,9 @@ class GradientHealth(QWidget):
         self.plot.setLabel("left", "L2 norm")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "epoch")
+        # room above the axis: a whole decade at the top of the view ("10¹") was cut in half
+        left, top, right, bottom = self.plot.layout.getContentsMargins()
+        self.plot.layout.setContentsMargins(left, max(top, 8.0), right, bottom)
         lay.addWidget(self.pw, 1)
         self.names: list[str] = []
         self.grad_items: list[pg.PlotDataItem] = []

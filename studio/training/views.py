@@ -260,7 +260,8 @@ class TrainingViews(QObject):
 
     def evaluate_in_background(self, model: Any, still_current: Callable[[], bool]) -> None:
         """Evaluate ``model`` (e.g. imported or opened with its weights) on the test split: a copy
-        predicts in a pool thread; shown when ``still_current()`` and the data are unchanged."""
+        predicts in a pool thread; shown when ``still_current()`` and the data are unchanged. The headline
+        names the epochs the weights were trained for when their file recorded them."""
         ds = self.workspace.dataset
         if ds is None or model is None or len(ds.x_test) == 0:
             return
@@ -269,7 +270,8 @@ class TrainingViews(QObject):
 
         def done(probs: np.ndarray) -> None:
             if still_current() and self.workspace.dataset is ds and np.all(np.isfinite(probs)):
-                self.show_evaluation(Evaluation(epoch=None, x=x, y_true=y, probs=probs))
+                trained = int(getattr(clone, "epochs_trained", 0)) or None
+                self.show_evaluation(Evaluation(epoch=trained, x=x, y_true=y, probs=probs))
 
         self._eval_task = run_in_background(
             lambda _progress: np.asarray(clone.predict(x), dtype=np.float32), done, name="evaluate",

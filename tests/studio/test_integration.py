@@ -124,6 +124,8 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.workspace.model.epochs_trained == 3 and other.training.epoch == 3
     assert other.training.controls.epoch_label.text() == "Epoch 3 / 300"
     assert other.training.controls.progress.value() == 10  # 3 of 300 epochs, in 1/1000
+    headline = other.training.evaluation.headline
+    qtbot.waitUntil(lambda: headline.text().startswith("Test after epoch 3:"), timeout=10000)
     # Play continues from the restored weights and their epoch count
     assert other.training.train_epochs(1)
     assert other.training.session.job.model is other.workspace.model
