@@ -111,9 +111,13 @@ def test_opening_a_trained_project_keeps_it_trained(qtbot, studio_window, exampl
     if grid is not None:
         expected = forward_all(model, grid.points())[-1].reshape(grid.resolution, grid.resolution, -1)
         np.testing.assert_allclose(tc.boundary.last_output, expected, rtol=1e-5, atol=1e-6)
-    # Step continues from the loaded weights
+    # the toolbar shows the 30 epochs train ran (and wrote as the budget): the weights file records them
+    assert tc.epoch == 30 and tc.controls.epoch_label.text() == "Epoch 30 / 30"
+    # Step continues from the loaded weights (once the budget allows another epoch)
+    w.document.set_training(("epochs",), 40)
     before = [k.copy() for k in kernels]
     assert tc.train_epochs(1)
+    assert tc.epoch == 31 and model.epochs_trained == 31
     assert tc.session.job.model is model and ws.model is model
     assert any(not np.array_equal(a, la) for a, la in zip(before, kernels, strict=True))
     # saving keeps a weights reference (the new weights beside the project)
