@@ -27,7 +27,8 @@ import numpy as np
 from core import features as _features
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
 
-__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "table_row_sample"]
+__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "label_target",
+           "table_row_sample"]
 
 
 @dataclass
@@ -236,11 +237,7 @@ def target_row(value: str, *, task: str, loss_name: str, units: int,
             if not 0 <= index < max(len(names), 2):
                 raise ValueError(f"--target: expected a class name ({', '.join(names) or '0, 1'}) or a class "
                                  f"index, got {value!r}")
-        if units == 1:
-            return np.array([float(index)])
-        row = np.zeros(units)
-        row[index] = 1.0
-        return row
+        return label_target(index, task=task, units=units)
     try:
         numbers = [float(p) for p in text.split(",")]
     except ValueError:
@@ -249,6 +246,24 @@ def target_row(value: str, *, task: str, loss_name: str, units: int,
         raise ValueError(f"--target: expected {units} comma-separated number(s) for the regression output, "
                          f"got {value!r}")
     return np.array(numbers)
+
+
+def label_target(label: Any, *, task: str, units: int) -> np.ndarray:
+    """The target row (units,) of a label as a data set holds it: a class index (the class itself for one
+    output unit, one-hot for several) or the regression value(s). Raises ValueError when it does not fit."""
+    if task != "regression":
+        index = int(label)
+        if not 0 <= index < max(units, 2):
+            raise ValueError(f"class index {index} does not fit an output of {units} unit(s)")
+        if units == 1:
+            return np.array([float(index)])
+        row = np.zeros(units)
+        row[index] = 1.0
+        return row
+    values = np.asarray(label, dtype=np.float64).reshape(-1)
+    if values.size != units:
+        raise ValueError(f"{values.size} target value(s) for an output of {units} unit(s)")
+    return values
 
 
 # ----------------------------------------------------------------------------------------------- text

@@ -26,11 +26,11 @@ from core.explain import (
     Explanation,
     explain,
     format_explanation,
+    label_target,
     neuron_lines,
     num,
     paren,
     table_row_sample,
-    target_row,
 )
 
 HINT = ("Click a point in the decision boundary, a row of the CSV preview (Data tab) or a digit in the "
@@ -50,7 +50,7 @@ class ExplainPanel(QWidget):
         self.sample.setWordWrap(True)
         self.output = QLabel("")
         self.output.setWordWrap(True)
-        self.backward = QCheckBox("Backward: ∂L/∂z on the neurons (∂), ∂L/∂w on the links and below")
+        self.backward = QCheckBox("Backward: ∂L/∂z on neurons (∂), ∂L/∂w on links")
         self.backward.setToolTip("Needs a target: pick a data point (its label is the target). The links "
                                  "then show ∂L/∂w instead of w: blue > 0, orange < 0, thickness ∝ |∂L/∂w|.")
         self.text = QPlainTextEdit()
@@ -199,11 +199,7 @@ class ExplainSide(QObject):
         try:
             target = None
             if self._label is not None and model.loss is not None:
-                label = self._label
-                text = str(int(label)) if ds.is_classification else ",".join(
-                    str(float(v)) for v in np.atleast_1d(label))
-                target = target_row(text, task=ds.task, loss_name=model.loss.name,
-                                    units=int(model.output_dim))
+                target = label_target(self._label, task=ds.task, units=int(model.output_dim))
             self.explanation = explain(model, self.x, target, input_names=list(ds.feature_names))
         except (ValueError, IndexError) as exc:
             self.explanation = None

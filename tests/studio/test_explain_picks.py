@@ -25,10 +25,10 @@ def _hidden_values(w, exp) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def _target(w, label: int) -> np.ndarray:
-    from core.explain import target_row
-
-    model, ds = w.training.model, w.workspace.dataset
-    return target_row(str(label), task=ds.task, loss_name=model.loss.name, units=int(model.output_dim))
+    """The one-hot row of class ``label`` (the output has a unit per class)."""
+    units = int(w.training.model.output_dim)
+    assert units > 2
+    return np.eye(units)[label]
 
 
 def test_clicking_a_csv_preview_row_explains_that_row(qtbot, studio_window) -> None:
@@ -41,15 +41,18 @@ def test_clicking_a_csv_preview_row_explains_that_row(qtbot, studio_window) -> N
     assert ds.source == "csv" and model is not None
     w.side_tabs.setCurrentIndex(w.side_tabs.indexOf(panel.parentWidget().parentWidget()))
     table = panel.preview
-    row = 3
+    frame = panel.preview_frame
+    # a row of the third class (a class index above 1 and a name that is not its index) without gaps
+    row = next(r for r in range(len(frame)) if frame["species"].iloc[r] == ds.class_names[2]
+               and not frame.iloc[r].isna().any())
     table.scrollToItem(table.item(row, 2))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
                      pos=table.visualItemRect(table.item(row, 2)).center())
-    assert ex.panel.sample.text().startswith("Sample: CSV row 4 of penguins_synthetic.csv, label ")
+    assert ex.panel.sample.text().startswith(f"Sample: CSV row {row + 1} of penguins_synthetic.csv, label ")
     raw = panel.preview_frame.iloc[[row]]
     expected_x = ds.encode_frame(raw)[0].astype(np.float64)
     np.testing.assert_array_equal(ex.x, expected_x)
-    label = ds.class_names.index(str(raw["species"].iloc[0]))
+    label = 2
     assert ex._label == label and ds.class_names[label] in ex.panel.sample.text()
     exp = explain(model, expected_x, _target(w, label))
     shown, wanted = _hidden_values(w, exp)
@@ -83,7 +86,8 @@ def test_clicking_a_gallery_digit_explains_that_digit(qtbot, studio_window) -> N
     tc.eval_dock.show()
     tc.eval_dock.raise_()
     qtbot.waitUntil(lambda: ev.gallery.isVisible(), timeout=5000)
-    item = ev.gallery.item(1)
+    item = next(it for it in (ev.gallery.item(k) for k in range(ev.gallery.count()))
+                if ds.y_test[it.data(Qt.ItemDataRole.UserRole)] >= 2)  # not a 0 or 1: a ten-class target
     index = item.data(Qt.ItemDataRole.UserRole)
     ev.gallery.scrollToItem(item)
     qtbot.mouseClick(ev.gallery.viewport(), Qt.MouseButton.LeftButton,
