@@ -80,7 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-find", action="store_true",
                    help="show the Network tab after running its learning-rate finder")
     p.add_argument("--explain", action="store_true",
-                   help="show the Explain tab for the first training point, backward pass on")
+                   help="show the Explain tab for the training point farthest from the origin, backward "
+                        "pass on")
     p.add_argument("--record", action="store_true",
                    help="train --train-epochs N with the Record toggle on; the GIF goes beside OUT.png "
                         "(OUT.gif)")
@@ -147,8 +148,9 @@ def render(project: str | None, size: tuple[int, int], train_epochs: int, show: 
     ``template`` opens that ready-made network instead of a file, ``empty`` a blank canvas;
     ``broken`` disconnects the link into the output layer (a validation error on screen);
     ``lr_find`` shows the Network tab after its learning-rate finder ran; ``explain`` the Explain tab
-    for the first training point (backward pass on, the first hidden neuron written out); ``record``: the
-    GIF path the Record toggle writes the ``train_epochs`` to (the picture shows it still on).
+    for the training point farthest from the origin (backward pass on, the first hidden neuron written
+    out); ``record``: the GIF path the Record toggle writes the ``train_epochs`` to (the picture shows it
+    still on).
     """
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
@@ -247,8 +249,13 @@ def _run_lr_finder(app, window) -> None:
 
 
 def _explain_first_point(app, window) -> None:
+    """The Explain tab for the training point farthest from the origin (no zero input: every link's
+    ∂L/∂w = a_in · ∂L/∂z shows)."""
+    import numpy as np
+
     ex = window.explain
-    x = window.workspace.dataset.x_train[0]
+    xs = window.workspace.dataset.x_train
+    x = xs[int(np.argmax(np.abs(xs[:, :2]).sum(axis=1)))]
     ex.panel.backward.setChecked(True)
     ex.pick_plane_point(float(x[0]), float(x[1]))
     hidden = next((n for n in window.training.views.neuron_nodes.values()), None)
