@@ -77,8 +77,11 @@ class RunsPanel(QWidget):
         self.note.setObjectName("muted")
         row.addWidget(self.restore_button)
         row.addWidget(self.export_button)
-        row.addWidget(self.note, 1)
+        row.addStretch(1)
         left.addLayout(row)
+        # the note under the buttons, across the column: beside them it wrapped into a tall narrow strip
+        # that left the table three rows in the bottom dock
+        left.addWidget(self.note)
         outer.addLayout(left, 3)
         self.plot = pg.PlotWidget()
         self.plot.setLabel("bottom", "epoch")
