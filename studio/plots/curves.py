@@ -127,6 +127,8 @@ class LossCurves(QWidget):
         self.val_loss_item = _curve(self.loss_plot, VAL_COLOR, 2.2, name="val_loss")
         self.metric_item = _curve(self.metric_plot, TRAIN_COLOR, 2.2, name="train")
         self.val_metric_item = _curve(self.metric_plot, VAL_COLOR, 2.2, name="validation")
+        #: True when the last redraw settled a curve (redrew its body in full)
+        self.settled = False
         plots = (self.loss_plot,) * 3 + (self.metric_plot,) * 2
         items = (self.step_item, self.loss_item, self.val_loss_item, self.metric_item, self.val_metric_item)
         #: the current run's curves, redrawn every frame at the cost of their newest points
@@ -222,17 +224,17 @@ class LossCurves(QWidget):
         """Draw the current run (``settle``: each curve as one item, e.g. at a pause)."""
         run = self.current
         step, loss, val_loss, metric, val_metric = self.live
-        step.set(run.steps.view() if run.steps.n else None, settle)
-        loss.set(run.series("loss"), settle)
-        val_loss.set(run.series("val_loss"), settle)
+        settled = [step.set(run.steps.view() if run.steps.n else None, settle),
+                   loss.set(run.series("loss"), settle), val_loss.set(run.series("val_loss"), settle)]
         key = self._pick_metric(run)
         if key and key != self.metric_key:
             self.metric_key = key
             self.metric_plot.setLabel("left", key)
             metric.reset()
             val_metric.reset()
-        metric.set(run.series(key) if key else None, settle)
-        val_metric.set(run.series(f"val_{key}") if key else None, settle)
+        settled += [metric.set(run.series(key) if key else None, settle),
+                    val_metric.set(run.series(f"val_{key}") if key else None, settle)]
+        self.settled = any(settled)
         self._update_x_span()
         self._update_y_ranges()
         last = run.series("loss")

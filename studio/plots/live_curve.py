@@ -3,10 +3,11 @@
 The loss curves are redrawn with every training snapshot (~32 frames per second on toy data), so
 that they show the same epoch as the toolbar and the decision boundary. Redrawing a whole pyqtgraph
 curve costs milliseconds (thick anti-aliased lines, Python per item), most of it for points that did
-not change. :class:`LiveCurve` draws a series as two items with the same pen: the *body* holds the
-points up to the last settle and keeps its rendering as a pixmap (a repaint blits it), the *head*
-holds the points since then, a handful per frame. Every ``settle_s`` seconds the head moves into
-the body.
+not change. :class:`LiveCurve` draws a series as two items with the same pen: the *body* (a pyqtgraph
+curve, with the legend entry) holds the points up to the last settle and keeps its rendering as a
+pixmap (a repaint blits it); the *head* holds the points since then, a handful per frame, in a plain
+``QGraphicsPathItem``, which Qt paints without calling Python. Every ``settle_s`` seconds the head
+moves into the body.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 
 #: Points drawn per curve at most: longer series are thinned (every 2**k-th point and the last), so a
 #: frame costs the same after 100 epochs or 100,000 steps.
@@ -44,10 +46,10 @@ class LiveCurve:
 
     def __init__(self, plot: pg.PlotItem, item: pg.PlotDataItem, settle_s: float = SETTLE_S) -> None:
         self.body = item
-        self.head = pg.PlotDataItem([], [], pen=item.opts["pen"])
-        self.head.setSkipFiniteCheck(False)
+        self.head = QGraphicsPathItem()
+        self.head.setPen(pg.mkPen(item.opts["pen"]))
         self.head.setZValue(item.zValue())
-        plot.addItem(self.head)
+        plot.addItem(self.head, ignoreBounds=True)
         item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # the child that paints
         self.settle_s = settle_s
         self.reset()
@@ -58,22 +60,32 @@ class LiveCurve:
         self._stride = 0
         self._settled_at = -np.inf
 
-    def set(self, data: np.ndarray | None, settle: bool = False) -> None:
+    def set(self, data: np.ndarray | None, settle: bool = False) -> bool:
         """Draw ``data`` (n, 2), which extends the rows drawn before (else call :meth:`reset` first);
-        ``settle``: all of it in the body (a pause, the end of a run)."""
+        ``settle``: all of it in the body (a pause, the end of a run). True when the body was redrawn."""
         n = 0 if data is None else data.shape[0]
         if n == 0:
             self.body.setData([], [])
-            self.head.setData([], [])
+            self.head.setPath(QPainterPath())
             self.reset()
-            return
+            return False
         stride = stride_for(n)
         now = time.perf_counter()
         if settle or stride != self._stride or n <= self._body_end or now - self._settled_at >= self.settle_s:
             rows = thinned(data, 0, stride)
             self.body.setData(rows[:, 0], rows[:, 1])
-            self.head.setData([], [])
+            self.head.setPath(QPainterPath())
             self._body_end, self._stride, self._settled_at = n - 1, stride, now
-            return
+            return True
         rows = thinned(data, self._body_end, stride)  # starts at the body's last point: no gap
-        self.head.setData(rows[:, 0], rows[:, 1])
+        y = rows[:, 1]
+        if self.body.opts["logMode"][1]:  # the body's log axis maps its values; the head's are mapped here
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.log10(y)
+        self.head.setPath(pg.arrayToQPath(rows[:, 0], y, connect="finite"))
+        return False
+
+    def head_x(self) -> np.ndarray:
+        """The x of the head's points (empty when everything is in the body)."""
+        path = self.head.path()
+        return np.array([path.elementAt(i).x for i in range(path.elementCount())])

@@ -56,6 +56,7 @@ class TrainingController(QObject):
         window.statusBar().addPermanentWidget(zoom)
         zoom.show()
         self.run = RunControl(self.controls, lambda: self.model, self)
+        self.run.paint_frame, self.run.heavy_frame = v.paint_now, v.heavy_frame
         self.links = LinkWeights(window, workspace, v, lambda: self.model, lambda: self.run.busy)
         self.link_editor = self.links.editor
         self.links.weight_set.connect(self._weight_set)

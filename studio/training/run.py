@@ -74,6 +74,10 @@ class RunControl(QObject):
         self.last_snapshot: Snapshot | None = None
         self.busy = False
         self._progress_args: tuple | None = None
+        #: paints a frame after the snapshot handlers drew it, and tells whether its paint is heavy
+        #: (see TrainingSession.paint and heavy_frame)
+        self.paint_frame: Callable[[], None] | None = None
+        self.heavy_frame: Callable[[], bool] | None = None
         #: the window's picture process (starts with the first pictures, ends in :meth:`close`)
         self.picture_process = PictureProcess()
         controls.speed_changed.connect(self._speed_changed)
@@ -99,6 +103,7 @@ class RunControl(QObject):
                             picture_process=self.picture_process)
         s.worker.set_speed_limit(self.controls.speed_limit())
         s.snapshot.connect(lambda snap, s=s: self._on_snapshot(s, snap))
+        s.paint, s.heavy_frame = self.paint_frame, self.heavy_frame
         s.evaluated.connect(lambda ev, s=s: self._on_evaluated(s, ev))
         s.failed.connect(lambda msg, s=s: self._on_failed(s, msg))
         s.finished.connect(lambda reason, s=s: self._on_finished(s, reason))

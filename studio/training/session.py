@@ -8,7 +8,9 @@ worker waits while a snapshot is handled and repainted). ``shutdown()`` stops an
 
 from __future__ import annotations
 
+import sys
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
@@ -18,6 +20,26 @@ from studio.training.job import Snapshot, TrainingJob
 from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
+
+#: While a session trains, a thread waiting for the GIL asks for it after this long (Python's default
+#: is 5 ms). The window's repaint runs while the worker trains and calls Python a few dozen times per
+#: frame (pyqtgraph item bounds, event filters): with 5 ms each such call could wait that long for the
+#: worker's turn to end; at 0.2 ms a frame's paint stays short and the worker loses only the switches.
+SWITCH_INTERVAL_S = 0.0002
+_switching = {"users": 0, "saved": 0.005}
+
+
+def _fast_switching(on: bool) -> None:
+    """Use SWITCH_INTERVAL_S while any session trains; the interpreter's own interval otherwise."""
+    if on:
+        if _switching["users"] == 0:
+            _switching["saved"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL_S, _switching["saved"]))
+        _switching["users"] += 1
+    elif _switching["users"] > 0:
+        _switching["users"] -= 1
+        if _switching["users"] == 0:
+            sys.setswitchinterval(_switching["saved"])
 
 
 class TrainingSession(QObject):
@@ -76,6 +98,12 @@ class TrainingSession(QObject):
         self._gc_held = False
         self.finished.connect(self._on_finished)
         self._lockstep = lockstep
+        self._switching = False
+        #: called after each snapshot's handlers: paints the frame they drew
+        self.paint: Callable[[], None] | None = None
+        #: asked after the handlers: True when the frame repaints a view whose paint is Python (the
+        #: canvas, a plot redrawn in full); that paint runs before the worker goes on, as the handlers do
+        self.heavy_frame: Callable[[], bool] | None = None
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -86,12 +114,20 @@ class TrainingSession(QObject):
             # 111 ms, 24 fps). Steps of bigger networks (MNIST) spend their time in BLAS without
             # the GIL: holding them only costs time (measured: ratio 1.03, stalls p99 36 ms without).
             self.worker.hold()
+        paint, heavy = self.paint, False
         try:
-            # the handlers draw the whole frame, painted included, before they return (see
-            # TrainingViews.add_snapshot): the worker waits exactly as long as the GUI works for it
+            # the handlers update every view from this snapshot (Python, holding the GIL): the worker
+            # waits exactly as long, instead of taking turns with them
             self.snapshot.emit(snap)
+            heavy = self.heavy_frame is not None and self.heavy_frame()
+            if paint is not None and heavy:
+                paint()
         finally:
             self.worker.acknowledge(1)
+        if paint is not None and not heavy:
+            # a light frame's paint is C++ without the GIL but a few calls: it runs beside the training
+            # step on the other core
+            paint()
 
     @Slot(int, int)
     def _on_paused(self, epoch: int, command: int) -> None:
@@ -112,12 +148,18 @@ class TrainingSession(QObject):
         if self._gc_held:
             self._gc_held = False
             gui_gc.release()
+        if self._switching:
+            self._switching = False
+            _fast_switching(False)
 
     def start(self) -> None:
         """Start the threads (the loop begins running or paused, as constructed)."""
         if not self._gc_held:  # no cycle collection in the training threads (see studio.training.gui_gc)
             self._gc_held = True
             gui_gc.acquire()
+        if not self._switching:
+            self._switching = True
+            _fast_switching(True)
         self.pictures_thread.start()
         self.thread.start()
 

@@ -134,7 +134,7 @@ class TrainingViews(QObject):
         self.neuron_nodes = {}
         try:
             chain = graph.chain() or graph.ordered_ids()
-        except Exception:
+        except KeyError:  # a link to a node that is gone (a graph mid-edit): no pictures on the canvas
             return
         nodes = [n for n in chain if graph.nodes[n].kind != "input"]
         layers = [i for i, la in enumerate(model.layers) if type(la).__name__ != "Normalization"]
@@ -160,7 +160,7 @@ class TrainingViews(QObject):
             self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1))
             self._pending_neurons = activation_images(model, grid)
             self.canvas_redraw.flush()
-        except Exception:
+        except ValueError:  # the plane's features do not fit this model's inputs (the data just changed)
             pass
 
     def clear_model(self, has_data: bool, message: str | None = None) -> None:
@@ -188,14 +188,14 @@ class TrainingViews(QObject):
             follow(weights)
         try:
             self.scene.set_weights(kernels)
-        except Exception:
+        except KeyError:  # weights of a network whose nodes changed meanwhile: the next model redraws
             pass
 
     # ---- snapshots -------------------------------------------------------------------------
     def add_snapshot(self, snap: Snapshot) -> None:
         """Draw one snapshot as one frame: curves and boundary (and the toolbar, which the run control
         updated just before) show its epoch; gradient health and the canvas follow a few times per
-        second. The frame is painted before this returns (:meth:`paint_now`)."""
+        second. The session paints the frame right after (:meth:`paint_now`)."""
         self.frame_gate.open()
         bpe = max(snap.batches_per_epoch, 1)
         self.curves.add_snapshot(snap.step_losses, snap.epoch_logs, bpe, epochs=snap.epochs)
@@ -217,14 +217,15 @@ class TrainingViews(QObject):
             if snap.neurons:
                 self._pending_neurons = snap.neurons
             self.canvas_redraw.request()
-        self.paint_now()
+
+    def heavy_frame(self) -> bool:
+        """True when the last snapshot redrew a view whose paint runs Python for long: the gradient
+        plot or the canvas (they share the frame gate), or a curve body (a settle of the curves)."""
+        return not self.frame_gate.available or self.curves.settled
 
     def paint_now(self) -> None:
-        """Paint the window's changed parts now rather than at Qt's next update request (~5 ms later).
-
-        While a boundary frame is handled the worker waits (lockstep); painted later, the repaint would
-        run while the worker trains and both would fight for the GIL (pyqtgraph paints call Python).
-        """
+        """Paint the window's changed parts now rather than at Qt's next update request (~5 ms later):
+        the session calls this after each snapshot, so a frame is on screen as one piece."""
         for view in (self.boundary.plot_widget, self.curves.glw, self.health.pw):
             # plot items report their changes through queued calls to their scene: deliver them first
             QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)

@@ -35,9 +35,8 @@ def test_toolbar_curves_and_boundary_show_the_same_epoch_after_each_frame(studio
     assert all(t == c == b == e for t, c, b, e in seen), seen
     assert seen[-1][0] > seen[0][0]  # the epochs moved on, frame by frame
     # the curves' last drawn point is that epoch too (not just their caption)
-    x = np.concatenate([item.getData()[0] for item in (tc.curves.loss_item, tc.curves.live[1].head)
-                        if item.getData()[0] is not None])
-    assert x.max() == tc.curves.shown_epoch
+    loss = tc.curves.live[1]
+    assert max(loss.body.getData()[0].max(), *loss.head_x()) == tc.curves.shown_epoch
     assert tc.boundary.epoch_label.text() == f"epoch {tc.boundary.shown_epoch}"
 
 
@@ -55,12 +54,26 @@ def test_live_curve_draws_the_body_and_only_new_points_in_the_head(qtbot):
     live = LiveCurve(pw.getPlotItem(), item, settle_s=3600.0)
     data = np.column_stack([np.arange(10.0), np.arange(10.0) ** 2])
     live.set(data[:6])  # the first call draws the body
-    assert _n(item) == 6 and _n(live.head) == 0
+    assert _n(item) == 6 and len(live.head_x()) == 0
     live.set(data)  # then only the new rows and the joint go to the head
-    assert list(live.head.getData()[0]) == [5.0, 6.0, 7.0, 8.0, 9.0] and _n(item) == 6
+    assert list(live.head_x()) == [5.0, 6.0, 7.0, 8.0, 9.0] and _n(item) == 6
     live.set(data, settle=True)
-    assert _n(item) == 10 and _n(live.head) == 0
+    assert _n(item) == 10 and len(live.head_x()) == 0
     # long series are thinned with a power-of-two stride, keeping the last row
     assert stride_for(1000) == 1 and stride_for(1001) == 2 and stride_for(5000) == 8
     rows = thinned(np.column_stack([np.arange(11.0), np.zeros(11)]), 0, 4)
     assert list(rows[:, 0]) == [0.0, 4.0, 8.0, 10.0]
+
+
+def test_live_head_follows_the_log_axis(qtbot):
+    from studio.plots.curves import LossCurves
+
+    c = LossCurves()
+    qtbot.addWidget(c)
+    c.log_box.setChecked(True)
+    for live in c.live:
+        live.settle_s = 3600.0
+    c.add_snapshot(np.array([[1, 10.0], [2, 10.0]]), [(1, {"loss": 100.0})], 2)
+    c.add_snapshot(np.array([[3, 1.0], [4, 1.0]]), [(2, {"loss": 10.0})], 2)
+    path = c.live[1].head.path()  # the epoch loss: the body's last point (100) and the new one (10)
+    assert [path.elementAt(i).y for i in range(path.elementCount())] == [2.0, 1.0]
