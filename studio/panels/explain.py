@@ -35,6 +35,8 @@ from core.explain import (
 
 HINT = ("Click a point in the decision boundary, a row of the CSV preview (Data tab) or a digit in the "
         "Evaluation's gallery to follow one sample through the network.")
+#: inputs listed with the sample (an image's pixels beyond these are counted, not listed)
+MAX_INPUTS_SHOWN = 12
 #: a click this close to a data point (fraction of the plane's width) picks that point
 PICK_RADIUS = 0.03
 
@@ -238,9 +240,13 @@ class ExplainSide(QObject):
                                 for j in range(t.a.size)}
         self._set_canvas(values)
         self._show_link_gradients(exp if backward else None)
-        self.panel.sample.setText(f"Sample: {self.description}\n"
-                                  + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
-                                                                                strict=True)))
+        pairs = [f"{n} = {num(v)}" for n, v in zip(exp.input_names[:MAX_INPUTS_SHOWN],
+                                                   exp.inputs[:MAX_INPUTS_SHOWN], strict=False)]
+        more = exp.inputs.size - len(pairs)
+        if more > 0:  # an image: 784 pixels would push the output and the computation out of the tab
+            nonzero = int(np.count_nonzero(exp.inputs))
+            pairs.append(f"… and {more} more ({nonzero} of all {exp.inputs.size} are not 0)")
+        self.panel.sample.setText(f"Sample: {self.description}\n" + ", ".join(pairs))
         self.panel.output.setText(self._output_text(exp))
         self.panel.text.setPlainText(self._focus_text(exp, backward))
 

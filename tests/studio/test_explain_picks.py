@@ -105,3 +105,7 @@ def test_clicking_a_gallery_digit_explains_that_digit(qtbot, studio_window) -> N
     probs = ex.panel.output.text()
     assert probs.startswith("Output probabilities: 0 ") and "Loss" in probs
     assert ex.explanation.loss == pytest.approx(exp.loss)
+    # 784 pixels are counted, not listed: the output and the computation stay in view
+    sample = ex.panel.sample.text()
+    assert "pixel_11 = " in sample and "pixel_12 = " not in sample
+    assert f"… and 772 more ({int(np.count_nonzero(x))} of all 784 are not 0)" in sample
