@@ -80,8 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr-find", action="store_true",
                    help="show the Network tab after running its learning-rate finder")
     p.add_argument("--explain", action="store_true",
-                   help="show the Explain tab for the training point farthest from the origin, backward "
-                        "pass on")
+                   help="show the Explain tab, backward pass on, for the training point farthest from the "
+                        "origin (images: the gallery's first digit)")
     p.add_argument("--record", action="store_true",
                    help="train --train-epochs N with the Record toggle on; the GIF goes beside OUT.png "
                         "(OUT.gif)")
@@ -250,15 +250,29 @@ def _run_lr_finder(app, window) -> None:
 
 def _explain_first_point(app, window) -> None:
     """The Explain tab for the training point farthest from the origin (no zero input: every link's
-    ∂L/∂w = a_in · ∂L/∂z shows)."""
+    ∂L/∂w = a_in · ∂L/∂z shows); for images, the first digit of the Evaluation's gallery, as a click
+    picks it (the network must have trained: the gallery shows a trained model's test digits)."""
+    import time
+
     import numpy as np
 
-    ex = window.explain
-    xs = window.workspace.dataset.x_train
-    x = xs[int(np.argmax(np.abs(xs[:, :2]).sum(axis=1)))]
+    from core.errors import FFStudioError
+
+    ex, tc = window.explain, window.training
     ex.panel.backward.setChecked(True)
-    ex.pick_plane_point(float(x[0]), float(x[1]))
-    hidden = next((n for n in window.training.views.neuron_nodes.values()), None)
+    if tc.views.has_plane(window.workspace.dataset):
+        xs = window.workspace.dataset.x_train
+        x = xs[int(np.argmax(np.abs(xs[:, :2]).sum(axis=1)))]
+        ex.pick_plane_point(float(x[0]), float(x[1]))
+    else:
+        gallery = tc.evaluation.gallery
+        deadline = time.monotonic() + 120
+        while gallery.count() == 0 and time.monotonic() < deadline:
+            _spin(app, 100)
+        if gallery.count() == 0:
+            raise FFStudioError("--explain: the digit gallery stayed empty (train with --train-epochs N)")
+        gallery.itemClicked.emit(gallery.item(0))
+    hidden = next((n for n in tc.views.neuron_nodes.values()), None)
     if hidden is not None:
         ex.focus_on(hidden, 0)
     window.side_tabs.setCurrentWidget(ex.panel)
