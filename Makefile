@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench screenshots builder-screenshots
+.PHONY: run test lint bench screenshots builder-screenshots teaching-screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,14 @@ builder-screenshots: $(VENV)/.dev-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template spiral --train-epochs 30 --theme dark -o $(BUILDER_SHOTS)/spiral-dark.png
 	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot --template playground --break --theme dark -o $(BUILDER_SHOTS)/validation-error-dark.png
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 $(BIN)/ffstudio screenshot --template playground --train-epochs 20 --theme light --size 1100x680 -o $(BUILDER_SHOTS)/playground@2x.png
+
+# Teaching pictures (issue 13): feature inputs, Explain (XOR point, MNIST digit), learning-rate finder, Record toggle
+# (its GIF goes to a temporary folder), the ffstudio record GIF. The Runs picture is made by hand (three runs).
+TEACH_SHOTS := assets/screenshots/teaching
+teaching-screenshots: $(VENV)/.dev-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral_features.json --train-epochs 300 --size 1440x900 -o $(TEACH_SHOTS)/spiral-features.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/xor.json --train-epochs 100 --explain --size 1440x900 -o $(TEACH_SHOTS)/explain.png
+	QT_QPA_PLATFORM=offscreen FFSTUDIO_MNIST_DIR=$${FFSTUDIO_MNIST_DIR:-../shared/datasets/mnist} $(BIN)/ffstudio screenshot assets/examples/mnist_mlp.json --train-epochs 1 --explain --size 1440x900 -o $(TEACH_SHOTS)/explain-digit.png
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json --lr-find --size 1440x900 -o $(TEACH_SHOTS)/lr-finder.png
+	tmp=$$(mktemp -d) && QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio screenshot assets/examples/spiral.json --train-epochs 150 --record --size 1440x900 -o $$tmp/record-toggle.png && cp $$tmp/record-toggle.png $(TEACH_SHOTS)/ && rm -r $$tmp
+	QT_QPA_PLATFORM=offscreen $(BIN)/ffstudio record assets/examples/spiral.json -o $(TEACH_SHOTS)/spiral-run.gif --size 560x300 --every 10 --fps 8
