@@ -66,7 +66,7 @@ class Take:
     budget: int | None
     frames: list[FrameData] = field(default_factory=list)
     last_epoch: int = -1
-    #: frame epochs that passed between two snapshots (training outpaced the app's ~30 frames a second)
+    #: frames missed: their epochs passed between two snapshots (training outran the app's ~30 a second)
     skipped: int = 0
 
     def due(self, epoch: int) -> bool:
@@ -312,8 +312,8 @@ class RecordToggle(QObject):
 
         def done(path: str) -> None:
             self.action.setToolTip(f"Last recording: {path}")
-            note = (f"; {take.skipped} frame epochs passed between two updates of the app, a slower training "
-                    "speed records each one" if take.skipped else "")
+            note = (f"; {take.skipped} missed: training ran ahead of the app's ~30 updates a second, a "
+                    "slower speed records every one" if take.skipped else "")
             self._say(f"Recording saved: {path} ({len(take.frames)} frames{note})", 30000)
             self.saved.emit(path)
 
