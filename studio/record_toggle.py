@@ -64,6 +64,8 @@ class Take:
     every: int
     fps: float
     budget: int | None
+    #: the run's record in the Runs dock (``core.runs.RunRecord``): its logged epochs give the curves
+    record: Any = None
     frames: list[FrameData] = field(default_factory=list)
     last_epoch: int = -1
     #: frames missed: their epochs passed between two snapshots (training outran the app's ~30 a second)
@@ -107,6 +109,7 @@ class RecordToggle(QObject):
         self.window = window
         self.workspace = workspace
         self.training = window.training
+        self.runs = window.runs  # the Runs dock's recorder: the one log of the running run's epochs
         #: the folder chosen in the menu (None: the project's folder)
         self.folder: str | None = None
         #: the next take's file name instead of ``<project>-<time>.gif`` (scripts: ``screenshot --record``)
@@ -115,8 +118,8 @@ class RecordToggle(QObject):
         self.task: Task | None = None
         #: thread names the last GIF was painted and written in (a test checks it is not the GUI's)
         self.writer_thread = ""
-        #: the renderer of the last GIF written (its frame layout)
-        self.last_renderer: FrameRenderer | None = None
+        #: the last take sent to be written (its frames and their renderer)
+        self.last_take: Take | None = None
         self.action = QAction(record_icon(), "Record", self)
         self.action.setCheckable(True)
         self.action.setToolTip("Record the training as an animated GIF (decision boundary, loss curves, "
@@ -248,7 +251,7 @@ class RecordToggle(QObject):
         renderer.discretize = boundary.disc_box.isChecked()
         budget = epochs_budget(doc)
         self.take = Take(self.next_path(), renderer, grid, frame_interval(settings.every, budget),
-                         settings.fps, budget)
+                         settings.fps, budget, self.runs.current)
         if boundary.last_output is not None:
             self._capture(boundary.last_output, self.training.epoch)
         self._say(f"Recording to {self.take.path} (a frame every {self.take.every} epoch"
@@ -256,7 +259,7 @@ class RecordToggle(QObject):
 
     def _history(self) -> tuple[list[float], list[float], dict[str, float]]:
         """The run's loss and val_loss per epoch so far and the last epoch's logs (the Runs dock's record)."""
-        rec = getattr(getattr(self.window, "runs", None), "current", None)
+        rec = self.take.record
         if rec is None:
             return [], [], {}
         return rec.series("loss")[1], rec.series("val_loss")[1], dict(rec.logs[-1][1]) if rec.logs else {}
@@ -273,8 +276,7 @@ class RecordToggle(QObject):
         if take is None or snap.boundary is None or (snap.grid is not None and not same_plane(snap.grid,
                                                                                                take.grid)):
             return
-        rec = getattr(getattr(self.window, "runs", None), "current", None)
-        epoch = rec.epochs if rec is not None else int(snap.epoch)
+        epoch = take.record.epochs if take.record is not None else int(snap.epoch)
         if epoch != take.last_epoch and (take.due(epoch) or snap.stopped):
             self._capture(snap.boundary, epoch)
 
@@ -288,8 +290,7 @@ class RecordToggle(QObject):
         if take is None:
             return
         last = self.training.boundary.last_output
-        rec = getattr(getattr(self.window, "runs", None), "current", None)
-        epoch = rec.epochs if rec is not None else self.training.epoch
+        epoch = take.record.epochs if take.record is not None else self.training.epoch
         grid = self.training.boundary.grid
         if last is not None and epoch > take.last_epoch and grid is not None and same_plane(grid, take.grid):
             self.take = take
@@ -305,7 +306,7 @@ class RecordToggle(QObject):
         self._write(take)
 
     def _write(self, take: Take) -> None:
-        self.last_renderer = take.renderer
+        self.last_take = take
         def work(progress: Any) -> str:
             self.writer_thread = threading.current_thread().name
             return write_gif(take.renderer, take.frames, take.path, take.fps, progress)

@@ -59,7 +59,7 @@ def test_toggling_record_during_a_run_saves_a_gif(qtbot, studio_window, tmp_path
     # the last frame's boundary is what the app shows at the end of the run
     from studio.recording import FrameData, image_rgb
 
-    take_renderer = rec.last_renderer
+    take_renderer = rec.last_take.renderer
     box = take_renderer.boundary_rect()
     rows = slice(int(box.top()) + 2, int(box.bottom()) - 2)
     cols = slice(int(box.left()) + 2, int(box.right()) - 2)
@@ -80,7 +80,23 @@ def test_turning_record_off_mid_run_saves_what_was_recorded(qtbot, studio_window
         rec.action.setChecked(False)
     assert not rec.recording and tc.status.state is RunState.PAUSED  # the run goes on
     frames = gif_frames(saved.args[0])
-    assert 5 <= len(frames) <= 8  # epochs 2..8
+    assert 5 <= len(frames) <= 7  # epochs 2..8
+    assert rec.last_take.frames[-1].epoch == 8
+
+
+def test_reset_ends_the_take_with_the_last_trained_epoch(qtbot, studio_window, tmp_path) -> None:
+    w = studio_window
+    rec, tc = w.recorder, w.training
+    rec.folder = str(tmp_path)
+    assert rec.set_setting("every", 4)
+    rec.action.setChecked(True)
+    assert tc.train_epochs(10)
+    with qtbot.waitSignal(rec.saved, timeout=30000) as saved:
+        tc.reset()  # the run is gone (state idle): its take is written, ending at epoch 10
+    assert [f.epoch for f in rec.last_take.frames][-1] == 10 and rec.last_take.frames[0].epoch == 0
+    assert len(rec.last_take.frames[-1].loss) == 10  # the curves hold every epoch of the run
+    assert len(gif_frames(saved.args[0])) == len(rec.last_take.frames)
+    assert rec.action.isChecked() and not rec.recording  # still on: the next run is recorded too
 
 
 def test_record_needs_an_input_plane(qtbot, studio_window) -> None:
