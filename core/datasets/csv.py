@@ -43,6 +43,22 @@ def _number_name(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
+def _consecutive_integers(values: np.ndarray) -> bool:
+    """True when ``values`` (n > 20, no NaN) are n distinct consecutive integers: an ID column.
+
+    Cheap tests first (a sample, then every value whole) because ``np.unique`` sorts. float32 values
+    are exact below 2**24, so IDs above 16.7 million are not told apart (no note: a missed hint only).
+    """
+    n = len(values)
+    if n <= 20:
+        return False
+    for part in (values[:1000], values):
+        if not np.all(part == np.round(part)):  # (NaN fails this too)
+            return False
+    uniq = np.unique(values)
+    return len(uniq) == n and uniq[-1] - uniq[0] == n - 1
+
+
 def load_csv(
     path: str | os.PathLike[str],
     target: str | Sequence[str] | None = None,
@@ -77,7 +93,10 @@ def load_csv(
         raise DataError(f"scaling must be one of {', '.join(SCALINGS)}, got {scaling!r}")
     if not 0.0 <= float(test_fraction) < 1.0:
         raise DataError(f"test fraction must be in [0, 1), got {test_fraction}")
-    table = read_table(path, header=header, max_rows=max_rows, progress=progress)
+    def exact(columns: list[str]) -> list[str]:  # target numbers stay float64 (class detection, names)
+        return columns[-1:] if target is None else [target] if isinstance(target, str) else list(target)
+
+    table = read_table(path, header=header, max_rows=max_rows, progress=progress, exact=exact)
     df = table.frame
     lines = table.lines
     all_columns = [str(c) for c in df.columns]
@@ -110,12 +129,13 @@ def load_csv(
 
     for c in features + targets:
         s = df[c]
-        present = s.notna().to_numpy()
-        if pd.api.types.is_float_dtype(s) and s.dtype == np.float64:
-            values = s.to_numpy()  # parsed as numbers already: a view, no copy
+        if s.dtype in (np.float64, np.float32):
+            values = s.to_numpy()  # parsed as numbers already: a view, no copy, no text
+            present = text = np.zeros(0, dtype=bool)
         else:
+            present = s.notna().to_numpy()
             values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        text = present & np.isnan(values)
+            text = present & np.isnan(values)
         if text.any() and table.delimiter != "," and s.str.contains(",", regex=False).any():
             # decimal commas ("3,14") in semicolon/tab/pipe files
             alt = pd.to_numeric(s.str.replace(",", ".", regex=False), errors="coerce")
@@ -125,13 +145,19 @@ def load_csv(
                 df[c] = values
                 notes.append(f"column {c!r}: decimal commas read as decimal points")
         if not text.any():
-            bad = ~np.isnan(values) & ~(np.abs(values) <= FLOAT32_MAX)
+            bad = np.abs(values) > FLOAT32_MAX  # (NaN compares False: missing)
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
-                raise DataError(f"{path}: column {c!r}: value {s.iloc[first]!r} on line(s) "
+                cell = s.iloc[first]
+                cell = cell if isinstance(cell, str) else float(cell)  # (1e+39, not np.float64(1e+39))
+                raise DataError(f"{path}: column {c!r}: value {cell!r} on line(s) "
                                 f"{_lines(lines, bad)} is infinite or beyond the float32 range "
                                 f"(±{FLOAT32_MAX:.3g})")
-            numeric[c] = values
+            if c in targets or values.dtype == np.float32:
+                numeric[c] = values  # (targets stay float64: class detection and names need exact values)
+            else:  # features end up float32 anyway: halve the table now instead of after encoding
+                df[c] = values.astype(np.float32)  # (pandas copies what it is given: keep its copy)
+                numeric[c] = df[c].to_numpy()
         elif text.sum() <= (1.0 - NUMERIC_SHARE) * present.sum():
             first = int(np.flatnonzero(text)[0])
             raise DataError(f"{path}: column {c!r} (column {all_columns.index(c) + 1}): expected numbers, "
@@ -163,7 +189,8 @@ def load_csv(
 
     # Missing values.
     used = features + targets
-    miss = {c: df[c].isna().to_numpy() for c in used}
+    no_gaps = np.zeros(n_read, dtype=bool)
+    miss = {c: m if (m := df[c].isna().to_numpy()).any() else no_gaps for c in used}
     target_missing = np.zeros(n_read, dtype=bool)
     for t in targets:
         target_missing |= miss[t]
@@ -223,14 +250,11 @@ def load_csv(
             spec: dict[str, Any] = {"name": c, "kind": "numeric"}
             if f"column {c!r}: decimal commas read as decimal points" in notes:
                 spec["decimal"] = ","
-            v = numeric[c][train_idx]
-            v = v[~np.isnan(v)]
-            spec["fill"] = float(v.mean()) if len(v) else 0.0
-            present_v = numeric[c][~np.isnan(numeric[c])]
-            # cheap tests first: np.unique sorts, and only whole numbers can be IDs
-            uniq_v = np.unique(present_v) if n > 20 and len(present_v) == n and \
-                np.all(present_v == np.round(present_v)) else present_v[:0]
-            if len(uniq_v) == n and uniq_v[-1] - uniq_v[0] == n - 1:
+            if missing == "impute":
+                v = numeric[c][train_idx]
+                v = v[~np.isnan(v)]
+                spec["fill"] = float(v.mean(dtype=np.float64)) if len(v) else 0.0
+            if _consecutive_integers(numeric[c]):
                 notes.append(f"column {c!r} looks like an ID (consecutive unique integers); "
                              "consider ignoring it")
         else:
@@ -244,15 +268,13 @@ def load_csv(
                                 "Ignore it or group its values")
             if len(cats) == int(text.notna().sum()) and len(cats) > 10:
                 notes.append(f"column {c!r} looks like an ID (every value unique); consider ignoring it")
-            counts = text.iloc[train_idx].value_counts()
-            spec = {"name": c, "kind": "categorical", "categories": cats,
-                    "fill": str(counts.index[0]) if len(counts) else cats[0]}
+            spec = {"name": c, "kind": "categorical", "categories": cats}
+            if missing == "impute":
+                counts = text.iloc[train_idx].value_counts()
+                spec["fill"] = str(counts.index[0]) if len(counts) else cats[0]
         columns.append(spec)
-    if missing == "drop":
-        for spec in columns:
-            spec.pop("fill", None)
     try:
-        x = encode_frame({"columns": columns}, df, np.float32)
+        x = encode_frame({"columns": columns}, df, np.float32, rows=np.concatenate([train_idx, test_idx]))
     except DataError as exc:  # pragma: no cover - typing above guarantees clean columns
         raise DataError(f"{path}: {exc}") from None
     df = numeric = table.frame = None  # the parsed table is no longer needed: free it before the split
@@ -267,7 +289,8 @@ def load_csv(
                      "raw_columns": all_columns, "missing": missing,
                      "file": {"encoding": table.encoding, "delimiter": table.delimiter,
                               "header": table.header}}
-    x_test, y_test = x[test_idx], y[test_idx]
+    x_train, x_test = x[:len(train_idx)], x[len(train_idx):]  # (encoded in that order: views, no copies)
+    y_test = y[test_idx]
     if test_path is not None:
         from core.datasets.labelled import read_labelled
 
@@ -279,7 +302,7 @@ def load_csv(
                      + (f", {test.imputed} values imputed" if test.imputed else ""))
     ds = Dataset(
         name=name, source="csv", task=task,
-        x_train=x[train_idx], y_train=y[train_idx], x_test=x_test, y_test=y_test,
+        x_train=x_train, y_train=y[train_idx], x_test=x_test, y_test=y_test,
         feature_names=feature_names, class_names=class_names, target_names=targets, scaling=scaling,
         preprocessing=preprocessing,
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from core.datasets.encoding import FLOAT32_MAX
 from core.errors import DataError
 from core.files import open_regular
 
@@ -23,7 +24,7 @@ MAX_ROWS = 1_000_000
 NA_TOKENS = ("", "NA", "N/A", "n/a", "NaN", "nan", "?", "null", "NULL", "None")
 DELIMITERS = ",;\t|"
 _SAMPLE_BYTES = 64 * 1024
-_CHUNK_BYTES = 1 << 20
+_CHUNK_BYTES = 4 << 20
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 Progress = Callable[[float, str], None]
@@ -53,14 +54,25 @@ class RawTable:
         return _NAMES.get(self.delimiter, repr(self.delimiter))
 
 
-def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int]:
+@dataclass
+class _Scan:
+    """What one pass over the bytes learns: encoding, line count, delimiter count, no quotes / bare CRs."""
+
+    encoding: str
+    lines: int  # newlines, plus one for a last line without one
+    delimiters: int
+    plain: bool  # no quote character and no bare CR line end: every line is one record
+
+
+def _scan(path: str, max_rows: int, progress: Progress | None, delimiter: str) -> _Scan:
     """One pass over the bytes: refuse binary data, pick utf-8 (BOM ok) or latin-1, count lines."""
     size = os.path.getsize(path)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    newlines = 0
+    utf8 = plain = True
+    newlines = delimiters = 0
     done = 0
     last_byte = b"\n"
+    sep = ord(delimiter)
     with open(path, "rb") as fh:
         while chunk := fh.read(_CHUNK_BYTES):
             nul = chunk.find(b"\x00")
@@ -72,8 +84,12 @@ def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int
                 ctrl = sum(chunk[:4096].count(bytes([b])) for b in range(1, 32) if b not in (9, 10, 13, 12))
                 if ctrl > 0.05 * min(len(chunk), 4096):
                     raise DataError(f"{path}: not a text file (control bytes at the start); expected CSV")
-            newlines += chunk.count(b"\n")
-            if utf8:
+            arr = np.frombuffer(chunk, dtype=np.uint8)  # (NumPy counts bytes several times faster)
+            newlines += int(np.count_nonzero(arr == 10))
+            delimiters += int(np.count_nonzero(arr == sep))
+            if plain and (b'"' in chunk or (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"))):
+                plain = False  # (a CR LF split between two chunks lands here too: the careful path)
+            if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):  # ASCII: valid, skip decoding
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -91,8 +107,8 @@ def _scan(path: str, max_rows: int, progress: Progress | None) -> tuple[str, int
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             utf8 = False
-    records = newlines + (0 if last_byte == b"\n" else 1)
-    return ("utf-8-sig" if utf8 else "latin-1"), records
+    lines = newlines + (0 if last_byte == b"\n" else 1)
+    return _Scan("utf-8-sig" if utf8 else "latin-1", lines, delimiters, plain)
 
 
 def _is_number_column(column: Any) -> bool:
@@ -101,11 +117,21 @@ def _is_number_column(column: Any) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def _parse(path: str, total: int, progress: Progress | None, **options: Any) -> Any:
+def _narrowed(values: np.ndarray) -> np.ndarray:
+    """float64 ``values`` as float32 when every one is within the float32 range (NaN allowed)."""
+    if values.dtype != np.float64 or (np.abs(values) > FLOAT32_MAX).any():  # (NaN compares False)
+        return values  # beyond the range: kept exact for the caller's error
+    return values.astype(np.float32)
+
+
+def _parse(path: str, total: int, progress: Progress | None, narrow: Collection[str] = (),
+           recheck: Callable[[str], None] | None = None, **options: Any) -> Any:
     """``pandas.read_csv(path, **options)`` in chunks of 100,000 rows (progress after each).
 
     Columns are joined one at a time from their chunks (no second copy of the whole table); a column
     that is numeric in one chunk and text in another comes out as objects (the caller re-reads it).
+    Float columns named in ``narrow`` are kept as float32 (half the memory) unless a chunk holds a
+    value beyond the float32 range.
     """
     import pandas as pd
 
@@ -115,11 +141,14 @@ def _parse(path: str, total: int, progress: Progress | None, **options: Any) -> 
         with pd.read_csv(path, chunksize=100_000, **options) as reader:
             for chunk in reader:
                 for name in chunk.columns:
-                    pieces.setdefault(name, []).append(chunk[name].to_numpy())
+                    values = chunk[name].to_numpy()
+                    pieces.setdefault(name, []).append(_narrowed(values) if name in narrow else values)
                 done += len(chunk)
                 if progress is not None:
                     progress(0.1 + 0.8 * done / total, f"read {done:,} of {total:,} rows")
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        if recheck is not None:
+            recheck(path)
         raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
     columns: dict[str, Any] = {}
     for name in list(pieces):
@@ -184,6 +213,12 @@ class _Layout:
     delimiter: str
     header: bool
     bom: bool
+    counted: bool = False  # lines known from counts (``_counted``): a parse error may be a ragged row
+
+    def recheck(self, path: str) -> None:
+        """Raise the ragged-row error for a counted file the C parser refused (else return)."""
+        if self.counted:
+            _records_fast(path, self.encoding, self.delimiter)
 
     def options(self) -> dict[str, Any]:
         """``pandas.read_csv`` options that read the cells of this file."""
@@ -258,7 +293,8 @@ def _records_fast(path: str, encoding: str, delimiter: str) -> tuple[Any, list[s
             if block:
                 arr = np.frombuffer(block, dtype=np.uint8)
                 ends = np.flatnonzero(arr == 10)
-                fields = np.diff(np.searchsorted(np.flatnonzero(arr == code), ends), prepend=0) + 1
+                starts = np.concatenate(([0], ends[:-1] + 1))
+                fields = np.add.reduceat((arr == code).view(np.uint8), starts, dtype=np.int64) + 1
                 blank = np.zeros(len(ends), dtype=bool)
                 for k in np.flatnonzero(fields == 1):  # one field: blank when only spaces
                     start = int(ends[k - 1]) + 1 if k else 0
@@ -276,6 +312,12 @@ def _records_fast(path: str, encoding: str, delimiter: str) -> tuple[Any, list[s
     if len(bad):
         k = int(bad[0])
         raise _ragged(path, int(line_no[k]), int(fields[k]), int(fields[0]), int(line_no[0]), delimiter)
+    first_rows = _first_records(path, encoding, delimiter)
+    return line_no, first_rows[0], first_rows
+
+
+def _first_records(path: str, encoding: str, delimiter: str) -> list[list[str]]:
+    """The fields of the first 20 non-blank lines of a file without quotes."""
     first_rows: list[list[str]] = []
     with open(path, encoding=encoding, newline="") as fh:
         for text in fh:
@@ -283,7 +325,23 @@ def _records_fast(path: str, encoding: str, delimiter: str) -> tuple[Any, list[s
                 break
             if text.strip():
                 first_rows.append([f.lstrip(" ") for f in text.rstrip("\r\n").split(delimiter)])
-    return line_no, first_rows[0], first_rows
+    return first_rows
+
+
+def _counted(path: str, scan: _Scan, delimiter: str) -> tuple[Any, list[str], list[list[str]]] | None:
+    """What ``_records`` returns, from the scan's counts alone, when they prove the file is regular.
+
+    A file without quotes whose first 20 lines have ``width`` fields each, and which holds exactly
+    ``(width - 1) * lines`` delimiters, has no blank and no short line unless a line is too long to
+    make up for it; the C parser refuses such a line (``_Layout.recheck`` then names it). Else None.
+    """
+    if not scan.plain:
+        return None
+    first_rows = _first_records(path, scan.encoding, delimiter)
+    width = len(first_rows[0]) if first_rows else 0
+    if width < 2 or any(len(r) != width for r in first_rows) or scan.delimiters != (width - 1) * scan.lines:
+        return None
+    return np.arange(1, scan.lines + 1, dtype=np.int64), first_rows[0], first_rows
 
 
 def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | None) -> _Layout:
@@ -297,11 +355,14 @@ def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | 
         raise DataError(f"{path}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise DataError(f"{path}: file is empty; expected a header line and data rows")
-    encoding, _count = _scan(path, max_rows, progress)
-    sample = head.decode(encoding, errors="ignore")
-    delimiter = _sniff(sample)
-
-    lines, columns, first_rows = _records_fast(path, encoding, delimiter) or \
+    delimiter = _sniff(head.decode("utf-8-sig", errors="ignore"))
+    scan = _scan(path, max_rows, progress, delimiter)
+    encoding = scan.encoding
+    if encoding == "latin-1" and _sniff(head.decode(encoding)) != delimiter:
+        delimiter = _sniff(head.decode(encoding))
+        scan = _scan(path, max_rows, None, delimiter)
+    counted = _counted(path, scan, delimiter)
+    lines, columns, first_rows = counted or _records_fast(path, encoding, delimiter) or \
         _records(path, encoding, delimiter)
     if header is None:
         header = _detect_header(first_rows)
@@ -327,7 +388,7 @@ def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | 
                         "Take a sample of the file and load that")
 
     return _Layout(names, np.asarray(data_lines, dtype=np.int64), encoding, delimiter, bool(header),
-                   head.startswith(codecs.BOM_UTF8))
+                   head.startswith(codecs.BOM_UTF8), counted is not None)
 
 
 def read_table(
@@ -335,12 +396,13 @@ def read_table(
     header: bool | None = None,
     max_rows: int = MAX_ROWS,
     progress: Progress | None = None,
-    keep_text: bool = False,
+    exact: Callable[[list[str]], Collection[str]] | None = None,
 ) -> RawTable:
-    """Read ``path`` into a RawTable of stripped strings (missing values are NaN).
+    """Read ``path`` into a RawTable: numeric columns as numbers, others as stripped strings (NaN = missing).
 
-    With ``keep_text`` the cells stay exactly as parsed (no stripping, missing-value markers such
-    as ``NA`` kept as text): ``predict`` copies them through verbatim and applies ``NA_TOKENS`` itself.
+    With ``exact`` (given the column names, it returns the columns whose numbers must stay float64,
+    e.g. a target) every other float column is float32, which halves the table. A float column keeps
+    float64 where a value is beyond the float32 range, so the caller can quote it in its error.
 
     Raises DataError for: missing/unreadable file, directory, empty file, binary data, header
     only, ragged rows, duplicate column names, more than ``max_rows`` data rows (refused after a
@@ -350,28 +412,28 @@ def read_table(
     lay = _layout(path, header, max_rows, progress)
     total = len(lay.lines)
     options = lay.options()
-    if keep_text:
-        frame = _parse(path, total, progress, dtype=str, na_filter=False, **options)
-    else:
-        # numbers are parsed by the C parser directly (no strings for numeric columns: fast, small);
-        # columns holding any text are read again as text and cleaned like before
-        frame = _parse(path, total, progress, na_values=list(NA_TOKENS), **options)
-        text = [c for c in frame.columns if not _is_number_column(frame[c])]
-        if text:
-            texts = _parse(path, total, None, dtype=str, na_values=list(NA_TOKENS), usecols=text, **options)
-            for col in text:
-                frame[col] = missing_as_nan(texts[col])
+    narrow = [] if exact is None else sorted(set(lay.names) - set(exact(list(lay.names))))
+    # numbers are parsed by the C parser directly (no strings for numeric columns: fast, small);
+    # columns holding any text are read again as text and cleaned like before
+    frame = _parse(path, total, progress, narrow, lay.recheck, na_values=list(NA_TOKENS), **options)
+    text = [c for c in frame.columns if not _is_number_column(frame[c])]
+    if text:
+        texts = _parse(path, total, None, dtype=str, na_values=list(NA_TOKENS), usecols=text, **options)
+        for col in text:
+            frame[col] = missing_as_nan(texts[col])
     if len(frame) != total:
+        lay.recheck(path)
         raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
     return lay.table(frame, lay.lines)
 
 
 def iter_table(path: str | os.PathLike[str], header: bool | None = None, max_rows: int = MAX_ROWS,
                rows: int = 100_000) -> Iterator[RawTable]:
-    """``read_table(path, header, max_rows, keep_text=True)`` in pieces of at most ``rows`` rows.
+    """The cells of ``path`` as text exactly as parsed (no stripping; missing-value markers such as
+    ``NA`` kept), in pieces of at most ``rows`` rows: ``predict`` copies them through verbatim.
 
-    The same checks run first (the whole file's structure); then the cells are parsed piece by piece,
-    so memory stays flat however long the file is.
+    The same checks as ``read_table`` run first (the whole file's structure); then the cells are
+    parsed piece by piece, so memory stays flat however long the file is.
     """
     import pandas as pd
 
@@ -384,6 +446,8 @@ def iter_table(path: str | os.PathLike[str], header: bool | None = None, max_row
                 yield lay.table(chunk, lay.lines[done:done + len(chunk)])
                 done += len(chunk)
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        lay.recheck(path)
         raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
     if done != len(lay.lines):
+        lay.recheck(path)
         raise DataError(f"{path}: parsed {done} rows but found {len(lay.lines)} records; check the quoting")

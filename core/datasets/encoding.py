@@ -17,6 +17,7 @@ import numpy as np
 from core.errors import DataError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+_ROW_BLOCK = 16384
 
 
 def feature_names_for(columns: list[dict[str, Any]]) -> list[str]:
@@ -30,10 +31,13 @@ def feature_names_for(columns: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32) -> np.ndarray:
+def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32,
+                 rows: np.ndarray | None = None) -> np.ndarray:
     """Encode ``df`` (DataFrame with the raw columns, or (n, f) array) -> (n, num_features) array.
 
     Missing values use the stored ``fill``; without one they are an error naming the column.
+    ``rows`` (k,) int: encode only those rows of a DataFrame, in that order -> (k, num_features)
+    (a train/test split without copying the table or the matrix; row numbers in errors stay ``df``'s).
     """
     import pandas as pd
 
@@ -56,10 +60,11 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
         if arr.shape[1] != len(raw):
             raise DataError(f"expected {len(raw)} columns ({', '.join(map(str, raw))}), got {arr.shape[1]}")
         df = pd.DataFrame(arr, columns=raw)
-    n = len(df)
+    n = len(df) if rows is None else len(rows)
     # filled column by column: no float64 copy of the whole matrix (the uint8 path checks the range after)
     out = np.empty((n, len(names)), dtype=np.float32 if out_dtype == np.float32 else np.float64)
     pos = 0
+    numbers: list[tuple[int, np.ndarray]] = []  # (column of out, values): copied in row blocks below
     for col in columns:
         name = col["name"]
         if name not in df.columns:
@@ -68,15 +73,19 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
         series = df[name]
         missing = series.isna().to_numpy()
         if col["kind"] == "numeric":
-            if col.get("decimal") == "," and not pd.api.types.is_numeric_dtype(series):
-                series = series.astype("string").str.replace(",", ".", regex=False)
-            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            bad = np.isnan(values) & ~missing
+            if series.dtype.kind == "f":  # parsed as numbers already (NaN = missing): no copy, no text
+                values = series.to_numpy()
+                bad = np.zeros(0, dtype=bool)
+            else:
+                if col.get("decimal") == "," and not pd.api.types.is_numeric_dtype(series):
+                    series = series.astype("string").str.replace(",", ".", regex=False)
+                values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                bad = np.isnan(values) & ~missing
             if bad.any():
                 rows = np.flatnonzero(bad)[:5]
                 raise DataError(f"column {name!r}: expected numbers, got text in row(s) "
                                 f"{', '.join(str(int(r) + 1) for r in rows)} (e.g. {series.iloc[rows[0]]!r})")
-            huge = ~np.isnan(values) & ~(np.abs(values) <= FLOAT32_MAX)
+            huge = np.abs(values) > FLOAT32_MAX  # (NaN compares False: missing)
             if huge.any():
                 rows = np.flatnonzero(huge)[:5]
                 raise DataError(f"column {name!r}: value {series.iloc[rows[0]]!r} in row(s) "
@@ -86,7 +95,7 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                 if col.get("fill") is None:
                     raise DataError(f"column {name!r}: missing value in row {_first(missing)}")
                 values = np.where(missing, float(col["fill"]), values)
-            out[:, pos] = values
+            numbers.append((pos, values))
             pos += 1
         else:
             cats = [str(c) for c in col["categories"]]
@@ -103,8 +112,12 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                                 f"known: {', '.join(cats)}")
             block = out[:, pos:pos + len(cats)]
             block[:] = 0.0
-            block[np.arange(n), idx] = 1.0
+            block[np.arange(n), idx if rows is None else idx[rows]] = 1.0
             pos += len(cats)
+    for start in range(0, n, _ROW_BLOCK):  # a block of rows stays in cache while its columns are filled
+        picked = slice(start, start + _ROW_BLOCK) if rows is None else rows[start:start + _ROW_BLOCK]
+        for j, values in numbers:
+            out[start:start + _ROW_BLOCK, j] = values[picked]
     return out if out.dtype == out_dtype else _finish(out, out_dtype, names)
 
 

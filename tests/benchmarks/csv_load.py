@@ -4,11 +4,13 @@ Run: ``.venv/bin/python tests/benchmarks/csv_load.py [--rows 1000000]`` (a few m
 generated in a temporary folder and deleted afterwards, nothing is committed).
 
 Every measurement runs in its own child process so its peak RSS (``ru_maxrss``) is its own; the
-memory figures subtract the RSS of a child that only imports the same modules.
+memory figures subtract the RSS of a child that only imports the same modules. The machine is shared,
+so ``pandas.read_csv`` and ``load_csv`` run ``--repeat`` times each, interleaved, and the ratio uses
+each one's fastest run (the least disturbed by other processes); peaks are the largest of the runs.
 
 1. ``pandas.read_csv`` of the file (the C parser, dtypes inferred): the reference.
 2. ``core.datasets.csv.load_csv`` of the same file (task detection, typing, split, scaling).
-   Targets: time <= 1.5 x the bare read_csv, peak memory <= 4 x the float32 feature matrix.
+   Targets: time <= 1.5 x the bare read_csv, peak memory < 4 x the float32 feature matrix.
 3. ``core.predict.predict_csv`` with a small network trained on the first 2,000 rows.
 
 The last line printed is one JSON object with every number and whether each target is met.
@@ -30,6 +32,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = 20  # 19 numeric features + an integer class label
+TIME_TARGET = 1.5  # load_csv at most 1.5 x a bare pandas.read_csv of the same file
+MEMORY_TARGET = 4.0  # load_csv's peak above the imports below 4 x the float32 feature matrix
 
 CHILD = textwrap.dedent("""
     import json, resource, sys, time
@@ -111,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of pandas.read_csv and load_csv each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -121,10 +126,14 @@ def main() -> None:
         print(f"generated {args.rows:,} x {COLUMNS} CSV ({file_mb:.0f} MB) in "
               f"{time.perf_counter() - t0:.1f} s", flush=True)
         base = child("imports", str(csv))
-        bare = child("pandas", str(csv))
-        print(f"pandas.read_csv: {bare['seconds']:.2f} s, peak {bare['peak_mb']:.0f} MB", flush=True)
-        load = child("load_csv", str(csv))
-        print(f"load_csv:        {load['seconds']:.2f} s, peak {load['peak_mb']:.0f} MB", flush=True)
+        runs: dict[str, list[dict]] = {"pandas": [], "load_csv": []}
+        for _ in range(args.repeat):
+            for what, label in (("pandas", "pandas.read_csv:"), ("load_csv", "load_csv:       ")):
+                runs[what].append(child(what, str(csv)))
+                print(f"{label} {runs[what][-1]['seconds']:.2f} s, peak {runs[what][-1]['peak_mb']:.0f} MB",
+                      flush=True)
+        bare, load = ({"seconds": min(r["seconds"] for r in runs[w]),
+                       "peak_mb": max(r["peak_mb"] for r in runs[w])} for w in ("pandas", "load_csv"))
         project = trained_project(folder, csv)
         pred = child("predict", str(csv), str(project), str(folder / "pred.csv"))
         print(f"predict_csv:     {pred['seconds']:.2f} s, peak {pred['peak_mb']:.0f} MB", flush=True)
@@ -133,14 +142,16 @@ def main() -> None:
     result = {
         "rows": args.rows, "columns": COLUMNS, "file_mb": round(file_mb, 1),
         "float32_matrix_mb": round(matrix_mb, 1), "imports_peak_mb": round(base["peak_mb"], 1),
+        "repeat": args.repeat,
         "pandas_seconds": round(bare["seconds"], 2), "pandas_peak_mb": round(bare["peak_mb"], 1),
         "load_seconds": round(load["seconds"], 2), "load_peak_mb": round(load["peak_mb"], 1),
         "load_time_ratio": round(load["seconds"] / bare["seconds"], 2),
         "load_memory_over_imports_mb": round(load_extra, 1),
         "load_memory_ratio_to_matrix": round(load_extra / matrix_mb, 2),
         "predict_seconds": round(pred["seconds"], 2), "predict_peak_mb": round(pred["peak_mb"], 1),
-        "target_time_met": load["seconds"] <= 1.5 * bare["seconds"],
-        "target_memory_met": load_extra <= 4 * matrix_mb,
+        "target_time_ratio_max": TIME_TARGET, "target_memory_ratio_below": MEMORY_TARGET,
+        "target_time_met": load["seconds"] <= TIME_TARGET * bare["seconds"],
+        "target_memory_met": load_extra < MEMORY_TARGET * matrix_mb,
     }
     print(json.dumps(result))
 

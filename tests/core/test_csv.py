@@ -194,3 +194,32 @@ def test_id_like_text_column_and_too_many_classes(tmp_path: Path) -> None:
     q.write_text("v,t\n" + "".join(f"{i % 7},c{i}\n" for i in range(300)))
     with pytest.raises(DataError, match="target column 't' has 300 classes"):
         load_csv(q)
+
+
+def test_features_parsed_to_float32_targets_exact_and_split_rows(tmp_path: Path) -> None:
+    """Feature columns are float32 from the parse on (half the memory); a decimal target keeps its exact
+    class names; the train/test rows are the file's rows picked by the stratified split."""
+    from core.datasets.dataset import stratified_split
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=300).round(6), rng.normal(size=300).round(6)
+    t = np.where(a + b > 0, "0.1", "0.2")
+    rows = [f"{i},{x},{y},{c}" for i, (x, y, c) in enumerate(zip(a, b, t, strict=True))]
+    rows[17] = "17,NA," + rows[17].split(",", 2)[2]  # one gap, imputed
+    p = tmp_path / "d.csv"
+    p.write_text("id,a,b,t\n" + "\n".join(rows) + "\n")
+    ds = load_csv(p, missing="impute", seed=1, task="binary")
+    assert ds.class_names == ["0.1", "0.2"] and ds.task == "binary"
+    assert "'id' looks like an ID (consecutive unique integers)" in ds.summary
+    y = (t == "0.2").astype(np.int64)
+    train, test = stratified_split(300, 0.2, 1, labels=y)
+    fill = ds.preprocessing["columns"][1]["fill"]
+    assert abs(fill - np.delete(a, 17)[np.isin(np.delete(np.arange(300), 17), train)].mean()) < 1e-6
+    full = np.stack([np.arange(300), np.where(np.arange(300) == 17, fill, a), b], axis=1).astype(np.float32)
+    np.testing.assert_array_equal(ds.x_train, full[train])
+    np.testing.assert_array_equal(ds.x_test, full[test])
+    np.testing.assert_array_equal(ds.y_train, y[train])
+    rows[40] = "40,1e39,0.5,0.1"
+    p.write_text("id,a,b,t\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"column 'a': value 1e\+39 on line\(s\) 42 is infinite or beyond"):
+        load_csv(p, missing="impute")

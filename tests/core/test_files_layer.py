@@ -221,6 +221,31 @@ def test_fast_record_scan_agrees_with_the_csv_module(name: str, tmp_path: Path) 
     fast = outcome(csv_read._records_fast) if b'"' not in raw else None
     if fast is not None:
         assert fast == outcome(csv_read._records)
+    try:
+        scan = csv_read._scan(path, csv_read.MAX_ROWS, None, delimiter)
+    except DataError:  # binary data: refused before any record is looked at
+        return
+    if csv_read._counted(path, scan, delimiter) is not None:  # regular files: lines from counts alone
+        assert outcome(lambda *_: csv_read._counted(path, scan, delimiter)) == outcome(csv_read._records)
+
+
+def test_counted_layout_still_refuses_rows_that_make_up_for_each_other(tmp_path: Path) -> None:
+    """A long row and a short row keep the delimiter count right; the parser's refusal is re-checked."""
+    from core.datasets.csv_read import _layout, iter_table, read_table
+
+    regular = "a,b,c\n" + "1,2,3\n" * 30
+    path = tmp_path / "t.csv"
+    path.write_text(regular)
+    lay = _layout(str(path), None, 1000, None)
+    assert lay.counted and lay.lines.tolist() == list(range(2, 32))
+    path.write_text(regular + "1,2,3,4\n5,6\n7,8,9\n")
+    assert _layout(str(path), None, 1000, None).counted
+    for read in (read_table, lambda p: list(iter_table(p))):
+        with pytest.raises(DataError, match=r"t\.csv: line 32 has 4 fields, expected 3 like line 1"):
+            read(path)
+    path.write_text("a,b,c\n1,2,3,4\n5,6\n" + "1,2,3\n" * 30)  # the first data row long: checked up front
+    with pytest.raises(DataError, match=r"line 2 has 4 fields, expected 3 like line 1"):
+        read_table(path)
 
 
 def test_fast_record_scan_blank_lines_and_blocks(tmp_path: Path, monkeypatch) -> None:
