@@ -215,7 +215,7 @@ def prediction_columns(trained: TrainedNetwork, y: np.ndarray) -> dict[str, np.n
     for j, name in enumerate(classes):
         out[f"prob_{name}"] = probs[:, j]
     idx = (probs[:, 1] >= 0.5).astype(np.int64) if y.shape[1] == 1 else np.argmax(probs, axis=1)
-    out["predicted"] = [classes[int(i)] for i in idx] if n else []
+    out["predicted"] = np.array(classes, dtype=object)[idx].tolist() if n else []
     return out
 
 
@@ -240,19 +240,21 @@ def missing_rows(trained: TrainedNetwork, encoded: Any) -> tuple[np.ndarray, int
     return skip, filled
 
 
-def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
-                  lines: list[int] | None = None) -> Any:
-    """Predict for ``encoded`` (raw training columns) and return ``rows`` plus prediction columns.
+def predict_frame(trained: TrainedNetwork, encoded: Any, lines: Any = None) -> Any:
+    """The prediction columns (a DataFrame, one row per row of ``encoded``, the raw training columns).
 
     Rows with a missing value that the project cannot impute get empty (NaN / None) prediction
     columns. ``lines`` are the file line numbers of the rows, used in error messages.
     """
+    import pandas as pd
+
     from core.datasets.encoding import encode_frame, with_lines
 
+    lines = None if lines is None else list(lines)
     skip, _ = missing_rows(trained, encoded)
     keep = np.flatnonzero(~skip)
     try:
-        x = encode_frame(trained.preprocessing, encoded.iloc[keep])
+        x = encode_frame(trained.preprocessing, encoded.iloc[keep] if len(keep) < len(encoded) else encoded)
     except DataError as exc:
         raise DataError(with_lines(str(exc), keep, lines)) from None
     y = np.zeros((0, int(trained.model.output_dim)))
@@ -267,8 +269,8 @@ def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
         raise DataError(with_lines(f"the network's outputs are NaN or infinite for {rows}; the weights"
                                     f"{' in ' + trained.weights_path if trained.weights_path else ''} are "
                                     "unusable (values far too large)", keep, lines))
-    result = rows.reset_index(drop=True).copy()
-    n = len(result)
+    n = len(encoded)
+    result: dict[str, Any] = {}
     for name, values in prediction_columns(trained, y).items():
         if len(keep) == n:
             result[name] = values
@@ -281,7 +283,17 @@ def predict_frame(trained: TrainedNetwork, rows: Any, encoded: Any,
             for i, v in zip(keep, values, strict=True):
                 full[int(i)] = v
         result[name] = full
-    return result
+    return pd.DataFrame(result)
+
+
+def _csv_line(cells: list[str], delimiter: str) -> str:
+    """``cells`` as one CSV line (quoted where needed), without a line end."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(cells)
+    return buffer.getvalue()
 
 
 def _line_list(lines: list[int], limit: int = 10) -> str:
@@ -338,18 +350,24 @@ def predict_csv(project: str | os.PathLike[str] | TrainedNetwork, input_path: st
     skipped: list[int] = []
 
     def write(fh: Any) -> None:
-        for rows, encoded, how, lines in iter_rows(source, trained.raw_columns, trained.preprocessing):
+        for piece, encoded, how, copied in iter_rows(source, trained.raw_columns, trained.preprocessing):
             skip, imputed = missing_rows(trained, encoded)
-            skipped.extend(lines[i] for i in np.flatnonzero(skip))
+            skipped.extend(piece.lines[skip].tolist())
             try:
-                result = predict_frame(trained, rows, encoded, lines)
+                preds = predict_frame(trained, encoded, piece.lines)
             except DataError as exc:
                 raise DataError(f"{source}: {exc}") from None
-            if excel_safe and "predicted" in result.columns:
-                result["predicted"] = [excel_safe_text(v) for v in result["predicted"]]
-            fh.write(result.to_csv(index=False, header=not done["rows"]).encode("utf-8"))
-            done.update(rows=done["rows"] + len(result), imputed=done["imputed"] + imputed, how=how,
-                        columns=[str(c) for c in result.columns])
+            if excel_safe and "predicted" in preds.columns:
+                preds["predicted"] = [excel_safe_text(v) for v in preds["predicted"]]
+            sep = piece.delimiter
+            if not done["rows"]:
+                head = piece.header if piece.header is not None else _csv_line(copied, sep)
+                fh.write(f"{head}{sep}{_csv_line([str(c) for c in preds.columns], sep)}\n".encode())
+            # the input records verbatim, the prediction cells written by pandas (NUL never occurs in a CSV)
+            cells = preds.to_csv(index=False, header=False, sep=sep, lineterminator="\x00").split("\x00")
+            fh.write("".join(f"{r}{sep}{c}\n" for r, c in zip(piece.records, cells, strict=False)).encode())
+            done.update(rows=done["rows"] + len(preds), imputed=done["imputed"] + imputed, how=how,
+                        columns=copied + [str(c) for c in preds.columns])
         if len(skipped) == done["rows"]:
             raise DataError(f"{source}: every row has a missing value (lines {_line_list(skipped)}) and the "
                             "project drops rows with missing values (data.missing is \"drop\"); fill them in")

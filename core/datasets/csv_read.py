@@ -1,4 +1,5 @@
-"""Reading a CSV file into a table of strings, with clear errors for unusable files.
+"""Reading a CSV file into a table (numbers parsed, other cells as strings), with clear errors for
+unusable files; ``layout`` learns a file's structure without parsing cells (``csv_stream`` streams it).
 
 Parsing is done by pandas (C engine). The stdlib ``csv`` module is used only to sniff the
 delimiter on a sample and to check that every record has as many fields as the header
@@ -10,7 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,7 +205,7 @@ def _detect_header(rows: list[list[str]]) -> bool:
 
 
 @dataclass
-class _Layout:
+class Layout:
     """What ``read_table`` learns before parsing cells: column names, data lines, encoding, delimiter."""
 
     names: list[str]
@@ -214,6 +215,7 @@ class _Layout:
     header: bool
     bom: bool
     counted: bool = False  # lines known from counts (``_counted``): a parse error may be a ragged row
+    header_line: int = 0  # file line of the header record (0: no header)
 
     def recheck(self, path: str) -> None:
         """Raise the ragged-row error for a counted file the C parser refused (else return)."""
@@ -333,7 +335,7 @@ def _counted(path: str, scan: _Scan, delimiter: str) -> tuple[Any, list[str], li
 
     A file without quotes whose first 20 lines have ``width`` fields each, and which holds exactly
     ``(width - 1) * lines`` delimiters, has no blank and no short line unless a line is too long to
-    make up for it; the C parser refuses such a line (``_Layout.recheck`` then names it). Else None.
+    make up for it; the C parser refuses such a line (``Layout.recheck`` then names it). Else None.
     """
     if not scan.plain:
         return None
@@ -344,8 +346,12 @@ def _counted(path: str, scan: _Scan, delimiter: str) -> tuple[Any, list[str], li
     return np.arange(1, scan.lines + 1, dtype=np.int64), first_rows[0], first_rows
 
 
-def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | None) -> _Layout:
-    """Everything about ``path`` but its cells: encoding, delimiter, header, column names, lines."""
+def layout(path: str, header: bool | None = None, max_rows: int = MAX_ROWS,
+           progress: Progress | None = None) -> Layout:
+    """Everything about ``path`` but its cells: encoding, delimiter, header, column names, lines.
+
+    Refuses (DataError) what ``read_table`` refuses, reading the bytes but parsing no cell.
+    """
     with open_regular(path, "a CSV file", DataError) as fh:
         try:
             head = fh.read(_SAMPLE_BYTES)
@@ -387,8 +393,8 @@ def _layout(path: str, header: bool | None, max_rows: int, progress: Progress | 
         raise DataError(f"{path}: {len(data_lines):,} data rows; the limit is {max_rows:,} rows. "
                         "Take a sample of the file and load that")
 
-    return _Layout(names, np.asarray(data_lines, dtype=np.int64), encoding, delimiter, bool(header),
-                   head.startswith(codecs.BOM_UTF8), counted is not None)
+    return Layout(names, np.asarray(data_lines, dtype=np.int64), encoding, delimiter, bool(header),
+                   head.startswith(codecs.BOM_UTF8), counted is not None, int(lines[0]) if header else 0)
 
 
 def read_table(
@@ -409,7 +415,7 @@ def read_table(
     cheap byte scan, before parsing, so it never hangs).
     """
     path = os.fspath(path)
-    lay = _layout(path, header, max_rows, progress)
+    lay = layout(path, header, max_rows, progress)
     total = len(lay.lines)
     options = lay.options()
     narrow = [] if exact is None else sorted(set(lay.names) - set(exact(list(lay.names))))
@@ -425,29 +431,3 @@ def read_table(
         lay.recheck(path)
         raise DataError(f"{path}: parsed {len(frame)} rows but found {total} records; check the quoting")
     return lay.table(frame, lay.lines)
-
-
-def iter_table(path: str | os.PathLike[str], header: bool | None = None, max_rows: int = MAX_ROWS,
-               rows: int = 100_000) -> Iterator[RawTable]:
-    """The cells of ``path`` as text exactly as parsed (no stripping; missing-value markers such as
-    ``NA`` kept), in pieces of at most ``rows`` rows: ``predict`` copies them through verbatim.
-
-    The same checks as ``read_table`` run first (the whole file's structure); then the cells are
-    parsed piece by piece, so memory stays flat however long the file is.
-    """
-    import pandas as pd
-
-    path = os.fspath(path)
-    lay = _layout(path, header, max_rows, None)
-    done = 0
-    try:
-        with pd.read_csv(path, chunksize=rows, dtype=str, na_filter=False, **lay.options()) as reader:
-            for chunk in reader:
-                yield lay.table(chunk, lay.lines[done:done + len(chunk)])
-                done += len(chunk)
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        lay.recheck(path)
-        raise DataError(f"{path}: cannot parse CSV: {str(exc).strip().splitlines()[-1]}") from None
-    if done != len(lay.lines):
-        lay.recheck(path)
-        raise DataError(f"{path}: parsed {done} rows but found {len(lay.lines)} records; check the quoting")

@@ -88,7 +88,9 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
             huge = np.abs(values) > FLOAT32_MAX  # (NaN compares False: missing)
             if huge.any():
                 rows = np.flatnonzero(huge)[:5]
-                raise DataError(f"column {name!r}: value {series.iloc[rows[0]]!r} in row(s) "
+                cell = series.iloc[rows[0]]
+                cell = cell if isinstance(cell, str) else float(cell)  # (1e+39, not np.float64(1e+39))
+                raise DataError(f"column {name!r}: value {cell!r} in row(s) "
                                 f"{', '.join(str(int(r) + 1) for r in rows)} is infinite or beyond the "
                                 f"float32 range (±{FLOAT32_MAX:.3g}); expected a finite number")
             if missing.any():

@@ -8,6 +8,7 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -181,6 +182,42 @@ def test_predict_copies_columns_verbatim_and_can_be_excel_safe(tmp_path: Path) -
     assert [v[1:] for v in safe["predicted"]] == out["predicted"].tolist()
 
 
+def test_predict_copies_records_verbatim_with_quotes_blank_lines_and_latin1(tmp_path: Path) -> None:
+    """Each input record's text is the start of its output line: quoted line breaks, spaces, blank lines
+    between records left out, latin-1 written as UTF-8; the feature columns are parsed as numbers."""
+    from core.predict import load_trained, predict_csv
+
+    trained = load_trained(h.trained_project(tmp_path / "t"))
+    src = tmp_path / "in.csv"
+    records = ['"caf\u00e9, ""quoted""\nline",0.1,0.2', " plain ,  0.3 ,-0.5", "x,1e2,NA"]
+    src.write_bytes(("note,x1,x2\r\n" + records[0] + "\r\n\n   \n" + "\n".join(records[1:]) + "\n")
+                    .encode("latin-1"))
+    trained.preprocessing["missing"] = "impute"
+    for col in trained.preprocessing["columns"]:
+        col["fill"] = 0.0
+    result = predict_csv(trained, src, tmp_path / "out.csv")
+    text = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert text.startswith("note,x1,x2,prob_")
+    body = text.split("\n", 1)[1]
+    starts = [body.index(r + ",") for r in records]
+    assert starts == sorted(starts) and starts[0] == 0 and result.rows == 3 and result.imputed == 1
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert out["note"].tolist() == ['caf\u00e9, "quoted"\nline', " plain ", "x"]
+    truth = predict_csv(trained, _written(tmp_path / "clean.csv", "x1,x2\n0.1,0.2\n0.3,-0.5\n100,0\n"),
+                        tmp_path / "clean_out.csv")
+    assert truth.rows == 3
+    clean = pd.read_csv(tmp_path / "clean_out.csv")
+    np.testing.assert_allclose(out.filter(like="prob_").astype(float), clean.filter(like="prob_"), atol=1e-7)
+    src.write_text("x1,x2\n0.1,0.2\nTrue,0.3\n")
+    with pytest.raises(DataError, match=r"'x1': expected numbers, got text in line\(s\) 3 \(e\.g\. 'True'\)"):
+        predict_csv(trained, src, tmp_path / "o.csv")
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
 def test_predict_refuses_what_training_refuses(tmp_path: Path) -> None:
     from core.predict import load_trained, predict_csv
 
@@ -192,7 +229,7 @@ def test_predict_refuses_what_training_refuses(tmp_path: Path) -> None:
         predict_csv(trained, ragged, tmp_path / "o.csv")
     huge = tmp_path / "huge.csv"
     huge.write_text("x1,x2\n0.1,0.2\n0.3,1e39\n")
-    with pytest.raises(DataError, match=r"column 'x2': value '1e39' in line\(s\) 3 is infinite or beyond"):
+    with pytest.raises(DataError, match=r"column 'x2': value 1e\+39 in line\(s\) 3 is infinite or beyond"):
         predict_csv(trained, huge, tmp_path / "o.csv")
     assert not (tmp_path / "o.csv").exists()
 
@@ -231,16 +268,17 @@ def test_fast_record_scan_agrees_with_the_csv_module(name: str, tmp_path: Path) 
 
 def test_counted_layout_still_refuses_rows_that_make_up_for_each_other(tmp_path: Path) -> None:
     """A long row and a short row keep the delimiter count right; the parser's refusal is re-checked."""
-    from core.datasets.csv_read import _layout, iter_table, read_table
+    from core.datasets.csv_read import layout, read_table
+    from core.datasets.csv_stream import iter_records
 
     regular = "a,b,c\n" + "1,2,3\n" * 30
     path = tmp_path / "t.csv"
     path.write_text(regular)
-    lay = _layout(str(path), None, 1000, None)
+    lay = layout(str(path), None, 1000)
     assert lay.counted and lay.lines.tolist() == list(range(2, 32))
     path.write_text(regular + "1,2,3,4\n5,6\n7,8,9\n")
-    assert _layout(str(path), None, 1000, None).counted
-    for read in (read_table, lambda p: list(iter_table(p))):
+    assert layout(str(path), None, 1000).counted
+    for read in (read_table, lambda p: list(iter_records(str(p), layout(str(p)), ["a"], []))):
         with pytest.raises(DataError, match=r"t\.csv: line 32 has 4 fields, expected 3 like line 1"):
             read(path)
     path.write_text("a,b,c\n1,2,3,4\n5,6\n" + "1,2,3\n" * 30)  # the first data row long: checked up front

@@ -59,7 +59,9 @@ def test_by_name_with_reordered_and_extra_columns(tmp_path: Path) -> None:
     new.write_text("id;weight;color;length\n7;3.0;red;1.1\n8;1.2;blue;2.1\n9;2.5;green;3.0\n")
     result = predict_csv(trained, new, tmp_path / "pred.csv")
     assert result.matched_by == "name" and result.rows == 3
-    out = pd.read_csv(tmp_path / "pred.csv")
+    text = (tmp_path / "pred.csv").read_text().splitlines()
+    assert text[0].startswith("id;weight;color;length;prob_a;") and text[1].startswith("7;3.0;red;1.1;")
+    out = pd.read_csv(tmp_path / "pred.csv", sep=";")  # the input's rows verbatim: its delimiter too
     assert list(out.columns) == ["id", "weight", "color", "length", "prob_a", "prob_b", "prob_c", "predicted"]
     want = _expected(trained, pd.read_csv(new, sep=";"))
     np.testing.assert_allclose(out[["prob_a", "prob_b", "prob_c"]].to_numpy(), want, atol=1e-6)
