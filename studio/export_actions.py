@@ -91,7 +91,8 @@ class ExportActions(QObject):
             self.message.emit(ws.busy or NO_WEIGHTS_TIP)
             return None
         self.dialog = ExportDialog(ws.model, self._preprocessing(), ws.document.training, self._directory(),
-                                   self._name(), self.parent_widget)
+                                   self._name(), self.parent_widget,
+                                   protect=(ws.path, ws.project.weights_path))  # (like export -o)
         self.dialog.exported.connect(lambda paths: self.message.emit("Exported to " + ", ".join(paths)))
         self.dialog.show()
         return self.dialog

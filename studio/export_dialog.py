@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -23,13 +23,16 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
+from core.errors import ExportError
 from core.export import FORMATS, export_model, extra_note
+from core.files import check_destination
 from core.installation import extra_hint
 from studio.background import Task, run_in_background
 from studio.workspace import snapshot_model
@@ -55,8 +58,10 @@ class ExportDialog(QDialog):
 
     def __init__(self, model: Any, preprocessing: Mapping[str, Any] | None = None,
                  training: Mapping[str, Any] | None = None, directory: str = "", name: str = "model",
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, protect: Iterable[str | None] = ()) -> None:
+        """``protect``: files an export must never replace (the open project and its weights file)."""
         super().__init__(parent)
+        self.protect = [os.path.abspath(p) for p in protect if p]
         self.setWindowTitle("Export network")
         self.setMinimumWidth(600)
         self.model = model
@@ -123,7 +128,10 @@ class ExportDialog(QDialog):
 
     def default_path(self, key: str) -> str:
         stem = f"{self.name}_model" if key == "pytorch" else self.name
-        return os.path.join(self.directory, stem + FORMATS[key].suffix)
+        path = os.path.join(self.directory, stem + FORMATS[key].suffix)
+        if os.path.abspath(path) in self.protect:  # (project.npz is often the project's own weights file)
+            path = os.path.join(self.directory, f"{stem}_export{FORMATS[key].suffix}")
+        return path
 
     def _format_changed(self, *_: Any) -> None:
         key = self.current_format()
@@ -156,6 +164,12 @@ class ExportDialog(QDialog):
         if not path:
             self._failed("choose where to save the file")
             return
+        try:  # refused before anything runs: the open project's own files, a missing folder
+            check_destination(path, f"{FORMATS[key].label} file", ExportError, self.protect)
+        except ExportError as exc:
+            QMessageBox.warning(self, "Export network", str(exc))
+            self._failed(str(exc))
+            return
         try:
             snapshot = snapshot_model(self.model)
         except (ValueError, TypeError, AttributeError) as exc:
@@ -163,9 +177,10 @@ class ExportDialog(QDialog):
             return
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting {FORMATS[key].label}…")
-        pre, training = dict(self.preprocessing), dict(self.training)
-        self.task = run_in_background(lambda _progress: export_model(snapshot, key, path, pre, training),
-                                      self._done, self._failed, name="export", owner=self)
+        pre, training, protect = dict(self.preprocessing), dict(self.training), list(self.protect)
+        self.task = run_in_background(
+            lambda _progress: export_model(snapshot, key, path, pre, training, protect),
+            self._done, self._failed, name="export", owner=self)
 
     @Slot(object)
     def _done(self, paths: list[str]) -> None:

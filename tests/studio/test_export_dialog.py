@@ -87,13 +87,15 @@ def test_export_runs_in_background_and_reports_path(qtbot, tmp_path: Path, fmt: 
         np.testing.assert_array_equal(other.predict(x), model.predict(x))
 
 
-def test_export_failure_is_reported(qtbot, tmp_path: Path) -> None:
+def test_export_failure_is_reported(qtbot, tmp_path: Path, monkeypatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
     dialog = ExportDialog(_model(), PRE, {}, str(tmp_path), "net")
     qtbot.addWidget(dialog)
     dialog.path_edit.setText(str(tmp_path / "missing_dir" / "w.npz"))
     with qtbot.waitSignal(dialog.failed, timeout=10000) as blocker:
         dialog.start_export()
-    assert "does not exist" in blocker.args[0]
+    assert "does not exist" in blocker.args[0] and warnings == [blocker.args[0]]  # checked before running
     assert "Export failed" in dialog.status.text()
     assert dialog.export_button.isEnabled()
 
@@ -215,7 +217,7 @@ def test_main_window_menu_and_opening_a_trained_project(qtbot, tmp_path: Path) -
     assert actions.export_action.isEnabled()
     dialog = actions.open_export_dialog()
     qtbot.addWidget(dialog)
-    assert dialog.path_edit.text() == str(tmp_path / "proj.npz")
+    assert dialog.path_edit.text() == str(tmp_path / "proj_export.npz")  # proj.npz: the project's weights
     ws.set_busy("Pause or stop training first.")
     assert not actions.export_action.isEnabled() and not actions.import_action.isEnabled()
     ws.set_busy(None)

@@ -197,3 +197,35 @@ def test_spin_boxes_show_every_value_the_project_file_accepts(builder_window, qt
     # data.samples is 0..TOY_SAMPLES (0 keeps only drawn points), data.test_fraction is [0, 1)
     assert (data.samples_spin.minimum(), data.samples_spin.maximum()) == (0, limits.TOY_SAMPLES)
     assert data.test_spin.minimum() == 0.0 and 0.95 <= data.test_spin.maximum() < 1.0
+
+
+def test_export_refuses_the_open_projects_own_files(qtbot, studio_window, folder: Path, monkeypatch) -> None:
+    """Issue 11.10 in the GUI: File → Export… onto the open project.json or its weights file is refused
+    with a message box before anything is written (as ``ffstudio export -o``); both files stay intact."""
+    from tests.studio.conftest import wait_loaded
+
+    window = studio_window
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    assert window.load_project_file(str(folder / "project.json"))
+    wait_loaded(qtbot, window)
+    weights = Path(window.workspace.project.weights_path)
+    assert window.workspace.model is not None and weights.is_file()
+    dialog = window.export_actions.open_export_dialog()
+    qtbot.addWidget(dialog)
+    own = {folder / "project.json", weights}
+    assert Path(dialog.path_edit.text()) not in own  # the suggested name never is one of them
+    before = {p: p.read_bytes() for p in own}
+    for fmt, target in (("npz", folder / "project.json"), ("npz", weights), ("safetensors", weights)):
+        dialog.set_format(fmt)
+        dialog.path_edit.setText(str(target))
+        dialog.start_export()
+        assert len(warnings) == 1 and f"it is {target}" in warnings[0] and "would be destroyed" in warnings[0]
+        assert dialog.task is None and dialog.export_button.isEnabled()
+        warnings.clear()
+    assert {p: p.read_bytes() for p in own} == before
+    dialog.set_format("npz")
+    dialog.path_edit.setText(str(folder / "copy.npz"))
+    with qtbot.waitSignal(dialog.exported, timeout=20000):
+        dialog.start_export()
+    assert (folder / "copy.npz").is_file() and not warnings
