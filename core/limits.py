@@ -45,6 +45,10 @@ MNIST_SUBSET = 60_000
 """Largest MNIST ``subset`` (the full training set)."""
 LAYER_NAME = 64
 """Longest layer name (printable characters, no path separators)."""
+SETTINGS_BYTES = 1 * MB
+"""Largest settings file the app reads (recent projects, last folder, window layout)."""
+SETTINGS_TEXT = 4096
+"""Longest text value (a path) read from the settings; longer ones are ignored."""
 
 
 def megabytes(n: int | float) -> str:

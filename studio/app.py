@@ -21,6 +21,9 @@ def create_window(project_path: str | None = None, settings: Any = None) -> Any:
     wheel_guard.install(QApplication.instance())
 
     window = MainWindow(settings=settings)
+    if window.settings_warning:  # the user's settings file was set aside (not a regular file, too big)
+        print(f"warning: {window.settings_warning}", file=sys.stderr)
+        window.statusBar().showMessage(window.settings_warning, 15000)
     opened = False
     if project_path:
         opened = window.load_project_file(project_path)

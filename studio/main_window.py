@@ -53,6 +53,7 @@ from studio.panels.lr_finder import workspace_source
 from studio.panels.network import NetworkPanel
 from studio.panels.properties import LayerPropertiesPanel
 from studio.panels.validation import ValidationPanel
+from studio.settings import blob, open_settings
 from studio.window_actions import WindowActionsMixin
 from studio.window_edits import CanvasEditsMixin
 from studio.window_files import APP_NAME, ProjectFilesMixin
@@ -72,7 +73,10 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings = settings if settings is not None else QSettings("FeedforwardStudio", "Studio")
+        self.settings_warning: str | None = None  # why the user's settings file was not read
+        if settings is None:
+            settings, self.settings_warning = open_settings()
+        self.settings = settings
         self._fit_pending = False
         self.workspace = Workspace(self)
         self.document = self.workspace.document
@@ -324,8 +328,8 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
 
     def restore_layout(self) -> bool:
         """Restore what :meth:`save_layout` stored (False when nothing usable was stored)."""
-        geometry = self.settings.value("window/geometry")
-        state = self.settings.value("window/state")
+        geometry = blob(self.settings, "window/geometry")  # (checked: bytes of a sane size)
+        state = blob(self.settings, "window/state")
         ok = False
         if geometry is not None:
             ok = bool(self.restoreGeometry(geometry))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from core.errors import FFStudioError
 from core.graph import Graph
 from core.project import Project, load_project
+from studio import settings
 from studio.document import blank_project
 from studio.templates import TEMPLATES, Template
 
@@ -58,14 +59,14 @@ class ProjectFilesMixin:
 
     def ask_open_path(self) -> str | None:
         """File dialog for Open (tests monkeypatch this)."""
-        start = self.settings.value("last_dir", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(start), PROJECT_FILTER)
+        start = settings.text(self.settings, "last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
         return path or None
 
     def ask_save_path(self) -> str | None:
         """File dialog for Save As (tests monkeypatch this)."""
         start = self.document.path or str(
-            Path(str(self.settings.value("last_dir", str(Path.home())))) / "network.json"
+            Path(settings.text(self.settings, "last_dir", str(Path.home()))) / "network.json"
         )
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
         if path and not Path(path).suffix:
@@ -179,10 +180,7 @@ class ProjectFilesMixin:
 
     # ------------------------------------------------------------------ recent files
     def recent_files(self) -> list[str]:
-        value = self.settings.value("recent_files", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+        return settings.paths(self.settings, "recent_files", MAX_RECENT)
 
     def _add_recent(self, path: str) -> None:
         path = str(Path(path).resolve())

@@ -229,3 +229,73 @@ def test_export_refuses_the_open_projects_own_files(qtbot, studio_window, folder
     with qtbot.waitSignal(dialog.exported, timeout=20000):
         dialog.start_export()
     assert (folder / "copy.npz").is_file() and not warnings
+
+
+# ------------------------------------------------------------------------------------------- settings
+SETTINGS_INI: dict[str, Callable[[], str | bytes]] = {
+    "recent-30000": lambda: "[General]\nrecent_files=" + ", ".join(f"/tmp/p{i}.json" for i in range(30000)),
+    "recent-nul-long": lambda: "[General]\nrecent_files=a\\0b, " + "x" * 10000 + ", /tmp/ok.json\n",
+    "recent-invalid": lambda: "[General]\nrecent_files=@Invalid()\n",
+    "recent-bytes": lambda: "[General]\nrecent_files=@ByteArray(abc)\n",
+    "recent-variant-garbage": lambda: "[General]\nrecent_files=@Variant(\\0\\0\\0\\x7f\\0\\0\\0\\x3zz)\n",
+    "last-dir-bytes": lambda: "[General]\nlast_dir=@ByteArray(\\0\\0)\n",
+    "last-dir-100000": lambda: "[General]\nlast_dir=" + "y" * 100_000 + "\n",
+    "last-dir-list": lambda: "[General]\nlast_dir=a, b\n",
+    "geometry-text": lambda: "[window]\ngeometry=hello\nstate=12345\n",
+    "geometry-garbage-bytes": lambda: "[window]\ngeometry=@ByteArray(" + "\\x1" * 5000 + ")\n"
+                                      "state=@ByteArray(\\0\\0\\0\\xff\\0\\0\\0\\0)\n",
+    "binary-garbage": lambda: np.random.default_rng(0).integers(0, 256, 65536, dtype=np.uint8).tobytes(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SETTINGS_INI))
+def test_hostile_settings_values_give_defaults(case: str, qtbot, tmp_path: Path, folder: Path,
+                                               monkeypatch) -> None:
+    """Issue 11 (settings): every value read from the settings is checked; the window opens and works."""
+    from PySide6.QtCore import QSettings
+
+    from studio import settings as app_settings
+    from studio.main_window import MainWindow
+    from studio.window_files import MAX_RECENT
+    from tests.studio.conftest import _make_window, wait_loaded
+
+    ini = tmp_path / "settings.ini"
+    content = SETTINGS_INI[case]()
+    ini.write_bytes(content if isinstance(content, bytes) else content.encode())
+    monkeypatch.setattr(MainWindow, "_build_sides", lambda window: None)
+    window = _make_window(qtbot, QSettings(str(ini), QSettings.Format.IniFormat))
+    recent = window.recent_files()
+    assert len(recent) <= MAX_RECENT and all(isinstance(p, str) and "\x00" not in p for p in recent)
+    assert len(window.recent_menu.actions()) <= MAX_RECENT
+    last = app_settings.text(window.settings, "last_dir", "default")
+    assert isinstance(last, str) and "\x00" not in last and len(last) <= 4096
+    assert window.restore_layout() in (True, False)
+    assert window.load_project_file(str(folder / "project.json"))  # the window works
+    wait_loaded(qtbot, window)
+    assert window.recent_files()[0] == str((folder / "project.json").resolve())
+
+
+SETTINGS_FILES: dict[str, Callable[[Path], str]] = {
+    "fifo": lambda f: h.fifo(f, "Studio.conf"),
+    "dev-zero-link": lambda f: (os.symlink("/dev/zero", f / "Studio.conf"), str(f / "Studio.conf"))[1],
+    "folder": lambda f: (os.mkdir(f / "Studio.conf"), str(f / "Studio.conf"))[1],
+    "2mb": lambda f: h.csv_file(f, "[General]\nx=" + "z" * (2 << 20) + "\n", "Studio.conf"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SETTINGS_FILES))
+def test_hostile_settings_file_is_set_aside(case: str, tmp_path: Path) -> None:
+    """A settings file that is not a regular file of at most 1 MB is never handed to QSettings (a FIFO
+    would block it, /dev/zero fill memory): the session uses defaults and says why in one line."""
+    from studio.settings import open_settings
+
+    path = SETTINGS_FILES[case](tmp_path)
+    settings, warning = open_settings(path)
+    assert warning is not None and path in warning and "using default settings" in warning
+    assert "\n" not in warning and len(warning) < 600
+    assert os.path.realpath(settings.fileName()) != os.path.realpath(path)
+    settings.setValue("last_dir", "/tmp")
+    settings.sync()
+    assert settings.value("last_dir") == "/tmp"
+    ok, none = open_settings(str(tmp_path / "fresh.conf"))
+    assert none is None and ok.fileName() == str(tmp_path / "fresh.conf")
