@@ -125,6 +125,11 @@ def _project_cases() -> dict[str, Build]:
         "csv-above-float32": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "3.5e38", "2"]))),
         "csv-utf16": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "2"]).encode("utf-16"))),
         "csv-one-class": lambda f: train(f, h.csv_project(f, "a,b,label\n1,2,x\n3,4,x\n5,6,x\n")),
+        # a long and a short row keep the file's delimiter count right (point 14's counted layout)
+        "csv-ragged-balanced": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "2"])
+                                                                  + "1,2,yes,4\n1,no\n")),
+        "csv-above-float32-with-gap": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "NA", "3.5e38"]),
+                                                                        missing="impute")),
     }
     return cases
 
@@ -140,6 +145,11 @@ def _predict_input_cases() -> dict[str, Build]:
         "input-1e39": lambda f: predict(f, data=csv(f, "x1,x2\n0.1,0.2\n1e39,0.3\n", "in.csv")),
         "input-ragged": lambda f: predict(f, data=csv(f, "x1,x2\n0.1,0.2\n0.3\n0.4,0.5,0.6\n", "in.csv")),
         "input-utf16": lambda f: predict(f, data=csv(f, "x1,x2\n0.1,0.2\n".encode("utf-16"), "in.csv")),
+        "input-ragged-balanced": lambda f: predict(f, data=csv(f, "x1,x2\n" + "0.1,0.2\n" * 25
+                                                               + "0.3,0.4,0.5\n0.6\n", "in.csv")),
+        "input-ragged-quoted": lambda f: predict(f, data=csv(f, 'x1,x2\n"0.1",0.2\n0.3\n', "in.csv")),
+        "input-true-in-numbers": lambda f: predict(f, data=csv(f, "x1,x2\n0.1,0.2\nTrue,0.3\n", "in.csv")),
+        "input-1e39-after-gap": lambda f: predict(f, data=csv(f, "x1,x2\nNA,0.2\n1e39,0.3\n", "in.csv")),
     }
 
 
