@@ -319,7 +319,7 @@ class RecordToggle(QObject):
             self.saved.emit(path)
 
         def failed(message: str) -> None:
-            self._say(f"Cannot save the recording {take.path}: {message}", 30000)
+            self._say(f"Recording not saved: {message}", 30000)
             self.failed.emit(message)
 
         self._say(f"Writing the recording ({len(take.frames)} frames)…", 0)

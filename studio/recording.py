@@ -214,10 +214,13 @@ class GifRecorder:
         return out.getvalue()
 
     def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the GIF atomically; returns the absolute path."""
-        from core.files import atomic_write
+        """Write the GIF atomically; returns the absolute path. A folder that is missing or cannot be
+        written raises FFStudioError with one line naming the file."""
+        from core.errors import FFStudioError
+        from core.files import write_file
 
-        return atomic_write(path, self.gif_bytes())
+        data = self.gif_bytes()
+        return write_file(path, lambda fh: fh.write(data), "GIF", FFStudioError)
 
 
 def write_gif(renderer: FrameRenderer, frames: Sequence[FrameData], path: str | os.PathLike[str],

@@ -141,3 +141,18 @@ def test_screenshot_record_writes_the_gif_beside_the_picture(qtbot, tmp_path, ca
     assert np.abs(frames[0] - frames[-1]).mean() > 0.5
     assert main(["screenshot", "assets/examples/xor.json", "-o", str(out), "--record"]) == 2
     assert "--train-epochs" in capsys.readouterr().err
+
+
+def test_a_recording_that_cannot_be_written_says_so_in_one_line(qtbot, studio_window, tmp_path) -> None:
+    w = studio_window
+    rec, tc = w.recorder, w.training
+    rec.folder = str(tmp_path / "gone")  # removed after it was chosen
+    assert rec.set_setting("every", 1)
+    rec.action.setChecked(True)
+    assert tc.train_epochs(3)
+    with qtbot.waitSignal(rec.failed, timeout=30000) as failed:
+        rec.action.setChecked(False)
+    message = failed.args[0]
+    assert "cannot write GIF" in message and "does not exist" in message and "\n" not in message
+    assert w.statusBar().currentMessage() == f"Recording not saved: {message}"
+    assert not list(tmp_path.iterdir())
