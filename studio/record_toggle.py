@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 
@@ -133,6 +133,11 @@ class RecordToggle(QObject):
         run.state.state_changed.connect(self._state_changed)
         run.snapshot.connect(self._snapshot)
         self.training.boundary.grid_changed.connect(self._grid_changed)
+        # New/Open/close: the take is written; quitting waits for that (the writer is a daemon thread)
+        window.project_closing.connect(lambda: self._end_take("the project closed"))
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.wait_written)
 
     # ---- widgets -----------------------------------------------------------------------------
     def _install(self, window: Any) -> None:
@@ -304,6 +309,14 @@ class RecordToggle(QObject):
                       + (f" ({why})" if why else ""))
             return
         self._write(take)
+
+    def wait_written(self, timeout_s: float = 60.0) -> bool:
+        """Block until the GIF being written is on disk (the app quits); True when none is left."""
+        thread = self.task.thread if self.task is not None else None
+        if thread is not None and thread.is_alive():
+            thread.join(timeout_s)
+            return not thread.is_alive()
+        return True
 
     def _write(self, take: Take) -> None:
         self.last_take = take

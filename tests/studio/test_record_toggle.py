@@ -97,6 +97,13 @@ def test_reset_ends_the_take_with_the_last_trained_epoch(qtbot, studio_window, t
     assert len(rec.last_take.frames[-1].loss) == 10  # the curves hold every epoch of the run
     assert len(gif_frames(saved.args[0])) == len(rec.last_take.frames)
     assert rec.action.isChecked() and not rec.recording  # still on: the next run is recorded too
+    # closing the project writes the take too, and quitting waits until the file is there
+    assert tc.train_epochs(4)
+    assert rec.recording
+    before = set(tmp_path.iterdir())
+    w.project_closing.emit()
+    assert not rec.recording and rec.wait_written(60)
+    assert len(set(tmp_path.iterdir()) - before) == 1
 
 
 def test_record_needs_an_input_plane(qtbot, studio_window) -> None:
