@@ -36,7 +36,8 @@ DEFAULT_DATA: dict[str, Any] = {
     "seed": 0,
 }
 #: training keys that may change while a run is going on (the learning rate; how a run is recorded)
-LIVE_KEYS = {("optimizer", "learning_rate"), ("record", "every"), ("record", "fps"), ("record", "size")}
+LIVE_KEYS = {("optimizer", "learning_rate"), ("record",), ("record", "every"), ("record", "fps"),
+             ("record", "size")}
 
 #: ``set_training(path, NULL)`` stores an explicit null (``None`` removes the key).
 NULL: Any = object()

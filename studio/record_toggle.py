@@ -187,8 +187,12 @@ class RecordToggle(QObject):
             act.setChecked(value == s.fps)
 
     def set_setting(self, key: str, value: Any) -> bool:
-        """Store ``training.record.<key>`` in the project (an undoable edit; None removes it)."""
-        return self.workspace.document.set_training(("record", key), value)
+        """Store ``training.record.<key>`` in the project (an undoable edit; None removes it, and the
+        ``record`` object with its last key)."""
+        doc = self.workspace.document
+        if value is None and set(doc.training.get("record") or {}) <= {key}:
+            return doc.set_training(("record",), None)
+        return doc.set_training(("record", key), value)
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.window, "Save recordings to", self.output_folder())

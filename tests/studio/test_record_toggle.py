@@ -163,3 +163,24 @@ def test_a_recording_that_cannot_be_written_says_so_in_one_line(qtbot, studio_wi
     assert "cannot write GIF" in message and "does not exist" in message and "\n" not in message
     assert w.statusBar().currentMessage() == f"Recording not saved: {message}"
     assert not list(tmp_path.iterdir())
+
+
+def test_the_record_menu_edits_the_project_undoably(qtbot, studio_window) -> None:
+    w = studio_window
+    rec, doc = w.recorder, w.document
+    rec._every_actions[5].trigger()
+    rec._fps_actions[25.0].trigger()
+    assert doc.training["record"] == {"every": 5, "fps": 25.0} and w.workspace.document.modified
+    rec.menu.aboutToShow.emit()
+    assert rec._every_actions[5].isChecked() and rec._fps_actions[25.0].isChecked()
+    assert not rec._every_actions[None].isChecked()
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert not doc.training.get("record")
+    rec._every_actions[2].trigger()
+    rec._every_actions[None].trigger()  # Auto removes the key (and the record object with its last key)
+    assert "record" not in doc.training
+    w.training.play_pause()  # a running run locks structural edits; the record keys stay editable
+    qtbot.waitUntil(lambda: bool(doc.lock_reason), timeout=5000)
+    assert rec.set_setting("fps", 5.0) and doc.training["record"]["fps"] == 5.0
+    assert rec.set_setting("fps", None) and "record" not in doc.training
