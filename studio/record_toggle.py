@@ -28,10 +28,13 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPixma
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 
 from core.record_settings import frame_interval, record_settings
+from studio import settings
 from studio.background import Task, run_in_background
 from studio.recording import FrameData, FrameRenderer, metrics_text, renderer_for, write_gif
 from studio.training.run import epochs_budget
 
+#: where the app's settings keep the folder chosen with "Save recordings to…"
+SETTINGS_KEY = "record_folder"
 #: a take keeps at most this many frames: beyond, every second one is dropped and the interval doubles
 MAX_FRAMES = 400
 EVERY_CHOICES = (None, 1, 2, 5, 10, 20, 50)
@@ -110,8 +113,9 @@ class RecordToggle(QObject):
         self.workspace = workspace
         self.training = window.training
         self.runs = window.runs  # the Runs dock's recorder: the one log of the running run's epochs
-        #: the folder chosen in the menu (None: the project's folder)
-        self.folder: str | None = None
+        #: the folder chosen in the menu, kept in the app's settings (None: the project's folder)
+        saved = settings.text(window.settings, SETTINGS_KEY, "")
+        self.folder: str | None = saved if saved and os.path.isdir(saved) else None
         #: the next take's file name instead of ``<project>-<time>.gif`` (scripts: ``screenshot --record``)
         self.next_name: str | None = None
         self.take: Take | None = None
@@ -198,6 +202,7 @@ class RecordToggle(QObject):
         folder = QFileDialog.getExistingDirectory(self.window, "Save recordings to", self.output_folder())
         if folder:
             self.folder = folder
+            self.window.settings.setValue(SETTINGS_KEY, folder)
             self._say(f"Recordings go to {folder}")
 
     def _say(self, text: str, msec: int = 15000) -> None:

@@ -184,3 +184,15 @@ def test_the_record_menu_edits_the_project_undoably(qtbot, studio_window) -> Non
     qtbot.waitUntil(lambda: bool(doc.lock_reason), timeout=5000)
     assert rec.set_setting("fps", 5.0) and doc.training["record"]["fps"] == 5.0
     assert rec.set_setting("fps", None) and "record" not in doc.training
+
+
+def test_the_recordings_folder_is_remembered(qtbot, studio_settings, tmp_path) -> None:
+    from tests.studio.conftest import _make_window
+
+    studio_settings.setValue("record_folder", str(tmp_path))
+    w = _make_window(qtbot, studio_settings)
+    assert w.recorder.output_folder() == str(tmp_path)
+    assert w.recorder.next_path().startswith(str(tmp_path / "run-"))
+    studio_settings.setValue("record_folder", str(tmp_path / "gone"))  # a folder since removed: the project's
+    w2 = _make_window(qtbot, studio_settings)
+    assert w2.recorder.folder is None and w2.recorder.output_folder() == w2.document.base_dir()
