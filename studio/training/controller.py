@@ -162,10 +162,10 @@ class TrainingController(QObject):
 
         A run that existed ends with "Run ended: ``reason``"; its curves stay as a faded previous run.
         """
-        fade = self.model is not None or bool(self.epoch)
         self.run.end(f"Run ended: {reason}" if reason else "")
-        if fade:
-            self.curves.new_run(run_label(self.workspace.document))
+        # whatever ended the run before (new data ends it, and drops the model, before this is called),
+        # curves that have data become a previous run: the next run never draws on top of them
+        self.curves.new_run(run_label(self.workspace.document))
         self._fresh = None
         if self.workspace.model is not None:
             self.workspace.set_model(None)
@@ -189,12 +189,10 @@ class TrainingController(QObject):
         """
         if model is None:
             return
-        fade = bool(self.epoch)
         self.run.end("Run ended: weights were loaded")
         self.run.epoch = int(getattr(model, "epochs_trained", 0))
         self.controls.show_progress(self.epoch, self._budget(), 0.0, 0.0)
-        if fade:
-            self.curves.new_run(run_label(self.workspace.document))
+        self.curves.new_run(run_label(self.workspace.document))  # fades the curves if they have data
         self._fresh = None
         if model is not self.workspace.model:
             self.workspace.set_model(model)

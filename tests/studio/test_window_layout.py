@@ -163,3 +163,26 @@ def test_colour_key_end_labels_stay_inside_the_widget(qtbot) -> None:
             assert rect.width() >= scale.fontMetrics().horizontalAdvance(text)
         assert all(a.right() < b.left() for (_, _, a), (_, _, b) in zip(rects, rects[1:], strict=False))
     assert [t for _, t, _ in scale.tick_rects()] == ["0 (outside of the ring)", "0.5", "1 (inside the ring)"]
+
+
+def test_a_run_on_new_data_never_draws_on_the_previous_runs_curves(studio_window, qtbot) -> None:
+    """Issue 12.7, found under Xvfb: Stop a circle run, pick the 'plane' (regression) data, Play: the
+    circle run's accuracy curve stayed on the plot, on an axis still called 'accuracy', because new data
+    ended the run (and dropped its model) before the curves were asked to fade it."""
+    from tests.studio.conftest import wait_loaded
+
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(4)
+    tc.stop()
+    spec = dict(w.document.data, name="plane")
+    w.workspace.load_data(spec)
+    wait_loaded(qtbot, w)
+    assert w.workspace.dataset.task == "regression"
+    assert tc.train_epochs(3)
+    tc.flush_views()
+    c = tc.curves
+    assert c.current.data_key == "toy:plane:regression" and "accuracy" not in c.current.epochs
+    assert [r.data_key for r in c.runs] == ["toy:circle:binary"] and not c._shown_runs()
+    assert c.metric_key == "r2" and c.metric_plot.getAxis("left").labelText == "r2"
+    assert c.shown_epoch == 3
