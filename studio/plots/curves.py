@@ -379,6 +379,7 @@ class LossCurves(QWidget):
             plot.removeItem(it)
         self.prev_items.clear()
         self._rebuild_runs_menu()
+        self._name_metric_axis()
         if not self.prev_box.isChecked():
             self._x_span = 0.0
             self._y_loss = self._y_metric = None
@@ -416,6 +417,17 @@ class LossCurves(QWidget):
         self._update_x_span()
         self._y_loss = self._y_metric = None
         self._update_y_ranges()
+
+    def _name_metric_axis(self) -> None:
+        """Until the current run logs a metric, name the axis after the previous runs drawn on it, or
+        "Metric" (a regression project's empty plot said "accuracy", left from a classification run)."""
+        if self._pick_metric(self.current) is not None:
+            return
+        drawn = self._shown_runs() if self.prev_box.isChecked() else []
+        key = next((k for k in map(self._pick_metric, drawn) if k), None)
+        if key != self.metric_key:
+            self.metric_key = key
+            self.metric_plot.setLabel("left", key or "Metric")
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(x=False, y=bool(on))

@@ -186,3 +186,8 @@ def test_a_run_on_new_data_never_draws_on_the_previous_runs_curves(studio_window
     assert [r.data_key for r in c.runs] == ["toy:circle:binary"] and not c._shown_runs()
     assert c.metric_key == "r2" and c.metric_plot.getAxis("left").labelText == "r2"
     assert c.shown_epoch == 3
+    # a new project on the same data: the empty plot's axis is named after no classification run
+    w.new_project(None)
+    qtbot.wait(50)
+    assert c.metric_plot.getAxis("left").labelText in ("r2", "Metric")
+    assert c.metric_plot.getAxis("left").labelText != "accuracy"
