@@ -107,7 +107,7 @@ class EvaluationPanel(QWidget):
         self.norm_box = QCheckBox("Normalize rows (recall per true class)")
         self.norm_box.toggled.connect(lambda _on: self._fill_cm())
         v.addWidget(self.norm_box)
-        split = QSplitter(Qt.Horizontal)
+        split = self.cm_split = QSplitter(Qt.Horizontal)
         self.cm_table = QTableWidget()
         self.cm_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.cm_table.setToolTip("Rows: true class; columns: predicted class")
@@ -315,10 +315,17 @@ class EvaluationPanel(QWidget):
         rows = cm.sum(axis=1, keepdims=True).astype(np.float64)
         frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
         names = self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
+        # a few classes: the matrix beside the per-class table (which gets more room for its four
+        # columns); ten digits: the matrix above, across the whole width, so its counts are not cut
+        many = k > 4
+        self.cm_split.setOrientation(Qt.Vertical if many else Qt.Horizontal)
+        total = max(self.cm_split.height() if many else self.cm_split.width(), 2)
+        first = total // 2 if many else 2 * total // 5
+        self.cm_split.setSizes([first, total - first])
         self.cm_table.clear()
         self.cm_table.setRowCount(k)
         self.cm_table.setColumnCount(k)
-        self.cm_table.setHorizontalHeaderLabels([f"pred {n}" for n in names])
+        self.cm_table.setHorizontalHeaderLabels([f"pred\n{n}" for n in names])  # two lines: narrow columns
         self.cm_table.setVerticalHeaderLabels([f"true {n}" for n in names])
         for i in range(k):
             for j in range(k):
@@ -356,7 +363,12 @@ class EvaluationPanel(QWidget):
         for j, v in enumerate((prf.macro_precision, prf.macro_recall, prf.macro_f1)):
             self.prf_table.setItem(k, j, QTableWidgetItem(f"{v:.3f}"))
         self.prf_table.setItem(k, 3, QTableWidgetItem(str(int(prf.support.sum()))))
-        self.prf_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        header = self.prf_table.horizontalHeader()
+        if k > 4:  # the table spans the panel (see _fill_cm): share its width
+            header.setSectionResizeMode(QHeaderView.Stretch)
+        else:  # beside the matrix: every header whole ("precision" was cut), the last column takes the rest
+            header.setSectionResizeMode(QHeaderView.ResizeToContents)
+            header.setStretchLastSection(True)
 
     def _digit_clicked(self, item: QListWidgetItem) -> None:
         i = item.data(Qt.ItemDataRole.UserRole)
