@@ -43,6 +43,13 @@ def _number_name(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (float64, no NaN) by hashing: a million targets need no sort."""
+    import pandas as pd
+
+    return np.sort(pd.unique(values))
+
+
 def _consecutive_integers(values: np.ndarray) -> bool:
     """True when ``values`` (n > 20, no NaN) are n distinct consecutive integers: an ID column.
 
@@ -173,7 +180,7 @@ def load_csv(
             task = "binary" if df[t0].nunique() == 2 else "multiclass"
         else:
             v = numeric[t0][~np.isnan(numeric[t0])]
-            uniq = np.unique(v)
+            uniq = _distinct(v)
             if np.all(v == np.round(v)) and len(uniq) <= MAX_CLASSES_NUMERIC:
                 task = "binary" if len(uniq) == 2 else "multiclass"
             else:
@@ -221,7 +228,7 @@ def load_csv(
         target_enc: dict[str, Any] = {"kind": "regression", "columns": targets}
     else:
         if t0 in numeric:
-            uniq = np.unique(numeric[t0])
+            uniq = _distinct(numeric[t0])
             class_names = [_number_name(u) for u in uniq]
             y = np.searchsorted(uniq, numeric[t0]).astype(np.int64)
         else:

@@ -38,19 +38,23 @@ def stratified_split(
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy()
-    groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    train_parts: list[np.ndarray] = []
-    test_parts: list[np.ndarray] = []
+    groups = [np.arange(n)] if labels is None else [np.flatnonzero(labels == c) for c in _classes(labels)]
+    is_test = np.zeros(n, dtype=bool)
     for idx in groups:
         idx = rng.permutation(idx)
         k = int(round(len(idx) * float(test_fraction)))
         if test_fraction > 0 and len(idx) >= 2:
             k = min(max(k, 1), len(idx) - 1)
-        test_parts.append(idx[:k])
-        train_parts.append(idx[k:])
-    train = np.sort(np.concatenate(train_parts)).astype(np.int64)
-    test = np.sort(np.concatenate(test_parts)).astype(np.int64)
-    return train, test
+        is_test[idx[:k]] = True
+    # (a mask gives both sides in order without sorting them)
+    return np.flatnonzero(~is_test).astype(np.int64), np.flatnonzero(is_test).astype(np.int64)
+
+
+def _classes(labels: np.ndarray) -> np.ndarray:
+    """The distinct values of ``labels`` in ascending order (class indices: counted, not sorted)."""
+    if labels.dtype.kind in "iu" and len(labels) and 0 <= labels.min() and labels.max() < 1 << 20:
+        return np.flatnonzero(np.bincount(labels))
+    return np.unique(labels)
 
 
 def fit_scaling(x: np.ndarray, scaling: str, value_range: tuple[float, float] | None = None
