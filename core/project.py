@@ -254,9 +254,9 @@ def dataset_from_spec(data: Mapping[str, Any], base_dir: str | os.PathLike[str] 
 
 def _proposed_target(path: str, header: bool | None, propose: bool) -> str:
     """The last column of the CSV at ``path``; without ``propose`` a DataError listing the columns."""
-    from core.datasets.csv_read import read_table
+    from core.datasets.csv_read import layout
 
-    columns = [str(c) for c in read_table(path, header=header).frame.columns]
+    columns = list(layout(path, header).names)  # (the file's structure only: no cell is parsed)
     if not propose:
         raise DataError(f"{path}: data.target is not set; name the column to predict, one of: "
                         f"{', '.join(repr(c) for c in columns)}")
