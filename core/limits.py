@@ -45,6 +45,10 @@ MNIST_SUBSET = 60_000
 """Largest MNIST ``subset`` (the full training set)."""
 LAYER_NAME = 64
 """Longest layer name (printable characters, no path separators)."""
+CSV_COLUMNS = 10_000
+"""Most columns in a CSV file (every column costs work of its own: 200,000 took minutes)."""
+CSV_LINE_BYTES = 4 * MB
+"""Longest line of a CSV file (checked in the byte scan, before any line is split into fields)."""
 SETTINGS_BYTES = 1 * MB
 """Largest settings file the app reads (recent projects, last folder, window layout)."""
 SETTINGS_TEXT = 4096

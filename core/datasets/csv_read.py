@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from core import limits
 from core.datasets.encoding import FLOAT32_MAX
 from core.errors import DataError
 from core.files import open_regular
@@ -72,6 +73,7 @@ def _scan(path: str, max_rows: int, progress: Progress | None, delimiter: str) -
     utf8 = plain = True
     newlines = delimiters = 0
     done = 0
+    open_line = 0  # bytes of the line the previous chunk ended in
     last_byte = b"\n"
     sep = ord(delimiter)
     with open(path, "rb") as fh:
@@ -86,7 +88,13 @@ def _scan(path: str, max_rows: int, progress: Progress | None, delimiter: str) -
                 if ctrl > 0.05 * min(len(chunk), 4096):
                     raise DataError(f"{path}: not a text file (control bytes at the start); expected CSV")
             arr = np.frombuffer(chunk, dtype=np.uint8)  # (NumPy counts bytes several times faster)
-            newlines += int(np.count_nonzero(arr == 10))
+            ends = np.flatnonzero(arr == 10)
+            lengths = np.diff(ends, prepend=-1 - open_line) if len(ends) else np.array([open_line + len(arr)])
+            if lengths.max() > limits.CSV_LINE_BYTES:
+                raise DataError(f"{path}: line {newlines + int(np.argmax(lengths)) + 1:,} is longer than "
+                                f"{limits.megabytes(limits.CSV_LINE_BYTES)}; expected CSV rows")
+            open_line = len(arr) - 1 - int(ends[-1]) if len(ends) else open_line + len(arr)
+            newlines += len(ends)
             delimiters += int(np.count_nonzero(arr == sep))
             if plain and (b'"' in chunk or (b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"))):
                 plain = False  # (a CR LF split between two chunks lands here too: the careful path)
@@ -259,6 +267,8 @@ def _records(path: str, encoding: str, delimiter: str) -> tuple[Any, list[str], 
                 if width < 0:
                     width = len(rec)
                     columns = rec
+                    if width > limits.CSV_COLUMNS:
+                        raise _too_wide(path, line_no, width)
                 elif len(rec) != width:
                     raise _ragged(path, line_no, len(rec), width, lines[0], delimiter)
                 if len(first_rows) < 20:
@@ -322,12 +332,19 @@ def _first_records(path: str, encoding: str, delimiter: str) -> list[list[str]]:
     """The fields of the first 20 non-blank lines of a file without quotes."""
     first_rows: list[list[str]] = []
     with open(path, encoding=encoding, newline="") as fh:
-        for text in fh:
+        for number, text in enumerate(fh, 1):
             if len(first_rows) == 20:
                 break
+            if text.count(delimiter) >= limits.CSV_COLUMNS:  # (before the split makes a string of each)
+                raise _too_wide(path, number, text.count(delimiter) + 1)
             if text.strip():
                 first_rows.append([f.lstrip(" ") for f in text.rstrip("\r\n").split(delimiter)])
     return first_rows
+
+
+def _too_wide(path: str, line: int, fields: int) -> DataError:
+    return DataError(f"{path}: line {line} has {fields:,} fields; a CSV file may have at most "
+                     f"{limits.CSV_COLUMNS:,} columns")
 
 
 def _counted(path: str, scan: _Scan, delimiter: str) -> tuple[Any, list[str], list[list[str]]] | None:

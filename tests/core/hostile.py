@@ -284,6 +284,12 @@ def csv_project(folder: Path, text: str | bytes, **data) -> str:
     return project_with(folder, "csv.json", data={"source": "csv", "path": path, **data})
 
 
+def wide_rows(columns: int, rows: int = 3) -> str:
+    """A header and ``rows`` lines of ``columns`` small numbers (a 200,000-column file is 2.3 MB)."""
+    line = ",".join(str(j % 7) for j in range(columns))
+    return ",".join(f"c{j}" for j in range(columns)) + "\n" + (line + "\n") * rows
+
+
 def _rows(values: list[str], n: int = 30) -> str:
     lines = ["a,b,label"]
     for i in range(n):

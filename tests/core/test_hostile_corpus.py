@@ -128,6 +128,9 @@ def _project_cases() -> dict[str, Build]:
         # a long and a short row keep the file's delimiter count right (point 14's counted layout)
         "csv-ragged-balanced": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "2"])
                                                                   + "1,2,yes,4\n1,no\n")),
+        "csv-200000-columns": lambda f: train(f, h.csv_project(f, h.wide_rows(200_000))),  # took minutes
+        "csv-20000-columns-quoted": lambda f: train(f, h.csv_project(f, '"q",' + h.wide_rows(20_000))),
+        "csv-6mb-line": lambda f: train(f, h.csv_project(f, "a,label\n" + "1" * (6 << 20) + ",x\n2,y\n")),
         "csv-above-float32-with-gap": lambda f: train(f, h.csv_project(f, h._rows(["1.5", "NA", "3.5e38"]),
                                                                         missing="impute")),
     }
@@ -149,6 +152,7 @@ def _predict_input_cases() -> dict[str, Build]:
                                                                + "0.3,0.4,0.5\n0.6\n", "in.csv")),
         "input-ragged-quoted": lambda f: predict(f, data=csv(f, 'x1,x2\n"0.1",0.2\n0.3\n', "in.csv")),
         "input-true-in-numbers": lambda f: predict(f, data=csv(f, "x1,x2\n0.1,0.2\nTrue,0.3\n", "in.csv")),
+        "input-200000-columns": lambda f: predict(f, data=csv(f, h.wide_rows(200_000), "in.csv")),
         "input-1e39-after-gap": lambda f: predict(f, data=csv(f, "x1,x2\nNA,0.2\n1e39,0.3\n", "in.csv")),
     }
 
