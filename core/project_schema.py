@@ -287,12 +287,11 @@ def _check_training(c: Checker, tr: Any) -> None:
         if isinstance(patience, int) and patience > limits.PATIENCE:  # the engine checks the rest
             c.add("training.early_stopping.patience", f"expected a non-negative integer of at most "
                                                       f"{limits.PATIENCE:,}, got {_kind(patience)}")
-            return
-
-        try:
-            EarlyStopping(**es)
-        except (ValueError, TypeError) as exc:
-            c.add("training.early_stopping", str(exc))
+        else:
+            try:
+                EarlyStopping(**es)
+            except (ValueError, TypeError) as exc:
+                c.add("training.early_stopping", str(exc))
     if tr.get("schedule") is not None:
         c.engine(tr["schedule"], "training.schedule", schedules.get, "schedule")
     if tr.get("record") is not None:

@@ -150,6 +150,14 @@ def test_each_problem(mutate, expected: str) -> None:
     assert any(expected in p for p in probs), probs
 
 
+def test_a_too_large_patience_does_not_hide_later_training_problems() -> None:
+    d = doc()
+    d["training"].update(early_stopping={"patience": 10**9}, schedule={"name": "warp"})
+    probs = problems_of(d)
+    assert any(p.startswith("training.early_stopping.patience: expected") for p in probs), probs
+    assert any(p.startswith("training.schedule:") for p in probs), probs
+
+
 def test_extensions_are_accepted() -> None:
     d = doc(name="My net", description="text", layout={"input": [0, 0], "dense_1": [220.5, 10]},
             results={"loss": 0.5, "val_loss": None}, gui={"panel": "data", "anything": [1, {"x": 2}]})
