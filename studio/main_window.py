@@ -294,6 +294,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
                          Qt.Orientation.Vertical)
         bar = self.side_tabs.tabBar()  # every Inspector tab without scroll arrows
         left = max(INSPECTOR_WIDTH, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 8)
+        self.side_tabs.setMinimumWidth(left)  # never squeezed into scroll arrows when docks move
         self.resizeDocks([self.inspector_dock], [left], Qt.Orientation.Horizontal)
         right = [d for d in self.findChildren(QDockWidget)
                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]

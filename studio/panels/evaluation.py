@@ -147,6 +147,9 @@ class EvaluationPanel(QWidget):
         gv = QVBoxLayout(gal)
         gv.setContentsMargins(2, 2, 2, 2)
         self.gallery_label = QLabel("Test digits, misclassified first (red frame). Hover for probabilities.")
+        # wrapped: a hidden page still counts in the tabs' minimum width, and this long line kept the
+        # bottom column 600 px wide after MNIST (the boundary lost its width)
+        self.gallery_label.setWordWrap(True)
         gv.addWidget(self.gallery_label)
         self.gallery = QListWidget()
         self.gallery.setViewMode(QListView.IconMode)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studio.main_window import INSPECTOR_WIDTH, LAYOUT_VERSION
+from studio.main_window import CANVAS_MIN_WIDTH, INSPECTOR_WIDTH, LAYOUT_VERSION
 from studio.plots.boundary import BoundaryView
 
 
@@ -39,6 +39,30 @@ def test_image_data_puts_evaluation_in_the_big_place(studio_window, qtbot) -> No
     tc.views._place_big_plot(True)
     assert w.dockWidgetArea(tc.eval_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
     assert tc.boundary_dock.isVisibleTo(w)
+
+
+def test_columns_are_shared_again_after_image_data_and_back(studio_window, qtbot) -> None:
+    """Found under Xvfb: MNIST then a toy template left the boundary 50 px narrower and the Inspector
+    squeezed into tab scroll arrows: the hidden Digits page's one-line note held the bottom column at
+    600 px."""
+    w = studio_window
+    w.resize(1440, 900)
+    w.size_docks()
+    qtbot.wait(50)
+    tc = w.training
+    before = (w.side_tabs.width(), tc.boundary_dock.width(), w.canvas.width())
+    tc.evaluation.set_task("multiclass", True)
+    tc.views._place_big_plot(False)
+    tc.evaluation.gallery_label.setText("412 of 10000 test digits misclassified (shown first, red). "
+                                        "Hover a digit for the model's probabilities.")
+    qtbot.wait(50)
+    tc.evaluation.set_task("binary", False)
+    tc.views._place_big_plot(True)
+    qtbot.wait(50)
+    assert tc.eval_dock.minimumSizeHint().width() <= CANVAS_MIN_WIDTH
+    bar = w.side_tabs.tabBar()
+    assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
+    assert (w.side_tabs.width(), tc.boundary_dock.width(), w.canvas.width()) == before
 
 
 def test_saved_layouts_of_the_old_arrangement_are_ignored(studio_window) -> None:
