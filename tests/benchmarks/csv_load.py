@@ -7,6 +7,8 @@ Every measurement runs in its own child process so its peak RSS (``ru_maxrss``) 
 memory figures subtract the RSS of a child that only imports the same modules. The machine is shared,
 so ``pandas.read_csv`` and ``load_csv`` run ``--repeat`` times each, interleaved, and the ratio uses
 each one's fastest run (the least disturbed by other processes); peaks are the largest of the runs.
+The JSON also gives CPU times (user + system, this process only) and their ratio: on a busy machine
+they show what the wall times cannot; the target is judged on wall time.
 
 1. ``pandas.read_csv`` of the file (the C parser, dtypes inferred): the reference.
 2. ``core.datasets.csv.load_csv`` of the same file (task detection, typing, split, scaling).
@@ -42,6 +44,8 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     import core.datasets.csv, core.predict
     what, path = sys.argv[1], sys.argv[2]
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
     if what == "pandas":
         frame = pd.read_csv(path)
@@ -54,8 +58,10 @@ CHILD = textwrap.dedent("""
     else:
         rows = 0
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "rows": rows}}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    peak_mb = usage.ru_maxrss / 1024
+    print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb, "rows": rows}}))
 """)
 
 
@@ -130,10 +136,12 @@ def main() -> None:
         for _ in range(args.repeat):
             for what, label in (("pandas", "pandas.read_csv:"), ("load_csv", "load_csv:       ")):
                 runs[what].append(child(what, str(csv)))
-                print(f"{label} {runs[what][-1]['seconds']:.2f} s, peak {runs[what][-1]['peak_mb']:.0f} MB",
-                      flush=True)
-        bare, load = ({"seconds": min(r["seconds"] for r in runs[w]),
-                       "peak_mb": max(r["peak_mb"] for r in runs[w])} for w in ("pandas", "load_csv"))
+                last = runs[what][-1]
+                print(f"{label} {last['seconds']:.2f} s ({last['cpu_seconds']:.2f} s CPU), peak "
+                      f"{last['peak_mb']:.0f} MB", flush=True)
+        bare, load = ({"seconds": min(r["seconds"] for r in runs[w]), "cpu_seconds": min(r["cpu_seconds"]
+                       for r in runs[w]), "peak_mb": max(r["peak_mb"] for r in runs[w])}
+                      for w in ("pandas", "load_csv"))
         project = trained_project(folder, csv)
         pred = child("predict", str(csv), str(project), str(folder / "pred.csv"))
         print(f"predict_csv:     {pred['seconds']:.2f} s, peak {pred['peak_mb']:.0f} MB", flush=True)
@@ -146,11 +154,16 @@ def main() -> None:
         "pandas_seconds": round(bare["seconds"], 2), "pandas_peak_mb": round(bare["peak_mb"], 1),
         "load_seconds": round(load["seconds"], 2), "load_peak_mb": round(load["peak_mb"], 1),
         "load_time_ratio": round(load["seconds"] / bare["seconds"], 2),
+        "pandas_cpu_seconds": round(bare["cpu_seconds"], 2),
+        "load_cpu_seconds": round(load["cpu_seconds"], 2),
+        "load_cpu_time_ratio": round(load["cpu_seconds"] / bare["cpu_seconds"], 2),
         "load_memory_over_imports_mb": round(load_extra, 1),
         "load_memory_ratio_to_matrix": round(load_extra / matrix_mb, 2),
         "predict_seconds": round(pred["seconds"], 2), "predict_peak_mb": round(pred["peak_mb"], 1),
         "target_time_ratio_max": TIME_TARGET, "target_memory_ratio_below": MEMORY_TARGET,
-        "target_time_met": load["seconds"] <= TIME_TARGET * bare["seconds"],
+        "target_time_met": load["seconds"] <= TIME_TARGET * bare["seconds"],  # wall time, the target
+        "target_time_met_in_cpu_time": load["cpu_seconds"] <= TIME_TARGET * bare["cpu_seconds"],  # (a busy
+        # machine stretches wall times by whatever else runs; CPU time counts this process's work only)
         "target_memory_met": load_extra < MEMORY_TARGET * matrix_mb,
     }
     print(json.dumps(result))

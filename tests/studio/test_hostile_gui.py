@@ -63,6 +63,8 @@ INPUTS: dict[str, Callable[[Path], str]] = {
     "1e39": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n1e39,0.3\n", "in.csv"),
     "ragged": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n0.3\n", "in.csv"),
     "utf16": lambda f: h.csv_file(f, "x1,x2\n0.1,0.2\n".encode("utf-16"), "in.csv"),
+    "ragged-balanced": lambda f: h.csv_file(f, "x1,x2\n" + "0.1,0.2\n" * 25 + "0.3,0.4,0.5\n0.6\n", "in.csv"),
+    "200000-columns": lambda f: h.csv_file(f, h.wide_rows(200_000), "in.csv"),
 }
 
 
