@@ -23,7 +23,7 @@ import numpy as np
 
 from core.datasets.csv_read import MAX_ROWS, Progress, read_table
 from core.datasets.dataset import SCALINGS, TASKS, Dataset, stratified_split
-from core.datasets.encoding import FLOAT32_MAX, encode_frame, feature_names_for
+from core.datasets.encoding import FLOAT32_MAX, beyond_float32, encode_frame, feature_names_for
 from core.errors import DataError
 
 MAX_CATEGORIES = 50
@@ -152,7 +152,7 @@ def load_csv(
                 df[c] = values
                 notes.append(f"column {c!r}: decimal commas read as decimal points")
         if not text.any():
-            bad = np.abs(values) > FLOAT32_MAX  # (NaN compares False: missing)
+            bad = beyond_float32(values)
             if bad.any():
                 first = int(np.flatnonzero(bad)[0])
                 cell = s.iloc[first]

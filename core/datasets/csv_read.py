@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from core import limits
-from core.datasets.encoding import FLOAT32_MAX
 from core.errors import DataError
 from core.files import open_regular
 
@@ -128,9 +127,11 @@ def _is_number_column(column: Any) -> bool:
 
 def _narrowed(values: np.ndarray) -> np.ndarray:
     """float64 ``values`` as float32 when every one is within the float32 range (NaN allowed)."""
-    if values.dtype != np.float64 or (np.abs(values) > FLOAT32_MAX).any():  # (NaN compares False)
-        return values  # beyond the range: kept exact for the caller's error
-    return values.astype(np.float32)
+    if values.dtype != np.float64:
+        return values
+    with np.errstate(over="ignore"):  # (beyond the range becomes inf: found by the check below)
+        narrow = values.astype(np.float32)
+    return values if np.isinf(narrow).any() else narrow  # kept exact for the caller's error
 
 
 def _parse(path: str, total: int, progress: Progress | None, narrow: Collection[str] = (),

@@ -71,9 +71,13 @@ def fit_scaling(x: np.ndarray, scaling: str, value_range: tuple[float, float] | 
     if scaling == "standard":
         mean = x.mean(axis=0, dtype=np.float64)
         var = np.zeros(f)
+        # float32 data: differences from the float32-rounded mean in float32 (half the memory traffic),
+        # squares summed in float64, and the rounding of the mean taken back out exactly
+        centre = mean.astype(np.float32) if x.dtype == np.float32 else mean
         for start in range(0, x.shape[0], 65536):  # float64 sums without a float64 copy of x
-            var += np.square(x[start:start + 65536] - mean).sum(axis=0)
-        var /= x.shape[0]
+            d = x[start:start + 65536] - centre
+            var += np.square(d, out=d).sum(axis=0, dtype=np.float64)
+        var = var / x.shape[0] - np.square(mean - centre)
     elif scaling == "minmax":
         if value_range is not None:
             lo = np.full(f, float(value_range[0]))

@@ -85,7 +85,7 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
                 rows = np.flatnonzero(bad)[:5]
                 raise DataError(f"column {name!r}: expected numbers, got text in row(s) "
                                 f"{', '.join(str(int(r) + 1) for r in rows)} (e.g. {series.iloc[rows[0]]!r})")
-            huge = np.abs(values) > FLOAT32_MAX  # (NaN compares False: missing)
+            huge = beyond_float32(values)
             if huge.any():
                 rows = np.flatnonzero(huge)[:5]
                 cell = series.iloc[rows[0]]
@@ -121,6 +121,13 @@ def encode_frame(preprocessing: dict[str, Any], df: Any, dtype: Any = np.float32
         for j, values in numbers:
             out[start:start + _ROW_BLOCK, j] = values[picked]
     return out if out.dtype == out_dtype else _finish(out, out_dtype, names)
+
+
+def beyond_float32(values: np.ndarray) -> np.ndarray:
+    """Mask of ``values`` that are infinite or beyond the float32 range (NaN, a missing value, is not)."""
+    if values.dtype == np.float32:
+        return np.isinf(values)  # (one pass: a float32 is finite or infinite)
+    return np.abs(values) > FLOAT32_MAX
 
 
 def with_lines(message: str, positions: np.ndarray, lines: list[int] | None) -> str:
