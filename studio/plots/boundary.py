@@ -60,6 +60,13 @@ def _cache(item: QGraphicsItem) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+def _hide_when_empty(scatter: pg.ScatterPlotItem) -> None:
+    """Hide ``scatter`` while it has no points: Qt asks a shown item for its bounds (Python) at every
+    repaint of the plane, 30 times a second while training, even when it draws nothing."""
+    scatter.sigPlotChanged.connect(lambda item: item.setVisible(len(item.data) > 0))
+    scatter.setVisible(len(scatter.data) > 0)
+
+
 #: What the plot says before the first model output.
 EMPTY_MESSAGE = "Train to see the decision boundary"
 
@@ -169,6 +176,7 @@ class BoundaryView(QWidget):
         for s in (self.train_scatter, self.test_scatter, self.added_scatter):
             self.plot.addItem(s)
             _cache(s)  # the points stay still while the image under them changes 30 times a second
+        _hide_when_empty(self.added_scatter)
         for name in ("left", "bottom"):
             _cache(self.plot.getAxis(name))
         vb = self.plot.getViewBox()
@@ -408,6 +416,8 @@ class BoundaryView(QWidget):
         points': the image changing under it every frame does not call its Python ``paint``."""
         self.plot.addItem(item)
         _cache(item)
+        if isinstance(item, pg.ScatterPlotItem):
+            _hide_when_empty(item)
 
     def image_array(self) -> np.ndarray | None:
         """The RGBA image currently shown (res, res, 4) uint8, or None."""

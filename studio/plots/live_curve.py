@@ -57,6 +57,7 @@ class LiveCurve:
     def reset(self) -> None:
         """The next :meth:`set` redraws the body in full (e.g. the axis went to log scale)."""
         self._body_end = -1  # row of the series where the body ends (its last point), -1: no body
+        self._rows = -1  # rows drawn so far (body and head), -1: unknown (draw whatever comes)
         self._stride = 0
         self._settled_at = -np.inf
 
@@ -64,11 +65,15 @@ class LiveCurve:
         """Draw ``data`` (n, 2), which extends the rows drawn before (else call :meth:`reset` first);
         ``settle``: all of it in the body (a pause, the end of a run). True when the body was redrawn."""
         n = 0 if data is None else data.shape[0]
+        if n == self._rows and not settle:
+            return False  # nothing new (e.g. no epoch ended since the last frame)
         if n == 0:
             self.body.setData([], [])
             self.head.setPath(QPainterPath())
             self.reset()
+            self._rows = 0
             return False
+        self._rows = n
         stride = stride_for(n)
         now = time.perf_counter()
         if settle or stride != self._stride or n <= self._body_end or now - self._settled_at >= self.settle_s:

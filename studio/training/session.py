@@ -17,14 +17,16 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from studio.training import gui_gc
 from studio.training.blas import limit_blas_threads
 from studio.training.job import Snapshot, TrainingJob
+from studio.training.pacing import PaintPolicy
 from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
 
 #: While a session trains, a thread waiting for the GIL asks for it after this long (Python's default
-#: is 5 ms). The window's repaint runs while the worker trains and calls Python a few dozen times per
-#: frame (pyqtgraph item bounds, event filters): with 5 ms each such call could wait that long for the
-#: worker's turn to end; at 0.2 ms a frame's paint stays short and the worker loses only the switches.
+#: is 5 ms). A repaint beside the training steps (see PaintPolicy) calls Python a few dozen times per
+#: frame (pyqtgraph item bounds, event filters), and so do the GUI's timers: with 5 ms each such call
+#: could wait that long for the worker's turn to end; at 0.2 ms the GUI stays prompt and the worker
+#: loses only the switches.
 SWITCH_INTERVAL_S = 0.0002
 _switching = {"users": 0, "saved": 0.005}
 
@@ -104,6 +106,8 @@ class TrainingSession(QObject):
         #: asked after the handlers: True when the frame repaints a view whose paint is Python (the
         #: canvas, a plot redrawn in full); that paint runs before the worker goes on, as the handlers do
         self.heavy_frame: Callable[[], bool] | None = None
+        #: whether a light frame's paint runs before the worker goes on or beside it
+        self.paint_policy = PaintPolicy()
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -114,19 +118,22 @@ class TrainingSession(QObject):
             # 111 ms, 24 fps). Steps of bigger networks (MNIST) spend their time in BLAS without
             # the GIL: holding them only costs time (measured: ratio 1.03, stalls p99 36 ms without).
             self.worker.hold()
-        paint, heavy = self.paint, False
+        paint, held = self.paint, True
         try:
             # the handlers update every view from this snapshot (Python, holding the GIL): the worker
             # waits exactly as long, instead of taking turns with them
             self.snapshot.emit(snap)
             heavy = self.heavy_frame is not None and self.heavy_frame()
-            if paint is not None and heavy:
+            held = heavy or self.paint_policy.hold()
+            if paint is not None and held:
+                t0 = time.perf_counter()
                 paint()
+                if not heavy:
+                    self.paint_policy.measured(time.perf_counter() - t0)
         finally:
             self.worker.acknowledge(1)
-        if paint is not None and not heavy:
-            # a light frame's paint is C++ without the GIL but a few calls: it runs beside the training
-            # step on the other core
+        if paint is not None and not held:
+            # a light frame's paint that takes long (busy cores) runs beside the training step
             paint()
 
     @Slot(int, int)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.training.pacing import EmitThrottle, WeightsCadence
+from studio.training.pacing import EmitThrottle, PaintPolicy, WeightsCadence
 
 
 class FakeClock:
@@ -54,3 +54,19 @@ def test_weights_go_with_every_boundary_frame_else_a_few_times_per_second() -> N
     assert taken[0] and 4 <= sum(taken) <= 6  # 1.25 s: the first and then every 0.25 s
     assert cadence.take(every_frame=False, force=True)  # a pause or the end: always
     assert all(cadence.take(every_frame=True, force=False) for _ in range(5))  # a boundary: always
+
+
+def test_light_frames_are_painted_while_the_worker_waits_when_that_is_cheaper() -> None:
+    policy = PaintPolicy(cost_s=0.003, probe_every=4)
+    assert policy.hold()  # nothing measured yet: hold and measure
+    policy.measured(0.05)  # the first paint repaints the whole window: not counted
+    assert policy.held_paint_s is None and policy.hold()
+    policy.measured(0.0015)  # a quiet machine: holding costs the worker less than the GIL hand-overs
+    assert all(policy.hold() for _ in range(8))
+    for _ in range(4):  # busy cores: the held paint takes 12 ms
+        policy.measured(0.012)
+    holds = [policy.hold() for _ in range(8)]
+    assert sum(holds) == 2  # painted beside the worker, but every 4th frame still held, to measure
+    for _ in range(10):
+        policy.measured(0.001)  # quiet again
+    assert all(policy.hold() for _ in range(8))
