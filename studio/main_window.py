@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -78,6 +78,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
             settings, self.settings_warning = open_settings()
         self.settings = settings
         self._fit_pending = False
+        self._shared_width = 0  # window width the columns were last shared for (see size_docks)
         self.workspace = Workspace(self)
         self.document = self.workspace.document
         self.canvas_scene = NetworkScene(self.workspace)
@@ -296,6 +297,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         left = max(INSPECTOR_WIDTH, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 8)
         self.side_tabs.setMinimumWidth(left)  # never squeezed into scroll arrows when docks move
         self.resizeDocks([self.inspector_dock], [left], Qt.Orientation.Horizontal)
+        self._shared_width = w
         right = [d for d in self.findChildren(QDockWidget)
                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
         if right:
@@ -305,9 +307,33 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
             self.resizeDocks(self._bottom_docks[:1], [max(250, int(0.3 * h))], Qt.Orientation.Vertical)
         self._docks_sized = True
 
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        """A much wider or narrower window (maximized, restored, another screen) shares the columns
+        again, so the boundary stays the big plot, and fits the network to its new canvas; dragging a
+        dock's edge does not resize the window."""
+        super().resizeEvent(event)
+        if self._shared_width and abs(self.width() - self._shared_width) > 0.15 * self._shared_width:
+            self._shared_width = self.width()
+            QTimer.singleShot(0, self._share_again)
+
+    def _share_again(self) -> None:
+        self.size_docks()
+        QTimer.singleShot(0, self.canvas.fit_to_view)  # once the canvas has its new width
+
+    def _fit_screen(self) -> None:
+        """The default 1440x900 window on a smaller screen (1280x800) would reach past its edges."""
+        screen = self.screen()
+        if screen is None or QGuiApplication.platformName() == "offscreen":
+            return  # tests and `ffstudio screenshot` choose their size; the offscreen screen is 800x600
+        avail = screen.availableGeometry()
+        if self.width() > avail.width() or self.height() > avail.height():
+            self.setGeometry(avail.left(), avail.top(), min(self.width(), avail.width()),
+                             min(self.height(), avail.height()))
+
     def showEvent(self, event: Any) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._docks_sized:
+            self._fit_screen()
             self.size_docks()
             QTimer.singleShot(0, self.size_docks)  # again once the dock layout has its real geometry
         if self._fit_pending:

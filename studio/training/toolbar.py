@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -106,6 +106,15 @@ SPEEDS: list[tuple[str, float | None]] = [
 DEFAULT_SPEED = "300 steps/s"
 
 
+class ProgressBar(QProgressBar):
+    """Asks the toolbar for its minimum width only and grows into spare room: QToolBar lays items out by
+    their size hints, and the default hint sent the bar into the » overflow menu of a 1280-pixel window
+    while training ran (the Pause button is wider than Play)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.minimumWidth(), super().sizeHint().height())
+
+
 class TrainingControls(QObject):
     """Play/Pause, Step, Stop, Reset actions, the speed choice and the counters, installed into a toolbar
     (and a menu).
@@ -180,10 +189,10 @@ class TrainingControls(QObject):
         self.rate_label.setMinimumWidth(100)
         self.elapsed_label = QLabel(format_duration(0.0))
         self.elapsed_label.setToolTip("Training time (pauses excluded)")
-        self.progress = QProgressBar()
+        self.progress = ProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setMaximumWidth(220)
-        self.progress.setMinimumWidth(100)  # with the Max button the toolbar still fits 1280 px
+        self.progress.setMinimumWidth(84)  # "16%  ETA 0:21"; while training (Pause) the toolbar fits 1280 px
         self.progress.setFormat("")
         self.progress.setTextVisible(True)
         self.running = False
@@ -195,7 +204,7 @@ class TrainingControls(QObject):
         for label, widest in (
             (self.epoch_label, "Epoch 88888 / 88888"),
             (self.rate_label, "88,888 steps/s"),
-            (self.elapsed_label, "888:88:88"),
+            (self.elapsed_label, "88:88:88"),  # a run under 100 hours
         ):
             fix_label_size(label, widest)
         for w in (self.epoch_label, self.rate_label, self.elapsed_label, self.progress):

@@ -110,6 +110,10 @@ def test_1280x800_keeps_inspector_tabs_and_the_progress_bar(studio_window, qtbot
     bar = w.side_tabs.tabBar()
     assert sum(bar.tabRect(i).width() for i in range(bar.count())) <= w.side_tabs.width()
     assert w.training.controls.progress.isVisible()  # not pushed behind the toolbar's » menu
+    w.training.controls.set_running(True)  # "Pause" is wider than "Play"
+    qtbot.wait(50)
+    assert w.training.controls.progress.isVisible()
+    w.training.controls.set_running(False)
     assert w.training.boundary.plot_widget.width() >= 380
 
 
@@ -215,3 +219,19 @@ def test_a_run_on_new_data_never_draws_on_the_previous_runs_curves(studio_window
     qtbot.wait(50)
     assert c.metric_plot.getAxis("left").labelText in ("r2", "Metric")
     assert c.metric_plot.getAxis("left").labelText != "accuracy"
+
+
+def test_a_maximized_window_shares_its_columns_again(studio_window, qtbot) -> None:
+    """1440x900 -> 1920x1080 (maximized): the boundary column grows with the window (38 %), the canvas
+    keeps the default network whole."""
+    w = studio_window
+    w.resize(1440, 900)
+    w.size_docks()
+    qtbot.wait(50)
+    tc = w.training
+    assert abs(tc.boundary_dock.width() - 0.38 * 1440) <= 8
+    w.resize(1920, 1080)
+    qtbot.waitUntil(lambda: abs(tc.boundary_dock.width() - 0.38 * 1920) <= 8, timeout=3000)
+    assert w.canvas.width() >= CANVAS_MIN_WIDTH
+    qtbot.waitUntil(lambda: w.canvas.zoom() == 1.0, timeout=3000)  # refitted: 100 % in the wide canvas
+    assert sorted(_cards_in_view(w)) == sorted(w.document.graph.nodes)
