@@ -186,8 +186,10 @@ class EvaluationPanel(QWidget):
         self.cm = None
         self.prf = None
         self.auc = None
-        self.cm_table.clear()
-        self.prf_table.clear()
+        for table in (self.cm_table, self.prf_table):  # no empty numbered grid left from the last result
+            table.clear()
+            table.setRowCount(0)
+            table.setColumnCount(0)
         self.gallery.clear()
         self.roc_curve.setData([], [])
         self.roc_label.setText("")

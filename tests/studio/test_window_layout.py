@@ -126,6 +126,19 @@ def test_evaluation_tabs_follow_the_data_set(studio_window) -> None:
     assert not ev.tabs.isTabVisible(ev.gallery_index) and ev.tabs.isTabVisible(ev.roc_index)
 
 
+def test_a_new_network_leaves_no_empty_grid_in_the_evaluation(studio_window, qtbot) -> None:
+    """Found under Xvfb: after a run, a new network showed the last result's tables as empty numbered
+    cells under 'Train the network to evaluate it'."""
+    w = studio_window
+    tc = w.training
+    assert tc.train_epochs(2)
+    ev = tc.evaluation
+    qtbot.waitUntil(lambda: ev.cm_table.rowCount() == 2, timeout=10000)
+    tc.reset()
+    assert (ev.cm_table.rowCount(), ev.cm_table.columnCount(), ev.prf_table.rowCount()) == (0, 0, 0)
+    assert ev.headline.text() == "Train the network to evaluate it on the test split"
+
+
 def _cards_in_view(w) -> list[str]:
     """Ids of the layers whose whole card lies inside the canvas viewport."""
     view = w.canvas
