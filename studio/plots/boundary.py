@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from core.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots import colors
 from studio.plots.color_scale import ColorScale
-from studio.plots.style import plot_palette, style_plot
+from studio.plots.style import cache_frame, plot_palette, style_plot
 
 
 class _PaintPrep(QObject):
@@ -177,11 +177,7 @@ class BoundaryView(QWidget):
             self.plot.addItem(s)
             _cache(s)  # the points stay still while the image under them changes 30 times a second
         _hide_when_empty(self.added_scatter)
-        for name in ("left", "bottom"):
-            _cache(self.plot.getAxis(name))
-        vb = self.plot.getViewBox()
-        if vb.border is None:
-            vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        cache_frame(self.plot)
         self.test_scatter.setVisible(False)
         pal = plot_palette()  # a legend-like plate keeps the message readable over the data points
         self.empty_text = pg.TextItem(

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from studio.plots.live_curve import LiveCurve
 from studio.plots.redraw import Throttle
 from studio.plots.run_series import GrowBuffer, RunSeries
-from studio.plots.style import SpacedAxis, plot_palette, style_plot
+from studio.plots.style import SpacedAxis, cache_frame, plot_palette, style_plot
 
 TRAIN_COLOR = (8, 119, 189)
 VAL_COLOR = (245, 147, 34)
@@ -121,6 +121,8 @@ class LossCurves(QWidget):
             p.addLegend(offset=corner, labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         self.metric_plot.setLabel("bottom", "epoch")
         style_plot(self.glw, [self.loss_plot, self.metric_plot])
+        for plot in (self.loss_plot, self.metric_plot):
+            cache_frame(plot)  # redrawn with every training frame
         self.prev_items: list[tuple[pg.PlotItem, pg.PlotDataItem]] = []
         self.step_item = _curve(self.loss_plot, STEP_COLOR, 1.0, name="loss (per step, smoothed)", alpha=170)
         self.loss_item = _curve(self.loss_plot, TRAIN_COLOR, 2.2, name="loss")

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 #: Fewest pixels between two labels of a vertical axis (closer ones overlap).
 LABEL_SPACING_PX = 24
@@ -55,3 +56,14 @@ class SpacedAxis(pg.AxisItem):
         need = len(values) / fit
         keep = next(k for k in (1, 2, 5, 10, 20, 50, 100, 10**9) if k >= need)  # nice steps: 0, 0.4, 0.8
         return [(spacing * keep, [v for v in values if round(v / spacing) % keep == 0])]
+
+
+def cache_frame(plot: pg.PlotItem) -> None:
+    """Keep the axes of ``plot`` as pixmaps and give its view box no paint of its own (without a
+    border it draws nothing): a plot redrawn with every training frame then repaints its axes by a
+    blit, without calling their Python ``paint`` (as long as the ranges stay)."""
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    vb = plot.getViewBox()
+    if vb.border is None:
+        vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)

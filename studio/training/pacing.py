@@ -26,10 +26,12 @@ WEIGHTS_INTERVAL_S = 1.0
 RATE_WINDOW_S = 2.0
 #: A light frame's repaint (boundary image, curve heads, counters) is mostly C++ but calls Python a few
 #: dozen times (pyqtgraph item bounds, event filters). Painted while the worker trains, each call takes
-#: the GIL from it, which costs the worker about 50 us with the hand-overs: ~3 ms a frame. Painted
-#: while it waits, the worker loses the paint's duration (1-2 ms on a quiet machine, 5-15 ms when the
-#: cores are busy with other work). PaintPolicy picks the cheaper from the measured duration.
-CONCURRENT_PAINT_COST_S = 0.003
+#: the GIL from it; painted while it waits, the worker loses the paint's duration (~3 ms of CPU). Measured
+#: on the spiral, alternating 1.5 s phases in one process: with the paint taking ~5 ms (load 2.6), held
+#: 0.67 of headless, beside the worker 0.50; with the paint taking 12-50 ms (load 5) beside the worker
+#: was faster in one such run (5,953 against 4,385 steps/s) and slower in another (4,560 against
+#: 4,993). So the paint runs beside the worker only when it takes longer than this.
+CONCURRENT_PAINT_COST_S = 0.012
 #: every n-th light frame is painted while the worker waits, to measure the paint's duration
 PAINT_PROBE_EVERY = 16
 

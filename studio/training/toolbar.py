@@ -243,6 +243,10 @@ class TrainingControls(QObject):
         self.set_running(status.state is RunState.RUNNING and not status.stepping)
         self.set_status(status.note, error=status.error)
 
+    def show_epoch(self, epoch: int, epochs: int | None) -> None:
+        """The epoch counter alone (every frame while training; the other counters follow less often)."""
+        self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
+
     def show_progress(
         self,
         epoch: int,
@@ -257,7 +261,7 @@ class TrainingControls(QObject):
         ``elapsed_s`` is the run's wall time without pauses; the ETA is the steps left at the current
         pace ``steps_per_s`` (so a capped speed gives the real time left).
         """
-        self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
+        self.show_epoch(epoch, epochs)
         self.rate_label.setText(f"{steps_per_s:,.0f} steps/s" if steps_per_s > 0 else "– steps/s")
         self.elapsed_label.setText(format_duration(elapsed_s))
         self._bar = None

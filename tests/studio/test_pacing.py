@@ -57,7 +57,7 @@ def test_weights_go_with_every_boundary_frame_else_a_few_times_per_second() -> N
 
 
 def test_light_frames_are_painted_while_the_worker_waits_when_that_is_cheaper() -> None:
-    policy = PaintPolicy(cost_s=0.003, probe_every=4)
+    policy = PaintPolicy(cost_s=0.003, probe_every=4)  # (the app's threshold is CONCURRENT_PAINT_COST_S)
     assert policy.hold()  # nothing measured yet: hold and measure
     policy.measured(0.05)  # the first paint repaints the whole window: not counted
     assert policy.held_paint_s is None and policy.hold()
