@@ -11,6 +11,7 @@ or object that asked), the task is cancelled when the owner is destroyed and nev
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -80,6 +81,10 @@ def run_in_background(
     """Start ``fn(progress)`` in a daemon thread; ``on_done(result)`` / ``on_failed(one line)`` on the GUI
     thread (call this from the GUI thread). User errors (``FFStudioError``) keep their message; anything
     unexpected is prefixed with its type."""
+    # Qt objects left in reference cycles are freed now, on the GUI thread: left to the cyclic collector,
+    # the worker's allocations could free them on its thread, where a QObject's destructor can deadlock
+    # with the GUI thread (seen: Predict on CSV hung with a QMenu's deletion waiting on a worker)
+    gc.collect()
     task = Task()
     _RUNNING.add(task)
 
