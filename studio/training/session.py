@@ -8,7 +8,6 @@ worker waits while a snapshot is handled and repainted). ``shutdown()`` stops an
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 
@@ -21,27 +20,6 @@ from studio.training.pacing import PaintPolicy
 from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
-
-#: While a session trains, a thread waiting for the GIL asks for it after this long (Python's default
-#: is 5 ms). A repaint beside the training steps (see PaintPolicy) calls Python a few dozen times per
-#: frame (pyqtgraph item bounds, event filters), and so do the GUI's timers: with 5 ms each such call
-#: could wait that long for the worker's turn to end; at 0.2 ms the GUI stays prompt and the worker
-#: loses only the switches.
-SWITCH_INTERVAL_S = 0.0002
-_switching = {"users": 0, "saved": 0.005}
-
-
-def _fast_switching(on: bool) -> None:
-    """Use SWITCH_INTERVAL_S while any session trains; the interpreter's own interval otherwise."""
-    if on:
-        if _switching["users"] == 0:
-            _switching["saved"] = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL_S, _switching["saved"]))
-        _switching["users"] += 1
-    elif _switching["users"] > 0:
-        _switching["users"] -= 1
-        if _switching["users"] == 0:
-            sys.setswitchinterval(_switching["saved"])
 
 
 class TrainingSession(QObject):
@@ -100,7 +78,6 @@ class TrainingSession(QObject):
         self._gc_held = False
         self.finished.connect(self._on_finished)
         self._lockstep = lockstep
-        self._switching = False
         #: called after each snapshot's handlers: paints the frame they drew
         self.paint: Callable[[], None] | None = None
         #: asked after the handlers: True when the frame repaints a view whose paint is Python (the
@@ -155,18 +132,14 @@ class TrainingSession(QObject):
         if self._gc_held:
             self._gc_held = False
             gui_gc.release()
-        if self._switching:
-            self._switching = False
-            _fast_switching(False)
+
 
     def start(self) -> None:
         """Start the threads (the loop begins running or paused, as constructed)."""
         if not self._gc_held:  # no cycle collection in the training threads (see studio.training.gui_gc)
             self._gc_held = True
             gui_gc.acquire()
-        if not self._switching:
-            self._switching = True
-            _fast_switching(True)
+
         self.pictures_thread.start()
         self.thread.start()
 
