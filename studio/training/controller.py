@@ -193,6 +193,8 @@ class TrainingController(QObject):
         self.run.epoch = int(getattr(model, "epochs_trained", 0))
         self.controls.show_progress(self.epoch, self._budget(), 0.0, 0.0)
         self.curves.new_run(run_label(self.workspace.document))  # fades the curves if they have data
+        if self.epoch:  # the toolbar says "Epoch 300 / 300": say why the curves are empty
+            self.curves.status.setText(f"{self.epoch} epochs trained before\n(curves are not saved)")
         self._fresh = None
         if model is not self.workspace.model:
             self.workspace.set_model(model)
