@@ -77,3 +77,31 @@ def test_live_head_follows_the_log_axis(qtbot):
     c.add_snapshot(np.array([[3, 1.0], [4, 1.0]]), [(2, {"loss": 10.0})], 2)
     path = c.live[1].head.path()  # the epoch loss: the body's last point (100) and the new one (10)
     assert [path.elementAt(i).y for i in range(path.elementCount())] == [2.0, 1.0]
+
+
+def test_a_frame_is_painted_while_the_worker_waits_unless_the_paint_is_slow(studio_window, qtbot):
+    """Lockstep on boundary runs: the worker is held while the views update and, when the held paints
+    are short, while the frame is painted; a slow paint (busy cores) runs after the worker went on."""
+    w = studio_window
+    tc = w.training
+    w.document.training["epochs"] = 10**6
+    tc.play_pause()
+    qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 3, timeout=20000)
+    s = tc.session
+    held_at_paint: list[bool] = []
+    real_paint = s.paint
+
+    def paint() -> None:
+        held_at_paint.append(not s.worker._go.is_set())
+        real_paint()
+
+    s.paint = paint
+    s.paint_policy.held_paint_s = 0.001  # short paints: held
+    qtbot.waitUntil(lambda: len(held_at_paint) >= 5, timeout=20000)
+    assert all(held_at_paint[:5])
+    held_at_paint.clear()
+    s.paint_policy.held_paint_s, s.paint_policy.probe_every = 1.0, 10**6  # slow paints: beside the worker
+    s.heavy_frame = lambda: False
+    qtbot.waitUntil(lambda: len(held_at_paint) >= 5, timeout=20000)
+    tc.stop()
+    assert not any(held_at_paint[1:5])  # (the first may be a probe or in flight)
