@@ -301,7 +301,8 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         right = [d for d in self.findChildren(QDockWidget)
                  if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea and d.isVisible()]
         if right:
-            width = min(max(0.38 * w, 380), h - 220, w - left - CANVAS_MIN_WIDTH)
+            # below ~1200 px the boundary keeps 330 px for its controls and the canvas scrolls
+            width = min(max(0.38 * w, 380), h - 220, max(w - left - CANVAS_MIN_WIDTH, 330))
             self.resizeDocks(right[:1], [int(width)], Qt.Orientation.Horizontal)
         if self._bottom_docks:
             self.resizeDocks(self._bottom_docks[:1], [max(250, int(0.3 * h))], Qt.Orientation.Vertical)
