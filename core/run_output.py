@@ -75,6 +75,10 @@ def save_run(project: Any, model: Any, preprocessing: Mapping[str, Any], out_dir
         except OSError as exc:
             raise FFStudioError(f"cannot write weights file {weights}: {exc.strerror or exc}") from None
         project.weights = os.path.relpath(weights, project.base_dir)
+        budget = project.training.get("epochs")
+        if budget is not None and model.epochs_trained > budget:
+            # resumed weights count every epoch: the budget covers them ("Epoch 33 / 33", never "33 / 3")
+            project.training["epochs"] = model.epochs_trained
         if results is not None:
             project.results = dict(results)
         try:

@@ -82,6 +82,8 @@ def test_train_resume_continues_from_the_projects_weights(tmp_path, capsys) -> N
     assert resumed["loss"] < 0.5 * fresh3["loss"] and resumed["loss"] < 2 * first["loss"]
     saved = json.loads((tmp_path / "d" / "project.json").read_text())
     assert re.fullmatch(r"weights-[0-9a-f]{12}\.npz", saved["weights"])
+    # the weights know all 33 epochs; the saved budget covers them, so the app shows "Epoch 33 / 33"
+    assert saved["training"]["epochs"] == 33
 
 
 def test_train_resume_errors_are_one_line(tmp_path, capsys) -> None:
