@@ -68,9 +68,14 @@ class Workspace(QObject):
         self._model_key: str | None = None  # the network ``model`` was built for
         #: (dataset, fresh key, model with fresh weights) built by the last data load
         self._prebuilt: tuple[Any, str, Any] | None = None
+        #: the latest weight copies of ``model`` the training worker sent (per layer), and the copy of
+        #: ``model`` that :meth:`readable_model` hands out while training runs: (model, copy, its weights)
+        self._worker_weights: list[list[Any]] | None = None
+        self._readable: tuple[Any, Any, Any] | None = None
         self.document.data_changed.connect(self._data_spec_changed)
         self.document.graph_changed.connect(self._graph_changed)
         self.document.modified_changed.connect(lambda _m: self.modified_changed.emit(self.modified))
+        self.weights_edited.connect(self._forget_worker_weights)
 
     # ------------------------------------------------------------------ state
     @property
@@ -103,10 +108,54 @@ class Workspace(QObject):
         """The network holding trained/imported/edited weights (None: no such weights)."""
         changed = model is not self.model
         self.model = model
+        if changed:
+            self._forget_worker_weights()
         self._model_key = network_key(self.document.graph) if model is not None else None
         self._set_weights_unsaved(unsaved and model is not None)
         if changed:
             self.model_changed.emit(model)
+
+    def note_worker_weights(self, weights: list[list[Any]] | None) -> None:
+        """The training worker sent copies of ``model``'s weights (per layer, as ``layer.get_weights()``
+        lists them; None: this snapshot has none). :meth:`readable_model` follows the latest."""
+        if weights is not None:
+            self._worker_weights = weights
+
+    def _forget_worker_weights(self) -> None:
+        """``model`` changed outside a run (replaced, or weights edited/imported in place)."""
+        self._worker_weights = None
+
+    def readable_model(self, idle: Any = None) -> Any:
+        """The model the GUI thread may read right now.
+
+        While no training step can run (``busy`` is None): ``idle`` when given (the training side passes
+        the freshly initialized model it shows), else ``model``. While one can, the worker updates
+        ``model``'s weights in place, so reading them would race it: then this is a copy of ``model``
+        holding the latest weights the worker sent (:meth:`note_worker_weights`), the same object until
+        newer weights arrive (then updated in place, never rebuilt for the same model); None before the
+        worker sent any.
+        """
+        if self.busy is None:
+            return idle if idle is not None else self.model
+        model, weights = self.model, self._worker_weights
+        if model is None or weights is None:
+            return None
+        flat = [w for layer in weights for w in layer]
+        cached = self._readable
+        if cached is not None and cached[0] is model:
+            if cached[2] is not weights:
+                try:
+                    cached[1].set_weights(flat)
+                except ValueError:  # not this network's shapes: keep the weights shown before
+                    return cached[1]
+                self._readable = (model, cached[1], weights)
+            return cached[1]
+        try:
+            clone = snapshot_model(model, flat)
+        except ValueError:
+            return None
+        self._readable = (model, clone, weights)
+        return clone
 
     def mark_weights_unsaved(self) -> None:
         """The weights of ``model`` changed in place (training steps): saving would keep them."""
@@ -340,13 +389,14 @@ def network_key(graph: Graph) -> str:
     return json.dumps([graph.to_network(), graph.chain() is not None], sort_keys=True, default=str)
 
 
-def snapshot_model(model: Any) -> Any:
-    """An independent copy of ``model`` (same config and weights; loss/optimizer referenced for codegen)."""
+def snapshot_model(model: Any, weights: list[Any] | None = None) -> Any:
+    """An independent copy of ``model`` (same config; loss/optimizer referenced for codegen) holding
+    ``weights`` (a flat list, as ``model.get_weights()`` gives it) or else ``model``'s own weights."""
     from core.model import Sequential
 
     clone = Sequential.from_config(model.get_config())
     clone.build(model.input_dim, seed=0)
-    clone.set_weights(model.get_weights())
+    clone.set_weights(model.get_weights() if weights is None else weights)
     clone.epochs_trained = getattr(model, "epochs_trained", 0)
     clone.loss = getattr(model, "loss", None)
     clone.optimizer = getattr(model, "optimizer", None)

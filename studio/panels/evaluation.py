@@ -58,6 +58,12 @@ def digit_image(row: np.ndarray, side: int = 28, scale: int = 2, wrong: bool = F
 ModelSource = Callable[[], "tuple[Any, Any] | None"]
 
 
+def workspace_model_source(workspace: Any) -> ModelSource:
+    """The ``ModelSource`` of a :class:`studio.workspace.Workspace`: the trained model as the GUI may read
+    it now (while training runs, a copy of the worker's latest weights) and the dataset."""
+    return lambda: (workspace.readable_model(), workspace.dataset)
+
+
 class EvaluationPanel(QWidget):
     """Shows how the model does on the test split; call ``set_result(...)`` after training or pausing.
 
@@ -211,12 +217,13 @@ class EvaluationPanel(QWidget):
         from core.evaluate import evaluate_rows
         from core.predict import TrainedNetwork
         from studio.background import run_in_background
+        from studio.workspace import snapshot_model
 
         found = self.source() if self.source is not None else None
         if not found or found[0] is None or found[1] is None:
             self.headline.setText("Train the network (or import weights) before scoring a test file")
             return False
-        model, dataset = copy.deepcopy(found[0]), found[1]
+        model, dataset = snapshot_model(found[0]), found[1]  # its weights, not the optimizer's state
         trained = TrainedNetwork(model, copy.deepcopy(dataset.preprocessing))
         self.test_button.setEnabled(False)
         self.headline.setText(f"Scoring {os.path.basename(path)}…")

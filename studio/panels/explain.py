@@ -6,8 +6,9 @@ the loaded file) or a digit of the Evaluation's gallery picks that row; :meth:`E
 is the one place every pick ends in. Every neuron on the canvas then shows
 ``z→a`` for that sample (or ``∂L/∂z`` with "Backward" ticked); the tab lists the output's probabilities and
 the loss, and the computation of the neuron under the mouse (or of the selected layer) written out with
-the real numbers (``core.explain``). The numbers follow the model: they are recomputed after every
-training snapshot (at most a few times per second) and when training pauses.
+the real numbers (``core.explain``). The numbers follow the model: they are recomputed when training
+pauses or ends and, while it runs, from the copies of the weights the worker sends (at most four times a
+second; the GUI thread never reads the model the worker trains, see ``Workspace.readable_model``).
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ class ExplainSide(QObject):
         # training recolours the links with the weights (once a second): the gradients go back on top
         tc.views.on_kernels.append(lambda _w: QTimer.singleShot(0, self._redraw_links) if self._gradient_links
                                    else None)
-        tc.run.snapshot.connect(lambda _snap: self._timer.start() if not self._timer.isActive() else None)
+        # the numbers change with the weights: snapshots bring copies with every boundary frame, else
+        # once a second (a snapshot without them would recompute the same numbers)
+        tc.run.snapshot.connect(lambda snap: self._timer.start()
+                                if snap.weights is not None and not self._timer.isActive() else None)
         tc.run.paused.connect(lambda _epoch: self.refresh())
         tc.run.ended.connect(lambda _reason: self.refresh())
         self.workspace.dataset_changed.connect(lambda _ds: self.clear())
@@ -192,7 +196,9 @@ class ExplainSide(QObject):
         """Recompute the explanation with the current model and draw it."""
         if self.x is None:
             return
-        model, ds = self.window.training.model, self.workspace.dataset
+        model, ds = self._model(), self.workspace.dataset
+        if model is None and self.workspace.busy:
+            return  # training started and the worker has not sent its weights yet: keep what is shown
         if model is None or ds is None or not getattr(model, "built", False):
             self.explanation = None
             self._set_canvas({})
@@ -210,14 +216,18 @@ class ExplainSide(QObject):
             return
         self._draw()
 
-    def _node_of_layer(self) -> dict[int, str]:
+    def _model(self) -> Any:
+        """The model to explain: while training runs a copy of the worker's latest weights (the worker
+        changes the model itself in place), else the model the canvas shows (``Workspace.readable_model``)."""
+        return self.workspace.readable_model(self.window.training.model)
+
+    def _node_of_layer(self, exp: Explanation) -> dict[int, str]:
         """Model layer index -> canvas node id (the input node for the Normalization layer)."""
         views = self.window.training.views
         mapping = dict(views.neuron_nodes)  # includes the input node when it has feature inputs
         graph = self.workspace.document.graph
         inputs = [n for n, node in graph.nodes.items() if node.kind == "input"]
-        model = self.window.training.model
-        if inputs and model is not None and type(model.layers[0]).__name__ == "Normalization":
+        if inputs and exp.layers and exp.layers[0].kind == "Normalization":
             mapping[0] = inputs[0]
         return mapping
 
@@ -227,7 +237,7 @@ class ExplainSide(QObject):
             return
         backward = self.panel.backward.isChecked() and exp.loss is not None
         values: dict[str, dict[int, str]] = {}
-        for i, node in self._node_of_layer().items():
+        for i, node in self._node_of_layer(exp).items():
             t = exp.layers[i]
             if t.kind == "Normalization" and t.features is not None:
                 values[node] = {j: short(t.a[j]) for j in range(t.a.size)}
@@ -268,7 +278,7 @@ class ExplainSide(QObject):
     def _focus_text(self, exp: Explanation, backward: bool) -> str:
         if self.focus is not None:
             node, unit = self.focus
-            index = next((i for i, n in self._node_of_layer().items() if n == node), None)
+            index = next((i for i, n in self._node_of_layer(exp).items() if n == node), None)
             if index is not None:
                 t = exp.layers[index]
                 units = range(t.a.size) if unit is None else [unit]
@@ -292,11 +302,11 @@ class ExplainSide(QObject):
         if exp is None:
             if self._gradient_links:
                 self._gradient_links = {}
-                model = self.window.training.model
+                model = self._model()
                 if model is not None and getattr(model, "built", False):
                     self.window.training.views.set_kernels([la.get_weights() for la in model.layers])
             return
-        self._gradient_links = {node: exp.layers[i].dkernel for i, node in self._node_of_layer().items()
+        self._gradient_links = {node: exp.layers[i].dkernel for i, node in self._node_of_layer(exp).items()
                                 if exp.layers[i].dkernel is not None}
         self._redraw_links()
 
