@@ -8,7 +8,10 @@ included, since they do not depend on the sample.
 
 The input layer (Normalization) appears as a layer too: its ``z`` and ``a`` are the scaled inputs
 ``(x - mean) / sqrt(variance)``, what the first Dense layer actually sees. Dropout is the identity here
-(inference mode).
+(inference mode). With ``data.target_scaling`` the network ends in the layer that undoes it
+(``core.target_scaling``, activation ``"unscale"`` here): ``a = z · std + mean`` in target units, with
+``mean``/``std`` the training targets' statistics; the loss is then measured on standardized values, as
+training measures it.
 
 ``format_explanation`` writes the computation out, e.g.::
 
@@ -26,9 +29,10 @@ import numpy as np
 
 from core import features as _features
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
+from core.target_scaling import is_inverse_layer
 
 __all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "label_target",
-           "table_row_sample"]
+           "standardized_lines", "table_row_sample"]
 
 
 @dataclass
@@ -36,7 +40,8 @@ class LayerTrace:
     """One layer for one sample. Arrays are float64 and 1-D: ``x`` (inputs,), ``z``/``a`` (units,).
 
     ``kernel`` (inputs, units) and ``bias`` (units,) for Dense; ``mean``/``std`` (inputs,) for the input
-    layer; ``alpha`` (units,) for PReLU. The gradient fields are None without a target: ``da`` = dL/da,
+    layer, the training targets' (units,) for the layer undoing the target scaling; ``alpha`` (units,) for
+    PReLU. The gradient fields are None without a target: ``da`` = dL/da,
     ``dz`` = dL/dz (units,), ``dkernel`` = dL/dkernel (inputs, units), ``dbias`` = dL/dbias (units,),
     ``dalpha`` = dL/dalpha (units,), ``dx`` = dL/dx (inputs,).
     """
@@ -119,7 +124,12 @@ def _forward(model: Any, x: np.ndarray) -> list[LayerTrace]:
     for layer in model.layers:
         weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
         t = LayerTrace(name=str(layer.name), kind=type(layer).__name__, activation="linear", x=a, z=a, a=a)
-        if isinstance(layer, Normalization):
+        if is_inverse_layer(layer):  # weights z * std + mean as a Normalization: mean -m/s, variance 1/s²
+            t.std = np.sqrt(1.0 / weights[1])
+            t.mean = -weights[0] * t.std
+            t.a = a * t.std + t.mean
+            t.activation = "unscale"
+        elif isinstance(layer, Normalization):
             mean, var = weights
             t.mean, t.std = mean, np.sqrt(np.where(var > 0, var, 1.0))
             t.z = t.a = (a - mean) / t.std
@@ -182,6 +192,8 @@ def _backward(model: Any, traces: list[LayerTrace], y: np.ndarray) -> float:
         elif isinstance(layer, PReLU):
             t.dalpha = t.da * np.minimum(t.z, 0.0)
             t.dx = t.da * np.where(t.z > 0, 1.0, t.alpha)
+        elif t.activation == "unscale":
+            t.dx = t.dz * t.std
         elif isinstance(layer, Normalization):
             t.dx = t.dz / t.std if t.features is None else None
         else:
@@ -327,6 +339,9 @@ def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 
         formula = {"identity": num(s[i]), "square": f"{paren(s[i])}²", "sin": f"sin({num(s[i])})"}.get(
             op, f"{paren(s[i])}·{paren(s[t.features[j][-1]])}")
         lines.append(f"{formula} = {num(t.a[j])}")
+    elif t.activation == "unscale":
+        terms = f"{paren(t.z[j])}·{num(t.std[j])} + {paren(t.mean[j])}"
+        lines.append(f"a = z·std + mean = {terms} = {num(t.a[j])}")
     elif t.kind == "Normalization":
         lines.append(scaling_line(t, j))
     elif t.kind == "Dense":
@@ -349,6 +364,21 @@ def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 
     return lines
 
 
+def standardized_lines(exp: Explanation) -> list[str]:
+    """With target scaling, what the loss compares: target and output standardized, e.g.
+    ``measured on standardized values: target (725.5 - 1018) / 124.4 = -2.35, output -1.584``."""
+    t = next((t for t in exp.layers if t.activation == "unscale"), None)
+    if t is None or exp.target is None:
+        return []
+    lines = []
+    for j in range(min(t.a.size, exp.target.size)):
+        y = float(exp.target[j])
+        scaled = (y - t.mean[j]) / t.std[j]
+        lines.append(f"  measured on standardized values: target ({num(y)} - {paren(t.mean[j])}) / "
+                     f"{num(t.std[j])} = {num(scaled)}, output {num(t.z[j])}")
+    return lines
+
+
 def scaling_line(t: LayerTrace, i: int) -> str:
     """Column ``i`` of the input layer scaled: ``1 → (1 - 0.02) / 0.98 = 1``."""
     return f"{num(t.x[i])} → ({num(t.x[i])} - {paren(t.mean[i])}) / {num(t.std[i])} = {num(t.z[i])}"
@@ -365,12 +395,15 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
     for t in exp.layers:
         units = t.a.size
         head = f"{t.name} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
-        head += ", scales the inputs)" if t.kind == "Normalization" else f", {t.activation})"
+        if t.activation == "unscale":
+            head += ", undoes the target scaling: back to target units)"
+        else:
+            head += ", scales the inputs)" if t.kind == "Normalization" else f", {t.activation})"
         out.append(head)
         if t.features is not None:  # the scaled columns first, then the features made from them
             out.extend(f"  {n}: {scaling_line(t, i)}" for i, n in enumerate(exp.input_names[:max_units]))
         for j in range(min(units, max_units)):
-            named = t.kind == "Normalization" and j < len(exp.input_names)
+            named = t.activation == "scale" and j < len(exp.input_names)
             label = exp.input_names[j] if named else f"#{j + 1}"
             if t.features is not None:
                 label = _features.label(t.features[j], exp.input_names)
@@ -383,6 +416,7 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
     if exp.loss is not None:
         target = ", ".join(num(v) for v in exp.target)
         out.append(f"loss ({exp.loss_name}, target [{target}]) = {num(exp.loss)}")
+        out.extend(standardized_lines(exp))
         for t in exp.layers:
             if t.dkernel is None or not backward:
                 continue

@@ -31,6 +31,7 @@ from core.explain import (
     neuron_lines,
     num,
     paren,
+    standardized_lines,
     table_row_sample,
 )
 
@@ -273,6 +274,7 @@ class ExplainSide(QObject):
             text = "Output: " + ", ".join(num(v) for v in out)
         if exp.loss is not None:
             text += f"\nLoss ({exp.loss_name}) for this sample: {num(exp.loss)}"
+            text += "".join("\n" + line.strip() for line in standardized_lines(exp))  # target scaling
         return text
 
     def _focus_text(self, exp: Explanation, backward: bool) -> str:

@@ -94,10 +94,25 @@ def _numeric_gradient(m: Sequential, x: list[float], y: np.ndarray, eps: float =
     return out
 
 
-@pytest.mark.parametrize("build", [_mazur, lambda: _two_three_one()[0]])
+def _target_scaled() -> Sequential:
+    """A 2-3-1 regression network ending in ``data.target_scaling``'s fixed layer (targets 1000 ± 120)."""
+    from core import losses
+    from core.target_scaling import StandardizedLoss, inverse_layer
+
+    mean, std = np.array([1000.0]), np.array([120.0])
+    m = Sequential([Dense(3, activation="tanh", input_dim=2), Dense(1), inverse_layer(mean, std)],
+                   dtype="float64")
+    m.compile(optimizer="sgd", loss=StandardizedLoss(losses.get("mse"), mean, std))
+    m.build(2, seed=3)
+    return m
+
+
+@pytest.mark.parametrize("build", [_mazur, lambda: _two_three_one()[0], _target_scaled])
 def test_backward_matches_central_differences_and_the_engine(build) -> None:
     m = build()
     x, y = ([0.05, 0.10], np.array([0.01, 0.99])) if m.output_dim == 2 else ([3.0, -0.5], np.array([1.0]))
+    if build is _target_scaled:
+        y = np.array([1100.0])
     exp = explain(m, x, y)
     analytic = np.zeros_like(m.flat_params)
     views = m._views_p
@@ -219,3 +234,34 @@ def test_cli_explain_categorical_columns(capsys: pytest.CaptureFixture[str]) -> 
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc["inputs"]["island=Dream"] == 1.0 and doc["inputs"]["island=Biscoe"] == 0.0
     assert sum(doc["output"]) == pytest.approx(1.0, abs=1e-6) and doc["loss"] > 0
+
+
+def test_target_scaling_loss_is_the_engines_and_the_text_says_how(tmp_path) -> None:
+    """With data.target_scaling the sample's loss is model.evaluate's on that row (standardized values), and
+    the written-out pass undoes the scaling in target units instead of calling it an input scaling."""
+    from core.project import build_dataset, build_model, load_project
+    from tests.core.test_target_scaling import _big_offset_csv, _project
+
+    _big_offset_csv(tmp_path / "big.csv")
+    project = load_project(str(_project(tmp_path, "standard")))
+    ds = build_dataset(project)
+    model = build_model(project, ds)
+    y = ds.targets(model.loss.name)[0]
+    model.fit(ds.x_train, y, epochs=2, batch_size=16, seed=0)
+    for row in (0, 7):
+        exp = explain(model, ds.x_train[row], np.asarray(ds.y_train[row], dtype=np.float64).reshape(-1))
+        engine = model.evaluate(ds.x_train[row:row + 1], y[row:row + 1])["loss"]
+        assert exp.loss == pytest.approx(engine, rel=1e-5)
+        assert exp.output[0] == pytest.approx(float(model.predict(ds.x_train[row:row + 1])[0, 0]), rel=1e-5)
+    last, output = exp.layers[-1], exp.layers[-2]
+    mean, std = float(np.mean(ds.y_train)), float(np.std(ds.y_train))
+    assert last.activation == "unscale"
+    assert last.mean[0] == pytest.approx(mean) and last.std[0] == pytest.approx(std)
+    text = format_explanation(exp)
+    assert "target_scaling (Normalization, 1 unit, undoes the target scaling: back to target units)" in text
+    assert (f"#1: a = z·std + mean = {'(' + num(output.a[0]) + ')' if output.a[0] < 0 else num(output.a[0])}"
+            f"·{num(std)} + {num(mean)} = {num(exp.output[0])}") in text
+    target = float(np.ravel(ds.y_train[7])[0])
+    assert (f"measured on standardized values: target ({num(target)} - {num(mean)}) / {num(std)} = "
+            f"{num((target - mean) / std)}, output {num(output.a[0])}") in text
+    assert "scales the inputs" in text.split("dense_1")[0]  # the input layer still scales the inputs

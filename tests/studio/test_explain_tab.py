@@ -93,3 +93,32 @@ def test_backward_draws_the_gradients_on_the_links(qtbot, studio_window) -> None
     ex.panel.backward.setChecked(True)
     ex.clear()  # no sample: the weights again
     np.testing.assert_array_equal(link.weights, model.layers[1].get_weights()[0])
+
+
+def test_loss_under_target_scaling_is_the_engines(qtbot, studio_window, tmp_path) -> None:
+    """A regression project with data.target_scaling "standard": the loss the tab shows for a picked point is
+    model.evaluate's on that row (measured on standardized values, which the tab says)."""
+    from tests.core.test_target_scaling import _big_offset_csv, _project
+    from tests.studio.conftest import wait_loaded
+
+    w = studio_window
+    _big_offset_csv(tmp_path / "big.csv")
+    assert w.load_project_file(str(_project(tmp_path, "standard")))
+    wait_loaded(qtbot, w)
+    tc, ds = w.training, w.workspace.dataset
+    assert tc.train_epochs(2)
+    model = tc.model
+    assert model.layers[-1].name == "target_scaling"
+    y = ds.targets(model.loss.name)[0]
+    w.explain.pick_plane_point(float(ds.x_train[4][0]), float(ds.x_train[4][1]))
+    assert w.explain.panel.sample.text().startswith("Sample: training point #4")
+    engine = model.evaluate(ds.x_train[4:5], y[4:5])["loss"]
+    lines = w.explain.panel.output.text().splitlines()
+    assert lines[0] == f"Output: {num(model.predict(ds.x_train[4:5])[0, 0])}"
+    shown = w.explain.explanation.loss  # float64 here, float32 in the engine: equal to 1e-5, not to 4 digits
+    assert shown == pytest.approx(engine, rel=1e-5)
+    assert lines[1] == f"Loss (mse) for this sample: {num(shown)}"
+    mean, std = float(np.mean(ds.y_train)), float(np.std(ds.y_train))
+    target = float(np.ravel(ds.y_train[4])[0])
+    assert lines[2].startswith(f"measured on standardized values: target ({num(target)} - {num(mean)}) / "
+                               f"{num(std)} = {num((target - mean) / std)}, output ")
