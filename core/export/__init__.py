@@ -30,8 +30,9 @@ class ExportFormat:
     requires: tuple[str, ...] = ()
 
     def missing(self) -> list[str]:
-        """Required packages that are not installed."""
-        return [name for name in self.requires if importlib.util.find_spec(name) is None]
+        """Required packages that are not installed (asked of the import system without importing them:
+        importing onnx takes ~0.5 s, too long for the GUI thread that opens the export dialog)."""
+        return [name for name in self.requires if not _installed(name)]
 
     @property
     def available(self) -> bool:
@@ -58,11 +59,32 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
+def _installed(name: str) -> bool:
+    """True when ``import name`` finds a module (a ``None`` entry in ``sys.modules`` blocks it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent package that fails, a module without a spec
+        return False
+
+
+def _with_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return f"{name} {metadata.version(name)}"
+    except (metadata.PackageNotFoundError, ValueError):
+        return name
+
+
 def extra_note(fmt: ExportFormat) -> str:
-    """Human note about the optional packages a format needs."""
+    """What the optional packages a format needs are here: installed (with versions), or not (with the
+    command that installs them for this installation)."""
     if not fmt.requires:
         return "needs nothing extra" if fmt.key != "pytorch" else "running model.py needs torch"
-    return f"needs {', '.join(fmt.requires)} ({extra_hint()})"
+    missing = fmt.missing()
+    if missing:
+        return f"needs {', '.join(missing)}, not installed: {extra_hint()}"
+    return f"uses {', '.join(_with_version(name) for name in fmt.requires)}, installed"
 
 
 def export_model(model: Any, fmt: str, path: str | os.PathLike[str],

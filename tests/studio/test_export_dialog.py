@@ -47,9 +47,41 @@ def test_dialog_lists_formats_with_explanations(qtbot, tmp_path: Path) -> None:
     dialog.set_format("pytorch")
     assert dialog.path_edit.text() == str(tmp_path / "spiral_model.py")
     texts = [w.text() for w in dialog.findChildren(type(dialog.status))]
-    # the install command for this installation is named (escaped: the label is rich text)
-    assert any(html.escape(extra_hint("export")) in t for t in texts)
     assert any("no pickle" in t for t in texts)
+
+
+def _note(dialog: ExportDialog, key: str) -> str:
+    """The description under format ``key``'s button (the label after it in the dialog's layout)."""
+    layout = dialog.layout()
+    index = next(i for i in range(layout.count()) if layout.itemAt(i).widget() is dialog.buttons[key])
+    return layout.itemAt(index + 1).widget().text()
+
+
+def test_format_notes_say_whether_the_package_is_installed(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """An installed safetensors is "installed" (no install command); a missing one disables the format and
+    names the command that installs it for this installation."""
+    import importlib.machinery
+    import sys
+    import types
+
+    present = types.ModuleType("safetensors")
+    present.__spec__ = importlib.machinery.ModuleSpec("safetensors", None)
+    monkeypatch.setitem(sys.modules, "safetensors", present)  # importable, whatever this machine has
+    dialog = ExportDialog(_model(), PRE, {}, str(tmp_path), "net")
+    qtbot.addWidget(dialog)
+    note = _note(dialog, "safetensors")
+    assert dialog.buttons["safetensors"].isEnabled() and "uses safetensors" in note and "installed" in note
+    assert "needs" not in note and html.escape(extra_hint("export")) not in note
+
+    monkeypatch.setitem(sys.modules, "safetensors", None)  # what an uninstalled package does to `import`
+    dialog = ExportDialog(_model(), PRE, {}, str(tmp_path), "net")
+    qtbot.addWidget(dialog)
+    note = _note(dialog, "safetensors")
+    # the install command for this installation is named (escaped: the label is rich text)
+    assert f"needs safetensors, not installed: {html.escape(extra_hint('export'))}" in note
+    button = dialog.buttons["safetensors"]
+    assert not button.isEnabled() and button.toolTip().startswith("Not installed: safetensors. Install with:")
+    assert dialog.buttons["npz"].isEnabled() and dialog.current_format() == "npz"
 
 
 @pytest.mark.parametrize("fmt", ["npz", "onnx", "onnx_raw", "pytorch"])
