@@ -31,8 +31,8 @@ from core import features as _features
 from core.layers import Activation, Dense, Dropout, Normalization, PReLU
 from core.target_scaling import is_inverse_layer
 
-__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "label_target",
-           "standardized_lines", "table_row_sample"]
+__all__ = ["LayerTrace", "Explanation", "explain", "format_explanation", "target_row", "class_index",
+           "label_target", "standardized_lines", "table_row_sample"]
 
 
 @dataclass
@@ -232,24 +232,13 @@ def explain(model: Any, x: Sequence[float] | np.ndarray, target: np.ndarray | No
 def target_row(value: str, *, task: str, loss_name: str, units: int,
                class_names: Sequence[str] = ()) -> np.ndarray:
     """The target row (units,) for a target written by a user: a class name or index for classification
-    (one-hot when the output has several units), comma-separated numbers for regression.
+    (:func:`class_index`; one-hot when the output has several units), comma-separated numbers for regression.
 
     Raises ValueError with a sentence saying what was expected.
     """
     text = value.strip()
     if task != "regression":
-        names = [str(c) for c in class_names]
-        if text in names:
-            index = names.index(text)
-        else:
-            try:
-                index = int(text)
-            except ValueError:
-                index = -1
-            if not 0 <= index < max(len(names), 2):
-                raise ValueError(f"--target: expected a class name ({', '.join(names) or '0, 1'}) or a class "
-                                 f"index, got {value!r}")
-        return label_target(index, task=task, units=units)
+        return label_target(class_index(text, class_names), task=task, units=units)
     try:
         numbers = [float(p) for p in text.split(",")]
     except ValueError:
@@ -258,6 +247,26 @@ def target_row(value: str, *, task: str, loss_name: str, units: int,
         raise ValueError(f"--target: expected {units} comma-separated number(s) for the regression output, "
                          f"got {value!r}")
     return np.array(numbers)
+
+
+def class_index(value: str, class_names: Sequence[str] = ()) -> int:
+    """The class a user wrote: a value that is exactly one of ``class_names`` is that class (so with
+    classes 1, 2, 3 the value "1" is class "1", index 0), any other integer is a class index from 0.
+
+    Raises ValueError listing the classes when it is neither.
+    """
+    names = [str(c) for c in class_names]
+    text = value.strip()
+    if text in names:
+        return names.index(text)
+    try:
+        index = int(text)
+    except ValueError:
+        index = -1
+    if not 0 <= index < max(len(names), 2):
+        raise ValueError(f"--target: expected a class name ({', '.join(names) or '0, 1'}) or a class "
+                         f"index (0 to {max(len(names), 2) - 1}), got {value!r}")
+    return index
 
 
 def label_target(label: Any, *, task: str, units: int) -> np.ndarray:

@@ -16,7 +16,10 @@ entry), otherwise the initial weights drawn from training.seed; the first line s
 
 --input lists the raw column values by name ("x1=1.0,x2=0.5") or in order ("1.0,0.5"); a
 categorical column takes a category ("island=Dream") and is one-hot encoded as in training.
---target is a class name or class index for classification, numbers for regression.
+--target is a class for classification, comma-separated numbers for regression. A value that is
+exactly one of the class names is that class; any other integer is a class index counted from 0.
+So with classes 1, 2, 3 "--target 1" is class 1 (index 0), and "--target 0" is index 0, class 1
+as well. The line after the first says which class the target is.
 
 The last line on stdout is one JSON object:
   {"weights": "trained"|"initial", "inputs": {...}, "layers": [{"name", "kind", "z", "a"}, ...],
@@ -33,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("project", metavar="PROJECT.json", help="project file")
     p.add_argument("--input", "-i", required=True, metavar="VALUES",
                    help='feature values, "x1=1.0,x2=0.5" or "1.0,0.5"')
-    p.add_argument("--target", "-t", metavar="T", help="target of this sample: class name/index or number(s)")
+    p.add_argument("--target", "-t", metavar="T",
+                   help="target of this sample: a class name (an exact name wins), else a class index "
+                        "from 0; number(s) for regression")
     p.set_defaults(run=run)
 
 
@@ -96,24 +101,29 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from core.errors import FFStudioError
-    from core.explain import explain, format_explanation, target_row
+    from core.explain import class_index, explain, format_explanation, target_row
 
     model, prep, which = load_network(args.project)
     if not prep.get("columns") and not prep.get("feature_names"):
         prep = {**prep, "feature_names": [f"x{i + 1}" for i in range(model.input_dim)]}
+    task, classes = str(prep.get("task", "regression")), [str(c) for c in prep.get("class_names") or ()]
     try:
         names, x = encode_input(args.input, prep)
         target = None
         if args.target is not None:
-            target = target_row(args.target, task=str(prep.get("task", "regression")),
-                                loss_name=model.loss.name, units=int(model.output_dim),
-                                class_names=prep.get("class_names") or ())
+            target = target_row(args.target, task=task, loss_name=model.loss.name,
+                                units=int(model.output_dim), class_names=classes)
         exp = explain(model, x, target, input_names=names)
     except ValueError as exc:
         raise FFStudioError(f"{args.project}: {exc}") from None
     what = "trained weights" if which == "trained" else \
         "initial weights (training.seed; the project has no trained weights)"
     print(f"{args.project}: {what}")
+    if args.target is not None and task != "regression":
+        index = class_index(args.target, classes)
+        named = f"class {classes[index]!r}" if index < len(classes) else "class"
+        how = "the class name" if args.target.strip() in classes else "a class index"
+        print(f"--target {args.target.strip()}: {named} (index {index}; read as {how})")
     print(format_explanation(exp))
     doc = {"weights": which, **exp.to_json()}
     print(json.dumps(doc, allow_nan=False), flush=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core import Sequential
-from core.explain import explain, format_explanation, num, target_row
+from core.explain import class_index, explain, format_explanation, num, target_row
 from core.layers import Dense, Normalization
 
 
@@ -265,3 +265,40 @@ def test_target_scaling_loss_is_the_engines_and_the_text_says_how(tmp_path) -> N
     assert (f"measured on standardized values: target ({num(target)} - {num(mean)}) / {num(std)} = "
             f"{num((target - mean) / std)}, output {num(output.a[0])}") in text
     assert "scales the inputs" in text.split("dense_1")[0]  # the input layer still scales the inputs
+
+
+def test_class_index_an_exact_name_wins_else_an_index() -> None:
+    """--target with class names that are numbers: a value that is a class name is that class; any other
+    integer is an index from 0."""
+    numbered = ["1", "2", "3"]
+    assert class_index("1", numbered) == 0 and class_index(" 3 ", numbered) == 2  # names
+    assert class_index("0", numbered) == 0  # not a name: index 0, which is class "1"
+    assert class_index("2", ["0", "1", "2"]) == 2 and class_index("Dream", ["Adelie", "Dream"]) == 1
+    assert class_index("1", ["Adelie", "Dream"]) == 1 and class_index("1") == 1  # no names: 0 and 1
+    with pytest.raises(ValueError, match=r"expected a class name \(1, 2, 3\) or a class index \(0 to 2\), "
+                                         r"got '4'"):
+        class_index("4", numbered)
+    with pytest.raises(ValueError, match="got '-1'"):
+        class_index("-1", numbered)
+
+
+def test_cli_explain_target_with_numbered_classes(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(60, 2))
+    rows = ["a,b,grade"] + [f"{x:.3f},{y:.3f},{1 + k % 3}" for k, (x, y) in enumerate(points)]
+    (tmp_path / "grades.csv").write_text("\n".join(rows) + "\n")
+    project = tmp_path / "grades.json"
+    project.write_text(json.dumps({
+        "format": "ffstudio-project", "version": 1,
+        "network": {"layers": [{"type": "input"}, {"type": "dense", "units": 4}, {"type": "output"}]},
+        "data": {"source": "csv", "path": "grades.csv", "target": "grade", "task": "multiclass"},
+        "training": {"epochs": 1}}))
+    cases = (("1", 0, "the class name"), ("3", 2, "the class name"), ("0", 0, "a class index"))
+    for target, index, how in cases:
+        code, out, _ = _run(capsys, "explain", str(project), "--input", "0.1,0.2", "--target", target)
+        assert code == 0
+        lines = out.strip().splitlines()
+        assert lines[1] == f"--target {target}: class '{index + 1}' (index {index}; read as {how})"
+        assert json.loads(lines[-1])["target"] == [1.0 if k == index else 0.0 for k in range(3)]
+    code, out, err = _run(capsys, "explain", str(project), "--input", "0.1,0.2", "--target", "7")
+    assert code == 2 and out == "" and "expected a class name (1, 2, 3) or a class index (0 to 2)" in err
