@@ -13,12 +13,8 @@ DEFAULT_TEMPLATE = "playground"
 
 def create_window(project_path: str | None = None, settings: Any = None) -> Any:
     """Build the :class:`studio.main_window.MainWindow` (an application must exist) with a project loaded."""
-    from PySide6.QtWidgets import QApplication
 
-    from studio import wheel_guard
     from studio.main_window import MainWindow
-
-    wheel_guard.install(QApplication.instance())
 
     window = MainWindow(settings=settings)
     if window.settings_warning:  # the user's settings file was set aside (not a regular file, too big)

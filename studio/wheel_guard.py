@@ -1,42 +1,43 @@
-"""Spin boxes and combo boxes take the mouse wheel only when they have keyboard focus.
+"""Spin boxes and combo boxes that take the mouse wheel only when they have keyboard focus.
 
-Qt's default lets the wheel both focus and change any spin box or combo box under the pointer, so scrolling
-the Inspector past "Samples" changed it from 500 to 511. One application-wide event filter fixes every such
-widget, present and future: it gives them ``Qt.StrongFocus`` (a wheel no longer focuses them) and drops a
-wheel event that reaches one without focus, marked ignored so Qt passes it on to the scroll area around it.
+Qt's default lets the wheel both focus and change any spin box or combo box under the pointer, so
+scrolling the Inspector past "Samples" changed it from 500 to 511. Every such box in the app is one of
+these classes: ``Qt.StrongFocus`` (a wheel does not focus it), and a wheel event that reaches it
+without focus is left unaccepted, so Qt passes it on to the scroll area around it.
+
+They are subclasses rather than one application-wide event filter: such a filter is called, in
+Python, for every event of every widget, including each repaint of the plots while training
+(~16 times per frame), and each call took the GIL from the training thread.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox
-
-_GUARDED = (QAbstractSpinBox, QComboBox)
-_WHEEL = QEvent.Type.Wheel
-_POLISH = QEvent.Type.Polish
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
 
-class WheelGuard(QObject):
-    """Application event filter: wheel events go to a spin box / combo box only when it has focus."""
+class _WheelWhenFocused:
+    """Mixin (listed first) for a spin box or combo box."""
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        kind = event.type()
-        if kind == _WHEEL:
-            if isinstance(obj, _GUARDED) and not obj.hasFocus():
-                event.ignore()  # not accepted: a real wheel event propagates to the parent (scrolling)
-                return True
-        elif kind == _POLISH and isinstance(obj, _GUARDED) and obj.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-            obj.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        return False
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # not accepted: Qt propagates it to the parent (scrolling)
 
 
-def install(app: QApplication) -> WheelGuard:
-    """Install the guard on ``app`` once (later calls return the same filter)."""
-    guard = app.findChild(WheelGuard)
-    if guard is None:
-        guard = WheelGuard(app)
-        app.installEventFilter(guard)
-        for widget in app.allWidgets():  # those polished before the guard existed
-            if isinstance(widget, _GUARDED) and widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-    return guard
+class SpinBox(_WheelWhenFocused, QSpinBox):
+    """A ``QSpinBox`` that ignores the wheel unless focused."""
+
+
+class DoubleSpinBox(_WheelWhenFocused, QDoubleSpinBox):
+    """A ``QDoubleSpinBox`` that ignores the wheel unless focused."""
+
+
+class ComboBox(_WheelWhenFocused, QComboBox):
+    """A ``QComboBox`` that ignores the wheel unless focused."""

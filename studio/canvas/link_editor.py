@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -17,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from studio.wheel_guard import DoubleSpinBox
 
 
 class LinkWeightEditor(QFrame):
@@ -49,7 +50,7 @@ class LinkWeightEditor(QFrame):
         box.addLayout(top)
         row = QHBoxLayout()
         row.addWidget(QLabel("w ="))
-        self.spin = QDoubleSpinBox()
+        self.spin = DoubleSpinBox()
         self.spin.setDecimals(4)
         self.spin.setRange(-1e6, 1e6)
         self.spin.setSingleStep(0.05)

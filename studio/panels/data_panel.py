@@ -17,8 +17,6 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -32,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -45,6 +42,7 @@ from core import limits
 from core.project import training_spec
 from studio.background import Task, run_in_background
 from studio.panels.data_sources import THUMB, carry_over, toy_thumbnail
+from studio.wheel_guard import ComboBox, DoubleSpinBox, SpinBox
 from studio.workspace import Workspace
 
 PREVIEW_ROWS = 50
@@ -79,13 +77,13 @@ class DataPanel(QWidget):
         self.tabs.addTab(self._build_mnist_tab(mnist_dir), "MNIST")
 
         common = QFormLayout()
-        self.test_spin = QDoubleSpinBox()
+        self.test_spin = DoubleSpinBox()
         self.test_spin.setRange(0.0, 0.99)  # the project file allows [0, 1)
         self.test_spin.setSingleStep(0.05)
         self.test_spin.setDecimals(2)
         self.test_spin.setValue(0.5)
         self.test_spin.setToolTip("Fraction of the rows held out as the test (validation) split")
-        self.batch_spin = QSpinBox()
+        self.batch_spin = SpinBox()
         self.batch_spin.setRange(1, limits.BATCH_SIZE)  # what a project file may hold
         self.batch_spin.setValue(16)
         self.batch_spin.setToolTip("Rows per gradient step")
@@ -149,7 +147,7 @@ class DataPanel(QWidget):
             grid.addWidget(b, i // 3, i % 3)  # 3 x 3: fits the 320 px Inspector
         v.addLayout(grid)
         form = QFormLayout()
-        self.samples_spin = QSpinBox()
+        self.samples_spin = SpinBox()
         self.samples_spin.setRange(0, limits.TOY_SAMPLES)  # 0: only the points drawn by hand
         self.samples_spin.setValue(500)
         self.samples_spin.setToolTip("Number of generated points (train + test)")
@@ -162,11 +160,11 @@ class DataPanel(QWidget):
         nrow = QHBoxLayout()
         nrow.addWidget(self.noise_slider, 1)
         nrow.addWidget(self.noise_label)
-        self.classes_spin = QSpinBox()
+        self.classes_spin = SpinBox()
         self.classes_spin.setRange(3, 6)
         self.classes_spin.setValue(3)
         self.classes_spin.setToolTip("Number of blobs (classes) for the 'blobs' set")
-        self.seed_spin = QSpinBox()
+        self.seed_spin = SpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setValue(1)
         self.seed_spin.setToolTip("Random seed: the same seed gives the same points")
@@ -200,13 +198,13 @@ class DataPanel(QWidget):
         self.preview.cellClicked.connect(lambda row, _col: self.preview_row_clicked.emit(row))
         v.addWidget(self.preview, 2)
         form = QFormLayout()
-        self.target_combo = QComboBox()
+        self.target_combo = ComboBox()
         self.target_combo.setToolTip("Column to predict (proposed: the last column, until you choose)")
         #: shown while the target is a proposal (the project names none): bold, in the warning colour
         self.target_note = QLabel()
         self.target_note.setWordWrap(True)
         self.target_note.setVisible(False)
-        self.task_combo = QComboBox()
+        self.task_combo = ComboBox()
         self.task_combo.addItems(["auto", "binary", "multiclass", "regression"])
         self.task_combo.setToolTip(
             "Task; 'auto' decides from the target column (text or few values -> classes)"
@@ -232,7 +230,7 @@ class DataPanel(QWidget):
         self.mnist_browse.clicked.connect(self._browse_mnist)
         row.addWidget(self.mnist_path, 1)
         row.addWidget(self.mnist_browse)
-        self.mnist_subset = QSpinBox()
+        self.mnist_subset = SpinBox()
         self.mnist_subset.setRange(0, 60000)
         self.mnist_subset.setSingleStep(1000)
         self.mnist_subset.setSpecialValueText("all")

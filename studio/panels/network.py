@@ -29,6 +29,7 @@ from core.data_fit import loss_names, resolve_loss, resolve_output_activation
 from core.project import training_spec
 from studio.document import NULL
 from studio.panels.lr_finder import LRFinderBox
+from studio.wheel_guard import ComboBox, DoubleSpinBox, SpinBox
 from studio.workspace import Workspace
 
 OPTIMIZERS = ("sgd", "adagrad", "rmsprop", "adam", "adamw")
@@ -90,7 +91,7 @@ class NetworkPanel(QWidget):
 
         box = QGroupBox("Loss")
         form = QFormLayout(box)
-        self.loss = QComboBox()
+        self.loss = ComboBox()
         self.loss.addItems(loss_names())
         self.loss.setToolTip(
             "What training minimizes; 'auto' picks cross-entropy for classification and mean "
@@ -104,7 +105,7 @@ class NetworkPanel(QWidget):
 
         box = QGroupBox("Optimizer")
         self.opt_form = QFormLayout(box)
-        self.optimizer = QComboBox()
+        self.optimizer = ComboBox()
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_LABELS[name], name)
         self.optimizer.setToolTip("The rule that turns gradients into weight updates.")
@@ -112,7 +113,7 @@ class NetworkPanel(QWidget):
         self.rule.setObjectName("formula")
         self.rule.setWordWrap(True)
         self.rule.setToolTip("The update rule for each weight w with gradient g and learning rate η.")
-        self.lr = QDoubleSpinBox()
+        self.lr = DoubleSpinBox()
         self.lr.setDecimals(5)
         self.lr.setRange(0.00001, 10.0)
         self.lr.setSingleStep(0.001)
@@ -148,7 +149,7 @@ class NetworkPanel(QWidget):
 
         box = QGroupBox("Learning-rate schedule")
         self.sched_form = QFormLayout(box)
-        self.schedule = QComboBox()
+        self.schedule = ComboBox()
         for name in SCHEDULES:
             self.schedule.addItem(SCHEDULE_LABELS[name], name)
         self.schedule.setToolTip("How the learning rate changes over the epochs.")
@@ -442,7 +443,7 @@ def optimizer_keys(name: str) -> set[str]:
 
 
 def _dspin(lo: float, hi: float, value: float, decimals: int, tip: str) -> QDoubleSpinBox:
-    w = QDoubleSpinBox()
+    w = DoubleSpinBox()
     w.setRange(lo, hi)
     w.setDecimals(decimals)
     w.setSingleStep(10 ** -min(decimals, 3) if decimals else 1)
@@ -453,7 +454,7 @@ def _dspin(lo: float, hi: float, value: float, decimals: int, tip: str) -> QDoub
 
 
 def _ispin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
-    w = QSpinBox()
+    w = SpinBox()
     w.setRange(lo, hi)
     w.setValue(value)
     w.setToolTip(tip)

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from core.graph import resolve_output_activation
 from core.layer_kinds import KINDS, Option
 from studio import theme
 from studio.panels.feature_picker import FeaturePicker
+from studio.wheel_guard import ComboBox, DoubleSpinBox, SpinBox
 from studio.workspace import Workspace
 
 ACTIVATION_HELP = {
@@ -120,23 +120,23 @@ class LayerPropertiesPanel(QWidget):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         outer.addLayout(self.form)
 
-        self.units = QSpinBox()
+        self.units = SpinBox()
         self.units.setRange(0, 100_000)
         self.units.setAccelerated(True)
-        self.activation = QComboBox()
+        self.activation = ComboBox()
         self.act_plot = ActivationPlot()
         self.act_help = QLabel()
         self.act_help.setWordWrap(True)
         self.act_help.setObjectName("muted")
-        self.initializer = QComboBox()
+        self.initializer = ComboBox()
         self.use_bias = QCheckBox("Add a bias to each unit")
         self.l1 = _small_spin("L1 penalty l1·Σ|w| on the kernel: pushes weights to exactly zero (sparse).")
         self.l2 = _small_spin("L2 penalty l2·Σw² on the kernel (weight decay): keeps weights small.")
-        self.rate = QDoubleSpinBox()
+        self.rate = DoubleSpinBox()
         self.rate.setRange(0.0, 0.95)
         self.rate.setSingleStep(0.05)
         self.rate.setDecimals(2)
-        self.alpha = QDoubleSpinBox()
+        self.alpha = DoubleSpinBox()
         self.alpha.setRange(0.0, 1.0)
         self.alpha.setSingleStep(0.05)
         self.alpha.setDecimals(3)
@@ -393,7 +393,7 @@ def _mark(widget: QWidget, color: str | None) -> None:
 
 
 def _small_spin(tip: str) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
+    spin = DoubleSpinBox()
     spin.setDecimals(5)
     spin.setRange(0.0, 10.0)
     spin.setSingleStep(0.0001)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGraphicsItem,
     QGraphicsPixmapItem,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -23,36 +22,9 @@ from PySide6.QtWidgets import (
 from core.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
 from studio.plots import colors
 from studio.plots.color_scale import ColorScale
+from studio.plots.native_paint import NativePaintPlotWidget
 from studio.plots.style import cache_frame, plot_palette, style_plot
-
-
-class _PaintPrep(QObject):
-    """Event filter on a plot's viewport: pyqtgraph's per-paint preparation, outside the C++ repaint."""
-
-    def __init__(self, view: pg.PlotWidget) -> None:
-        super().__init__(view)
-        self._scene = view.scene()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Paint:
-            self._scene.prepareForPaint()
-        return False
-
-
-class NativePaintPlotWidget(pg.PlotWidget):
-    """A PlotWidget whose repaint runs in C++ without a Python frame around it.
-
-    pyqtgraph's ``GraphicsView.paintEvent`` is Python, so the whole scene repaint (image scaling,
-    cached items) ran holding the GIL and the training thread stalled for it on every frame. Here
-    the C++ ``paintEvent`` is used and ``prepareForPaint`` runs from an event filter instead.
-    """
-
-    paintEvent = QGraphicsView.paintEvent  # noqa: N815 - Qt's name
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._prep = _PaintPrep(self)
-        self.viewport().installEventFilter(self._prep)
+from studio.wheel_guard import ComboBox
 
 
 def _cache(item: QGraphicsItem) -> None:
@@ -93,7 +65,9 @@ class BoundaryView(QWidget):
         self.grid: GridSpec | None = None
         self.last_output: np.ndarray | None = None
         self.value_range = (0.0, 1.0)
+        #: images set (``frames``) and images painted on screen (``painted_frames``) so far
         self.frames = 0
+        self.painted_frames = 0
         self._rect_pending = True
         self._image_size = (0, 0)
         self._x_train = self._x_test = None
@@ -110,13 +84,13 @@ class BoundaryView(QWidget):
         self.disc_box.setToolTip(
             "Colour each region by its predicted class only, without probability shading"
         )
-        self.x_combo = QComboBox()
-        self.y_combo = QComboBox()
+        self.x_combo = ComboBox()
+        self.y_combo = ComboBox()
         self.x_combo.setToolTip("Feature on the horizontal axis")
         self.y_combo.setToolTip("Feature on the vertical axis")
         self.add_box = QCheckBox("Click to add points of class")
         self.add_box.setToolTip("Click in the plot to add a training point of the chosen class")
-        self.class_combo = QComboBox()
+        self.class_combo = ComboBox()
         self.class_combo.setToolTip("Class of the points you click in")
         self.clear_btn = QPushButton("Clear added")
         self.clear_btn.setToolTip("Remove the points you added by clicking")
@@ -159,6 +133,8 @@ class BoundaryView(QWidget):
         lay.addWidget(self.paused_label)
 
         self.plot_widget = NativePaintPlotWidget()
+        self._painted_image = 0
+        self.plot_widget.on_paint = self._count_painted
         self.plot = self.plot_widget.getPlotItem()
         style_plot(self.plot_widget)
         self.plot.setAspectLocked(False)
@@ -406,6 +382,11 @@ class BoundaryView(QWidget):
             self._image_size = (w, h)
         self.empty_text.setVisible(False)
         self.frames += 1
+
+    def _count_painted(self) -> None:
+        if self._painted_image != self.frames:
+            self._painted_image = self.frames
+            self.painted_frames += 1
 
     def add_overlay(self, item: QGraphicsItem) -> None:
         """Draw ``item`` (e.g. a marker) over the plane, its rendering kept as a pixmap like the data

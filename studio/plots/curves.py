@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.plots.live_curve import LiveCurve
+from studio.plots.native_paint import NativePaintLayoutWidget
 from studio.plots.redraw import Throttle
 from studio.plots.run_series import GrowBuffer, RunSeries
 from studio.plots.style import SpacedAxis, cache_frame, plot_palette, style_plot
@@ -96,7 +97,7 @@ class LossCurves(QWidget):
         self.status.setFixedSize(widest + 10, 2 * fm.height() + 2)
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         lay.addLayout(bar)
-        self.glw = pg.GraphicsLayoutWidget()
+        self.glw = NativePaintLayoutWidget()
         lay.addWidget(self.glw, 1)
         # two short plots: their value labels are thinned so that they never overlap
         self.loss_plot = self.glw.addPlot(row=0, col=0, axisItems={"left": SpacedAxis("left")})

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.probes import gradient_warning
 from studio.plots.colors import CLASS_COLORS
+from studio.plots.native_paint import NativePaintPlotWidget
 from studio.plots.redraw import Throttle
 from studio.plots.run_series import GrowBuffer
 from studio.plots.style import SpacedAxis, style_plot
@@ -50,7 +51,7 @@ class GradientHealth(QWidget):
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.key.setWordWrap(True)
         lay.addWidget(self.key)
-        self.pw = pg.PlotWidget(axisItems={"left": SpacedAxis("left")})
+        self.pw = NativePaintPlotWidget(axisItems={"left": SpacedAxis("left")})
         self.plot = self.pw.getPlotItem()
         style_plot(self.pw)
         self.plot.setLogMode(y=True)

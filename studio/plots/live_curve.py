@@ -22,8 +22,9 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem
 #: Points drawn per curve at most: longer series are thinned (every 2**k-th point and the last), so a
 #: frame costs the same after 100 epochs or 100,000 steps.
 MAX_DRAWN_POINTS = 1000
-#: Seconds between moves of the head into the body (each costs one full redraw of the curve).
-SETTLE_S = 0.5
+#: Seconds between moves of the head into the body (each costs one full redraw of the curves, ~8 ms
+#: of Python while the worker waits; the head's C++ path grows by a few hundred points at most).
+SETTLE_S = 2.0
 
 
 def stride_for(n: int, max_points: int = MAX_DRAWN_POINTS) -> int:

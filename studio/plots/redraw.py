@@ -35,7 +35,7 @@ class Throttle:
     def __init__(self, fn, interval_s: float, parent: QObject) -> None:
         self.fn = fn
         self.interval_s = interval_s
-        self.fallback_s = max(0.6, interval_s)
+        self.fallback_s = 0.6
         #: optional FrameGate shared with other heavy views so they do not all redraw in one frame
         self.gate: FrameGate | None = None
         #: optional widget drawn by ``fn``: requests while it is not on screen (behind another tab)
@@ -54,7 +54,9 @@ class Throttle:
 
         While training, requests come with every snapshot, i.e. while the worker waits for the GUI,
         so a due redraw happens then and never competes with training for the GIL. The timer is
-        only a fallback (at least ``fallback_s`` later) for when the requests stop.
+        only a fallback for when the requests stop: it fires ``fallback_s`` after the redraw is due,
+        so while requests keep coming a frame's request always runs it first (a timer due at the same
+        moment ran it between frames half the time, painting Python-drawn views beside the worker).
         """
         if self.widget is not None and not on_screen(self.widget):
             self.stale = True
@@ -68,7 +70,7 @@ class Throttle:
             self._timer.stop()
             self._fire()
         elif not self._timer.isActive():
-            wait = max(self.interval_s - (now - self._last), self.fallback_s)
+            wait = max(self.interval_s - (now - self._last), 0.0) + self.fallback_s
             self._timer.start(int(wait * 1000) + 1)
 
     def flush(self) -> None:

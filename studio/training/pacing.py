@@ -24,18 +24,6 @@ PLAIN_EMIT_INTERVAL_S = 0.2
 WEIGHTS_INTERVAL_S = 1.0
 #: the pace (steps/s) shown and used for the ETA is measured over the steps of the last two seconds
 RATE_WINDOW_S = 2.0
-#: A light frame's repaint (boundary image, curve heads, counters) is mostly C++ but calls Python a few
-#: dozen times (pyqtgraph item bounds, event filters). Painted while the worker trains, each call takes
-#: the GIL from it; painted while it waits, the worker loses the paint's duration (~3 ms of CPU). Measured
-#: on the spiral, alternating 1.5 s phases in one process: with the paint taking ~5 ms (load 2.6), held
-#: 0.67 of headless, beside the worker 0.50; with the paint taking 12-50 ms (load 5) beside the worker
-#: was faster in one such run (5,953 against 4,385 steps/s) and slower in another (4,560 against
-#: 4,993). So the paint runs beside the worker only when it takes longer than this.
-CONCURRENT_PAINT_COST_S = 0.012
-#: every n-th light frame is painted while the worker waits, to measure the paint's duration
-PAINT_PROBE_EVERY = 16
-
-
 class RunClock:
     """Wall time while the run is active: training, waiting for the speed cap or for the GUI, but not
     paused. ``base`` carries the time of earlier sessions of the same run."""
@@ -154,34 +142,6 @@ class WeightsCadence:
             self._last = now
             return True
         return False
-
-
-class PaintPolicy:
-    """Whether a light frame is painted while the worker waits (True) or beside it (False): held when
-    the held paints last took less than ``cost_s`` (an exponential average), and every
-    ``probe_every``-th frame anyway, to keep measuring."""
-
-    def __init__(self, cost_s: float = CONCURRENT_PAINT_COST_S, probe_every: int = PAINT_PROBE_EVERY) -> None:
-        self.cost_s = cost_s
-        self.probe_every = probe_every
-        #: average duration of the held paints (None before the first)
-        self.held_paint_s: float | None = None
-        self._frames = 0
-        self._first = True  # a session's first paint repaints the whole window: not a light frame
-
-    def hold(self) -> bool:
-        """True when the next light frame is to be painted while the worker waits."""
-        self._frames += 1
-        held = self.held_paint_s
-        return held is None or held < self.cost_s or self._frames % self.probe_every == 0
-
-    def measured(self, seconds: float) -> None:
-        """A held paint took ``seconds``."""
-        if self._first:
-            self._first = False
-            return
-        held = self.held_paint_s
-        self.held_paint_s = seconds if held is None else 0.5 * held + 0.5 * seconds
 
 
 def eta_s(epoch: int, epoch_fraction: float, epochs: int | None, batches_per_epoch: int,

@@ -3,7 +3,8 @@
 :class:`TrainingSession` starts a :class:`~studio.training.runner.TrainingWorker` in one QThread and a
 :class:`~studio.training.pictures.SnapshotPictures` in another, relays their signals into the GUI
 thread in the order the worker sent them, and paces the worker to the GUI's drawing (lockstep: the
-worker waits while a snapshot is handled and repainted). ``shutdown()`` stops and joins both.
+worker waits while the views take in a snapshot; Qt paints the frame afterwards, beside it).
+``shutdown()`` stops and joins both.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from studio.training import gui_gc
 from studio.training.blas import limit_blas_threads
 from studio.training.job import Snapshot, TrainingJob
-from studio.training.pacing import PaintPolicy
 from studio.training.picture_process import PictureProcess
 from studio.training.pictures import SnapshotPictures
 from studio.training.runner import TrainingWorker
@@ -78,40 +78,31 @@ class TrainingSession(QObject):
         self._gc_held = False
         self.finished.connect(self._on_finished)
         self._lockstep = lockstep
-        #: called after each snapshot's handlers: paints the frame they drew
+        #: paints the frame the snapshot handlers drew, now (called for heavy frames only)
         self.paint: Callable[[], None] | None = None
         #: asked after the handlers: True when the frame repaints a view whose paint is Python (the
         #: canvas, a plot redrawn in full); that paint runs before the worker goes on, as the handlers do
         self.heavy_frame: Callable[[], bool] | None = None
-        #: whether a light frame's paint runs before the worker goes on or beside it
-        self.paint_policy = PaintPolicy()
 
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshots += 1
         if self._lockstep and snap.grid is not None:
-            # Lockstep only for boundary runs: their steps are short and pure Python, so painting
-            # and training would fight for the GIL (measured on the spiral without it: stalls p99
-            # 111 ms, 24 fps). Steps of bigger networks (MNIST) spend their time in BLAS without
-            # the GIL: holding them only costs time (measured: ratio 1.03, stalls p99 36 ms without).
+            # Lockstep only for boundary runs: their steps are short and pure Python, so the views'
+            # updates and the training step would take turns for the GIL hundreds of times per frame.
+            # Steps of bigger networks (MNIST) spend their time in BLAS without the GIL: holding them
+            # only costs time (measured: ratio 1.03, stalls p99 36 ms without).
             self.worker.hold()
-        paint, held = self.paint, True
         try:
             # the handlers update every view from this snapshot (Python, holding the GIL): the worker
             # waits exactly as long, instead of taking turns with them
             self.snapshot.emit(snap)
-            heavy = self.heavy_frame is not None and self.heavy_frame()
-            held = heavy or self.paint_policy.hold()
-            if paint is not None and held:
-                t0 = time.perf_counter()
-                paint()
-                if not heavy:
-                    self.paint_policy.measured(time.perf_counter() - t0)
+            if self.paint is not None and self.heavy_frame is not None and self.heavy_frame():
+                self.paint()
         finally:
             self.worker.acknowledge(1)
-        if paint is not None and not held:
-            # a light frame's paint that takes long (busy cores) runs beside the training step
-            paint()
+        # A light frame (boundary image, curve heads, counters) is painted by Qt's event loop a few ms
+        # later: C++ with the GIL released (the plots paint natively), beside the next training steps.
 
     @Slot(int, int)
     def _on_paused(self, epoch: int, command: int) -> None:

@@ -14,10 +14,11 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
 )
-from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QProgressBar, QStatusBar, QToolBar
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QToolBar
 
 from studio.training.pacing import eta_s
 from studio.training.state import RunState, RunStatus
+from studio.wheel_guard import ComboBox
 
 
 def _theme_colors() -> tuple[str, str, str]:
@@ -161,7 +162,7 @@ class TrainingControls(QObject):
         self.step_action.triggered.connect(self.step)
         self.stop_action.triggered.connect(self.stop)
         self.reset_action.triggered.connect(self.reset)
-        self.speed_combo = QComboBox()
+        self.speed_combo = ComboBox()
         for label, _ in SPEEDS:
             self.speed_combo.addItem(label)
         self.speed_combo.setToolTip(

@@ -226,9 +226,11 @@ class TrainingViews(QObject):
     def paint_now(self) -> None:
         """Paint the window's changed parts now rather than at Qt's next update request (~5 ms later):
         the session calls this after each snapshot, so a frame is on screen as one piece."""
-        for view in (self.boundary.plot_widget, self.curves.glw, self.health.pw):
-            # plot items report their changes through queued calls to their scene: deliver them first
-            QCoreApplication.sendPostedEvents(view.scene(), QEvent.Type.MetaCall)
+        # items report their changes through queued calls to their scene: deliver them first, or a
+        # scene (the canvas) would repaint later, from the event loop, beside the worker
+        for scene in (self.boundary.plot_widget.scene(), self.curves.glw.scene(), self.health.pw.scene(),
+                      self.scene):
+            QCoreApplication.sendPostedEvents(scene, QEvent.Type.MetaCall)
         QCoreApplication.sendEvent(self.window, QEvent(QEvent.Type.UpdateRequest))
 
     def _draw_canvas(self) -> None:

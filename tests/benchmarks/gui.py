@@ -5,7 +5,8 @@ Measures, with the real main window and the real worker thread (spiral):
 
 - ``stall_p99_ms``: 99th percentile of the gaps between ticks of a 5 ms QTimer in the GUI thread while
   training runs (an idle loop gives ~5 ms; target <= 50 ms);
-- ``boundary_fps``: decision-boundary images actually drawn per second while training (target >= 30);
+- ``boundary_fps``: new decision-boundary images painted on screen per second while training (target
+  >= 30); ``boundary_images_per_s``: images handed to the view (some may be replaced before a paint);
 - ``boundary_redraw_fps``: how fast the boundary view can redraw a new 100x100 output (set_output +
   repaint) on its own;
 - ``gui_train_ratio``: training steps/s with the GUI attached divided by headless steps/s of the same
@@ -239,14 +240,14 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
     gui_rates: list[float] = []
     headless_rates: list[float] = []
     blas_rates: dict[str, list[float]] = {"one": [], "default": []}
-    frames = snaps = 0
+    frames = images = snaps = 0
     gui_time = 0.0
     stats = dict.fromkeys(worker.stats, 0.0)
     busy = child = 0.0
     cpu: dict[str, float] = {}
     for _ in range(rounds):
         # GUI phase: the window trains and draws; the 5 ms timer measures the event loop's stalls
-        frames0, steps0, snaps0 = bv.frames, worker.step, tc.session.snapshots
+        frames0, images0, steps0, snaps0 = bv.painted_frames, bv.frames, worker.step, tc.session.snapshots
         stats0, busy0, cpu0 = dict(worker.stats), pictures.busy_s, thread_cpu_s()
         child0 = process_cpu_s(tc.run.picture_process.pid)
         recording[0] = True
@@ -256,7 +257,8 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         dt = time.perf_counter() - t0
         recording[0] = False
         gui_rates.append((worker.step - steps0) / dt)
-        frames += bv.frames - frames0
+        frames += bv.painted_frames - frames0
+        images += bv.frames - images0
         snaps += tc.session.snapshots - snaps0
         gui_time += dt
         for k in stats:
@@ -289,6 +291,7 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         "stall_p99_ms": float(np.percentile(g, 99)),
         "stall_max_ms": float(g.max()),
         "boundary_fps": frames / gui_time,
+        "boundary_images_per_s": images / gui_time,
         "snapshots_per_s": snaps / gui_time,
         "boundary_redraw_fps": redraw_fps,
         "gui_steps_per_s": float(np.median(gui_rates)),

@@ -79,15 +79,17 @@ def test_live_head_follows_the_log_axis(qtbot):
     assert [path.elementAt(i).y for i in range(path.elementCount())] == [2.0, 1.0]
 
 
-def test_a_frame_is_painted_while_the_worker_waits_unless_the_paint_is_slow(studio_window, qtbot):
-    """Lockstep on boundary runs: the worker is held while the views update and, when the held paints
-    are short, while the frame is painted; a slow paint (busy cores) runs after the worker went on."""
+def test_a_light_frame_is_painted_by_the_event_loop_beside_the_worker_a_heavy_one_while_it_waits(
+        studio_window, qtbot):
+    """Lockstep on boundary runs: the worker is held while the views take in a snapshot. A heavy frame
+    (the canvas, a curve redrawn in full: Python paints) is painted before it goes on; a light frame
+    (boundary image, curve heads, counters) is painted later by Qt's event loop, in C++, while it trains."""
     w = studio_window
     tc = w.training
     w.document.training["epochs"] = 10**6
     tc.play_pause()
     qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 3, timeout=20000)
-    s = tc.session
+    s, bv = tc.session, tc.boundary
     held_at_paint: list[bool] = []
     real_paint = s.paint
 
@@ -96,12 +98,22 @@ def test_a_frame_is_painted_while_the_worker_waits_unless_the_paint_is_slow(stud
         real_paint()
 
     s.paint = paint
-    s.paint_policy.held_paint_s = 0.001  # short paints: held
+    s.heavy_frame = lambda: True
     qtbot.waitUntil(lambda: len(held_at_paint) >= 5, timeout=20000)
-    assert all(held_at_paint[:5])
-    held_at_paint.clear()
-    s.paint_policy.held_paint_s, s.paint_policy.probe_every = 1.0, 10**6  # slow paints: beside the worker
+    assert all(held_at_paint)
     s.heavy_frame = lambda: False
-    qtbot.waitUntil(lambda: len(held_at_paint) >= 5, timeout=20000)
+    held_at_paint.clear()
+    held_in_boundary_paint: list[bool] = []
+    count = bv.plot_widget.on_paint
+
+    def boundary_paint() -> None:
+        held_in_boundary_paint.append(not s.worker._go.is_set())
+        count()
+
+    bv.plot_widget.on_paint = boundary_paint
+    painted = bv.painted_frames
+    qtbot.waitUntil(lambda: bv.painted_frames >= painted + 5, timeout=20000)
     tc.stop()
-    assert not any(held_at_paint[1:5])  # (the first may be a probe or in flight)
+    assert held_at_paint == []  # no light frame painted from Python
+    assert len(held_in_boundary_paint) >= 5 and not any(held_in_boundary_paint)
+    assert bv.painted_frames <= bv.frames

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from studio.training.pacing import EmitThrottle, PaintPolicy, WeightsCadence
+from studio.training.pacing import EmitThrottle, WeightsCadence
 
 
 class FakeClock:
@@ -56,17 +56,20 @@ def test_weights_go_with_every_boundary_frame_else_a_few_times_per_second() -> N
     assert all(cadence.take(every_frame=True, force=False) for _ in range(5))  # a boundary: always
 
 
-def test_light_frames_are_painted_while_the_worker_waits_when_that_is_cheaper() -> None:
-    policy = PaintPolicy(cost_s=0.003, probe_every=4)  # (the app's threshold is CONCURRENT_PAINT_COST_S)
-    assert policy.hold()  # nothing measured yet: hold and measure
-    policy.measured(0.05)  # the first paint repaints the whole window: not counted
-    assert policy.held_paint_s is None and policy.hold()
-    policy.measured(0.0015)  # a quiet machine: holding costs the worker less than the GIL hand-overs
-    assert all(policy.hold() for _ in range(8))
-    for _ in range(4):  # busy cores: the held paint takes 12 ms
-        policy.measured(0.012)
-    holds = [policy.hold() for _ in range(8)]
-    assert sum(holds) == 2  # painted beside the worker, but every 4th frame still held, to measure
-    for _ in range(10):
-        policy.measured(0.001)  # quiet again
-    assert all(policy.hold() for _ in range(8))
+def test_a_throttled_redraw_runs_inside_a_frame_while_requests_keep_coming(qtbot) -> None:
+    """The fallback timer fires well after the redraw is due: requests every frame run it first."""
+    from PySide6.QtCore import QObject
+
+    from studio.plots.redraw import Throttle
+
+    calls: list[int] = []
+    owner = QObject()
+    throttle = Throttle(lambda: calls.append(1), 1.0, owner)
+    throttle.request()  # due at once
+    assert calls == [1] and not throttle._timer.isActive()
+    throttle.request()  # not due for ~1 s: only the fallback timer is set, after the due time
+    assert calls == [1] and throttle._timer.isActive()
+    assert throttle._timer.interval() >= 1000 * (throttle.interval_s - 0.05 + throttle.fallback_s)
+    throttle._last -= 1.0  # one second later a frame's request comes first and runs it
+    throttle.request()
+    assert calls == [1, 1] and not throttle._timer.isActive()

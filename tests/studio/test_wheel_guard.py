@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDoubleSpinBox,
     QLineEdit,
     QScrollArea,
     QSpinBox,
@@ -15,7 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio import wheel_guard
+from studio.wheel_guard import ComboBox, DoubleSpinBox, SpinBox
+
+STUDIO = Path(__file__).resolve().parents[2] / "studio"
 
 
 def _wheel(widget: QWidget, notches: int = 1) -> bool:
@@ -29,11 +33,10 @@ def _wheel(widget: QWidget, notches: int = 1) -> bool:
 
 
 def _panel(qtbot):
-    wheel_guard.install(QApplication.instance())
     area = QScrollArea()
     inner = QWidget()
     lay = QVBoxLayout(inner)
-    spin, dspin, combo = QSpinBox(), QDoubleSpinBox(), QComboBox()
+    spin, dspin, combo = SpinBox(), DoubleSpinBox(), ComboBox()
     spin.setRange(0, 1000)
     spin.setValue(500)
     dspin.setValue(0.5)
@@ -85,3 +88,17 @@ def test_the_main_window_guards_its_spin_and_combo_boxes(qtbot, builder_window) 
     before = box.value()
     _wheel(box, 2)
     assert box.value() == before
+
+
+def test_the_app_builds_no_unguarded_spin_or_combo_box() -> None:
+    """Every spin box and combo box the app makes is a guarded one (the guard is not an application-wide
+    event filter, which would run Python for every event of every widget, each plot repaint included)."""
+    bare = {"QSpinBox", "QDoubleSpinBox", "QComboBox"}
+    found = []
+    for path in STUDIO.rglob("*.py"):
+        if path.name == "wheel_guard.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in bare:
+                found.append(f"{path.relative_to(STUDIO)}:{node.lineno} {node.func.id}()")
+    assert found == []
