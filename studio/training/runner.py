@@ -21,6 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from core import probes
+from studio.training.blas_tuner import BlasTuner
 from studio.training.job import Evaluation, Snapshot, TrainingJob, describe_error
 from studio.training.pacing import (
     EMIT_INTERVAL_S,
@@ -96,6 +97,8 @@ class TrainingWorker(QObject):
         self.stats = {"train_s": 0.0, "emit_s": 0.0, "wait_s": 0.0}
         self._emits = 0
         self._weights_cadence = WeightsCadence(clock)
+        #: chooses the BLAS thread count from the steps' durations (one for small networks)
+        self.blas = BlasTuner.for_model(job.model, job.batch_size)
         self._resumed = False
         self.epoch = job.start_epoch
         self.step = 0
@@ -206,7 +209,10 @@ class TrainingWorker(QObject):
         diverging run is reported once, as TrainingDiverged, not as RuntimeWarnings on stderr.
         """
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._run()
+            try:
+                self._run()
+            finally:
+                self.blas.finish()
 
     def _run(self) -> None:  # noqa: C901 - one loop, kept together on purpose
         job = self.job
@@ -255,6 +261,7 @@ class TrainingWorker(QObject):
                 run_clock.resume()
                 rate.restart()
                 pace.restart()
+                self.blas.resume()
             if self._speed_set:
                 self._speed_set = False
                 pace.set(self._speed)
@@ -299,6 +306,7 @@ class TrainingWorker(QObject):
                 return
             dirty = True
             if rec.kind == "batch":
+                self.blas.took_step(time.perf_counter() - t0)
                 self.step = rec.step
                 rate.add()
                 pace.took_step()

@@ -1,0 +1,175 @@
+"""How many OpenBLAS threads the training worker uses: chosen by measuring, again and again.
+
+One BLAS thread is right for small networks (the spiral's steps take ~80 us, mostly Python under
+the GIL: the GUI thread and the picture process need the other core). For bigger ones all the cores
+can be faster, but only while the machine is quiet: measured on a 2-core machine, the MNIST MLP
+(784-256-128-10, batch 128) took 627 steps/s with two threads against 433 with one when nothing else
+ran, and 14-60 steps/s against 380-480 while another process kept one core busy (each matrix product
+waits for the BLAS thread the system did not schedule). So :class:`BlasTuner` alternates short trial
+windows of one thread and of every thread, keeps the faster, and measures again every
+:data:`REPROBE_S` seconds of training, or at once when the chosen count's steps slow down.
+
+Plain Python, no clock: the worker reports each step's duration, so tests feed made-up durations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from studio.training import blas
+
+#: multiply-adds of a step (parameters x batch size) below which the worker never tries more than one
+#: BLAS thread. Measured headless on a 2-core machine, one thread against two: 6.7M (784-64-32-10,
+#: batch 128) ran at 0.80 the speed with two, 14M (784-128-64-10, batch 128) at 1.24, 30M (the MNIST
+#: MLP) at 1.06-1.45; the spiral (0.04M) and anything under ~1 ms per step never gained.
+MIN_WORK = 8_000_000
+#: seconds of training steps per trial window (~200 MNIST steps)
+WINDOW_S = 0.4
+#: seconds of training steps between two probes
+REPROBE_S = 25.0
+#: more threads are kept only when they take at least this many more steps per second
+MIN_GAIN = 0.05
+#: a trial of more threads ends after a quarter window when its steps are this much slower than
+#: one thread's (under load two threads can be 30 times slower: no need to suffer a whole window)
+ABORT_SLOWER = 1.25
+#: steps of the chosen count this much slower (or faster) than when it was chosen: probe at once
+DRIFT = 1.4
+
+
+class BlasTuner:
+    """Chooses the BLAS thread count, one or ``most``, from the steps' measured durations.
+
+    The worker calls :meth:`took_step` after each training step (O(1); a switch costs ~1 us),
+    :meth:`resume` when training starts or resumes, :meth:`finish` when the run ends. A probe runs
+    four trial windows, one thread, ``most``, ``most``, one (so a steady drift of the machine's speed
+    favours neither) and keeps the count with more steps per second. Networks with fewer than
+    ``min_work`` multiply-adds per step are never probed: they keep one thread.
+    """
+
+    def __init__(
+        self,
+        work_per_step: int,
+        most: int | None = None,
+        *,
+        setter: Callable[[int], None] | None = None,
+        getter: Callable[[], int | None] | None = None,
+        window_s: float = WINDOW_S,
+        reprobe_s: float = REPROBE_S,
+        min_work: int = MIN_WORK,
+    ) -> None:
+        self._set = setter if setter is not None else blas.set_blas_threads
+        self._get = getter if getter is not None else blas.blas_threads
+        self.most = blas.default_blas_threads() if most is None else max(int(most), 1)
+        #: False: one thread, never probed (a small network, or only one core)
+        self.enabled = work_per_step >= min_work and self.most > 1
+        self.window_s = window_s
+        self.reprobe_s = reprobe_s
+        #: the count in force (the session starts every run at one)
+        self.threads = 1
+        #: probes finished so far, and the steps per second each count took in the last one
+        self.probes = 0
+        self.trial_rates: dict[int, float] = {}
+        self._plan: list[int] = []  # trial windows left in the current probe (thread counts)
+        self._trials: dict[int, list[float]] = {}  # count -> [seconds, steps] of the current probe
+        self._ref: float | None = None  # mean step seconds of the chosen count when it was chosen
+        self._since = reprobe_s - window_s  # the first probe follows one warm-up window
+        self._sum = 0.0  # the current window: seconds, steps, and when to look at it
+        self._n = 0
+        self._due = window_s
+
+    @classmethod
+    def for_model(cls, model: object, batch_size: int, **options) -> BlasTuner:
+        """The tuner of a model trained in batches of ``batch_size`` (work: parameters x batch size)."""
+        try:
+            work = int(model.count_params()) * int(batch_size)
+        except Exception:  # not a core model (a test's fake): nothing to gain from threads
+            work = 0
+        return cls(work, **options)
+
+    @property
+    def probing(self) -> bool:
+        return bool(self._plan)
+
+    def took_step(self, seconds: float) -> None:
+        """A training step took ``seconds`` (its own time: not the pauses, snapshots or evaluations)."""
+        if not self.enabled:
+            return
+        self._sum += seconds
+        self._n += 1
+        if self._sum >= self._due:
+            self._window_end()
+
+    def resume(self) -> None:
+        """Training (re)starts: put the count back (something may have changed it meanwhile) and
+        start the window afresh."""
+        if self.enabled:
+            self._apply(self.threads)
+            self._restart_window()
+
+    def finish(self) -> None:
+        """The run ended: leave the process at one thread, as the session found it."""
+        if self.enabled and self.threads != 1:
+            self._apply(1)
+
+    # ---- decisions --------------------------------------------------------------------------
+    def _apply(self, n: int) -> None:
+        self.threads = n
+        self._set(n)
+
+    def _restart_window(self) -> None:
+        self._sum, self._n = 0.0, 0
+        trying_more = bool(self._plan) and self._plan[0] != 1
+        self._due = self.window_s / 4 if trying_more else self.window_s
+
+    def _mean(self, n: int) -> float | None:
+        seconds, steps = self._trials.get(n, (0.0, 0))
+        return seconds / steps if steps else None
+
+    def _window_end(self) -> None:
+        seconds, steps = self._sum, self._n
+        mean = seconds / steps
+        if self._plan and self._plan[0] != 1 and seconds < self.window_s:
+            one = self._mean(1)  # a quarter of a trial of more threads: give up early if clearly slower
+            if one is not None and mean > ABORT_SLOWER * one:
+                self._record(seconds, steps)
+                self._decide()
+            else:
+                self._due = self.window_s
+            return
+        if self._get() != self.threads:  # another BLAS user changed the count: this window is void
+            self._apply(self.threads)
+            self._restart_window()
+            return
+        if self._plan:
+            self._record(seconds, steps)
+            self._plan.pop(0)
+            if self._plan:
+                self._apply(self._plan[0])
+                self._restart_window()
+            else:
+                self._decide()
+            return
+        self._since += seconds
+        ref = self._ref
+        drifted = ref is not None and not ref / DRIFT <= mean <= ref * DRIFT
+        if drifted or self._since >= self.reprobe_s:
+            self._plan = [1, self.most, self.most, 1]
+            self._trials = {}
+            self._apply(1)
+        self._restart_window()
+
+    def _record(self, seconds: float, steps: int) -> None:
+        t = self._trials.setdefault(self.threads, [0.0, 0])
+        t[0] += seconds
+        t[1] += steps
+
+    def _decide(self) -> None:
+        self.trial_rates = {n: steps / seconds for n, (seconds, steps) in self._trials.items() if seconds > 0}
+        one, more = self.trial_rates.get(1, 0.0), self.trial_rates.get(self.most, 0.0)
+        best = self.most if more >= one * (1 + MIN_GAIN) and more > 0 else 1
+        self._ref = self._mean(best)
+        self._plan = []
+        self._since = 0.0
+        self.probes += 1
+        self._apply(best)
+        self._restart_window()

@@ -1,0 +1,151 @@
+"""The training worker's BLAS thread count: chosen from the steps' durations (made-up durations here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.training.blas_tuner import ABORT_SLOWER, MIN_WORK, BlasTuner
+
+
+class FakeBlas:
+    """A process-wide BLAS thread count; ``step_s`` says how long a step takes at each count."""
+
+    def __init__(self, step_s: dict[int, float]) -> None:
+        self.threads = 1
+        self.step_s = dict(step_s)
+        self.calls: list[int] = []
+        self.seconds_at: dict[int, float] = {}  # step time spent at each count
+
+    def set(self, n: int) -> None:
+        self.calls.append(n)
+        self.threads = n
+
+    def get(self) -> int:
+        return self.threads
+
+    def tuner(self, work: int = 10 * MIN_WORK, **kw) -> BlasTuner:
+        return BlasTuner(work, most=2, setter=self.set, getter=self.get, **kw)
+
+    def train(self, tuner: BlasTuner, seconds: float) -> None:
+        """Steps for ``seconds`` of step time, each as long as the count in force makes it."""
+        done = 0.0
+        while done < seconds:
+            s = self.step_s[self.threads]
+            self.seconds_at[self.threads] = self.seconds_at.get(self.threads, 0.0) + s
+            tuner.took_step(s)
+            done += s
+
+
+def test_small_network_keeps_one_thread_and_is_never_probed() -> None:
+    blas = FakeBlas({1: 0.00008, 2: 0.00001})  # even if two threads were faster
+    tuner = blas.tuner(work=MIN_WORK - 1)
+    tuner.resume()
+    blas.train(tuner, 120.0)
+    tuner.finish()
+    assert not tuner.enabled
+    assert blas.calls == [] and tuner.threads == 1 and tuner.probes == 0
+
+
+def test_spiral_sized_model_is_below_the_threshold_and_mnist_above() -> None:
+    from core import Sequential
+    from core.layers import Dense
+
+    def tuner(widths: list[int], inputs: int, batch: int) -> BlasTuner:
+        model = Sequential([Dense(w, activation="relu") for w in widths])
+        model.build(input_dim=inputs, seed=0)
+        return BlasTuner.for_model(model, batch, most=2)
+
+    assert not tuner([48, 48, 2], 2, 16).enabled  # the spiral preset: 2,640 parameters x 16
+    assert tuner([256, 128, 10], 784, 128).enabled  # the MNIST MLP: 235,146 parameters x 128
+    assert not BlasTuner.for_model(object(), 128, most=2).enabled  # not a model: nothing to measure
+    assert not BlasTuner(10 * MIN_WORK, most=1).enabled  # one core: nothing to choose
+
+
+def test_probe_keeps_more_threads_when_their_steps_are_faster() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 0.39)
+    assert blas.calls == [1] and not tuner.probing  # the first window is a warm-up at one thread
+    blas.train(tuner, 0.02)
+    assert tuner.probing
+    blas.train(tuner, 1.7)  # four trial windows: one thread, two, two, one
+    assert tuner.probes == 1 and tuner.threads == 2 and blas.threads == 2
+    assert blas.calls == [1, 1, 2, 2, 1, 2]
+    assert tuner.trial_rates[1] == pytest.approx(500, rel=0.01)
+    assert tuner.trial_rates[2] == pytest.approx(714, rel=0.01)
+
+
+@pytest.mark.parametrize("two", [0.0020, 0.00192])  # as fast, or faster by less than MIN_GAIN (5 %)
+def test_probe_keeps_one_thread_unless_more_are_clearly_faster(two: float) -> None:
+    blas = FakeBlas({1: 0.002, 2: two})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    assert tuner.probes == 1 and tuner.threads == 1 and blas.threads == 1
+
+
+def test_a_much_slower_trial_of_more_threads_ends_after_a_quarter_window() -> None:
+    # a loaded machine: two threads wait for each other's core (measured 30x slower)
+    blas = FakeBlas({1: 0.002, 2: 0.06})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 0.8 + 0.2)  # warm-up and first one-thread window, then the trial of two
+    assert tuner.probes == 1 and tuner.threads == 1
+    assert blas.calls == [1, 1, 2, 1]  # the second trial of two and the last of one are skipped
+    # the trial of two lasted a quarter window (rounded up to whole steps), not two windows
+    assert blas.seconds_at[2] <= tuner.window_s / 4 + 0.06
+    assert tuner.trial_rates[2] < tuner.trial_rates[1] / ABORT_SLOWER
+
+
+def test_reprobes_every_reprobe_s_and_follows_the_machine() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner(reprobe_s=10.0)
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    assert tuner.probes == 1 and tuner.threads == 2
+    blas.train(tuner, 9.0)
+    assert tuner.probes == 1 and not tuner.probing  # steady machine: no probe before reprobe_s
+    # the machine gets a little busier: one thread now wins by a small margin (no drift alarm)
+    blas.step_s = {1: 0.0018, 2: 0.0019}
+    blas.train(tuner, 4.0)
+    assert tuner.probes == 2 and tuner.threads == 1
+    blas.train(tuner, 12.0)
+    assert tuner.probes == 3 and tuner.threads == 1
+
+
+def test_chosen_threads_slowing_down_probe_again_at_once() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    assert tuner.probes == 1 and tuner.threads == 2
+    blas.step_s[2] = 0.03  # another process takes a core: two BLAS threads wait for each other
+    before = dict(blas.seconds_at)
+    blas.train(tuner, 1.5)
+    assert tuner.probes == 2 and tuner.threads == 1
+    # at most one window of the slow steps, plus a quarter-window trial, before it is back at one
+    assert blas.seconds_at[2] - before[2] <= 1.25 * tuner.window_s + 2 * 0.03
+
+
+def test_a_count_changed_by_someone_else_is_put_back_and_its_window_not_counted() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    assert tuner.threads == 2
+    blas.threads = 1  # e.g. another part of the process limited the count
+    blas.train(tuner, 0.41)
+    assert blas.threads == 2 and blas.calls[-1] == 2 and tuner.probes == 1
+
+
+def test_resume_puts_the_count_back_and_finish_leaves_one_thread() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    blas.threads = 1  # changed while the run was paused
+    tuner.resume()
+    assert blas.threads == 2
+    tuner.finish()
+    assert blas.threads == 1 and tuner.threads == 1
