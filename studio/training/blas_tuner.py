@@ -4,10 +4,10 @@ One BLAS thread is right for small networks (the spiral's steps take ~80 us, mos
 the GIL: the GUI thread and the picture process need the other core). For bigger ones all the cores
 can be faster, but only while the machine is quiet: measured on a 2-core machine, the MNIST MLP
 (784-256-128-10, batch 128) took 627 steps/s with two threads against 433 with one when nothing else
-ran, and 14-60 steps/s against 380-480 while another process kept one core busy (each matrix product
+ran, and 14-70 steps/s against 300-480 while other processes kept a core busy (each matrix product
 waits for the BLAS thread the system did not schedule). So :class:`BlasTuner` alternates short trial
 windows of one thread and of every thread, keeps the faster, and measures again every
-:data:`REPROBE_S` seconds of training, or at once when the chosen count's steps slow down.
+:data:`REPROBE_S` seconds of training, or at once when the steps' speed says the load changed.
 
 Plain Python, no clock: the worker reports each step's duration, so tests feed made-up durations.
 """
@@ -19,20 +19,24 @@ from collections.abc import Callable
 from studio.training import blas
 
 #: multiply-adds of a step (parameters x batch size) below which the worker never tries more than one
-#: BLAS thread. Measured headless on a 2-core machine, one thread against two: 6.7M (784-64-32-10,
-#: batch 128) ran at 0.80 the speed with two, 14M (784-128-64-10, batch 128) at 1.24, 30M (the MNIST
-#: MLP) at 1.06-1.45; the spiral (0.04M) and anything under ~1 ms per step never gained.
-MIN_WORK = 8_000_000
+#: BLAS thread. Measured headless on a 2-core machine, two threads against one: 14M (784-128-64-10,
+#: batch 128) 1.24x and 30M (the MNIST MLP) 1.06-1.45x the steps per second on a quiet machine; 6.7M
+#: (784-64-32-10, batch 128) 0.80x; the spiral (0.04M, ~80 us per step) and the other nets under 1M
+#: 0.92-0.96x. Above the threshold the probe decides (e.g. the MNIST MLP at batch 32 is 7.5M).
+MIN_WORK = 4_000_000
 #: seconds of training steps per trial window (~200 MNIST steps)
 WINDOW_S = 0.4
 #: seconds of training steps between two probes
 REPROBE_S = 25.0
 #: more threads are kept only when they take at least this many more steps per second
 MIN_GAIN = 0.05
-#: a trial of more threads ends after a quarter window when its steps are this much slower than
+#: a trial of more threads ends after an eighth of a window when its steps are this much slower than
 #: one thread's (under load two threads can be 30 times slower: no need to suffer a whole window)
 ABORT_SLOWER = 1.25
-#: steps of the chosen count this much slower (or faster) than when it was chosen: probe at once
+#: that early look comes after this fraction of the window
+EARLY_LOOK = 1 / 8
+#: probe at once when the steps of more threads get this much slower than when they were chosen, or
+#: those of one thread this much faster (the machine's load changed)
 DRIFT = 1.4
 
 
@@ -119,7 +123,7 @@ class BlasTuner:
     def _restart_window(self) -> None:
         self._sum, self._n = 0.0, 0
         trying_more = bool(self._plan) and self._plan[0] != 1
-        self._due = self.window_s / 4 if trying_more else self.window_s
+        self._due = self.window_s * EARLY_LOOK if trying_more else self.window_s
 
     def _mean(self, n: int) -> float | None:
         seconds, steps = self._trials.get(n, (0.0, 0))
@@ -129,7 +133,7 @@ class BlasTuner:
         seconds, steps = self._sum, self._n
         mean = seconds / steps
         if self._plan and self._plan[0] != 1 and seconds < self.window_s:
-            one = self._mean(1)  # a quarter of a trial of more threads: give up early if clearly slower
+            one = self._mean(1)  # early in a trial of more threads: give up if clearly slower
             if one is not None and mean > ABORT_SLOWER * one:
                 self._record(seconds, steps)
                 self._decide()
@@ -151,7 +155,8 @@ class BlasTuner:
             return
         self._since += seconds
         ref = self._ref
-        drifted = ref is not None and not ref / DRIFT <= mean <= ref * DRIFT
+        # more threads' steps slowing down (load arrived) or one thread's speeding up (load left)
+        drifted = ref is not None and (mean > ref * DRIFT if self.threads > 1 else mean < ref / DRIFT)
         if drifted or self._since >= self.reprobe_s:
             self._plan = [1, self.most, self.most, 1]
             self._trials = {}

@@ -22,7 +22,9 @@ Measures, with the real main window and the real worker thread (spiral):
 Then the same on ``assets/examples/mnist_mlp.json`` (784-256-128-10, batch 128; the full data set from
 ``FFSTUDIO_MNIST_DIR`` when set, else the bundled 6,000-image subset): ``mnist_gui_train_ratio``
 (target >= 0.9), ``mnist_paired_ratios``, ``mnist_gui_steps_per_s``, ``mnist_headless_steps_per_s``,
-``mnist_stall_p99_ms``, ``mnist_train_rows``.
+``mnist_stall_p99_ms``, ``mnist_train_rows``; ``mnist_worker_blas_threads``, ``mnist_worker_blas_probes`` and
+``mnist_worker_blas_trial_steps_per_s``: the BLAS thread count the worker chose by measuring at the end
+of the run, how many probes it ran and the steps per second of each count in the last one.
 
 Opening the MNIST template (File → New → MNIST MLP; data from ``FFSTUDIO_MNIST_DIR`` when set): the same
 5 ms timer runs from before the click until the data and the network are in place and one more second;
@@ -279,6 +281,9 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         headless_rates.append(max(rates.values()))
         tc.play_pause()
         spin(300)  # the run picks up again (first snapshot, evaluation panel) before the next phase
+    tuner = worker.blas  # the BLAS thread count the worker chose by measuring (studio.training.blas_tuner)
+    blas_choice = {"worker_blas_threads": tuner.threads, "worker_blas_probes": tuner.probes,
+                   "worker_blas_trial_steps_per_s": {str(n): round(r) for n, r in tuner.trial_rates.items()}}
     t_stop = time.perf_counter()
     tc.stop()
     stop_ms = (time.perf_counter() - t_stop) * 1000
@@ -306,6 +311,7 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         "train_rows": int(len(headless.x)),
     }
     out.update({f"worker_{k[:-2]}_share": v / gui_time for k, v in stats.items()})
+    out.update(blas_choice)
     for name in ("gui", "ffs-training", "ffs-pictures"):
         if name in cpu:
             out[f"cpu_{name.removeprefix('ffs-')}"] = cpu[name] / gui_time
@@ -345,7 +351,8 @@ def main() -> int:
         mnist = gui_run(args.mnist_project, args.seconds, args.rounds, default_blas, boundary=False)
         for key in ("gui_train_ratio", "paired_ratios", "gui_steps_per_s", "headless_steps_per_s",
                     "snapshots_per_s", "stall_p99_ms", "worker_emit_share", "worker_wait_share", "cpu_gui",
-                    "cpu_training", "cpu_picture_process", "train_rows"):
+                    "cpu_training", "cpu_picture_process", "train_rows", "worker_blas_threads",
+                    "worker_blas_probes", "worker_blas_trial_steps_per_s"):
             res[f"mnist_{key}"] = mnist[key]
         ok = ok and res["mnist_gui_train_ratio"] >= 0.9
         res.update(open_mnist_template())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.training.blas_tuner import ABORT_SLOWER, MIN_WORK, BlasTuner
+from studio.training.blas_tuner import ABORT_SLOWER, EARLY_LOOK, MIN_WORK, BlasTuner
 
 
 class FakeBlas:
@@ -85,7 +85,7 @@ def test_probe_keeps_one_thread_unless_more_are_clearly_faster(two: float) -> No
     assert tuner.probes == 1 and tuner.threads == 1 and blas.threads == 1
 
 
-def test_a_much_slower_trial_of_more_threads_ends_after_a_quarter_window() -> None:
+def test_a_much_slower_trial_of_more_threads_ends_early() -> None:
     # a loaded machine: two threads wait for each other's core (measured 30x slower)
     blas = FakeBlas({1: 0.002, 2: 0.06})
     tuner = blas.tuner()
@@ -93,8 +93,8 @@ def test_a_much_slower_trial_of_more_threads_ends_after_a_quarter_window() -> No
     blas.train(tuner, 0.8 + 0.2)  # warm-up and first one-thread window, then the trial of two
     assert tuner.probes == 1 and tuner.threads == 1
     assert blas.calls == [1, 1, 2, 1]  # the second trial of two and the last of one are skipped
-    # the trial of two lasted a quarter window (rounded up to whole steps), not two windows
-    assert blas.seconds_at[2] <= tuner.window_s / 4 + 0.06
+    # the trial of two lasted an eighth of a window (rounded up to whole steps), not two windows
+    assert blas.seconds_at[2] <= tuner.window_s * EARLY_LOOK + 0.06
     assert tuner.trial_rates[2] < tuner.trial_rates[1] / ABORT_SLOWER
 
 
@@ -124,8 +124,22 @@ def test_chosen_threads_slowing_down_probe_again_at_once() -> None:
     before = dict(blas.seconds_at)
     blas.train(tuner, 1.5)
     assert tuner.probes == 2 and tuner.threads == 1
-    # at most one window of the slow steps, plus a quarter-window trial, before it is back at one
-    assert blas.seconds_at[2] - before[2] <= 1.25 * tuner.window_s + 2 * 0.03
+    # at most one window of the slow steps, plus an early-ended trial, before it is back at one
+    assert blas.seconds_at[2] - before[2] <= (1 + EARLY_LOOK) * tuner.window_s + 2 * 0.03
+
+
+def test_one_thread_probes_again_when_its_steps_speed_up_not_when_they_slow_down() -> None:
+    blas = FakeBlas({1: 0.004, 2: 0.03})  # chosen on a busy machine
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 3.0)
+    assert tuner.probes == 1 and tuner.threads == 1
+    blas.step_s[1] = 0.008  # busier still: one thread remains the right count
+    blas.train(tuner, 10.0)
+    assert tuner.probes == 1 and not tuner.probing
+    blas.step_s = {1: 0.002, 2: 0.0012}  # the load went away: measure again at once
+    blas.train(tuner, 2.5)
+    assert tuner.probes == 2 and tuner.threads == 2
 
 
 def test_a_count_changed_by_someone_else_is_put_back_and_its_window_not_counted() -> None:
