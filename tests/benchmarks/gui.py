@@ -10,11 +10,12 @@ Measures, with the real main window and the real worker thread (spiral):
 - ``boundary_redraw_fps``: how fast the boundary view can redraw a new 100x100 output (set_output +
   repaint) on its own;
 - ``gui_train_ratio``: training steps/s with the GUI attached divided by headless steps/s of the same
-  generator on a copy of the model and data (target >= 0.8). The run alternates ``--rounds`` GUI
+  generator on a copy of the model and data (target >= 0.85). The run alternates ``--rounds`` GUI
   phases with headless phases of the same length in this process (training paused, window idle;
-  headless at the faster of one and the default number of BLAS threads); each GUI phase is paired
-  with the headless phase after it and the median of the pair ratios is reported, so the shared
-  machine's slow drifts (often +-20% over seconds) cancel out.
+  each headless phase is half with one BLAS thread, half with the default number, in alternating
+  order, and the setting that is faster over all rounds is the reference, ``headless_blas``); each
+  GUI phase is paired with the headless phase after it and the median of the pair ratios is
+  reported, so the shared machine's slow drifts (often +-20% over seconds) cancel out.
 - ``worker_*_share``, ``pictures_thread_share``, ``cpu_*``: where the threads' time went (``cpu_*`` in
   CPU seconds per second; ``cpu_picture_process`` is the child process that draws the pictures, the
   pictures thread only waits for it).
@@ -240,7 +241,6 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
     pictures = tc.session.pictures
     phase = seconds / rounds
     gui_rates: list[float] = []
-    headless_rates: list[float] = []
     blas_rates: dict[str, list[float]] = {"one": [], "default": []}
     frames = images = snaps = 0
     gui_time = 0.0
@@ -272,13 +272,11 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         # headless phase right after, in the same process: the window is paused and idle
         tc.play_pause()
         spin(250)
-        rates = {}
-        for name, n in (("one", 1), ("default", default_blas)):
+        configs = (("one", 1), ("default", default_blas))
+        for name, n in configs if len(gui_rates) % 2 else configs[::-1]:  # alternate which goes first
             limit_blas_threads(n)
-            rates[name] = headless.steps_per_s(phase / 2)
-            blas_rates[name].append(rates[name])
+            blas_rates[name].append(headless.steps_per_s(phase / 2))
         limit_blas_threads(1)
-        headless_rates.append(max(rates.values()))
         tc.play_pause()
         spin(300)  # the run picks up again (first snapshot, evaluation panel) before the next phase
     tuner = worker.blas  # the BLAS thread count the worker chose by measuring (studio.training.blas_tuner)
@@ -290,6 +288,12 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
     timer.stop()
     window.close()
     g = np.asarray(gaps) * 1000.0
+    # The reference is the BLAS setting that is faster over all rounds. The faster of each round's two
+    # samples would favour headless by the noise alone: on the spiral both settings run the same
+    # code, and the larger of two equal noisy rates is ~5 % above either (this machine: +-15 % per
+    # sample).
+    best = max(blas_rates, key=lambda k: float(np.median(blas_rates[k])))
+    headless_rates = blas_rates[best]
     pairs = [gr / hr for gr, hr in zip(gui_rates, headless_rates, strict=True)]
     out = {
         "stall_p50_ms": float(np.percentile(g, 50)),
@@ -303,6 +307,7 @@ def gui_run(project_path: str, seconds: float, rounds: int, default_blas: int,
         "headless_steps_per_s": float(np.median(headless_rates)),
         "headless_one_blas_thread_steps_per_s": float(np.median(blas_rates["one"])),
         "headless_default_blas_steps_per_s": float(np.median(blas_rates["default"])),
+        "headless_blas": best,
         "paired_ratios": [round(r, 3) for r in pairs],
         "gui_train_ratio": float(np.median(pairs)),
         "stop_join_ms": stop_ms,
@@ -351,8 +356,8 @@ def main() -> int:
         mnist = gui_run(args.mnist_project, args.seconds, args.rounds, default_blas, boundary=False)
         for key in ("gui_train_ratio", "paired_ratios", "gui_steps_per_s", "headless_steps_per_s",
                     "snapshots_per_s", "stall_p99_ms", "worker_emit_share", "worker_wait_share", "cpu_gui",
-                    "cpu_training", "cpu_picture_process", "train_rows", "worker_blas_threads",
-                    "worker_blas_probes", "worker_blas_trial_steps_per_s"):
+                    "cpu_training", "cpu_picture_process", "train_rows", "headless_blas",
+                    "worker_blas_threads", "worker_blas_probes", "worker_blas_trial_steps_per_s"):
             res[f"mnist_{key}"] = mnist[key]
         ok = ok and res["mnist_gui_train_ratio"] >= 0.9
         res.update(open_mnist_template())
