@@ -158,6 +158,14 @@ def _read_os_release() -> dict[str, str]:
     return {}
 
 
+#: Qt's own words for this case ("could not connect to display", then an abort) name no way out.
+NO_DISPLAY_MESSAGE = (
+    "no display: the app needs a desktop session (neither DISPLAY nor WAYLAND_DISPLAY is set); run it on "
+    "a desktop, over 'ssh -X', or under a virtual screen ('xvfb-run ffstudio'); the commands train, "
+    "export, predict and evaluate need no display"
+)
+
+
 def check_platform_plugin(
     environ: Mapping[str, str] | None = None,
     platform: str = sys.platform,
@@ -165,16 +173,18 @@ def check_platform_plugin(
     ldd: Callable[[Path], str] = _run_ldd,
     os_release: Callable[[], Mapping[str, str]] = _read_os_release,
 ) -> None:
-    """Raise FFStudioError with the install command when the xcb plugin Qt would use cannot load.
+    """Raise FFStudioError with the install command when the xcb plugin Qt would use cannot load, or
+    saying so when there is no display to connect to.
 
     Does nothing off Linux, when another platform plugin is requested (e.g. ``offscreen``), or when
     the plugin or ``ldd`` is not there to ask (Qt then reports for itself).
     """
-    if not uses_xcb(os.environ if environ is None else environ, platform):
+    env = os.environ if environ is None else environ
+    if not uses_xcb(env, platform):
         return
     path = plugin()
-    if path is None:
-        return
-    missing = missing_libraries(ldd(path))
+    missing = missing_libraries(ldd(path)) if path is not None else []
     if missing:
         raise FFStudioError(missing_libraries_message(missing, os_release()))
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        raise FFStudioError(NO_DISPLAY_MESSAGE)

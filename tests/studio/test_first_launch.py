@@ -107,8 +107,28 @@ def test_check_raises_with_the_install_command_and_stays_quiet_otherwise() -> No
     pc.check_platform_plugin({"QT_QPA_PLATFORM": "offscreen"}, "linux", **fake)
     pc.check_platform_plugin({}, "darwin", **fake)
     assert len(calls) == 1  # not even asked
-    pc.check_platform_plugin({}, "linux", **{**fake, "ldd": lambda p: ""})  # no ldd: Qt reports itself
-    pc.check_platform_plugin({}, "linux", **{**fake, "plugin": lambda: None})
+    shown = {"DISPLAY": ":0"}
+    pc.check_platform_plugin(shown, "linux", **{**fake, "ldd": lambda p: ""})  # no ldd: Qt reports itself
+    pc.check_platform_plugin(shown, "linux", **{**fake, "plugin": lambda: None})
+
+
+def test_no_display_is_one_line_naming_the_way_out_not_a_qt_abort() -> None:
+    fake = {"plugin": lambda: Path("/x/libqxcb.so"), "ldd": lambda p: "",
+            "os_release": lambda: pc.parse_os_release(UBUNTU)}
+    with pytest.raises(FFStudioError, match=r"^no display: .*DISPLAY nor WAYLAND_DISPLAY.*xvfb-run ffstudio"):
+        pc.check_platform_plugin({}, "linux", **fake)
+    for env in ({"DISPLAY": ":0"}, {"WAYLAND_DISPLAY": "wayland-0"}, {"QT_QPA_PLATFORM": "offscreen"}):
+        pc.check_platform_plugin(env, "linux", **fake)
+
+
+def test_the_app_without_a_display_exits_2_with_the_message(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "studio"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120, check=False)
+    if not sys.platform.startswith("linux"):
+        return
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {pc.NO_DISPLAY_MESSAGE}"]
 
 
 def test_the_real_plugin_is_found_and_checked() -> None:
@@ -119,7 +139,7 @@ def test_the_real_plugin_is_found_and_checked() -> None:
     if shutil.which("ldd"):
         out = subprocess.run(["ldd", os.fspath(plugin)], capture_output=True, text=True, check=False).stdout
         missing = pc.missing_libraries(out)
-        env = {"QT_QPA_PLATFORM": "xcb"}
+        env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":0"}
         if missing:
             with pytest.raises(FFStudioError, match="|".join(missing)):
                 pc.check_platform_plugin(env)
