@@ -151,13 +151,17 @@ class TrainingViews(QObject):
         return next((i for i, n in self.neuron_nodes.items() if n == node_id), None)
 
     def show_model(self, model: Any, grid: Any) -> None:
-        """Draw weights, boundary and neuron images of ``model`` (e.g. freshly initialized or imported)."""
+        """Draw weights, boundary and neuron images of ``model`` (e.g. freshly initialized or imported).
+
+        The boundary names the epochs the weights were trained for (a reopened project's, as the toolbar
+        does), none for fresh weights."""
         self.set_kernels([la.get_weights() for la in model.layers])
         if grid is None:
             return
         try:
             outs = forward_all(model, grid.points())
-            self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1))
+            trained = int(getattr(model, "epochs_trained", 0)) or None
+            self.boundary.set_output(outs[-1].reshape(grid.resolution, grid.resolution, -1), trained)
             self._pending_neurons = activation_images(model, grid)
             self.canvas_redraw.flush()
         except ValueError:  # the plane's features do not fit this model's inputs (the data just changed)

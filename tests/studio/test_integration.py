@@ -125,6 +125,7 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.training.controls.epoch_label.text() == "Epoch 3 / 300"
     assert other.training.controls.progress.value() == 10  # 3 of 300 epochs, in 1/1000
     assert other.training.curves.status.text() == "3 epochs trained before\n(curves are not saved)"
+    assert other.training.boundary.epoch_label.text() == "epoch 3"  # the picture names its epoch too
     headline = other.training.evaluation.headline
     qtbot.waitUntil(lambda: headline.text().startswith("Test after epoch 3:"), timeout=10000)
     # Play continues from the restored weights and their epoch count
