@@ -241,7 +241,7 @@ CSV_DIR = Path(__file__).resolve().parents[1] / "data" / "csv"
 @pytest.mark.parametrize("name", sorted(p.name for p in CSV_DIR.glob("*.csv")))
 def test_fast_record_scan_agrees_with_the_csv_module(name: str, tmp_path: Path) -> None:
     """The NumPy scan (files without quotes) finds the same lines, header and ragged rows as csv."""
-    from core.datasets import csv_read
+    from core.datasets import csv_read, csv_records
 
     path = str(CSV_DIR / name)
     raw = (CSV_DIR / name).read_bytes()
@@ -255,15 +255,16 @@ def test_fast_record_scan_agrees_with_the_csv_module(name: str, tmp_path: Path) 
             return str(exc)
         return [int(v) for v in lines], [c.strip() for c in columns], [[f.strip() for f in r] for r in first]
 
-    fast = outcome(csv_read._records_fast) if b'"' not in raw else None
+    fast = outcome(csv_records.records_fast) if b'"' not in raw else None
     if fast is not None:
-        assert fast == outcome(csv_read._records)
+        assert fast == outcome(csv_records.records)
     try:
-        scan = csv_read._scan(path, csv_read.MAX_ROWS, None, delimiter)
+        scan = csv_records.scan_file(path, csv_read.MAX_ROWS, None, delimiter)
     except DataError:  # binary data: refused before any record is looked at
         return
-    if csv_read._counted(path, scan, delimiter) is not None:  # regular files: lines from counts alone
-        assert outcome(lambda *_: csv_read._counted(path, scan, delimiter)) == outcome(csv_read._records)
+    if csv_records.counted_records(path, scan, delimiter) is not None:  # regular files: lines from counts
+        assert outcome(lambda *_: csv_records.counted_records(path, scan, delimiter)) == \
+            outcome(csv_records.records)
 
 
 def test_counted_layout_still_refuses_rows_that_make_up_for_each_other(tmp_path: Path) -> None:
@@ -287,13 +288,13 @@ def test_counted_layout_still_refuses_rows_that_make_up_for_each_other(tmp_path:
 
 
 def test_fast_record_scan_blank_lines_and_blocks(tmp_path: Path, monkeypatch) -> None:
-    from core.datasets import csv_read
+    from core.datasets import csv_records
 
-    monkeypatch.setattr(csv_read, "_BLOCK", 7)  # lines cross block borders
+    monkeypatch.setattr(csv_records, "_BLOCK", 7)  # lines cross block borders
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\r\n1,2\r\n   \r\n\r\n3,4\n5,6,7\n")
     with pytest.raises(DataError, match=r"line 6 has 3 fields, expected 2 like line 1"):
-        csv_read._records_fast(str(path), "utf-8", ",")
+        csv_records.records_fast(str(path), "utf-8", ",")
     path.write_bytes(b"a,b\n1,2\n \n3,4")
-    lines, columns, first = csv_read._records_fast(str(path), "utf-8", ",")
+    lines, columns, first = csv_records.records_fast(str(path), "utf-8", ",")
     assert lines.tolist() == [1, 2, 4] and columns == ["a", "b"] and first[-1] == ["3", "4"]
