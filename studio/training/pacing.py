@@ -65,9 +65,10 @@ class RateMeter:
         """Start measuring afresh (after a pause: paused time is not pace)."""
         self._times.clear()
 
-    def add(self) -> None:
-        """A step ended now."""
-        now = self._clock()
+    def add(self, now: float | None = None) -> None:
+        """A step ended now (``now``: the clock's time, when the caller has just read it)."""
+        if now is None:
+            now = self._clock()
         times = self._times
         times.append(now)
         while len(times) > 2 and times[0] < now - self.window:
