@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from core.errors import FFStudioError
-    from core.explain import class_index, explain, format_explanation, target_row
+    from core.explain import class_index, explain, target_row
+    from core.explain_text import format_explanation
 
     model, prep, which = load_network(args.project)
     if not prep.get("columns") and not prep.get("feature_names"):

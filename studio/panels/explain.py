@@ -6,9 +6,10 @@ the loaded file) or a digit of the Evaluation's gallery picks that row; :meth:`E
 is the one place every pick ends in. Every neuron on the canvas then shows
 ``z→a`` for that sample (or ``∂L/∂z`` with "Backward" ticked); the tab lists the output's probabilities and
 the loss, and the computation of the neuron under the mouse (or of the selected layer) written out with
-the real numbers (``core.explain``). The numbers follow the model: they are recomputed when training
-pauses or ends and, while it runs, from the copies of the weights the worker sends (at most four times a
-second; the GUI thread never reads the model the worker trains, see ``Workspace.readable_model``).
+the real numbers (``core.explain``, ``core.explain_text``). The numbers follow the model: they are
+recomputed when training pauses or ends and, while it runs, from the copies of the weights the worker
+sends (at most four times a second; the GUI thread never reads the model the worker trains, see
+``Workspace.readable_model``).
 """
 
 from __future__ import annotations
@@ -23,17 +24,8 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.errors import DataError
-from core.explain import (
-    Explanation,
-    explain,
-    format_explanation,
-    label_target,
-    neuron_lines,
-    num,
-    paren,
-    standardized_lines,
-    table_row_sample,
-)
+from core.explain import Explanation, explain, label_target, table_row_sample
+from core.explain_text import format_explanation, neuron_lines, num, paren, standardized_lines
 
 HINT = ("Click a point in the decision boundary, a row of the CSV preview (Data tab) or a digit in the "
         "Evaluation's gallery to follow one sample through the network.")

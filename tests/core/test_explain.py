@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from core import Sequential
-from core.explain import class_index, explain, format_explanation, num, target_row
+from core.explain import class_index, explain, target_row
+from core.explain_text import format_explanation, num
 from core.layers import Dense, Normalization
 
 

@@ -123,7 +123,8 @@ def test_pytorch_export_applies_the_features(tmp_path) -> None:
 
 
 def test_explain_shows_the_features_and_its_gradients_are_exact() -> None:
-    from core.explain import explain, format_explanation
+    from core.explain import explain
+    from core.explain_text import format_explanation
 
     project = load_project("assets/examples/spiral_features.json")
     project.dtype = "float64"

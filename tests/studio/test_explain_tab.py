@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.explain import explain, num
+from core.explain import explain
+from core.explain_text import num
 from studio.panels.explain import short
 
 
