@@ -110,6 +110,7 @@ class Workspace(QObject):
         self.model = model
         if changed:
             self._forget_worker_weights()
+            self._readable = None  # the copy of the replaced model would keep it alive
         self._model_key = network_key(self.document.graph) if model is not None else None
         self._set_weights_unsaved(unsaved and model is not None)
         if changed:

@@ -3,7 +3,9 @@ updates in place (``Workspace.readable_model``); idle, it reads the model itself
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import numpy as np
 
@@ -66,6 +68,12 @@ def test_readable_model_is_a_copy_of_the_worker_weights_while_busy(qtbot) -> Non
     ws.note_worker_weights(_per_layer(other, 0.0))
     assert ws.readable_model() is not copy
     np.testing.assert_array_equal(ws.readable_model().predict(x), other.predict(x))
+    # a replaced model is not kept alive by the copy made of it
+    gone = weakref.ref(other)
+    ws.set_model(None)
+    del other
+    gc.collect()
+    assert gone() is None
 
 
 def test_explain_reads_worker_copies_while_training_runs(qtbot, studio_window) -> None:
