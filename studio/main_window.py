@@ -133,7 +133,6 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         """File → Export/Import/Predict, then the training side: Data tab, toolbar, plot docks (both given
         the workspace)."""
         from studio.export_actions import ExportActions
-        from studio.panels.evaluation import workspace_model_source
         from studio.panels.explain import ExplainSide
         from studio.panels.runs import RunsRecorder
         from studio.record_toggle import RecordToggle
@@ -142,9 +141,6 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
         self.export_actions = ExportActions(self.workspace, self, self.file_menu, before=self.act_quit)
         self.export_actions.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.training = TrainingController(self, self.workspace)
-        # while a run is active the GUI reads the worker's weight copies, never the model it trains
-        self.training.run.snapshot.connect(lambda snap: self.workspace.note_worker_weights(snap.weights))
-        self.training.evaluation.source = workspace_model_source(self.workspace)
         self.explain = ExplainSide(self, self.workspace)  # one sample's forward/backward pass (issue 13.2)
         self.runs = RunsRecorder(self, self.workspace)  # every run of the session, compared (issue 13.5)
         self.recorder = RecordToggle(self, self.workspace)  # the run as an animated GIF (issue 13.4)

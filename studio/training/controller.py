@@ -69,6 +69,8 @@ class TrainingController(QObject):
         c.reset.connect(self.reset)
         r = self.run
         r.state.state_changed.connect(self._draw_state)
+        # while a run is active the GUI reads the worker's weight copies, never the model it trains
+        r.snapshot.connect(lambda snap: workspace.note_worker_weights(snap.weights))
         r.snapshot.connect(v.add_snapshot)
         r.evaluated.connect(v.show_evaluation)
         r.paused.connect(self._on_paused)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 from core.probes import activation_images, forward_all
 from studio.background import one_line, run_in_background
-from studio.panels.evaluation import EvaluationPanel
+from studio.panels.evaluation import EvaluationPanel, workspace_model_source
 from studio.plots.boundary import BoundaryView
 from studio.plots.curves import LossCurves
 from studio.plots.health import GradientHealth
@@ -46,7 +46,7 @@ class TrainingViews(QObject):
         self.curves = LossCurves()
         self.boundary = BoundaryView()
         self.health = GradientHealth()
-        self.evaluation = EvaluationPanel(source=lambda: (workspace.model, workspace.dataset))
+        self.evaluation = EvaluationPanel(source=workspace_model_source(workspace))
         self.curves_dock = window.add_dock(self.curves, "Loss and metrics", name="curvesDock")
         self.health_dock = window.add_dock(self.health, "Gradient health", name="healthDock")
         self.eval_dock = window.add_dock(self.evaluation, "Evaluation", name="evaluationDock")
