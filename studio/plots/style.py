@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
 #: Fewest pixels between two labels of a vertical axis (closer ones overlap).
@@ -65,5 +66,10 @@ def cache_frame(plot: pg.PlotItem) -> None:
     for name in ("left", "bottom"):
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     vb = plot.getViewBox()
-    if vb.border is None:
+    if vb.border is None or vb.border.style() == Qt.PenStyle.NoPen:  # pyqtgraph's default: a NoPen border
         vb.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+    # the plot item and its layout only hold other items: Qt then skips their Python bounds and paint
+    plot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+    layout = plot.parentItem()
+    if layout is not None:
+        layout.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
