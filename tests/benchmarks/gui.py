@@ -25,7 +25,9 @@ Then the same on ``assets/examples/mnist_mlp.json`` (784-256-128-10, batch 128; 
 (target >= 0.9), ``mnist_paired_ratios``, ``mnist_gui_steps_per_s``, ``mnist_headless_steps_per_s``,
 ``mnist_stall_p99_ms``, ``mnist_train_rows``; ``mnist_worker_blas_threads``, ``mnist_worker_blas_probes`` and
 ``mnist_worker_blas_trial_steps_per_s``: the BLAS thread count the worker chose by measuring at the end
-of the run, how many probes it ran and the steps per second of each count in the last one.
+of the run, how many probes it ran and the steps per second of each count in the last one;
+``mnist_headless_one_blas_thread_steps_per_s`` and ``mnist_headless_default_blas_steps_per_s``: the
+headless side with each count (medians over the rounds).
 
 Opening the MNIST template (File → New → MNIST MLP; data from ``FFSTUDIO_MNIST_DIR`` when set): the same
 5 ms timer runs from before the click until the data and the network are in place and one more second;
@@ -357,7 +359,8 @@ def main() -> int:
         for key in ("gui_train_ratio", "paired_ratios", "gui_steps_per_s", "headless_steps_per_s",
                     "snapshots_per_s", "stall_p99_ms", "worker_emit_share", "worker_wait_share", "cpu_gui",
                     "cpu_training", "cpu_picture_process", "train_rows", "headless_blas",
-                    "worker_blas_threads", "worker_blas_probes", "worker_blas_trial_steps_per_s"):
+                    "worker_blas_threads", "worker_blas_probes", "worker_blas_trial_steps_per_s",
+                    "headless_one_blas_thread_steps_per_s", "headless_default_blas_steps_per_s"):
             res[f"mnist_{key}"] = mnist[key]
         ok = ok and res["mnist_gui_train_ratio"] >= 0.9
         res.update(open_mnist_template())
