@@ -100,7 +100,7 @@ def test_a_much_slower_trial_of_more_threads_ends_early() -> None:
 
 def test_reprobes_every_reprobe_s_and_follows_the_machine() -> None:
     blas = FakeBlas({1: 0.002, 2: 0.0014})
-    tuner = blas.tuner(reprobe_s=10.0)
+    tuner = blas.tuner(reprobe_s=10.0, first_reprobe_s=10.0)
     tuner.resume()
     blas.train(tuner, 3.0)
     assert tuner.probes == 1 and tuner.threads == 2
@@ -130,7 +130,7 @@ def test_chosen_threads_slowing_down_probe_again_at_once() -> None:
 
 def test_one_thread_probes_again_when_its_steps_speed_up_not_when_they_slow_down() -> None:
     blas = FakeBlas({1: 0.004, 2: 0.03})  # chosen on a busy machine
-    tuner = blas.tuner()
+    tuner = blas.tuner(first_reprobe_s=25.0)  # (no early second probe: only the drift alarm)
     tuner.resume()
     blas.train(tuner, 3.0)
     assert tuner.probes == 1 and tuner.threads == 1
@@ -163,3 +163,27 @@ def test_resume_puts_the_count_back_and_finish_leaves_one_thread() -> None:
     assert blas.threads == 2
     tuner.finish()
     assert blas.threads == 1 and tuner.threads == 1
+
+
+def test_the_first_choice_is_checked_again_soon_then_at_doubling_gaps() -> None:
+    """A run's first probe meets its busiest second: a wrong choice there lasts seconds, not 25."""
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner(reprobe_s=25.0, first_reprobe_s=4.0)
+    tuner.resume()
+    blas.step_s = {1: 0.002, 2: 0.004}  # the first probe: two threads look slower (a busy start)
+    blas.train(tuner, 2.5)
+    assert tuner.probes == 1 and tuner.threads == 1
+    blas.step_s = {1: 0.002, 2: 0.0014}  # the start is over: two threads are faster
+    probes_at: list[float] = []
+    done = 0.0
+    while done < 60.0:
+        before = tuner.probes
+        blas.train(tuner, 0.1)
+        done += 0.1
+        if tuner.probes > before:
+            probes_at.append(done)
+    assert tuner.threads == 2
+    gaps = [b - a for a, b in zip(probes_at, probes_at[1:], strict=False)]
+    assert 4.0 <= probes_at[0] <= 4.0 + 2.5  # (the probe's own windows add ~1.6 s)
+    assert all(g1 < g2 for g1, g2 in zip(gaps, gaps[1:], strict=False) if g2 < 25.0)
+    assert max(gaps) <= 25.0 + 2.5
