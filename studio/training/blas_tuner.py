@@ -37,8 +37,11 @@ FIRST_REPROBE_S = 4.0
 #: more threads are kept only when they take at least this many more steps per second
 MIN_GAIN = 0.05
 #: a trial of more threads ends after an eighth of a window when its steps are this much slower than
-#: one thread's (under load two threads can be 30 times slower: no need to suffer a whole window)
-ABORT_SLOWER = 1.25
+#: one thread's (under load two threads were 4-35 times slower: no need to suffer a whole window). Not
+#: less: in the app the first ~25 steps of two threads ran 1.29x slower than one thread's in two quiet
+#: benchmark runs (a frame, the threads waking), the trial ended, and the run kept one thread at ~500
+#: steps/s where two gave ~600.
+ABORT_SLOWER = 2.0
 #: that early look comes after this fraction of the window
 EARLY_LOOK = 1 / 8
 #: probe at once when the steps of more threads get this much slower than when they were chosen, or
