@@ -32,7 +32,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from core.optimizers import Optimizer, _check_learning_rate, _check_range
+from core.optimizer_base import Optimizer, check_learning_rate, check_range
 from core.registry import Registry
 
 __all__ = [
@@ -92,8 +92,8 @@ class StepDecay(LearningRateSchedule):
     name = "step_decay"
 
     def __init__(self, initial_learning_rate: float = 0.01, drop: float = 0.5, epochs_drop: int = 10) -> None:
-        self.initial_learning_rate = _check_learning_rate(initial_learning_rate)
-        self.drop = _check_range("drop", drop, 0.0, 1.0, high_inclusive=True)
+        self.initial_learning_rate = check_learning_rate(initial_learning_rate)
+        self.drop = check_range("drop", drop, 0.0, 1.0, high_inclusive=True)
         if self.drop == 0.0:
             raise ValueError("drop must be in (0, 1]. Received: drop=0.0")
         self.epochs_drop = _check_positive_int("epochs_drop", epochs_drop)
@@ -125,8 +125,8 @@ class ExponentialDecay(LearningRateSchedule):
         decay_steps: int = 1,
         staircase: bool = False,
     ) -> None:
-        self.initial_learning_rate = _check_learning_rate(initial_learning_rate)
-        self.decay_rate = _check_range("decay_rate", decay_rate, 0.0, 1.0, high_inclusive=True)
+        self.initial_learning_rate = check_learning_rate(initial_learning_rate)
+        self.decay_rate = check_range("decay_rate", decay_rate, 0.0, 1.0, high_inclusive=True)
         if self.decay_rate == 0.0:
             raise ValueError("decay_rate must be in (0, 1]. Received: decay_rate=0.0")
         self.decay_steps = _check_positive_int("decay_steps", decay_steps)
@@ -159,9 +159,9 @@ class CosineDecay(LearningRateSchedule):
     def __init__(
         self, initial_learning_rate: float = 0.01, decay_steps: int = 10, alpha: float = 0.0
     ) -> None:
-        self.initial_learning_rate = _check_learning_rate(initial_learning_rate)
+        self.initial_learning_rate = check_learning_rate(initial_learning_rate)
         self.decay_steps = _check_positive_int("decay_steps", decay_steps)
-        self.alpha = _check_range("alpha", alpha, 0.0, 1.0, high_inclusive=True)
+        self.alpha = check_range("alpha", alpha, 0.0, 1.0, high_inclusive=True)
 
     def __call__(
         self, epoch: int, logs: Mapping[str, float] | None = None, current_lr: float | None = None
@@ -207,22 +207,22 @@ class ReduceLROnPlateau(LearningRateSchedule):
                 f"monitor must be a metric name such as 'val_loss'. Received: monitor={monitor!r}"
             )
         self.monitor = monitor
-        self.factor = _check_range("factor", factor, 0.0, 1.0)
+        self.factor = check_range("factor", factor, 0.0, 1.0)
         if self.factor == 0.0:
             raise ValueError("factor must be in (0, 1). Received: factor=0.0")
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"patience must be a non-negative integer. Received: patience={patience!r}")
         self.patience = patience
-        self.min_delta = abs(_check_range("min_delta", min_delta, -math.inf, math.inf))
+        self.min_delta = abs(check_range("min_delta", min_delta, -math.inf, math.inf))
         if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
             raise ValueError(f"cooldown must be a non-negative integer. Received: cooldown={cooldown!r}")
         self.cooldown = cooldown
-        self.min_lr = _check_range("min_lr", min_lr, 0.0, math.inf)
+        self.min_lr = check_range("min_lr", min_lr, 0.0, math.inf)
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"mode must be 'auto', 'min' or 'max'. Received: mode={mode!r}")
         self.mode = mode
         self.initial_learning_rate = (
-            None if initial_learning_rate is None else _check_learning_rate(initial_learning_rate)
+            None if initial_learning_rate is None else check_learning_rate(initial_learning_rate)
         )
         self.reset()
 
@@ -256,7 +256,7 @@ class ReduceLROnPlateau(LearningRateSchedule):
             raise ValueError(
                 "ReduceLROnPlateau needs the current learning rate: pass current_lr or initial_learning_rate"
             )
-        lr = _check_learning_rate(lr)
+        lr = check_learning_rate(lr)
         value = None if logs is None else logs.get(self.monitor)
         if value is not None and math.isfinite(float(value)):
             value = float(value)
