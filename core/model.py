@@ -21,46 +21,11 @@ from core.callbacks import History
 from core.errors import TrainingDiverged
 from core.flat_buffer import FlatBuffer, bind_flat
 from core.layers import LAYER_CLASSES, Activation, Dense, Layer, deserialize
+from core.model_inputs import check_dtype, check_features, check_targets, infer_input_dim
 from core.model_summary import layer_table, summary_text
 from core.training import TrainingStep, iter_training
 
 __all__ = ["Sequential"]
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be 'float32' or 'float64'. Received: dtype={dtype!r}")
-    return dt
-
-
-def check_features(x: Any, input_dim: int | None, what: str = "x") -> np.ndarray:
-    """Validate a feature matrix (n, f): numeric, 2-D, non-empty, finite, f == input_dim (if known)."""
-    a = np.asarray(x)
-    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-        raise ValueError(f"{what} must be numeric. Received dtype {a.dtype}")
-    if a.ndim != 2:
-        raise ValueError(f"{what} must be a 2-D array (samples, features). Received shape {a.shape}")
-    if a.shape[0] == 0:
-        raise ValueError(f"{what} has no rows")
-    if input_dim is not None and a.shape[1] != input_dim:
-        raise ValueError(
-            f"{what} has {a.shape[1]} features but the model expects {input_dim} inputs "
-            f"(input_dim={input_dim})"
-        )
-    if np.issubdtype(a.dtype, np.complexfloating):
-        raise ValueError(f"{what} must contain real numbers. Received dtype {a.dtype}")
-    if np.issubdtype(a.dtype, np.floating):
-        finite = np.isfinite(a)
-        if not finite.all():
-            row = int(np.argmax(~finite.all(axis=1)))
-            raise ValueError(f"{what} contains NaN or infinite values (first at row {row})")
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8)
-    return a
-
 
 class Sequential:
     """A linear stack of layers (Keras vocabulary).
@@ -72,7 +37,7 @@ class Sequential:
         self, layers: Iterable[Layer] | None = None, dtype: Any = "float32", name: str | None = None
     ):
         self.name = name or "sequential"
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_dtype(dtype)
         self.layers: list[Layer] = []
         self.built = False
         self.optimizer: Any = None
@@ -242,13 +207,6 @@ class Sequential:
             out.extend(layer.get_weights())
         return out
 
-    @staticmethod
-    def _infer_input_dim(weights: list[Any]) -> int | None:
-        """Input width from the first weight array (its first axis is the layer's input width)."""
-        if weights and np.ndim(weights[0]) >= 1:
-            return int(np.shape(weights[0])[0])
-        return None
-
     def set_weights(self, weights: list[np.ndarray]) -> None:
         """Copy ``weights`` (as returned by ``get_weights``) into the model; shapes are validated.
 
@@ -258,7 +216,7 @@ class Sequential:
             raise ValueError(f"set_weights expects a list of arrays. Received {type(weights).__name__}")
         weights = list(weights)
         if not self.built:
-            self.build(self.input_dim or self._infer_input_dim(weights))
+            self.build(self.input_dim or infer_input_dim(weights))
         counts = [len(layer.weight_names()) for layer in self.layers]
         if sum(counts) != len(weights):
             expected = [tuple(w.shape) for w in self.get_weights()]
@@ -342,12 +300,7 @@ class Sequential:
     def prepare_xy(self, x: Any, y: Any, what: str = "") -> tuple[np.ndarray, np.ndarray]:
         """Validate (x, y) for this model and loss; return (x, prepared targets)."""
         xa = self._prepare_x(x, f"{what}x")
-        ya = np.asarray(y)
-        if ya.ndim == 0 or ya.shape[0] != xa.shape[0]:
-            raise ValueError(
-                f"{what}x and {what}y have different numbers of rows: {xa.shape[0]} and "
-                f"{ya.shape[0] if ya.ndim else 'a scalar'}"
-            )
+        ya = check_targets(y, xa.shape[0], what)
         yp = self.loss.prepare_targets(ya, self.output_dim, self.dtype)
         return xa, yp
 
