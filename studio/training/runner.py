@@ -120,7 +120,6 @@ class TrainingWorker(QObject):
             self._running.set()
         self._changed()
 
-
     def pause(self) -> None:
         """Pause after the current step."""
         self._running.clear()
