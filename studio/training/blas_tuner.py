@@ -8,7 +8,10 @@ ran, and 14-70 steps/s against 300-480 while other processes kept a core busy (e
 waits for the BLAS thread the system did not schedule). So :class:`BlasTuner` alternates short trial
 windows of one thread and of every thread, keeps the faster, and measures again: soon after the
 first probe (:data:`FIRST_REPROBE_S`), then at doubling gaps up to every :data:`REPROBE_S` seconds of
-training, or at once when the steps' speed says the load changed.
+training, or at once when the steps' speed says the load changed. The first window after a resume
+is a warm-up that counts for nothing, and a probe a pause interrupted starts over: the first steps
+after a pause ran at a quarter of their speed (the threads waking, the views catching up), and one
+benchmark run's trial of two threads, cut by a pause, ended early on 8 such steps and kept one thread.
 
 Plain Python, no clock: the worker reports each step's duration, so tests feed made-up durations.
 """
@@ -87,10 +90,11 @@ class BlasTuner:
         self._plan: list[int] = []  # trial windows left in the current probe (thread counts)
         self._trials: dict[int, list[float]] = {}  # count -> [seconds, steps] of the current probe
         self._ref: float | None = None  # mean step seconds of the chosen count when it was chosen
-        self._since = reprobe_s - window_s  # the first probe follows one warm-up window
+        self._since = reprobe_s  # the first probe follows the warm-up window
         self._sum = 0.0  # the current window: seconds, steps, and when to look at it
         self._n = 0
         self._due = window_s
+        self._warming = False  # the current window follows a resume: it is not counted
 
     @classmethod
     def for_model(cls, model: object, batch_size: int, **options) -> BlasTuner:
@@ -115,11 +119,15 @@ class BlasTuner:
             self._window_end()
 
     def resume(self) -> None:
-        """Training (re)starts: put the count back (something may have changed it meanwhile) and
-        start the window afresh."""
+        """Training (re)starts: put the count back (something may have changed it meanwhile), warm
+        up for one window, and start an interrupted probe over."""
         if self.enabled:
-            self._apply(self.threads)
-            self._restart_window()
+            if self._plan:
+                self._start_probe()
+            else:
+                self._apply(self.threads)
+            self._warming = True
+            self._sum, self._n, self._due = 0.0, 0, self.window_s
 
     def finish(self) -> None:
         """The run ended: leave the process at one thread, as the session found it."""
@@ -141,6 +149,12 @@ class BlasTuner:
         return seconds / steps if steps else None
 
     def _window_end(self) -> None:
+        if self._warming:
+            self._warming = False
+            if not self._plan and self._since >= self._gap():
+                self._start_probe()
+            self._restart_window()
+            return
         seconds, steps = self._sum, self._n
         mean = seconds / steps
         if self._plan and self._plan[0] != 1 and seconds < self.window_s:
@@ -169,10 +183,13 @@ class BlasTuner:
         # more threads' steps slowing down (load arrived) or one thread's speeding up (load left)
         drifted = ref is not None and (mean > ref * DRIFT if self.threads > 1 else mean < ref / DRIFT)
         if drifted or self._since >= self._gap():
-            self._plan = [1, self.most, self.most, 1]
-            self._trials = {}
-            self._apply(1)
+            self._start_probe()
         self._restart_window()
+
+    def _start_probe(self) -> None:
+        self._plan = [1, self.most, self.most, 1]
+        self._trials = {}
+        self._apply(1)
 
     def _gap(self) -> float:
         """Seconds of steps from the last probe to the next: short after the first, then doubling."""

@@ -187,3 +187,21 @@ def test_the_first_choice_is_checked_again_soon_then_at_doubling_gaps() -> None:
     assert 4.0 <= probes_at[0] <= 4.0 + 2.5  # (the probe's own windows add ~1.6 s)
     assert all(g1 < g2 for g1, g2 in zip(gaps, gaps[1:], strict=False) if g2 < 25.0)
     assert max(gaps) <= 25.0 + 2.5
+
+
+def test_a_probe_cut_by_a_pause_starts_over_after_a_warm_up_window() -> None:
+    """The first steps after a pause are slow at any count (threads waking, the views catching up):
+    they must not end a trial of more threads early, nor count in any trial."""
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner()
+    tuner.resume()
+    blas.train(tuner, 0.8 + 0.02)  # warm-up, the one-thread trial, the start of the trial of two
+    assert tuner.probing and blas.threads == 2
+    tuner.resume()  # a pause and Play
+    assert blas.threads == 1 and tuner.probing and tuner.probes == 0  # the probe starts over
+    blas.step_s = {1: 0.008, 2: 0.02}  # the first window after the resume: every step is slow
+    blas.train(tuner, 0.4)
+    blas.step_s = {1: 0.002, 2: 0.0014}
+    blas.train(tuner, 2.0)
+    assert tuner.probes == 1 and tuner.threads == 2
+    assert tuner.trial_rates[2] == pytest.approx(1 / 0.0014) and tuner.trial_rates[1] == pytest.approx(1 / 0.002)
