@@ -204,4 +204,4 @@ def test_a_probe_cut_by_a_pause_starts_over_after_a_warm_up_window() -> None:
     blas.step_s = {1: 0.002, 2: 0.0014}
     blas.train(tuner, 2.0)
     assert tuner.probes == 1 and tuner.threads == 2
-    assert tuner.trial_rates[2] == pytest.approx(1 / 0.0014) and tuner.trial_rates[1] == pytest.approx(1 / 0.002)
+    assert tuner.trial_rates == pytest.approx({1: 1 / 0.002, 2: 1 / 0.0014})

@@ -1,4 +1,5 @@
-"""One snapshot is one frame: the toolbar, the loss curves and the decision boundary show its epoch."""
+"""One snapshot is one frame: the toolbar and the decision boundary show its epoch; the loss curves
+follow a few times per second (each caption names the epoch its view shows) and catch up at a pause."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def _toolbar_epoch(tc) -> int:
 
 
 @pytest.mark.parametrize("speed", ["300 steps/s", "Max"])
-def test_toolbar_curves_and_boundary_show_the_same_epoch_after_each_frame(studio_window, qtbot, speed):
+def test_toolbar_and_boundary_show_each_frames_epoch_the_curves_follow(studio_window, qtbot, speed):
+    from studio.plots.curves import REDRAW_INTERVAL_S
+    from studio.training.pacing import EMIT_INTERVAL_S
+
     w = studio_window
     tc = w.training
     if speed == "Max":
@@ -30,14 +34,26 @@ def test_toolbar_curves_and_boundary_show_the_same_epoch_after_each_frame(studio
 
     tc.run.snapshot.connect(after_frame)
     tc.play_pause()
-    qtbot.waitUntil(lambda: len(seen) >= 12 and seen[-1][3] >= 3, timeout=30000)
-    tc.stop()
-    assert all(t == c == b == e for t, c, b, e in seen), seen
+    qtbot.waitUntil(lambda: len(seen) >= 24 and seen[-1][3] >= 3, timeout=30000)
+    with qtbot.waitSignal(tc.run.paused, timeout=10000):  # the worker confirms the pause
+        tc.play_pause()
+    assert all(t == b == e for t, c, b, e in seen), seen
     assert seen[-1][0] > seen[0][0]  # the epochs moved on, frame by frame
+    assert all(c <= e for t, c, b, e in seen), seen  # the curves never run ahead
+    # ... and are redrawn at least every REDRAW_INTERVAL_S: frames come every EMIT_INTERVAL_S or later
+    # (two at most back to back, when the GUI fell behind), so they lag only a few frames
+    lag = 2 * int(np.ceil(REDRAW_INTERVAL_S / EMIT_INTERVAL_S)) + 1
+    epochs = [e for *_, e in seen]
+    behind = [(epochs[i - lag], c) for i, (_, c, _, _) in enumerate(seen) if i >= lag and c < epochs[i - lag]]
+    assert not behind, (lag, behind)
+    paused_at = _toolbar_epoch(tc)
+    assert tc.curves.shown_epoch == tc.boundary.shown_epoch == paused_at
     # the curves' last drawn point is that epoch too (not just their caption)
     loss = tc.curves.live[1]
-    assert max(loss.body.getData()[0].max(), *loss.head_x()) == tc.curves.shown_epoch
-    assert tc.boundary.epoch_label.text() == f"epoch {tc.boundary.shown_epoch}"
+    assert max([loss.body.getData()[0].max(), *loss.head_x()]) == paused_at
+    assert tc.curves.status.text().startswith(f"epoch {paused_at} ")
+    assert tc.boundary.epoch_label.text() == f"epoch {paused_at}"
+    tc.stop()
 
 
 def _n(item) -> int:
@@ -71,6 +87,7 @@ def test_live_head_follows_the_log_axis(qtbot):
     c = LossCurves()
     qtbot.addWidget(c)
     c.log_box.setChecked(True)
+    c.redraw.interval_s = 0.0  # every snapshot redrawn (training redraws a few times per second)
     for live in c.live:
         live.settle_s = 3600.0
     c.add_snapshot(np.array([[1, 10.0], [2, 10.0]]), [(1, {"loss": 100.0})], 2)
