@@ -9,9 +9,9 @@ waits for the BLAS thread the system did not schedule). So :class:`BlasTuner` al
 windows of one thread and of every thread, keeps the faster, and measures again: soon after the
 first probe (:data:`FIRST_REPROBE_S`), then at doubling gaps up to every :data:`REPROBE_S` seconds of
 training, or at once when the steps' speed says the load changed. The first window after a resume
-is a warm-up that counts for nothing, and a probe a pause interrupted starts over: the first steps
-after a pause ran at a quarter of their speed (the threads waking, the views catching up), and one
-benchmark run's trial of two threads, cut by a pause, ended early on 8 such steps and kept one thread.
+is a warm-up that counts for nothing (a probe goes on after it): the first steps after a pause ran at
+a quarter of their speed (the threads waking, the views catching up), and one benchmark run's trial
+of two threads, cut by a pause, ended early on 8 such steps and kept one thread.
 
 Plain Python, no clock: the worker reports each step's duration, so tests feed made-up durations.
 """
@@ -119,13 +119,10 @@ class BlasTuner:
             self._window_end()
 
     def resume(self) -> None:
-        """Training (re)starts: put the count back (something may have changed it meanwhile), warm
-        up for one window, and start an interrupted probe over."""
+        """Training (re)starts: put the count back (something may have changed it meanwhile) and warm
+        up for one window; a probe goes on where the pause cut it."""
         if self.enabled:
-            if self._plan:
-                self._start_probe()
-            else:
-                self._apply(self.threads)
+            self._apply(self._plan[0] if self._plan else self.threads)
             self._warming = True
             self._sum, self._n, self._due = 0.0, 0, self.window_s
 

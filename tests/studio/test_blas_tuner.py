@@ -189,7 +189,7 @@ def test_the_first_choice_is_checked_again_soon_then_at_doubling_gaps() -> None:
     assert max(gaps) <= 25.0 + 2.5
 
 
-def test_a_probe_cut_by_a_pause_starts_over_after_a_warm_up_window() -> None:
+def test_a_probe_cut_by_a_pause_goes_on_after_a_warm_up_window() -> None:
     """The first steps after a pause are slow at any count (threads waking, the views catching up):
     they must not end a trial of more threads early, nor count in any trial."""
     blas = FakeBlas({1: 0.002, 2: 0.0014})
@@ -198,7 +198,7 @@ def test_a_probe_cut_by_a_pause_starts_over_after_a_warm_up_window() -> None:
     blas.train(tuner, 0.8 + 0.02)  # warm-up, the one-thread trial, the start of the trial of two
     assert tuner.probing and blas.threads == 2
     tuner.resume()  # a pause and Play
-    assert blas.threads == 1 and tuner.probing and tuner.probes == 0  # the probe starts over
+    assert blas.threads == 2 and tuner.probing and tuner.probes == 0  # the trial of two goes on
     blas.step_s = {1: 0.008, 2: 0.02}  # the first window after the resume: every step is slow
     blas.train(tuner, 0.4)
     blas.step_s = {1: 0.002, 2: 0.0014}
