@@ -16,22 +16,20 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from core import metrics
+from studio.panels.confusion_tables import ConfusionSplit, fill_class_scores, fill_confusion_matrix
 from studio.plots.style import style_plot
 
 GALLERY_SIZE = 96
@@ -113,15 +111,13 @@ class EvaluationPanel(QWidget):
         self.norm_box = QCheckBox("Normalize rows (recall per true class)")
         self.norm_box.toggled.connect(lambda _on: self._fill_cm())
         v.addWidget(self.norm_box)
-        split = self.cm_split = QSplitter(Qt.Horizontal)
         self.cm_table = QTableWidget()
         self.cm_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.cm_table.setToolTip("Rows: true class; columns: predicted class")
         self.prf_table = QTableWidget()
         self.prf_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        split.addWidget(self.cm_table)
-        split.addWidget(self.prf_table)
-        v.addWidget(split, 1)
+        self.cm_split = ConfusionSplit(self.cm_table, self.prf_table)
+        v.addWidget(self.cm_split, 1)
         self.tabs.addTab(cm_page, "Confusion matrix")
 
         self.roc_widget = pg.PlotWidget()
@@ -318,69 +314,20 @@ class EvaluationPanel(QWidget):
         if images:
             self._fill_gallery(x, labels, pred, probs)
 
+    def _names(self, k: int) -> list[str]:
+        return self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
+
     def _fill_cm(self) -> None:
         if self.cm is None:
             return
-        cm = self.cm
-        k = cm.shape[0]
-        norm = self.norm_box.isChecked()
-        rows = cm.sum(axis=1, keepdims=True).astype(np.float64)
-        frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
-        names = self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
-        # a few classes: the matrix beside the per-class table (which gets more room for its four
-        # columns); ten digits: the matrix above, across the whole width, so its counts are not cut
+        k = self.cm.shape[0]
         many = k > 4
-        self.cm_split.setOrientation(Qt.Vertical if many else Qt.Horizontal)
-        total = max(self.cm_split.height() if many else self.cm_split.width(), 2)
-        first = total // 2 if many else 2 * total // 5
-        self.cm_split.setSizes([first, total - first])
-        self.cm_table.clear()
-        self.cm_table.setRowCount(k)
-        self.cm_table.setColumnCount(k)
-        self.cm_table.setHorizontalHeaderLabels([f"pred\n{n}" for n in names])  # two lines: narrow columns
-        self.cm_table.setVerticalHeaderLabels([f"true {n}" for n in names])
-        for i in range(k):
-            for j in range(k):
-                txt = f"{frac[i, j]:.2f}" if norm else str(int(cm[i, j]))
-                it = QTableWidgetItem(txt)
-                it.setTextAlignment(Qt.AlignCenter)
-                f = frac[i, j]
-                base = (8, 119, 189) if i == j else (214, 39, 40)
-                c = QColor(
-                    int(255 - (255 - base[0]) * f),
-                    int(255 - (255 - base[1]) * f),
-                    int(255 - (255 - base[2]) * f),
-                )
-                it.setBackground(QBrush(c))
-                it.setForeground(QBrush(QColor("white" if f > 0.55 else "#1f2430")))
-                it.setToolTip(
-                    f"true {names[i]}, predicted {names[j]}: {int(cm[i, j])} ({100 * f:.1f}% of row)"
-                )
-                self.cm_table.setItem(i, j, it)
-        self.cm_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        fill_confusion_matrix(self.cm_table, self.cm, self._names(k), self.norm_box.isChecked(), many)
+        self.cm_split.share(many)
 
     def _fill_prf(self) -> None:
-        prf = self.prf
-        k = len(prf.precision)
-        names = self.class_names[:k] + [str(i) for i in range(len(self.class_names), k)]
-        self.prf_table.clear()
-        self.prf_table.setRowCount(k + 1)
-        self.prf_table.setColumnCount(4)
-        self.prf_table.setHorizontalHeaderLabels(["precision", "recall", "F1", "support"])
-        self.prf_table.setVerticalHeaderLabels(names + ["macro avg"])
-        for i in range(k):
-            for j, v in enumerate((prf.precision[i], prf.recall[i], prf.f1[i])):
-                self.prf_table.setItem(i, j, QTableWidgetItem(f"{v:.3f}"))
-            self.prf_table.setItem(i, 3, QTableWidgetItem(str(int(prf.support[i]))))
-        for j, v in enumerate((prf.macro_precision, prf.macro_recall, prf.macro_f1)):
-            self.prf_table.setItem(k, j, QTableWidgetItem(f"{v:.3f}"))
-        self.prf_table.setItem(k, 3, QTableWidgetItem(str(int(prf.support.sum()))))
-        header = self.prf_table.horizontalHeader()
-        if k > 4:  # the table spans the panel (see _fill_cm): share its width
-            header.setSectionResizeMode(QHeaderView.Stretch)
-        else:  # beside the matrix: every header whole ("precision" was cut), the last column takes the rest
-            header.setSectionResizeMode(QHeaderView.ResizeToContents)
-            header.setStretchLastSection(True)
+        k = len(self.prf.precision)
+        fill_class_scores(self.prf_table, self.prf, self._names(k), spread=k > 4)
 
     def _digit_clicked(self, item: QListWidgetItem) -> None:
         i = item.data(Qt.ItemDataRole.UserRole)
@@ -395,7 +342,7 @@ class EvaluationPanel(QWidget):
         right = np.flatnonzero(pred == labels)
         order = np.concatenate([wrong, right])[:GALLERY_SIZE]
         k = probs.shape[1]
-        names = self.class_names[:k] + [str(j) for j in range(len(self.class_names), k)]
+        names = self._names(k)
         for i in order:
             bad = bool(pred[i] != labels[i])
             it = QListWidgetItem(

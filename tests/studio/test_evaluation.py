@@ -60,3 +60,36 @@ def test_regression_metrics(panel):
     panel.set_result(y, p, "regression", [])
     assert "MAE 0.25" in panel.headline.text()
     assert panel.tabs.isTabVisible(panel.reg_index) and not panel.tabs.isTabVisible(0)
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
+def test_confusion_matrix_headers_are_whole_in_the_window(studio_window, qtbot, size):
+    """Found in the app: with penguins' three classes the column header "pred Chinstrap" was cut to
+    "hinstra" (the matrix's columns shared 2/5 of the panel). Every column is now as wide as its
+    header and the matrix as wide as its columns, at the benchmark's 1600x1000 and at 1280x800."""
+    w = studio_window
+    w.resize(*size)
+    w.size_docks()
+    tc = w.training
+    tc.eval_dock.show()
+    tc.eval_dock.raise_()
+    qtbot.wait(50)
+    ev = tc.evaluation
+    names = ["Adelie", "Chinstrap", "Gentoo"]
+    y = np.array([0, 0, 1, 1, 2, 2, 2])
+    ev.set_result(y, np.eye(3)[[0, 1, 1, 1, 2, 2, 0]], "multiclass", names, epoch=20)
+    qtbot.wait(50)
+    table = ev.cm_table
+    header = table.horizontalHeader()
+    margin = 2 * table.style().pixelMetric(table.style().PixelMetric.PM_HeaderMargin, None, header)
+    for j, name in enumerate(names):
+        text = table.horizontalHeaderItem(j).text()
+        assert text.splitlines() == ["pred", name]
+        assert header.sectionSize(j) >= header.fontMetrics().horizontalAdvance(name) + margin
+        assert header.sectionViewportPosition(j) + header.sectionSize(j) <= table.viewport().width()
+    assert [table.horizontalHeaderItem(j).toolTip() for j in range(3)] == [f"predicted {n}" for n in names]
+    assert table.horizontalScrollBar().maximum() == 0  # nothing of the matrix scrolled out of sight
+    rows = table.verticalHeader()
+    assert rows.width() >= rows.fontMetrics().horizontalAdvance("true Chinstrap") + margin
+    # the per-class table keeps the rest of the width, beside the matrix
+    assert ev.cm_split.sizes()[1] >= ev.cm_split.width() * (1 - 0.6) - ev.cm_split.handleWidth() - 1
