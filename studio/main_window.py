@@ -192,6 +192,7 @@ class MainWindow(ProjectFilesMixin, CanvasEditsMixin, WindowActionsMixin, QMainW
             "QDockWidget::title { padding: 5px 8px; font-weight: 600; }"
             # narrow Inspector tabs: all five fit a 320 px column, which leaves the canvas its width
             "QTabWidget#inspectorTabs QTabBar::tab { padding: 5px 9px; }"
+            + theme.progress_style(th)
         )
 
     def _dock(self, widget: QWidget, title: str, area: Qt.DockWidgetArea, name: str) -> QDockWidget:
