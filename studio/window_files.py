@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.errors import FFStudioError
@@ -23,6 +23,14 @@ from studio.templates import TEMPLATES, Template
 APP_NAME = "Feedforward Studio"
 MAX_RECENT = 8
 PROJECT_FILTER = "Feedforward Studio project (*.json);;All files (*)"
+
+
+def _is_folder(path: str) -> bool:
+    """True when ``path`` is an existing folder (a name too long for the system is none)."""
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
 
 
 class ProjectFilesMixin:
@@ -57,17 +65,30 @@ class ProjectFilesMixin:
             QMessageBox.StandardButton(answer), "cancel"
         )
 
+    def start_folder(self) -> Path:
+        """Where the Open and Save As dialogs start: the open project's folder, else the last folder a
+        project was opened from or saved to (``last_dir`` in the settings), else the user's Documents
+        folder, else home; never the process's working folder."""
+        if self.document.path:
+            return Path(self.document.path).parent
+        last = settings.text(self.settings, "last_dir", "")
+        if last and Path(last).is_absolute() and _is_folder(last):
+            return Path(last)
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(documents) if documents and _is_folder(documents) else Path.home()
+
+    def _remember_folder(self, path: str) -> None:
+        self.settings.setValue("last_dir", str(Path(path).resolve().parent))
+
     def ask_open_path(self) -> str | None:
         """File dialog for Open (tests monkeypatch this)."""
-        start = settings.text(self.settings, "last_dir", str(Path.home()))
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self.start_folder()), PROJECT_FILTER)
         return path or None
 
     def ask_save_path(self) -> str | None:
-        """File dialog for Save As (tests monkeypatch this)."""
-        start = self.document.path or str(
-            Path(settings.text(self.settings, "last_dir", str(Path.home()))) / "network.json"
-        )
+        """File dialog for Save As, in :meth:`start_folder` (tests monkeypatch this)."""
+        name = Path(self.document.path).name if self.document.path else "network.json"
+        start = str(self.start_folder() / name)
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
         if path and not Path(path).suffix:
             path += ".json"
@@ -115,9 +136,10 @@ class ProjectFilesMixin:
             return False
         if not self.confirm_discard():
             return False
-        project.path = str(path)
+        project.path = str(Path(path).resolve())  # a later Save goes there whatever the working folder
         self._replace(project, None)
         self._add_recent(str(path))
+        self._remember_folder(str(path))
         return True
 
     def _replace(self, project: Project, graph: Graph | None) -> None:
@@ -150,7 +172,7 @@ class ProjectFilesMixin:
         except OSError as exc:
             self.show_error("Cannot save project", f"{path}: {exc.strerror or exc}", [])
             return False
-        self.settings.setValue("last_dir", str(Path(path).parent))
+        self._remember_folder(path)
         self._add_recent(str(path))
         self._update_title()
         self.statusBar().showMessage(f"Saved {path}", 4000)
