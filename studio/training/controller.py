@@ -67,6 +67,8 @@ class TrainingController(QObject):
         c.step.connect(self.step_epoch)
         c.stop.connect(self.stop)
         c.reset.connect(self.reset)
+        c.speed_changed.connect(v.pace)
+        v.pace(c.speed_limit())
         r = self.run
         r.state.state_changed.connect(self._draw_state)
         # while a run is active the GUI reads the worker's weight copies, never the model it trains

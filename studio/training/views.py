@@ -18,7 +18,7 @@ from core.probes import activation_images, forward_all
 from studio.background import one_line, run_in_background
 from studio.panels.evaluation import EvaluationPanel, workspace_model_source
 from studio.plots.boundary import BoundaryView
-from studio.plots.curves import LossCurves
+from studio.plots.curves import REDRAW_INTERVAL_S, LossCurves
 from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
 from studio.plots.redraw import FrameGate, Throttle
@@ -29,6 +29,10 @@ from studio.workspace import snapshot_model
 MAX_BOUNDARY_FEATURES = 64
 #: Seconds between canvas updates (link colours, neuron images) while training.
 CANVAS_INTERVAL_S = 1.0
+#: A chosen speed up to this many steps per second leaves the training thread idle most of the time:
+#: the loss curves then redraw with every frame (at full speed a few times per second, see
+#: ``studio.plots.curves.REDRAW_INTERVAL_S``, so that they cost the training thread little).
+PACED_STEPS_PER_S = 1000.0
 
 
 class TrainingViews(QObject):
@@ -221,6 +225,12 @@ class TrainingViews(QObject):
             if snap.neurons:
                 self._pending_neurons = snap.neurons
             self.canvas_redraw.request()
+
+    def pace(self, steps_per_s: float | None) -> None:
+        """The run's chosen speed (None: as fast as possible): at a slow pace the curves show every
+        frame's epoch, like the toolbar and the boundary; at full speed they follow 8 times a second."""
+        paced = steps_per_s is not None and steps_per_s <= PACED_STEPS_PER_S
+        self.curves.redraw.interval_s = 0.0 if paced else REDRAW_INTERVAL_S
 
     def heavy_frame(self) -> bool:
         """True when the last snapshot redrew a view whose paint runs Python for long: the gradient

@@ -1,5 +1,6 @@
-"""One snapshot is one frame: the toolbar and the decision boundary show its epoch; the loss curves
-follow a few times per second (each caption names the epoch its view shows) and catch up at a pause."""
+"""One snapshot is one frame: the toolbar and the decision boundary show its epoch, and so do the loss
+curves at a chosen speed; at full speed the curves follow a few times per second (each caption names
+the epoch its view shows) and catch up at a pause."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def test_toolbar_and_boundary_show_each_frames_epoch_the_curves_follow(studio_wi
         tc.play_pause()
     assert all(t == b == e for t, c, b, e in seen), seen
     assert seen[-1][0] > seen[0][0]  # the epochs moved on, frame by frame
+    if speed == "300 steps/s":  # a paced run leaves the GUI time to redraw the curves every frame
+        assert all(c == e for _, c, _, e in seen), seen
     assert all(c <= e for t, c, b, e in seen), seen  # the curves never run ahead
     # ... and are redrawn at least every REDRAW_INTERVAL_S: frames come every EMIT_INTERVAL_S or later
     # (two at most back to back, when the GUI fell behind), so they lag only a few frames
@@ -134,3 +137,17 @@ def test_a_light_frame_is_painted_by_the_event_loop_beside_the_worker_a_heavy_on
     assert held_at_paint == []  # no light frame painted from Python
     assert len(held_in_boundary_paint) >= 5 and not any(held_in_boundary_paint)
     assert bv.painted_frames <= bv.frames
+
+
+def test_the_curves_redraw_every_frame_at_a_chosen_speed_and_8_times_a_second_at_full_speed(studio_window):
+    from studio.plots.curves import REDRAW_INTERVAL_S
+    from studio.training.toolbar import SPEEDS
+
+    tc = studio_window.training
+    throttle = tc.curves.redraw
+    names = [name for name, _ in SPEEDS]
+    for name, interval in (("Max speed", REDRAW_INTERVAL_S), ("1,000 steps/s", 0.0), ("10 steps/s", 0.0),
+                           ("Max speed", REDRAW_INTERVAL_S)):
+        tc.controls.speed_combo.setCurrentIndex(names.index(name))
+        assert throttle.interval_s == interval, name
+    assert REDRAW_INTERVAL_S == 0.125
