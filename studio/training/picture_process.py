@@ -8,33 +8,33 @@ interpreter, so they never take the GIL from the trainer.
 
 Parent side: :class:`PictureProcess`, one per window. It starts lazily (the first request) and ends
 with the window (:meth:`PictureProcess.close`), or with the app (the child quits when its socket
-closes). The child is ``python -m studio.training.picture_process FD`` rather than a
+closes). The child is ``python -m studio.training.picture_drawer FD`` rather than a
 ``multiprocessing`` spawn, which would import the parent's main script again in the child. Weights
 go in and pictures come out through two ``multiprocessing.shared_memory`` blocks, both created and
 unlinked by the parent; the socket carries short JSON messages (``Connection.send_bytes``: no
 pickle). If the child dies or stops answering, :meth:`PictureProcess.draw` returns None and
 :attr:`PictureProcess.note` says why; training never waits for it for long.
 
-Child side: :func:`serve` (imports NumPy and ``core`` only, never Qt).
+Child side: :mod:`studio.training.picture_drawer`; the messages and shared memory blocks:
+:mod:`studio.training.shared_arrays`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
 
 import numpy as np
 
 from core import probes
+from studio.training.picture_drawer import MAX_UNITS, NEURON_STEP
+from studio.training.shared_arrays import SharedBlock, pack, unpack
 
 #: seconds one picture request may take before the child counts as hung (it is then ended)
 REPLY_TIMEOUT_S = 3.0
@@ -53,57 +53,6 @@ class Pictures:
     boundary: np.ndarray | None = None
     neurons: dict[int, np.ndarray] | None = None
     dead_relu: dict[str, float] = field(default_factory=dict)
-
-
-# ---- messages: 4-byte header length, JSON header, raw payload -------------------------------------
-def _pack(header: dict, payload: bytes = b"") -> bytes:
-    head = json.dumps(header).encode()
-    return struct.pack("<I", len(head)) + head + payload
-
-
-def _unpack(data: bytes) -> tuple[dict, memoryview]:
-    (n,) = struct.unpack_from("<I", data)
-    view = memoryview(data)
-    return json.loads(bytes(view[4:4 + n])), view[4 + n:]
-
-
-def _layout(specs: list[tuple[tuple[int, ...], np.dtype]]) -> tuple[list[list], int]:
-    """[[shape, dtype, offset], ...] of arrays of ``specs`` (shape, dtype) packed one after another
-    (8-byte aligned), and the bytes they take."""
-    out, offset = [], 0
-    for shape, dtype in specs:
-        out.append([[int(n) for n in shape], np.dtype(dtype).str, offset])
-        offset += -(-int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize // 8) * 8
-    return out, max(offset, 8)
-
-
-def _views(buf: memoryview, layout: list[list]) -> list[np.ndarray]:
-    return [np.ndarray(tuple(shape), dtype=np.dtype(dt), buffer=buf, offset=off) for shape, dt, off in layout]
-
-
-class _Block:
-    """A shared memory block the parent creates (and grows), with array views into it."""
-
-    def __init__(self) -> None:
-        self.shm: shared_memory.SharedMemory | None = None
-        self.layout: list[list] = []
-        self.views: list[np.ndarray] = []
-
-    def fit(self, specs: list[tuple[tuple[int, ...], np.dtype]]) -> None:
-        """Lay arrays of ``specs`` (shape, dtype) out in the block (a bigger block replaces a small one)."""
-        self.layout, size = _layout(specs)
-        self.views = []  # views first: close() refuses while arrays point into the block
-        if self.shm is None or self.shm.size < size:
-            self.free()
-            self.shm = shared_memory.SharedMemory(create=True, size=size)
-        self.views = _views(self.shm.buf, self.layout)
-
-    def free(self) -> None:
-        self.views = []
-        if self.shm is not None:
-            self.shm.close()
-            self.shm.unlink()
-            self.shm = None
 
 
 class PictureProcess:
@@ -129,8 +78,8 @@ class PictureProcess:
         self._widths: list[int] = []
         self._neuron_layers: list[int] = []
         self._grid: probes.GridSpec | None = None
-        self._weights = _Block()
-        self._out = _Block()
+        self._weights = SharedBlock()
+        self._out = SharedBlock()
         self._out_key: object = None
         self._seq = 0
         #: pictures received from the child (diagnostics and tests)
@@ -156,7 +105,7 @@ class PictureProcess:
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
             try:
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "studio.training.picture_process", str(theirs.fileno())],
+                    [sys.executable, "-m", "studio.training.picture_drawer", str(theirs.fileno())],
                     pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
                 )
             except OSError as exc:
@@ -189,7 +138,7 @@ class PictureProcess:
         self._conn = self._proc = None
         if conn is not None:
             try:
-                conn.send_bytes(_pack({"op": "quit"}))
+                conn.send_bytes(pack({"op": "quit"}))
             except (OSError, ValueError):
                 pass
         if proc is not None:
@@ -229,7 +178,7 @@ class PictureProcess:
                 return self.state == "ready"
             try:
                 if self._conn.poll(0):
-                    header, _ = _unpack(self._conn.recv_bytes())
+                    header, _ = unpack(self._conn.recv_bytes())
                     if header.get("op") == "ready":
                         self.state = "ready"
                         return True
@@ -257,7 +206,7 @@ class PictureProcess:
                 for dst, src in zip(self._weights.views, (a for ws in weights for a in ws), strict=True):
                     np.copyto(dst, src)
                 self._seq += 1
-                self._conn.send_bytes(_pack({"op": "draw", "seq": self._seq, "grid": grid is not None,
+                self._conn.send_bytes(pack({"op": "draw", "seq": self._seq, "grid": grid is not None,
                                              "neurons": bool(neurons), "relu": probe_rows is not None}))
                 header = self._reply(self._seq)
             except (EOFError, OSError):
@@ -274,7 +223,7 @@ class PictureProcess:
         while True:
             if not self._conn.poll(self.reply_timeout_s):
                 raise TimeoutError
-            header, _ = _unpack(self._conn.recv_bytes())
+            header, _ = unpack(self._conn.recv_bytes())
             if header.get("seq") == seq:
                 return None if header.get("op") == "error" else header
 
@@ -297,14 +246,14 @@ class PictureProcess:
             "counts": [len(ws) for ws in weights],
             "rows": None if rows is None else [list(rows.shape), rows.dtype.str],
         }
-        self._conn.send_bytes(_pack(header, b"" if rows is None else rows.tobytes()))
+        self._conn.send_bytes(pack(header, b"" if rows is None else rows.tobytes()))
         self._model_key, self._out_key = key, None
 
     def _send_grid(self, grid: probes.GridSpec | None) -> None:
         if grid is None:
             return
         if grid is not self._grid:
-            self._conn.send_bytes(_pack({
+            self._conn.send_bytes(pack({
                 "op": "grid", "axes": list(grid.axes), "extent": list(grid.extent),
                 "base": [float(v) for v in grid.base], "resolution": int(grid.resolution),
             }))
@@ -318,7 +267,7 @@ class PictureProcess:
                       for i in self._neuron_layers]
             self._out.fit(specs)
             out = self._out
-            self._conn.send_bytes(_pack({"op": "out", "name": out.shm.name, "layout": out.layout}))
+            self._conn.send_bytes(pack({"op": "out", "name": out.shm.name, "layout": out.layout}))
             self._out_key = out_key
 
     def _read(self, header: dict, boundary: bool, neurons: bool) -> Pictures:
@@ -332,126 +281,3 @@ class PictureProcess:
         return pics
 
 
-#: the neuron heatmaps' subsampling and unit limit (``probes.neuron_grids``' defaults)
-NEURON_STEP, MAX_UNITS = 3, 16
-
-
-# ---- child side ----------------------------------------------------------------------------------
-def _attach(name: str) -> shared_memory.SharedMemory:
-    """Attach to a block the parent created and will unlink. (Python < 3.13 registers an attached
-    block with this process's resource tracker, which would unlink it when the child ends.)"""
-    shm = shared_memory.SharedMemory(name=name)
-    try:
-        from multiprocessing import resource_tracker
-
-        resource_tracker.unregister(shm._name, "shared_memory")  # noqa: SLF001 - the name it registered
-    except Exception:
-        pass
-    return shm
-
-
-class _Drawer:
-    """The child's state: a shadow model, the probe rows, the grid and the two attached blocks."""
-
-    def __init__(self) -> None:
-        self.shadow = None
-        self.weights: list[np.ndarray] = []
-        self.counts: list[int] = []
-        self.rows: np.ndarray | None = None
-        self.relu = False
-        self.grid: probes.GridSpec | None = None
-        self.points: np.ndarray | None = None
-        self.forward = probes.GridForward()
-        self.blocks: dict[str, shared_memory.SharedMemory] = {}
-        self.out: list[np.ndarray] = []
-
-    def _block(self, which: str, name: str, layout: list[list]) -> list[np.ndarray]:
-        old = self.blocks.get(which)
-        if old is None or old.name.lstrip("/") != name.lstrip("/"):
-            if which == "in":
-                self.weights = []
-            else:
-                self.out = []
-            if old is not None:
-                old.close()
-            self.blocks[which] = _attach(name)
-        return _views(self.blocks[which].buf, layout)
-
-    def model(self, header: dict, payload: memoryview) -> None:
-        from core.model import Sequential
-
-        shadow = Sequential.from_config(header["config"])
-        shadow.build(int(header["input_dim"]), seed=0)
-        self.weights = self._block("in", header["weights"], header["layout"])
-        self.counts = [int(c) for c in header["counts"]]
-        self.shadow = shadow
-        self.relu = any(probes.activation_name(la) in probes.RELU_NAMES for la in shadow.layers)
-        rows = header.get("rows")
-        self.rows = None if rows is None else np.frombuffer(payload, dtype=np.dtype(rows[1])).reshape(rows[0])
-
-    def set_grid(self, header: dict) -> None:
-        self.grid = probes.GridSpec(axes=tuple(header["axes"]), extent=tuple(header["extent"]),
-                                    base=np.asarray(header["base"], dtype=np.float64),
-                                    resolution=int(header["resolution"]))
-        self.points = self.grid.points()
-
-    def set_out(self, header: dict) -> None:
-        self.out = self._block("out", header["name"], header["layout"])
-
-    def draw(self, header: dict) -> dict:
-        shadow = self.shadow
-        it = iter(self.weights)
-        for layer, count in zip(shadow.layers, self.counts, strict=True):
-            if count:
-                layer.set_weights([next(it) for _ in range(count)])
-        reply: dict = {"op": "drawn", "seq": header["seq"]}
-        if header.get("relu") and self.relu and self.rows is not None:
-            reply["dead_relu"] = probes.dead_relu_fraction(shadow, probes.forward_all(shadow, self.rows))
-        if header.get("grid") and self.grid is not None and self.out:
-            outs = self.forward(shadow, self.points)
-            self.out[0][...] = outs[-1].reshape(self.out[0].shape)
-            if header.get("neurons"):
-                layers = probes.neuron_layer_indices(shadow)
-                grids = probes.neuron_grids(outs, self.grid, layers, step=NEURON_STEP, max_units=MAX_UNITS)
-                for view, i in zip(self.out[1:], layers, strict=True):
-                    view[...] = grids[i]
-        return reply
-
-    def close(self) -> None:
-        self.weights, self.out, self.shadow = [], [], None
-        for shm in self.blocks.values():
-            shm.close()
-        self.blocks = {}
-
-
-def serve(conn: Connection) -> None:
-    """The child's loop: answer model, grid, out and draw messages until "quit" or the socket closes."""
-    drawer = _Drawer()
-    handlers = {"model": drawer.model, "grid": lambda h, _p: drawer.set_grid(h),
-                "out": lambda h, _p: drawer.set_out(h)}
-    conn.send_bytes(_pack({"op": "ready"}))
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            while True:
-                try:
-                    header, payload = _unpack(conn.recv_bytes())
-                except (EOFError, OSError):
-                    return
-                op = header.get("op")
-                if op == "quit":
-                    return
-                try:
-                    if op == "draw":
-                        conn.send_bytes(_pack(drawer.draw(header)))
-                    elif op in handlers:
-                        handlers[op](header, payload)
-                except Exception as exc:  # one bad picture must not end the child: say so, go on
-                    if op == "draw":
-                        conn.send_bytes(_pack({"op": "error", "seq": header.get("seq"),
-                                               "message": f"{type(exc).__name__}: {exc}"}))
-    finally:
-        drawer.close()
-
-
-if __name__ == "__main__":  # python -m studio.training.picture_process FD (started by PictureProcess)
-    serve(Connection(int(sys.argv[1])))
