@@ -60,15 +60,11 @@ class CsvTab(QWidget):
         self.preview_frame: Any = None
         self.preview_path: str | None = None
         v = QVBoxLayout(self)
-        row = QHBoxLayout()
         self.csv_path = QLineEdit()
         self.csv_path.setPlaceholderText("path/to/data.csv")
-        self.csv_browse = QPushButton("Browse…")
-        self.csv_browse.setToolTip("Pick a CSV file; a preview appears below")
-        self.csv_browse.clicked.connect(self._browse)
         self.csv_path.returnPressed.connect(lambda: self.preview_csv(self.csv_path.text()))
-        row.addWidget(self.csv_path, 1)
-        row.addWidget(self.csv_browse)
+        row, self.csv_browse = self._file_row(self.csv_path, "Pick a CSV file; a preview appears below",
+                                              self.preview_csv)
         v.addLayout(row)
         self.preview = QTableWidget()
         self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -96,15 +92,45 @@ class CsvTab(QWidget):
         form.addRow("", self.target_note)
         form.addRow("Task", self.task_combo)
         form.addRow("Ignore", self.ignore_list)
+        #: optional labelled test file (``data.test_path``): its rows test, every row of the file above trains
+        self.test_path = QLineEdit()
+        self.test_path.setPlaceholderText("optional")
+        self.test_path.setToolTip("A labelled CSV with the same columns to test on; empty: the test "
+                                  "fraction below splits the file above")
+        test_row, self.test_browse = self._file_row(
+            self.test_path, "Pick a labelled CSV to test on (applied by Load CSV)", lambda _path: None
+        )
+        form.addRow("Test file", test_row)
         v.addLayout(form)
 
-    def _browse(self) -> None:
+    def _file_row(self, edit: QLineEdit, tip: str,
+                  picked: Callable[[str], object]) -> tuple[QHBoxLayout, QPushButton]:
+        """``edit`` with a "Browse…" button beside it; a file picked there goes into ``edit``, then to
+        ``picked(path)``."""
+        button = QPushButton("Browse…")
+        button.setToolTip(tip)
+        button.clicked.connect(lambda: self._browse(edit, picked))
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        row.addWidget(button)
+        return row, button
+
+    def _browse(self, edit: QLineEdit, picked: Callable[[str], object]) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open CSV file", "", "CSV files (*.csv *.tsv *.txt);;All (*)"
+            self, "Open CSV file", self._start_folder(edit), "CSV files (*.csv *.tsv *.txt);;All (*)"
         )
         if path:
-            self.csv_path.setText(path)
-            self.preview_csv(path)
+            edit.setText(path)
+            picked(path)
+
+    def _start_folder(self, edit: QLineEdit) -> str:
+        """The folder of the file ``edit`` names, else of the training file, else the project's folder."""
+        for text in (edit.text().strip(), self.csv_path.text().strip()):
+            if text:
+                folder = os.path.dirname(os.path.join(self._base_dir(), text))
+                if os.path.isdir(folder):
+                    return folder
+        return self._base_dir()
 
     # ---- preview ---------------------------------------------------------------------------
     def preview_csv(self, path: str) -> Task:
@@ -212,6 +238,8 @@ class CsvTab(QWidget):
         """The project ``data`` dict these controls describe."""
         spec: dict[str, Any] = {"source": "csv", "path": self.csv_path.text().strip(),
                                 "test_fraction": test_fraction}
+        if self.test_path.text().strip():
+            spec["test_path"] = self.test_path.text().strip()
         if self.target_combo.currentText():
             spec["target"] = self.target_combo.currentText()
         ign = self.ignored_columns()
@@ -224,6 +252,7 @@ class CsvTab(QWidget):
     def show_spec(self, spec: dict[str, Any]) -> None:
         """Show a CSV ``data`` dict: its task, and its file's preview with the project's column choices."""
         self.task_combo.setCurrentText(str(spec.get("task", "auto")))
+        self.test_path.setText(str(spec.get("test_path") or ""))
         if spec.get("path"):
             self.preview_csv(str(spec["path"]))
         else:

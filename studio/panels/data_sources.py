@@ -51,7 +51,7 @@ def toy_thumbnail(name: str, size: int = THUMB) -> QPixmap:
 #: for them to still apply (None: always)
 _UNCONTROLLED: dict[str, tuple[tuple[str, ...], str | None]] = {
     "toy": (("scaling", "points"), "name"),
-    "csv": (("scaling", "missing", "header", "seed", "test_path", "target_scaling"), "path"),
+    "csv": (("scaling", "missing", "header", "seed", "target_scaling"), "path"),
     "mnist": (("download",), None),
 }
 

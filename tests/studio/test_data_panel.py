@@ -149,13 +149,44 @@ def test_settings_without_controls_are_kept_and_applied(qtbot, panel):
     assert panel.current_spec()["download"] is False
 
 
-def test_csv_test_file_is_kept_while_the_training_file_stays() -> None:
-    from studio.panels.data_sources import carry_over as _carry_over
+def test_csv_test_file_has_a_browse_button_beside_its_field(qtbot, panel, tmp_path, monkeypatch):
+    """data.test_path had no control (it was only carried over): a "Test file" field with a Browse…
+    button like the training file's, starting in the training file's folder; Load CSV tests on it."""
+    from PySide6.QtWidgets import QFileDialog
 
-    shown = {"source": "csv", "path": "train.csv", "test_path": "test.csv", "missing": "impute"}
-    same_file = _carry_over({"source": "csv", "path": "train.csv", "test_fraction": 0.2}, shown)
-    assert same_file["test_path"] == "test.csv"
-    assert "test_path" not in _carry_over({"source": "csv", "path": "other.csv"}, shown)
+    from tests.core.test_evaluate import split_penguins
+
+    train, test = split_penguins(tmp_path)
+    asked: list[str] = []
+
+    def pick(parent, caption, start, *rest):
+        asked.append(start)
+        return str(test), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(pick))
+    with qtbot.waitSignal(panel.preview_ready, timeout=10000):
+        panel.set_spec({"source": "csv", "path": str(train), "target": "species", "missing": "impute"})
+    assert panel.csv.test_path.text() == "" and "test_path" not in panel.current_spec()
+    field, button = panel.csv.test_path, panel.csv.test_browse
+    assert button.isVisible() and button.text() == "Browse…" and field.isVisible()
+    # beside its field, on the same line, the same width as the training file's button
+    assert button.geometry().left() >= field.geometry().right()
+    assert abs(button.geometry().center().y() - field.geometry().center().y()) <= 2
+    assert button.width() == panel.csv_browse.width()
+    button.click()
+    assert asked == [str(tmp_path)]
+    assert field.text() == str(test)
+    assert panel.current_spec()["test_path"] == str(test)
+    with qtbot.waitSignal(panel.workspace.dataset_changed, timeout=20000) as blocker:
+        panel.load_btn.click()
+    ds = blocker.args[0]
+    test_rows = len(test.read_text().splitlines()) - 1
+    assert len(ds.x_train) == 250 and len(ds.x_test) == test_rows  # every training row trains
+    assert panel.workspace.document.data["test_path"] == str(test)
+    field.clear()  # an empty field: the test split again, nothing carried over from the project
+    assert "test_path" not in panel.current_spec()
+    panel.set_spec({"source": "csv", "path": "train.csv", "test_path": "test.csv"})
+    assert field.text() == "test.csv" and panel.current_spec()["test_path"] == "test.csv"
 
 
 def test_csv_target_proposal_is_shown_until_chosen(qtbot, panel):
