@@ -31,7 +31,11 @@ def fill_confusion_matrix(table: QTableWidget, cm: np.ndarray, names: list[str],
         head = QTableWidgetItem(f"pred\n{name}")  # two lines: narrow columns
         head.setToolTip(f"predicted {name}")
         table.setHorizontalHeaderItem(j, head)
-    table.setVerticalHeaderLabels([f"true {n}" for n in names])
+    for i, name in enumerate(names):
+        head = QTableWidgetItem(f"true {name}")
+        head.setData(Qt.ItemDataRole.UserRole, name)  # the class name alone, for a narrow panel
+        head.setToolTip(f"true {name}")
+        table.setVerticalHeaderItem(i, head)
     for i in range(k):
         for j in range(k):
             it = QTableWidgetItem(f"{frac[i, j]:.2f}" if normalize else str(int(cm[i, j])))
@@ -110,8 +114,20 @@ class ConfusionSplit(QSplitter):
             first = total // 2
         else:
             total = max(self.width() - self.handleWidth(), 2)
-            first = min(content_width(self.matrix, self.height()), int(MATRIX_SHARE * total))
+            room = int(MATRIX_SHARE * total)
+            self._name_rows(compact=False)
+            if content_width(self.matrix, self.height()) > room:
+                self._name_rows(compact=True)  # "Chinstrap" instead of "true Chinstrap"
+            first = min(content_width(self.matrix, self.height()), room)
         self.setSizes([first, total - first])
+
+    def _name_rows(self, compact: bool) -> None:
+        """Row headers "true NAME", or NAME alone (``compact``; the tooltip still says "true NAME")."""
+        for i in range(self.matrix.rowCount()):
+            head = self.matrix.verticalHeaderItem(i)
+            name = head.data(Qt.ItemDataRole.UserRole) if head is not None else None
+            if name is not None:
+                head.setText(str(name) if compact else f"true {name}")
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)

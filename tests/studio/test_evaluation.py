@@ -62,6 +62,32 @@ def test_regression_metrics(panel):
     assert panel.tabs.isTabVisible(panel.reg_index) and not panel.tabs.isTabVisible(0)
 
 
+def _assert_headers_whole(ev, names: list[str]) -> None:
+    """Every column header of the matrix ("pred" over a class name) and every row header is whole, and
+    no column lies outside the table's viewport."""
+    table = ev.cm_table
+    header = table.horizontalHeader()
+    margin = 2 * table.style().pixelMetric(table.style().PixelMetric.PM_HeaderMargin, None, header)
+    for j, name in enumerate(names):
+        assert table.horizontalHeaderItem(j).text().splitlines() == ["pred", name]
+        assert header.sectionSize(j) >= header.fontMetrics().horizontalAdvance(name) + margin
+        assert header.sectionViewportPosition(j) + header.sectionSize(j) <= table.viewport().width()
+    assert [table.horizontalHeaderItem(j).toolTip() for j in range(3)] == [f"predicted {n}" for n in names]
+    assert table.horizontalScrollBar().maximum() == 0  # nothing of the matrix scrolled out of sight
+    rows = table.verticalHeader()
+    for i, name in enumerate(names):
+        head = table.verticalHeaderItem(i)
+        assert head.text() in (f"true {name}", name) and head.toolTip() == f"true {name}"
+        assert rows.width() >= rows.fontMetrics().horizontalAdvance(head.text()) + margin
+    # the per-class table keeps the rest of the width, beside the matrix
+    assert ev.cm_split.sizes()[1] >= ev.cm_split.width() * (1 - 0.6) - ev.cm_split.handleWidth() - 1
+
+
+PENGUINS = ["Adelie", "Chinstrap", "Gentoo"]
+PENGUIN_LABELS = np.array([0, 0, 1, 1, 2, 2, 2])
+PENGUIN_PROBS = np.eye(3)[[0, 1, 1, 1, 2, 2, 0]]
+
+
 @pytest.mark.parametrize("size", [(1600, 1000), (1280, 800)])
 def test_confusion_matrix_headers_are_whole_in_the_window(studio_window, qtbot, size):
     """Found in the app: with penguins' three classes the column header "pred Chinstrap" was cut to
@@ -75,21 +101,21 @@ def test_confusion_matrix_headers_are_whole_in_the_window(studio_window, qtbot, 
     tc.eval_dock.raise_()
     qtbot.wait(50)
     ev = tc.evaluation
-    names = ["Adelie", "Chinstrap", "Gentoo"]
-    y = np.array([0, 0, 1, 1, 2, 2, 2])
-    ev.set_result(y, np.eye(3)[[0, 1, 1, 1, 2, 2, 0]], "multiclass", names, epoch=20)
+    ev.set_result(PENGUIN_LABELS, PENGUIN_PROBS, "multiclass", PENGUINS, epoch=20)
     qtbot.wait(50)
-    table = ev.cm_table
-    header = table.horizontalHeader()
-    margin = 2 * table.style().pixelMetric(table.style().PixelMetric.PM_HeaderMargin, None, header)
-    for j, name in enumerate(names):
-        text = table.horizontalHeaderItem(j).text()
-        assert text.splitlines() == ["pred", name]
-        assert header.sectionSize(j) >= header.fontMetrics().horizontalAdvance(name) + margin
-        assert header.sectionViewportPosition(j) + header.sectionSize(j) <= table.viewport().width()
-    assert [table.horizontalHeaderItem(j).toolTip() for j in range(3)] == [f"predicted {n}" for n in names]
-    assert table.horizontalScrollBar().maximum() == 0  # nothing of the matrix scrolled out of sight
-    rows = table.verticalHeader()
-    assert rows.width() >= rows.fontMetrics().horizontalAdvance("true Chinstrap") + margin
-    # the per-class table keeps the rest of the width, beside the matrix
-    assert ev.cm_split.sizes()[1] >= ev.cm_split.width() * (1 - 0.6) - ev.cm_split.handleWidth() - 1
+    _assert_headers_whole(ev, PENGUINS)
+    assert ev.cm_table.verticalHeaderItem(1).text() == "true Chinstrap"
+
+
+def test_a_narrow_panel_names_rows_by_class_alone(panel, qtbot):
+    """Found under Xvfb: at 1280x800 with the Inspector's Data tab in front the panel is ~450 px wide
+    and the matrix's last column was cut; its rows then say "Chinstrap" (tooltip "true Chinstrap")
+    so every column still fits, and "true Chinstrap" comes back when the panel widens."""
+    panel.resize(450, 300)
+    panel.set_result(PENGUIN_LABELS, PENGUIN_PROBS, "multiclass", PENGUINS)
+    qtbot.wait(20)
+    _assert_headers_whole(panel, PENGUINS)
+    assert panel.cm_table.verticalHeaderItem(1).text() == "Chinstrap"
+    panel.resize(700, 300)
+    qtbot.waitUntil(lambda: panel.cm_table.verticalHeaderItem(1).text() == "true Chinstrap", timeout=2000)
+    _assert_headers_whole(panel, PENGUINS)
