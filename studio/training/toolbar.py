@@ -245,8 +245,12 @@ class TrainingControls(QObject):
         self.set_status(status.note, error=status.error)
 
     def show_epoch(self, epoch: int, epochs: int | None) -> None:
-        """The epoch counter alone (every frame while training; the other counters follow less often)."""
+        """The epoch counter and the bar's fraction (every frame while training; the rate, time and ETA
+        follow less often): the bar never shows less than ``epoch / epochs`` beside the counter."""
         self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
+        if epochs and self._bar is not None and self._bar[0] < min(epoch / epochs, 1.0):
+            self._bar = (min(epoch / epochs, 1.0), self._bar[1])
+            self._render_bar()
 
     def show_progress(
         self,

@@ -39,6 +39,26 @@ def test_eta_only_while_running_and_bar_keeps_the_fraction(qtbot) -> None:
     assert c.progress.format() == "no epoch budget" and c.progress.value() == 0
 
 
+def test_the_bar_follows_the_epoch_counter_between_its_own_updates(qtbot) -> None:
+    """The counter changes every frame, the rate, time and ETA five times a second: the bar must not
+    say 34 % beside "Epoch 24 / 60" (seen in the app)."""
+    bar = QToolBar()
+    qtbot.addWidget(bar)
+    c = TrainingControls(bar)
+    c.set_running(True)
+    c.show_progress(20, 60, 300.0, 2.0, epoch_fraction=0.5, batches_per_epoch=38)
+    assert c.progress.value() == 341 and c.progress.format().startswith("34%  ETA")
+    c.show_epoch(24, 60)  # frames in between
+    assert c.epoch_label.text() == "Epoch 24 / 60"
+    assert c.progress.value() == 400 and c.progress.format().startswith("40%  ETA")
+    c.show_epoch(24, 60)
+    assert c.progress.value() == 400  # within an epoch the bar keeps its finer fraction
+    c.show_progress(24, 60, 300.0, 2.4, epoch_fraction=0.5, batches_per_epoch=38)
+    assert c.progress.value() == 408
+    c.show_epoch(24, 60)
+    assert c.progress.value() == 408  # never back
+
+
 def test_capped_speed_eta_is_the_time_left_at_the_current_pace(qtbot) -> None:
     """Issue 12.4: at 30 steps/s, 7.5 s into 300 epochs of 16 steps, 4,575 steps (2:33) are left."""
     bar = QToolBar()
