@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core.errors import FFStudioError
 from core.graph import Graph
 from core.project import Project, load_project
 from studio import settings
+from studio.dialog_folder import is_folder, user_folder
 from studio.document import blank_project
 from studio.templates import TEMPLATES, Template
 
@@ -24,13 +25,6 @@ APP_NAME = "Feedforward Studio"
 MAX_RECENT = 8
 PROJECT_FILTER = "Feedforward Studio project (*.json);;All files (*)"
 
-
-def _is_folder(path: str) -> bool:
-    """True when ``path`` is an existing folder (a name too long for the system is none)."""
-    try:
-        return Path(path).is_dir()
-    except OSError:
-        return False
 
 
 class ProjectFilesMixin:
@@ -72,10 +66,9 @@ class ProjectFilesMixin:
         if self.document.path:
             return Path(self.document.path).parent
         last = settings.text(self.settings, "last_dir", "")
-        if last and Path(last).is_absolute() and _is_folder(last):
+        if last and Path(last).is_absolute() and is_folder(last):
             return Path(last)
-        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(documents) if documents and _is_folder(documents) else Path.home()
+        return user_folder()
 
     def _remember_folder(self, path: str) -> None:
         self.settings.setValue("last_dir", str(Path(path).resolve().parent))

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import metrics
+from studio.dialog_folder import user_folder
 from studio.panels.confusion_tables import ConfusionSplit, fill_class_scores, fill_confusion_matrix
 from studio.plots.style import style_plot
 
@@ -82,6 +83,7 @@ class EvaluationPanel(QWidget):
         self.prf = None
         self.auc: float | None = None
         self.class_names: list[str] = []
+        self._test_file_folder = ""  # where "Score a test file…" last found one
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         self.headline = QLabel("Train the network to evaluate it on the test split")
@@ -199,9 +201,11 @@ class EvaluationPanel(QWidget):
 
     # ------------------------------------------------------------------ your own test file
     def _choose_test_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Score a test file", "", "CSV files (*.csv *.txt *.tsv);;"
-                                              "All files (*)")
+        start = self._test_file_folder or str(user_folder())
+        path, _ = QFileDialog.getOpenFileName(self, "Score a test file", start,
+                                              "CSV files (*.csv *.txt *.tsv);;All files (*)")
         if path:
+            self._test_file_folder = os.path.dirname(os.path.abspath(path))
             self.score_test_file(path)
 
     def score_test_file(self, path: str) -> bool:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.dialog_folder import is_folder, user_folder
 from studio.wheel_guard import SpinBox
 
 
@@ -43,7 +44,9 @@ class MnistTab(QWidget):
         form.addRow(self.mnist_source)
 
     def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "MNIST folder")
+        current = self.mnist_path.text().strip()
+        start = current if current and is_folder(current) else str(user_folder())
+        path = QFileDialog.getExistingDirectory(self, "MNIST folder", start)
         if path:
             self.mnist_path.setText(path)
 

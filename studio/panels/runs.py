@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.runs import COLUMNS, RunRecord, runs_csv
+from studio.dialog_folder import user_folder
 from studio.plots.colors import class_color
 from studio.plots.redraw import Throttle, on_screen
 from studio.plots.style import style_plot
@@ -230,7 +231,8 @@ class RunsRecorder(QObject):
         return atomic_write(path, runs_csv(self.records))
 
     def _ask_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.panel, "Export runs", "runs.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self.panel, "Export runs", str(user_folder() / "runs.csv"),
+                                              "CSV (*.csv)")
         if not path:
             return
         try:

@@ -89,3 +89,30 @@ def test_the_last_folder_used_is_remembered(builder_window, dialogs, tmp_path, q
     shutil.rmtree(elsewhere)  # a remembered folder that is gone: back to Documents
     builder_window.ask_open_path()
     assert asked[-1] == ("open", str(tmp_path / "home" / "Documents"))
+
+
+def test_the_other_dialogs_start_in_documents_not_the_working_folder(studio_window, dialogs, monkeypatch):
+    """Export runs, Score a test file and the MNIST folder: a known folder, not wherever the app was
+    started from; Score a test file then starts where it found the last one."""
+    asked, answers, home = dialogs
+    documents = home / "Documents"
+
+    def folder_dialog(parent, caption, start="", *rest, **kw):
+        asked.append(("dir", start))
+        return ""
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder_dialog))
+    w = studio_window
+    w.runs._ask_export()
+    assert asked[-1] == ("save", str(documents / "runs.csv"))
+    w.training.data_panel.mnist._browse()
+    assert asked[-1] == ("dir", str(documents))
+    ev = w.training.evaluation
+    ev._choose_test_file()
+    assert asked[-1] == ("open", str(documents))
+    data = home / "data"
+    data.mkdir()
+    answers.append(str(data / "missing.csv"))  # the pick itself fails to load: its folder is still kept
+    ev._choose_test_file()
+    ev._choose_test_file()
+    assert asked[-1] == ("open", str(data))
