@@ -102,6 +102,8 @@ class DataPanel(QWidget):
         lay.addWidget(self.summary)
         lay.addStretch(1)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.tabs.currentChanged.connect(lambda _i: self._show_test_fraction_use())
+        self.csv.test_path.textChanged.connect(lambda _t: self._show_test_fraction_use())
         self._fit_tab_height(0)
         self.toy.toy_clicked.connect(self.select_toy)
         csv = self.csv
@@ -121,6 +123,13 @@ class DataPanel(QWidget):
         workspace.loading_finished.connect(self._loading_finished)
         self.set_spec(doc.data)
         self._show_batch_size()
+
+    def _show_test_fraction_use(self) -> None:
+        """A CSV with a test file of its own trains on every row: the fraction is then greyed out."""
+        own_test = self.tabs.currentWidget() is self.csv and bool(self.csv.test_path.text().strip())
+        self.test_spin.setEnabled(not own_test)
+        self.test_spin.setToolTip("Not used: the test file of the CSV tab is the test split" if own_test
+                                  else "Fraction of the rows held out as the test (validation) split")
 
     def _name_tab_controls(self) -> None:
         """The tabs' widgets under the panel's names (the same objects)."""

@@ -167,6 +167,7 @@ def test_csv_test_file_has_a_browse_button_beside_its_field(qtbot, panel, tmp_pa
     with qtbot.waitSignal(panel.preview_ready, timeout=10000):
         panel.set_spec({"source": "csv", "path": str(train), "target": "species", "missing": "impute"})
     assert panel.csv.test_path.text() == "" and "test_path" not in panel.current_spec()
+    assert panel.test_spin.isEnabled()  # no test file: the fraction splits the file
     field, button = panel.csv.test_path, panel.csv.test_browse
     assert button.isVisible() and button.text() == "Browse…" and field.isVisible()
     # beside its field, on the same line, the same width as the training file's button
@@ -177,6 +178,11 @@ def test_csv_test_file_has_a_browse_button_beside_its_field(qtbot, panel, tmp_pa
     assert asked == [str(tmp_path)]
     assert field.text() == str(test)
     assert panel.current_spec()["test_path"] == str(test)
+    assert not panel.test_spin.isEnabled() and panel.test_spin.toolTip().startswith("Not used")
+    panel.tabs.setCurrentWidget(panel.toy)  # the toy data is split by the fraction again
+    assert panel.test_spin.isEnabled()
+    panel.tabs.setCurrentWidget(panel.csv)
+    assert not panel.test_spin.isEnabled()
     with qtbot.waitSignal(panel.workspace.dataset_changed, timeout=20000) as blocker:
         panel.load_btn.click()
     ds = blocker.args[0]
@@ -184,7 +190,7 @@ def test_csv_test_file_has_a_browse_button_beside_its_field(qtbot, panel, tmp_pa
     assert len(ds.x_train) == 250 and len(ds.x_test) == test_rows  # every training row trains
     assert panel.workspace.document.data["test_path"] == str(test)
     field.clear()  # an empty field: the test split again, nothing carried over from the project
-    assert "test_path" not in panel.current_spec()
+    assert "test_path" not in panel.current_spec() and panel.test_spin.isEnabled()
     panel.set_spec({"source": "csv", "path": "train.csv", "test_path": "test.csv"})
     assert field.text() == "test.csv" and panel.current_spec()["test_path"] == "test.csv"
 
