@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from core.errors import FFStudioError
 from studio.background import Task, run_in_background
+from studio.dialog_folder import user_folder
 from studio.export_dialog import ExportDialog
 from studio.workspace import Workspace, snapshot_model
 
@@ -60,7 +61,9 @@ class ExportActions(QObject):
 
     # -- state ---------------------------------------------------------------------------------
     def _directory(self) -> str:
-        return self.workspace.base_dir()
+        """Where Export, Import weights and Predict on CSV start: the project's folder, else Documents
+        (an unsaved project's folder is the process's working folder: after ``make run`` the checkout)."""
+        return self.workspace.base_dir() if self.workspace.path else str(user_folder())
 
     def _name(self) -> str:
         path = self.workspace.path

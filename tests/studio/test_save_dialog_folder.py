@@ -116,3 +116,17 @@ def test_the_other_dialogs_start_in_documents_not_the_working_folder(studio_wind
     ev._choose_test_file()
     ev._choose_test_file()
     assert asked[-1] == ("open", str(data))
+
+
+def test_export_import_and_predict_start_in_documents_until_the_project_is_saved(studio_window, dialogs):
+    """An unsaved project's folder is the working folder (its relative data paths resolve there); the
+    export side's dialogs start in Documents instead, and beside the project once it has a file."""
+    asked, answers, home = dialogs
+    w = studio_window
+    actions = w.export_actions
+    assert w.workspace.path is None
+    assert actions._directory() == str(home / "Documents")
+    folder = home / "projects"
+    folder.mkdir()
+    assert w.save_to(str(folder / "net.json"))
+    assert actions._directory() == str(folder)
