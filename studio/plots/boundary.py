@@ -19,25 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.probes import GridSpec, make_grid_spec, one_hot_groups, slice_base
+from core.probes import GridSpec
 from studio.plots import colors
+from studio.plots.boundary_plane import default_axes, plane_grid, slice_note
+from studio.plots.boundary_points import PointLayer, cache_rendering, hide_when_empty, point_labels
 from studio.plots.color_scale import ColorScale
 from studio.plots.native_paint import NativePaintPlotWidget
 from studio.plots.style import cache_frame, plot_palette, style_plot
 from studio.wheel_guard import ComboBox
-
-
-def _cache(item: QGraphicsItem) -> None:
-    """Keep ``item``'s rendering as a pixmap: repaints around it blit instead of calling Python paint()."""
-    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-
-
-def _hide_when_empty(scatter: pg.ScatterPlotItem) -> None:
-    """Hide ``scatter`` while it has no points: Qt asks a shown item for its bounds (Python) at every
-    repaint of the plane, 30 times a second while training, even when it draws nothing."""
-    scatter.sigPlotChanged.connect(lambda item: item.setVisible(len(item.data) > 0))
-    scatter.setVisible(len(scatter.data) > 0)
-
 
 #: What the plot says before the first model output.
 EMPTY_MESSAGE = "Train to see the decision boundary"
@@ -146,15 +135,8 @@ class BoundaryView(QWidget):
         self.image.setTransformationMode(Qt.TransformationMode.FastTransformation)
         self.plot.addItem(self.image, ignoreBounds=True)
         self._rgba: np.ndarray | None = None
-        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1.0))
-        self.test_scatter = pg.ScatterPlotItem(size=7, symbol="o", brush=None)
-        self.added_scatter = pg.ScatterPlotItem(size=10, symbol="star", pen=pg.mkPen("k", width=1.0))
-        for s in (self.train_scatter, self.test_scatter, self.added_scatter):
-            self.plot.addItem(s)
-            _cache(s)  # the points stay still while the image under them changes 30 times a second
-        _hide_when_empty(self.added_scatter)
+        self.points = PointLayer(self.plot)
         cache_frame(self.plot)
-        self.test_scatter.setVisible(False)
         pal = plot_palette()  # a legend-like plate keeps the message readable over the data points
         self.empty_text = pg.TextItem(
             EMPTY_MESSAGE, color=pal["foreground"], anchor=(0.5, 0.5), fill=pg.mkBrush(*pal["legend"])
@@ -165,12 +147,11 @@ class BoundaryView(QWidget):
         lay.addWidget(self.color_scale)
         lay.addStretch(0)  # a tall dock keeps the plot square: the spare height goes below the key
         self.setMinimumSize(260, 300)
-        self.added_points: list[tuple[np.ndarray, int]] = []
 
         for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
                   self.clear_btn, self.slice_label, self.color_scale):
             w.setVisible(False)  # until data arrive (set_data shows what the data need)
-        self.test_box.toggled.connect(self.test_scatter.setVisible)
+        self.test_box.toggled.connect(self.points.test.setVisible)
         self.disc_box.toggled.connect(lambda _on: self._render())
         self.x_combo.currentIndexChanged.connect(self._axes_changed)
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
@@ -199,8 +180,9 @@ class BoundaryView(QWidget):
     ) -> None:
         """Show a dataset. ``y_*``: class indices (n,) or regression targets (n,) / (n, k) (first used)."""
         self._x_train, self._x_test = np.asarray(x_train), np.asarray(x_test)
-        self._y_train = self._labels(y_train)
-        self._y_test = self._labels(y_test)
+        # NB: read under the task of the data shown before (self.task is set below)
+        self._y_train = point_labels(y_train, self.task)
+        self._y_test = point_labels(y_test, self.task)
         self.task = task
         self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
         self.class_names = list(class_names)
@@ -208,10 +190,7 @@ class BoundaryView(QWidget):
             allv = np.concatenate([self._y_train, self._y_test]) if self._y_test.size else self._y_train
             lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (0.0, 1.0)
             self.value_range = (lo, hi if hi > lo else lo + 1.0)
-        # default axes: the first two continuous features (one-hot columns are named "col=value")
-        cont = [i for i, n in enumerate(self.feature_names) if "=" not in n]
-        picks = (cont + [i for i in range(len(self.feature_names)) if i not in cont])[:2] or [0]
-        defaults = (picks[0], picks[1] if len(picks) > 1 else picks[0])
+        defaults = default_axes(self.feature_names)
         for combo, default in ((self.x_combo, defaults[0]), (self.y_combo, defaults[1])):
             combo.blockSignals(True)
             combo.clear()
@@ -226,8 +205,7 @@ class BoundaryView(QWidget):
         can_add = task != "regression" and len(self.feature_names) == 2
         for w in (self.add_box, self.class_combo, self.clear_btn):
             w.setVisible(can_add)
-        self.added_points.clear()
-        self.added_scatter.setData([], [])
+        self.points.clear_added()
         self._show_scale()
         self.clear_output()
         self._axes_changed()
@@ -265,9 +243,7 @@ class BoundaryView(QWidget):
         self._x_train = self._x_test = None
         self._y_train = self._y_test = None
         self.grid = None
-        for scatter in (self.train_scatter, self.test_scatter, self.added_scatter):
-            scatter.setData([], [])
-        self.added_points.clear()
+        self.points.clear()
         self.slice_label.setVisible(False)
         self.color_scale.setVisible(False)
         for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
@@ -276,16 +252,6 @@ class BoundaryView(QWidget):
         self.plot.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
         self.empty_text.setPos(0, 0)
 
-    def _labels(self, y: np.ndarray) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 2:
-            y = (
-                y[:, 0]
-                if y.shape[1] == 1
-                else (np.argmax(y, axis=1) if self.task != "regression" else y[:, 0])
-            )
-        return y
-
     def axes(self) -> tuple[int, int]:
         """Indices of the features on the x and y axes."""
         return max(self.x_combo.currentIndex(), 0), max(self.y_combo.currentIndex(), 0)
@@ -293,20 +259,11 @@ class BoundaryView(QWidget):
     def _axes_changed(self, *_a) -> None:
         if self._x_train is None:
             return
-        both = np.concatenate([self._x_train, self._x_test]) if self._x_test.size else self._x_train
         ax = self.axes() if self._x_train.shape[1] > 1 else (0, 0)
-        spec = make_grid_spec(both.astype(np.float64), ax, self.resolution)
-        base, chosen = slice_base(self._x_train, self.feature_names, spec.axes)
+        spec, square, chosen = plane_grid(
+            self._x_train, self._x_test, self.feature_names, ax, self.resolution
+        )
         x0, x1, y0, y1 = spec.extent
-        # equal units on both axes when they are comparable (toy data: a circle looks round);
-        # features in different units (mm against g) keep their own scales
-        ratio = (x1 - x0) / max(y1 - y0, 1e-12)
-        square = 1 / 3 <= ratio <= 3
-        if square:  # the shorter side grows to a square plane: the heatmap fills the square plot
-            half = max(x1 - x0, y1 - y0) / 2
-            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-            x0, x1, y0, y1 = cx - half, cx + half, cy - half, cy + half
-        spec = GridSpec(axes=spec.axes, extent=(x0, x1, y0, y1), base=base, resolution=spec.resolution)
         self.grid = spec
         self._rect_pending = True
         self.plot.setAspectLocked(square, 1.0)
@@ -316,40 +273,12 @@ class BoundaryView(QWidget):
         self.plot.setLabel("left", self.feature_names[ax[1]])
         self.empty_text.setPos((x0 + x1) / 2, (y0 + y1) / 2)
         if spec.is_slice:
-            grouped = {c for cols in one_hot_groups(self._x_train, self.feature_names).values() for c in cols}
-            others = [
-                f"{self.feature_names[i]}={spec.base[i]:.3g}"
-                for i in range(len(spec.base))
-                if i not in ax and i not in grouped
-            ]
-            others += [f"{g} = {v} (most frequent)" for g, v in chosen.items()]
-            shown = ", ".join(others[:6]) + (f", … ({len(others) - 6} more)" if len(others) > 6 else "")
-            held = "training median" + (", categories at the most frequent one" if chosen else "")
-            self.slice_label.setText(f"Slice: other features held at their {held} ({shown})")
-            self.slice_label.setVisible(True)
-        else:
-            self.slice_label.setVisible(False)
-        self._draw_points()
+            self.slice_label.setText(slice_note(self._x_train, self.feature_names, spec, chosen))
+        self.slice_label.setVisible(spec.is_slice)
+        self.points.draw(self._x_train, self._y_train, self._x_test, self._y_test, spec.axes, self.task,
+                         self.value_range)
         self.last_output = None
         self.grid_changed.emit(spec)
-
-    def _brushes(self, y: np.ndarray) -> list:
-        if self.task == "regression":
-            lo, hi = self.value_range
-            rgb = colors.ramp_rgb((y.astype(np.float32) - lo) / (hi - lo))
-            return [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in rgb]
-        cache = {k: pg.mkBrush(*colors.class_color(int(k))) for k in np.unique(y)}
-        return [cache[k] for k in y]
-
-    def _draw_points(self) -> None:
-        a, b = self.grid.axes
-        xt, yt = self._x_train, self._y_train
-        self.train_scatter.setData(x=xt[:, a], y=xt[:, b], brush=self._brushes(yt))
-        if self._x_test.size:
-            pens = [pg.mkPen(br.color(), width=1.6) for br in self._brushes(self._y_test)]
-            self.test_scatter.setData(x=self._x_test[:, a], y=self._x_test[:, b], pen=pens, brush=None)
-        else:
-            self.test_scatter.setData([], [])
 
     # ---- model output --------------------------------------------------------------------
     def set_output(self, out: np.ndarray, epoch: int | None = None) -> None:
@@ -392,9 +321,9 @@ class BoundaryView(QWidget):
         """Draw ``item`` (e.g. a marker) over the plane, its rendering kept as a pixmap like the data
         points': the image changing under it every frame does not call its Python ``paint``."""
         self.plot.addItem(item)
-        _cache(item)
+        cache_rendering(item)
         if isinstance(item, pg.ScatterPlotItem):
-            _hide_when_empty(item)
+            hide_when_empty(item)
 
     def image_array(self) -> np.ndarray | None:
         """The RGBA image currently shown (res, res, 4) uint8, or None."""
@@ -422,22 +351,9 @@ class BoundaryView(QWidget):
         feat = self.grid.base.astype(np.float32).copy()
         feat[self.grid.axes[0]] = x
         feat[self.grid.axes[1]] = y
-        self.added_points.append((feat, int(label)))
-        self._draw_added()
+        self.points.add(feat, int(label), self.grid.axes)
         self.point_added.emit(feat, int(label))
 
-    def _draw_added(self) -> None:
-        if not self.added_points:
-            self.added_scatter.setData([], [])
-            return
-        a, b = self.grid.axes
-        pts = np.array([p for p, _ in self.added_points])
-        labels = np.array([k for _, k in self.added_points])
-        self.added_scatter.setData(
-            x=pts[:, a], y=pts[:, b], brush=[pg.mkBrush(*colors.class_color(int(k))) for k in labels]
-        )
-
     def _clear_added(self) -> None:
-        self.added_points.clear()
-        self._draw_added()
+        self.points.clear_added()
         self.points_cleared.emit()

@@ -31,7 +31,7 @@ def test_broken_network_clears_boundary_and_neurons(qtbot, studio_window):
     assert tc.boundary.empty_text.isVisible() and "Cannot build" in tc.boundary.empty_text.toPlainText()
     assert _neuron_images(studio_window) == 0 and _coloured_links(studio_window) == 0
     # the points of the (still loaded) data stay
-    assert len(tc.boundary.train_scatter.data) > 0
+    assert len(tc.boundary.points.train.data) > 0
     # undo: the network builds again and the pictures come back
     doc.undo_stack.undo()
     qtbot.waitUntil(lambda: tc.model is not None and tc.boundary.image_array() is not None, timeout=5000)
@@ -59,7 +59,7 @@ def test_project_with_unloadable_data_clears_the_old_pictures(qtbot, studio_wind
     assert studio_window.workspace.dataset is None
     b = tc.boundary
     assert b.image_array() is None and b.grid is None
-    assert len(b.train_scatter.data) == 0 and "No data" in b.empty_text.toPlainText()
+    assert len(b.points.train.data) == 0 and "No data" in b.empty_text.toPlainText()
     assert _neuron_images(studio_window) == 0 and _coloured_links(studio_window) == 0
     assert np.all([not w.isVisible() for w in (b.x_combo, b.add_box)])
 
