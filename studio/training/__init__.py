@@ -17,6 +17,8 @@
 - ``views``: the plot docks and canvas pictures; ``link_weights``: the link weight popup;
   ``data_tab``: the Data tab, points clicked into the boundary, new data ending the run.
 - ``toolbar``: Play/Pause, Step, Stop, Reset, speed box, counters.
-- ``controller``: the model lifecycle (the trained model lives in ``workspace.model``) and the
-  wiring of all the above into a main window.
+- ``shown_model``: the network a window shows and trains (fresh until its weights are worth keeping,
+  then ``workspace.model``), building it and saying on the canvas why it does not build.
+- ``controller``: the model lifecycle (a run ends when network, data or settings change; adopting
+  weights others loaded) and the wiring of all the above into a main window.
 """

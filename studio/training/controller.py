@@ -1,9 +1,10 @@
 """The training side of a main window: model lifecycle, run control and the one run state.
 
 The main window creates ``TrainingController(window, workspace)`` once. The model with trained,
-imported or edited weights lives only in ``workspace.model``: the controller puts it there when
-training starts (or a weight is edited) and adopts a model that others put there (Open with a weights
-file, Import weights); before that it holds just the freshly initialized model it shows. The busy
+imported or edited weights lives only in ``workspace.model``: the controller's
+:class:`~studio.training.shown_model.ShownModel` puts it there when training starts (or a weight is
+edited) and the controller adopts a model that others put there (Open with a weights file, Import
+weights); before that it holds just the freshly initialized model it shows. The busy
 reason goes to ``workspace.busy`` while a training step may run. Everything here runs in the GUI
 thread; training runs in a :class:`studio.training.session.TrainingSession`'s threads. The run
 state (:mod:`studio.training.state`) is the only record of whether a run exists, runs or is paused:
@@ -25,27 +26,26 @@ from studio.training.job import TrainingJob
 from studio.training.link_weights import LinkWeights
 from studio.training.run import RunControl, epochs_budget, run_label
 from studio.training.session import TrainingSession
+from studio.training.shown_model import ShownModel
 from studio.training.state import RunState, RunStatus
 from studio.training.toolbar import TrainingControls
 from studio.training.views import TrainingViews
-from studio.workspace import TRAINING_BUSY, Workspace, network_key
+from studio.workspace import TRAINING_BUSY, Workspace
 
 
 class TrainingController(QObject):
     """Owns the training side of one main window: ``run`` (:class:`~studio.training.run.RunControl`:
-    session, state, counters), the views, and the fresh model shown until it trains."""
+    session, state, counters), the views, and ``shown`` (the model shown and trained, and building it)."""
 
     def __init__(self, window: Any, workspace: Workspace) -> None:
         super().__init__(window)
         self.window = window
         self.workspace = workspace
-        self._fresh: Any = None  # freshly initialized weights: not worth keeping until trained or edited
-        self.last_error: str | None = None
-        self._network_key: str | None = None
         self._locked: str | None = None
 
         self.views = TrainingViews(window, workspace, window.inspector_dock)
         v = self.views
+        self.shown = ShownModel(window, workspace, v)
         self.curves, self.boundary = v.curves, v.boundary
         self.health, self.evaluation = v.health, v.evaluation
         self.curves_dock, self.health_dock = v.curves_dock, v.health_dock
@@ -55,12 +55,12 @@ class TrainingController(QObject):
         window.statusBar().removeWidget(zoom)
         window.statusBar().addPermanentWidget(zoom)
         zoom.show()
-        self.run = RunControl(self.controls, lambda: self.model, self)
+        self.run = RunControl(self.controls, self.shown.current, self)
         self.run.paint_frame, self.run.heavy_frame = v.paint_now, v.heavy_frame
-        self.links = LinkWeights(window, workspace, v, lambda: self.model, lambda: self.run.busy)
+        self.links = LinkWeights(window, workspace, v, self.shown.current, lambda: self.run.busy)
         self.link_editor = self.links.editor
         self.links.weight_set.connect(self._weight_set)
-        self.links.keep_weights = self.weights_worth_keeping
+        self.links.keep_weights = self.shown.keep_weights
 
         c = self.controls
         c.play_pause.connect(self.play_pause)
@@ -83,7 +83,7 @@ class TrainingController(QObject):
         workspace.dataset_changed.connect(self._dataset_changed)
         workspace.project_replaced.connect(self._project_loaded)
         workspace.model_changed.connect(self._model_changed)
-        workspace.weights_edited.connect(self._show_model)
+        workspace.weights_edited.connect(self.shown.show)
         window.project_closing.connect(self.shutdown)
         doc = workspace.document
         doc.graph_changed.connect(self._structure_changed)
@@ -100,9 +100,13 @@ class TrainingController(QObject):
 
     @property
     def model(self) -> Any:
-        """The network shown and trained: ``workspace.model`` once it holds weights worth keeping,
-        before that the freshly initialized one (None when the network or the data do not build)."""
-        return self.workspace.model if self.workspace.model is not None else self._fresh
+        """The network shown and trained (:meth:`ShownModel.current`; None when nothing builds)."""
+        return self.shown.current()
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the network does not build or why the last run failed, else None."""
+        return self.shown.last_error
 
     @property
     def has_weights(self) -> bool:
@@ -137,23 +141,14 @@ class TrainingController(QObject):
             self._locked = reason
             self.window.set_training_locked(reason is not None, reason or "")
         if status.state is RunState.FAILED:
-            self.last_error = status.note
-
-    def weights_worth_keeping(self) -> None:
-        """The fresh model's weights are about to change (training starts, a weight is edited): the
-        workspace holds them from now on; weights it already holds become unsaved."""
-        if self.workspace.model is None and self._fresh is not None:
-            model, self._fresh = self._fresh, None
-            self.workspace.set_model(model)
-        else:
-            self.workspace.mark_weights_unsaved()
+            self.shown.last_error = status.note
 
     def _model_changed(self, model: Any) -> None:
         """Someone put a model into the workspace (Open with weights, Import weights: Play/Step continue
         from it) or dropped it (new data, another network or project: their own signals end the run)."""
         if model is None:
             self.links.refresh()
-        elif model is not self.model or self._fresh is not None:
+        elif not self.shown.holds(model):
             self.adopt_model(model)
 
     # ---- model lifecycle -------------------------------------------------------------------
@@ -170,19 +165,13 @@ class TrainingController(QObject):
         # whatever ended the run before (new data ends it, and drops the model, before this is called),
         # curves that have data become a previous run: the next run never draws on top of them
         self.curves.new_run(run_label(self.workspace.document))
-        self._fresh = None
-        if self.workspace.model is not None:
-            self.workspace.set_model(None)
-        self._network_key = None
+        self.shown.forget()
         self.views.clear_model(self.dataset is not None)
         self.health.clear()
         self.evaluation.clear()
         self.controls.show_progress(0, self._budget(), 0.0, 0.0)
         self.curves.set_budget(self._budget())
         self.links.refresh()
-
-    def _current_network_key(self) -> str:
-        return network_key(self.workspace.document.graph)
 
     def adopt_model(self, model: Any) -> None:
         """Continue from ``model`` (imported weights, or a project opened with its weights file).
@@ -199,12 +188,7 @@ class TrainingController(QObject):
         self.curves.new_run(run_label(self.workspace.document))  # fades the curves if they have data
         if self.epoch:  # the toolbar says "Epoch 300 / 300": say why the curves are empty
             self.curves.status.setText(f"{self.epoch} epochs trained before\n(curves are not saved)")
-        self._fresh = None
-        if model is not self.workspace.model:
-            self.workspace.set_model(model)
-        self._clear_error()
-        self._network_key = self._current_network_key()
-        self._show_model()
+        self.shown.adopt(model)
         self.links.refresh()
         self.views.evaluate_in_background(
             model, lambda: self.model is model and self.session is None
@@ -214,57 +198,8 @@ class TrainingController(QObject):
         return epochs_budget(self.workspace.document)
 
     def ensure_model(self, interactive: bool = False) -> bool:
-        """Build the model for the current network and data if needed; False (with a message) on errors.
-
-        A blank canvas is not an error until the user presses Play/Step (``interactive``): its own
-        "Start a network" hint says what to do, a red "Cannot build" banner over it would only shout.
-        """
-        if self.model is not None:
-            return True
-        graph = self.workspace.document.graph
-        if not graph.nodes and not interactive:
-            self.views.clear_model(self.dataset is not None)
-            self._clear_error()
-            return False
-        if self.dataset is None:
-            self.views.clear_model(False)
-            self._error("No data loaded: pick a data set in the Data tab.")
-            return False
-        if graph.chain() is None:  # e.g. the link into the output was removed: the layer list alone
-            problems = [p.message for p in graph.validate() if p.severity == "error"]  # would still build
-            self.views.clear_model(True, "Cannot build the network (the message is on the canvas)")
-            detail = " ".join(problems) or "the layers are not one chain from Input to Output."
-            self._error(f"Cannot build the network: {detail}")
-            return False
-        try:
-            self._fresh = self.workspace.build_model()
-        except Exception as exc:  # ProjectError lists every problem; show them in one line
-            self.views.clear_model(True, "Cannot build the network (the message is on the canvas)")
-            self._error(f"Cannot build the network: {one_line(exc)}")
-            return False
-        self._network_key = self._current_network_key()
-        self._clear_error()
-        self._show_model()
-        return True
-
-    def _show_model(self) -> None:
-        self.views.map_layers(self.model, self.workspace.document.graph)
-        self.views.show_model(self.model, self.views.grid_for(self.dataset))
-
-    def _error(self, message: str) -> None:
-        """A problem outside a run (the network does not build, no data): one place, the canvas banner,
-        shown in full until the problem is fixed (the status bar would cut it and repeat it)."""
-        self.last_error = message
-        self.window.canvas.show_message(message, "error", msec=0)
-
-    def _clear_error(self) -> None:
-        """The network builds again: take down the "Cannot build…"/"No data…" message wherever it shows."""
-        message, self.last_error = self.last_error, None
-        if not message:
-            return
-        w = self.window
-        if w.canvas.message_text() == message:
-            w.canvas.clear_message()
+        """Build the model for the current network and data if needed (:meth:`ShownModel.ensure`)."""
+        return self.shown.ensure(interactive)
 
     # ---- toolbar actions -------------------------------------------------------------------
     def play_pause(self) -> None:
@@ -313,7 +248,7 @@ class TrainingController(QObject):
         return self.run.close()
 
     def _start(self, running: bool, step_epochs: int = 1) -> None:
-        self.last_error = None
+        self.shown.last_error = None
         if not self.ensure_model(interactive=True):
             return
         budget = self._budget()
@@ -328,7 +263,7 @@ class TrainingController(QObject):
             return
         if self.epoch == 0:  # a new run: name it after the settings it starts with
             self.curves.set_run_label(run_label(self.workspace.document))
-        self.weights_worth_keeping()  # from here on the weights are the trained ones
+        self.shown.keep_weights()  # from here on the weights are the trained ones
         self.run.start(job, running, step_epochs)
 
     def _make_job(self) -> TrainingJob:
@@ -391,7 +326,7 @@ class TrainingController(QObject):
 
     def _structure_changed(self) -> None:
         if self.session is None:
-            if self.model is not None and self._network_key == self._current_network_key():
+            if self.model is not None and self.shown.fits_network():
                 return  # only positions changed (a move, auto-arrange): the weights still fit
             self._invalidate_model("the network changed")
             if self.dataset is not None:
@@ -422,4 +357,4 @@ class TrainingController(QObject):
         if self.session is not None:
             self.session.worker.set_grid(self.views.grid_for(self.dataset))
         elif self.model is not None:
-            self._show_model()
+            self.shown.show()
