@@ -7,9 +7,12 @@ fraction of dead ReLU units. Everything returned is a fresh array, safe to hand 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.target_scaling import is_inverse_layer
 
 #: Activation names whose units can "die" (output exactly 0 for every input).
 RELU_NAMES = frozenset({"relu"})
@@ -181,21 +184,38 @@ class GridForward:
         return outs
 
 
+def neuron_layers(model: object) -> dict[int, int]:
+    """Layers drawn as neuron columns on the canvas -> the layer whose output their neurons show.
+
+    The one place that says which number stands for a neuron (heatmaps, the Explain tab's values). Every
+    layer except a plain Normalization is drawn (an input layer with feature inputs draws one neuron per
+    feature) and shows its own output, except the network's output layer: when fixed layers follow it
+    (``data.target_scaling``'s trailing layer, :mod:`core.target_scaling`, not part of the project's
+    network) it shows the model's output, what ``predict`` returns, in target units.
+    """
+    layers = list(model.layers)
+    last = len(layers) - 1
+    while last > 0 and is_inverse_layer(layers[last]):
+        last -= 1
+    return {i: (len(layers) - 1 if i == last else i) for i, layer in enumerate(layers[:last + 1])
+            if type(layer).__name__ != "Normalization" or getattr(layer, "features", None) is not None}
+
+
 def neuron_layer_indices(model: object) -> list[int]:
-    """Indices of layers drawn as neuron columns on the canvas: every layer except a plain Normalization
-    (an input layer with feature inputs draws one neuron per feature)."""
-    return [i for i, layer in enumerate(model.layers)
-            if type(layer).__name__ != "Normalization" or getattr(layer, "features", None) is not None]
+    """Indices of the layers drawn as neuron columns on the canvas (:func:`neuron_layers`' keys)."""
+    return list(neuron_layers(model))
 
 
 def neuron_grids(
-    outputs: list[np.ndarray], spec: GridSpec, layer_indices: list[int], step: int = 3, max_units: int = 16
+    outputs: list[np.ndarray], spec: GridSpec, layers: Mapping[int, int], step: int = 3, max_units: int = 16
 ) -> dict[int, np.ndarray]:
-    """Layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells."""
+    """Drawn layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells.
+
+    ``outputs``: every layer's (n², units) output over the grid; ``layers``: :func:`neuron_layers`."""
     n = spec.resolution
     grids = {}
-    for i in layer_indices:
-        a = outputs[i][:, :max_units].reshape(n, n, -1)[::step, ::step]
+    for i, shown in layers.items():
+        a = outputs[shown][:, :max_units].reshape(n, n, -1)[::step, ::step]
         grids[i] = np.array(np.moveaxis(a, -1, 0), dtype=np.float32, order="C", copy=True)
     return grids
 
@@ -205,7 +225,7 @@ def activation_images(
 ) -> dict[int, np.ndarray]:
     """Layer index -> (units, H, W) activation grid over the plane ``spec`` for every canvas-drawn layer."""
     outs = forward_all(model, spec.points())
-    return neuron_grids(outs, spec, neuron_layer_indices(model), step=step, max_units=max_units)
+    return neuron_grids(outs, spec, neuron_layers(model), step=step, max_units=max_units)
 
 
 def trainable_layers(model: object) -> list[object]:

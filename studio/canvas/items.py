@@ -117,6 +117,8 @@ class LayerItem(QGraphicsObject):
         #: short per-neuron numbers (the Explain tab's z/a or dL/dz for one sample), keyed by unit index
         self.neuron_values: dict[int, str] = {}
         self.labels: list[str] = []
+        #: what the neurons' numbers and pictures are in, when it needs saying (the output in target units)
+        self.value_note = ""
         self.rows: list[int | None] = neuron_rows(None)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -137,10 +139,13 @@ class LayerItem(QGraphicsObject):
         params: int | None,
         activation: str,
         labels: Sequence[str] = (),
+        value_note: str = "",
     ) -> None:
         """Update what the card shows; geometry changes when the neuron count does.
 
-        ``labels`` name the units (feature names on the Input, class names on the Output)."""
+        ``labels`` name the units (feature names on the Input, class names on the Output); ``value_note``
+        says what the neurons' values are in (the tooltip and the neuron preview show it)."""
+        self.value_note = value_note
         self.labels = list(labels) if units is not None and len(labels) == units else []
         rows = neuron_rows(units)
         if rows != self.rows:
@@ -178,6 +183,8 @@ class LayerItem(QGraphicsObject):
         if self.activation:
             lines.append(f"activation: {self.activation}")
         lines.append(f"trainable parameters: {format_count(self.params)}")
+        if self.value_note:
+            lines.append(self.value_note)
         if self.problem_text:
             lines.append(f"<span style='color:{theme.current().error}'>{self.problem_text}</span>")
         return "<br>".join(lines)

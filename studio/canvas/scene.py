@@ -21,6 +21,9 @@ from studio.canvas.items import LayerItem, PortItem
 from studio.canvas.links import LinkItem
 from studio.workspace import Workspace
 
+#: the Output card's tooltip (and neuron preview) under data.target_scaling
+TARGET_UNITS_NOTE = "values in target units (data.target_scaling)"
+
 
 class NetworkScene(QGraphicsScene):
     """Layer cards and links for one :class:`Document`."""
@@ -85,7 +88,8 @@ class NetworkScene(QGraphicsScene):
                     labels = info.feature_names
                 elif info is not None and node.kind == "output":
                     labels = info.output_names
-                item.set_data(node.config, units.get(nid), params.get(nid), act, labels)
+                note = TARGET_UNITS_NOTE if node.kind == "output" and self._target_scaled(info) else ""
+                item.set_data(node.config, units.get(nid), params.get(nid), act, labels, note)
                 if (item.pos().x(), item.pos().y()) != node.pos:
                     item.setPos(QPointF(*node.pos))
             wanted = set(g.edges)
@@ -110,6 +114,12 @@ class NetworkScene(QGraphicsScene):
         finally:
             self._syncing = False
         self.refresh_problems()
+
+    def _target_scaled(self, info: Any) -> bool:
+        """True when the network learns standardized targets (data.target_scaling on regression data): its
+        output's values are shown in target units, the model's output (``core.probes.neuron_layers``)."""
+        return (info is not None and info.task == "regression"
+                and self.document.data.get("target_scaling") == "standard")
 
     def refresh_problems(self) -> None:
         """Re-run validation and mark cards with their worst problem."""

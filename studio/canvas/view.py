@@ -321,7 +321,9 @@ class NetworkView(QGraphicsView):
         self.preview_image.setPixmap(pix)
         names = item.labels if item is not None else []
         name = f" ({names[unit]})" if unit < len(names) else ""
-        self.preview_caption.setText(f"<b>{html.escape(node_id)}</b> · unit {unit + 1}{html.escape(name)}")
+        note = f"<br>{html.escape(item.value_note)}" if item is not None and item.value_note else ""
+        self.preview_caption.setText(
+            f"<b>{html.escape(node_id)}</b> · unit {unit + 1}{html.escape(name)}{note}")
         self.preview.adjustSize()
         p = self.mapFromScene(scene_pos) + self.viewport().pos()
         x = (

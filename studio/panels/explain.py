@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QPushButton, QV
 from core.errors import DataError
 from core.explain import Explanation, explain, label_target, table_row_sample
 from core.explain_text import format_explanation, neuron_lines, num, paren, standardized_lines
+from core.probes import neuron_layers
 
 HINT = ("Click a point in the decision boundary, a row of the CSV preview (Data tab) or a digit in the "
         "Evaluation's gallery to follow one sample through the network.")
@@ -71,6 +72,8 @@ class ExplainSide(QObject):
         self.description = ""
         self.explanation: Explanation | None = None
         self.focus: tuple[str, int | None] | None = None  # (node id, unit or None for the whole layer)
+        #: drawn layer index -> the layer whose output its neurons show (``core.probes.neuron_layers``)
+        self._shown: dict[int, int] = {}
         self._shown_nodes: set[str] = set()
         #: the canvas links show this sample's ∂L/∂w (Backward) instead of the weights
         self._gradient_links: dict[str, np.ndarray] = {}
@@ -202,6 +205,7 @@ class ExplainSide(QObject):
             if self._label is not None and model.loss is not None:
                 target = label_target(self._label, task=ds.task, units=int(model.output_dim))
             self.explanation = explain(model, self.x, target, input_names=list(ds.feature_names))
+            self._shown = neuron_layers(model)
         except (ValueError, IndexError) as exc:
             self.explanation = None
             self._set_canvas({})
@@ -239,7 +243,10 @@ class ExplainSide(QObject):
             elif backward and t.dz is not None:
                 values[node] = {j: f"∂ {short(t.dz[j], 2)}" for j in range(t.a.size)}
             else:
-                values[node] = {j: f"{short(t.z[j])}→{short(t.a[j])}" if t.kind == "Dense" else short(t.a[j])
+                shown = self._shown_trace(exp, i)
+                # the output in target units (data.target_scaling) gets a digit more: 173.2, not 173
+                a = {j: short(shown.a[j], 3 if shown is t else 4) for j in range(t.a.size)}
+                values[node] = {j: f"{short(t.z[j])}→{a[j]}" if t.kind == "Dense" else a[j]
                                 for j in range(t.a.size)}
         self._set_canvas(values)
         self._show_link_gradients(exp if backward else None)
@@ -281,6 +288,9 @@ class ExplainSide(QObject):
                     if j >= t.a.size:
                         continue
                     body = neuron_lines(t, j, backward=backward)
+                    shown = self._shown_trace(exp, index)
+                    if shown is not t:  # the output, then undoing the target scaling: back to target units
+                        body += [f"in target units: {s}" for s in neuron_lines(shown, j, backward=False)]
                     lines.append(f"#{j + 1}: " + body[0])
                     lines.extend("    " + line for line in body[1:])
                     if backward and t.dkernel is not None:
@@ -289,6 +299,11 @@ class ExplainSide(QObject):
                                          f"{num(t.dkernel[i, j])}   (w = {num(t.kernel[i, j])})")
                 return "\n".join(lines)
         return format_explanation(exp, backward=backward)
+
+    def _shown_trace(self, exp: Explanation, index: int) -> Any:
+        """The trace whose output layer ``index``'s neurons show: its own, or for the network's output the
+        model's output (in target units under data.target_scaling)."""
+        return exp.layers[self._shown.get(index, index)]
 
     def _show_link_gradients(self, exp: Explanation | None) -> None:
         """Colour the links by ``exp``'s ∂L/∂w (sign and size, as the weights are drawn); None: the weights
@@ -335,7 +350,9 @@ class ExplainSide(QObject):
 
 def short(v: float, digits: int = 3) -> str:
     """A number short enough to sit beside a neuron on the canvas."""
-    text = f"{float(v):.{digits}g}"
+    v = float(v)
+    # numbers in target units (prices, counts) whole rather than 1.02e+03
+    text = f"{v:.0f}" if 1e3 <= abs(v) < 1e6 else f"{v:.{digits}g}"
     return "0" if text == "-0" else text
 
 

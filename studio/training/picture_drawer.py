@@ -82,7 +82,7 @@ class _Drawer:
             outs = self.forward(shadow, self.points)
             self.out[0][...] = outs[-1].reshape(self.out[0].shape)
             if header.get("neurons"):
-                layers = probes.neuron_layer_indices(shadow)
+                layers = probes.neuron_layers(shadow)
                 grids = probes.neuron_grids(outs, self.grid, layers, step=NEURON_STEP, max_units=MAX_UNITS)
                 for view, i in zip(self.out[1:], layers, strict=True):
                     view[...] = grids[i]

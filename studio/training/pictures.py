@@ -100,7 +100,7 @@ class SnapshotPictures(QObject):
             n = grid.resolution
             outs = self._grid_forward(shadow, self._grid_points(grid))
             if snap.want_neurons:
-                snap.neurons = probes.neuron_grids(outs, grid, probes.neuron_layer_indices(shadow))
+                snap.neurons = probes.neuron_grids(outs, grid, probes.neuron_layers(shadow))
             snap.boundary = np.array(outs[-1].reshape(n, n, -1), dtype=np.float32, copy=True)
 
     def _grid_points(self, grid: probes.GridSpec) -> np.ndarray:

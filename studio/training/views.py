@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
-from core.probes import activation_images, forward_all
+from core.probes import activation_images, forward_all, neuron_layer_indices
 from studio.background import one_line, run_in_background
 from studio.panels.evaluation import EvaluationPanel, workspace_model_source
 from studio.plots.boundary import BoundaryView
@@ -141,7 +141,8 @@ class TrainingViews(QObject):
         except KeyError:  # a link to a node that is gone (a graph mid-edit): no pictures on the canvas
             return
         nodes = [n for n in chain if graph.nodes[n].kind != "input"]
-        layers = [i for i, la in enumerate(model.layers) if type(la).__name__ != "Normalization"]
+        # every canvas-drawn layer but the input (data.target_scaling's trailing layer has no card)
+        layers = [i for i in neuron_layer_indices(model) if type(model.layers[i]).__name__ != "Normalization"]
         if len(nodes) == len(layers):
             self.neuron_nodes = dict(zip(layers, nodes, strict=True))
             inputs = [n for n in chain if graph.nodes[n].kind == "input"]
