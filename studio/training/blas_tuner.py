@@ -6,10 +6,12 @@ can be faster, but only while the machine is quiet: measured on a 2-core machine
 (784-256-128-10, batch 128) took 627 steps/s with two threads against 433 with one when nothing else
 ran, and 14-70 steps/s against 300-480 while other processes kept a core busy (each matrix product
 waits for the BLAS thread the system did not schedule). So :class:`BlasTuner` alternates short trial
-windows of one thread and of every thread, keeps the faster, and measures again: soon after the
-first probe (:data:`FIRST_REPROBE_S`), then at doubling gaps up to every :data:`REPROBE_S` seconds of
-training, or at once when the steps' speed says the load changed. The first window after a resume
-is a warm-up that counts for nothing (a probe goes on after it): the first steps after a pause ran at
+windows of one thread and of every thread, keeps the faster (a tie goes to every thread), and
+measures again: soon after the first probe (:data:`FIRST_REPROBE_S`), then at
+doubling gaps up to every :data:`REPROBE_S` seconds of training, or at once when the steps' speed
+says the load changed. The first window after a resume
+is a warm-up that counts for nothing (a probe goes on after it; before the run's first probe it lasts
+:data:`START_WARMUP_S`): the first steps after a pause ran at
 a quarter of their speed (the threads waking, the views catching up), and one benchmark run's trial
 of two threads, cut by a pause, ended early on 8 such steps and kept one thread.
 
@@ -30,6 +32,11 @@ from studio.training import blas
 MIN_WORK = 4_000_000
 #: seconds of training steps per trial window (~200 MNIST steps)
 WINDOW_S = 0.4
+#: seconds of training steps before a run's first probe. The start is a run's busiest time (the data
+#: arrive, the first frames and evaluation are drawn, the picture process starts): in the app the first
+#: 0.4 s of steps ran at 82 steps/s with two threads, and a probe right after them found two threads
+#: slower (295 against 424 steps/s) where a later one found them faster (534 against 499).
+START_WARMUP_S = 1.2
 #: seconds of training steps between two probes
 REPROBE_S = 25.0
 #: seconds after the first probe to the second; each later gap doubles, up to REPROBE_S. A run's first
@@ -37,7 +44,10 @@ REPROBE_S = 25.0
 #: one benchmark run's first probe found two threads slower (414 against 535 steps/s), kept one for the
 #: rest of the 12 s measured, and trained MNIST at 0.69 of a headless that two threads made 44 % faster.
 FIRST_REPROBE_S = 4.0
-#: more threads are kept only when they take at least this many more steps per second
+#: one thread replaces more only when it takes at least this many more steps per second. A tie goes to
+#: more threads: above MIN_WORK they are 6-45 % faster on a quiet machine and 4-35 times slower under
+#: load, so a probe that finds them within a few per cent of one thread saw a quiet machine through
+#: noise (0.4 s windows vary by +-15 % here).
 MIN_GAIN = 0.05
 #: a trial of more threads ends after an eighth of a window when its steps are this much slower than
 #: one thread's (under load two threads were 4-35 times slower: no need to suffer a whole window). Not
@@ -58,8 +68,9 @@ class BlasTuner:
     The worker calls :meth:`took_step` after each training step (O(1); a switch costs ~1 us),
     :meth:`resume` when training starts or resumes, :meth:`finish` when the run ends. A probe runs
     four trial windows, one thread, ``most``, ``most``, one (so a steady drift of the machine's speed
-    favours neither) and keeps the count with more steps per second. Networks with fewer than
-    ``min_work`` multiply-adds per step are never probed: they keep one thread.
+    favours neither) and keeps ``most`` unless one thread is clearly faster (:data:`MIN_GAIN`).
+    Networks with fewer than ``min_work`` multiply-adds per step are never
+    probed: they keep one thread.
     """
 
     def __init__(
@@ -70,6 +81,7 @@ class BlasTuner:
         setter: Callable[[int], None] | None = None,
         getter: Callable[[], int | None] | None = None,
         window_s: float = WINDOW_S,
+        start_warmup_s: float = START_WARMUP_S,
         reprobe_s: float = REPROBE_S,
         first_reprobe_s: float = FIRST_REPROBE_S,
         min_work: int = MIN_WORK,
@@ -80,6 +92,7 @@ class BlasTuner:
         #: False: one thread, never probed (a small network, or only one core)
         self.enabled = work_per_step >= min_work and self.most > 1
         self.window_s = window_s
+        self.start_warmup_s = start_warmup_s
         self.reprobe_s = reprobe_s
         self.first_reprobe_s = min(first_reprobe_s, reprobe_s)
         #: the count in force (the session starts every run at one)
@@ -124,7 +137,9 @@ class BlasTuner:
         if self.enabled:
             self._apply(self._plan[0] if self._plan else self.threads)
             self._warming = True
-            self._sum, self._n, self._due = 0.0, 0, self.window_s
+            before_first_probe = self.probes == 0 and not self._plan
+            self._sum, self._n = 0.0, 0
+            self._due = self.start_warmup_s if before_first_probe else self.window_s
 
     def finish(self) -> None:
         """The run ended: leave the process at one thread, as the session found it."""
@@ -202,7 +217,7 @@ class BlasTuner:
     def _decide(self) -> None:
         self.trial_rates = {n: steps / seconds for n, (seconds, steps) in self._trials.items() if seconds > 0}
         one, more = self.trial_rates.get(1, 0.0), self.trial_rates.get(self.most, 0.0)
-        best = self.most if more >= one * (1 + MIN_GAIN) and more > 0 else 1
+        best = 1 if one >= more * (1 + MIN_GAIN) or more <= 0 else self.most
         self._ref = self._mean(best)
         self._plan = []
         self._since = 0.0
