@@ -37,12 +37,14 @@ WINDOW_S = 0.4
 #: 0.4 s of steps ran at 82 steps/s with two threads, and a probe right after them found two threads
 #: slower (295 against 424 steps/s) where a later one found them faster (534 against 499).
 START_WARMUP_S = 1.2
-#: seconds of training steps between two probes
+#: seconds of training steps between two probes once more threads are kept (their steps slowing down
+#: by DRIFT calls a probe at once: the load that makes one thread better shows in their speed)
 REPROBE_S = 25.0
-#: seconds after the first probe to the second; each later gap doubles, up to REPROBE_S. A run's first
-#: probe falls in its busiest second (the data arrive, the first frames, the picture process starts):
-#: one benchmark run's first probe found two threads slower (414 against 535 steps/s), kept one for the
-#: rest of the 12 s measured, and trained MNIST at 0.69 of a headless that two threads made 44 % faster.
+#: while one thread is kept, seconds from a probe to the next: this after the first, then doubling up to
+#: REPROBE_S. One thread's steps barely speed up when the load goes away (the drift alarm sees it
+#: poorly), and a choice made in a busy moment should not last: one benchmark run's first probe found
+#: two threads slower (414 against 535 steps/s), kept one for the rest of the 12 s measured, and
+#: trained MNIST at 0.69 of a headless that two threads made 44 % faster.
 FIRST_REPROBE_S = 4.0
 #: one thread replaces more only when it takes at least this many more steps per second. A tie goes to
 #: more threads: above MIN_WORK they are 6-45 % faster on a quiet machine and 4-35 times slower under
@@ -67,10 +69,12 @@ class BlasTuner:
 
     The worker calls :meth:`took_step` after each training step (O(1); a switch costs ~1 us),
     :meth:`resume` when training starts or resumes, :meth:`finish` when the run ends. A probe runs
-    four trial windows, one thread, ``most``, ``most``, one (so a steady drift of the machine's speed
-    favours neither) and keeps ``most`` unless one thread is clearly faster (:data:`MIN_GAIN`).
-    Networks with fewer than ``min_work`` multiply-adds per step are never
-    probed: they keep one thread.
+    two trial windows, one thread then ``most``, and keeps ``most`` unless one thread is clearly faster
+    (:data:`MIN_GAIN`). Each probe spends one window at the count that loses on a quiet machine; a drift
+    of the machine's speed between the two windows can tip only a close call, and the 4-35 times that
+    load costs more threads is no close call.
+    Networks with fewer than ``min_work`` multiply-adds per step are never probed: they keep one
+    thread.
     """
 
     def __init__(
@@ -199,13 +203,14 @@ class BlasTuner:
         self._restart_window()
 
     def _start_probe(self) -> None:
-        self._plan = [1, self.most, self.most, 1]
+        self._plan = [1, self.most]
         self._trials = {}
         self._apply(1)
 
     def _gap(self) -> float:
-        """Seconds of steps from the last probe to the next: short after the first, then doubling."""
-        if self.probes == 0:
+        """Seconds of steps from the last probe to the next: REPROBE_S with more threads kept, else
+        short after the first probe, then doubling."""
+        if self.probes == 0 or self.threads > 1:
             return self.reprobe_s  # (the first probe: ``_since`` starts one window short of this)
         return min(self.reprobe_s, self.first_reprobe_s * 2.0 ** (self.probes - 1))
 

@@ -71,9 +71,9 @@ def test_probe_keeps_more_threads_when_their_steps_are_faster() -> None:
     assert blas.calls == [1] and not tuner.probing  # the first window is a warm-up at one thread
     blas.train(tuner, 0.02)
     assert tuner.probing
-    blas.train(tuner, 1.7)  # four trial windows: one thread, two, two, one
+    blas.train(tuner, 0.85)  # two trial windows: one thread, then two
     assert tuner.probes == 1 and tuner.threads == 2 and blas.threads == 2
-    assert blas.calls == [1, 1, 2, 2, 1, 2]
+    assert blas.calls == [1, 1, 2, 2]
     assert tuner.trial_rates[1] == pytest.approx(500, rel=0.01)
     assert tuner.trial_rates[2] == pytest.approx(714, rel=0.01)
 
@@ -129,7 +129,7 @@ def test_reprobes_every_reprobe_s_and_follows_the_machine() -> None:
     tuner.resume()
     blas.train(tuner, 3.0)
     assert tuner.probes == 1 and tuner.threads == 2
-    blas.train(tuner, 9.0)
+    blas.train(tuner, 7.5)
     assert tuner.probes == 1 and not tuner.probing  # steady machine: no probe before reprobe_s
     # the machine gets a little busier: one thread now wins by a small margin (no drift alarm)
     blas.step_s = {1: 0.0018, 2: 0.0019}
@@ -190,28 +190,41 @@ def test_resume_puts_the_count_back_and_finish_leaves_one_thread() -> None:
     assert blas.threads == 1 and tuner.threads == 1
 
 
-def test_the_first_choice_is_checked_again_soon_then_at_doubling_gaps() -> None:
-    """A run's first probe meets its busiest second: a wrong choice there lasts seconds, not 25."""
-    blas = FakeBlas({1: 0.002, 2: 0.0014})
-    tuner = blas.tuner(reprobe_s=25.0, first_reprobe_s=4.0)
-    tuner.resume()
-    blas.step_s = {1: 0.002, 2: 0.004}  # the first probe: two threads look slower (a busy start)
-    blas.train(tuner, 2.5)
-    assert tuner.probes == 1 and tuner.threads == 1
-    blas.step_s = {1: 0.002, 2: 0.0014}  # the start is over: two threads are faster
-    probes_at: list[float] = []
+def _probe_times(blas: FakeBlas, tuner: BlasTuner, seconds: float) -> list[float]:
+    """Step seconds (from now) at which probes ended, training ``seconds`` in 0.1 s slices."""
+    ends: list[float] = []
     done = 0.0
-    while done < 60.0:
+    while done < seconds:
         before = tuner.probes
         blas.train(tuner, 0.1)
         done += 0.1
         if tuner.probes > before:
-            probes_at.append(done)
+            ends.append(done)
+    return ends
+
+
+def test_one_thread_is_checked_again_soon_then_at_doubling_gaps() -> None:
+    """A choice of one thread made in a busy moment should not last: the next probes come after 4 s,
+    8 s, 16 s, then every 25 s of steps (plus the probes' own windows)."""
+    blas = FakeBlas({1: 0.002, 2: 0.004})  # a busy machine: two threads are slower
+    tuner = blas.tuner(reprobe_s=25.0, first_reprobe_s=4.0)
+    tuner.resume()
+    ends = _probe_times(blas, tuner, 90.0)
+    assert tuner.threads == 1
+    gaps = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+    slack = 2 * tuner.window_s + 0.45  # a probe's two windows, and a window's rounding
+    for gap, wanted in zip(gaps, (4.0, 8.0, 16.0, 25.0, 25.0), strict=False):
+        assert wanted <= gap <= wanted + slack
+
+
+def test_more_threads_are_checked_again_every_reprobe_s_or_when_they_slow_down() -> None:
+    blas = FakeBlas({1: 0.002, 2: 0.0014})
+    tuner = blas.tuner(reprobe_s=25.0, first_reprobe_s=4.0)
+    tuner.resume()
+    ends = _probe_times(blas, tuner, 60.0)
     assert tuner.threads == 2
-    gaps = [b - a for a, b in zip(probes_at, probes_at[1:], strict=False)]
-    assert 4.0 <= probes_at[0] <= 4.0 + 2.5  # (the probe's own windows add ~1.6 s)
-    assert all(g1 < g2 for g1, g2 in zip(gaps, gaps[1:], strict=False) if g2 < 25.0)
-    assert max(gaps) <= 25.0 + 2.5
+    gaps = [b - a for a, b in zip(ends, ends[1:], strict=False)]
+    assert len(gaps) == 2 and all(25.0 <= g <= 25.0 + 2 * tuner.window_s + 0.45 for g in gaps)
 
 
 def test_a_probe_cut_by_a_pause_goes_on_after_a_warm_up_window() -> None:

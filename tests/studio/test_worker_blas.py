@@ -57,8 +57,8 @@ def test_worker_measures_each_step_and_applies_the_choice(monkeypatch) -> None:
     assert ends == ["epochs"]
     tuner = worker.blas
     assert tuner.probes == 1
-    # one thread at the start, the probe's trials, two threads once chosen, one again after the run
-    assert blas.calls == [1, 1, 2, 2, 1, 2, 1]
+    # one thread at the start, the probe's trials (one, then two), two kept, one again after the run
+    assert blas.calls == [1, 1, 2, 2, 1]
     assert round(tuner.trial_rates[1]) == 500
     assert round(tuner.trial_rates[2]) == 714  # the epoch ends' 50 ms were not counted as step time
     chosen_at = len(threads_per_step) - threads_per_step[::-1].index(1)
