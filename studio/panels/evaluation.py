@@ -12,7 +12,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,12 @@ from PySide6.QtWidgets import (
 
 from core import metrics
 from studio.dialog_folder import user_folder
-from studio.panels.confusion_tables import ConfusionSplit, fill_class_scores, fill_confusion_matrix
+from studio.panels.confusion_tables import (
+    ConfusionReport,
+    fill_class_scores,
+    fill_confusion_matrix,
+    report_table,
+)
 from studio.plots.style import style_plot
 
 GALLERY_SIZE = 96
@@ -110,16 +113,18 @@ class EvaluationPanel(QWidget):
         cm_page = QWidget()
         v = QVBoxLayout(cm_page)
         v.setContentsMargins(2, 2, 2, 2)
-        self.norm_box = QCheckBox("Normalize rows (recall per true class)")
+        # beside the tabs, not above the tables: at 1280x800 the panel has ~250 px of height
+        self.norm_box = QCheckBox("Normalize rows")
+        self.norm_box.setToolTip("Show each row as fractions of the true class: the diagonal is the recall "
+                                 "per true class")
         self.norm_box.toggled.connect(lambda _on: self._fill_cm())
-        v.addWidget(self.norm_box)
-        self.cm_table = QTableWidget()
-        self.cm_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.tabs.setCornerWidget(self.norm_box, Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(lambda i: self.norm_box.setVisible(i == 0))
+        self.cm_table = report_table()
         self.cm_table.setToolTip("Rows: true class; columns: predicted class")
-        self.prf_table = QTableWidget()
-        self.prf_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.cm_split = ConfusionSplit(self.cm_table, self.prf_table)
-        v.addWidget(self.cm_split, 1)
+        self.prf_table = report_table()
+        self.cm_report = ConfusionReport(self.cm_table, self.prf_table)
+        v.addWidget(self.cm_report, 1)
         self.tabs.addTab(cm_page, "Confusion matrix")
 
         self.roc_widget = pg.PlotWidget()
@@ -194,6 +199,7 @@ class EvaluationPanel(QWidget):
             table.clear()
             table.setRowCount(0)
             table.setColumnCount(0)
+        self.cm_report.share(False)
         self.gallery.clear()
         self.roc_curve.setData([], [])
         self.roc_label.setText("")
@@ -325,13 +331,13 @@ class EvaluationPanel(QWidget):
         if self.cm is None:
             return
         k = self.cm.shape[0]
-        many = k > 4
-        fill_confusion_matrix(self.cm_table, self.cm, self._names(k), self.norm_box.isChecked(), many)
-        self.cm_split.share(many)
+        fill_confusion_matrix(self.cm_table, self.cm, self._names(k), self.norm_box.isChecked())
+        self.cm_report.share(many=k > 4)
 
     def _fill_prf(self) -> None:
         k = len(self.prf.precision)
-        fill_class_scores(self.prf_table, self.prf, self._names(k), spread=k > 4)
+        fill_class_scores(self.prf_table, self.prf, self._names(k))
+        self.cm_report.share(many=k > 4)
 
     def _digit_clicked(self, item: QListWidgetItem) -> None:
         i = item.data(Qt.ItemDataRole.UserRole)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from studio.panels.evaluation import EvaluationPanel
 
@@ -62,25 +65,45 @@ def test_regression_metrics(panel):
     assert panel.tabs.isTabVisible(panel.reg_index) and not panel.tabs.isTabVisible(0)
 
 
-def _assert_headers_whole(ev, names: list[str]) -> None:
-    """Every column header of the matrix ("pred" over a class name) and every row header is whole, and
-    no column lies outside the table's viewport."""
-    table = ev.cm_table
+def _assert_table_whole(table, report) -> None:
+    """Every column of ``table`` as wide as its header (each line of it) and its cells need, every row
+    shown, no scrolling inside the table, and the table inside the report's visible width."""
     header = table.horizontalHeader()
     margin = 2 * table.style().pixelMetric(table.style().PixelMetric.PM_HeaderMargin, None, header)
+    for j in range(table.columnCount()):
+        lines = table.horizontalHeaderItem(j).text().splitlines()
+        assert header.sectionSize(j) >= max(header.fontMetrics().horizontalAdvance(t) for t in lines) + margin
+        assert header.sectionSize(j) >= table.sizeHintForColumn(j)
+        assert header.sectionViewportPosition(j) + header.sectionSize(j) <= table.viewport().width()
+    rows = table.verticalHeader()
+    for i in range(table.rowCount()):
+        text = table.verticalHeaderItem(i).text()
+        assert rows.width() >= rows.fontMetrics().horizontalAdvance(text) + margin
+    assert rows.length() <= table.viewport().height()  # every row, none behind a scroll bar
+    assert table.horizontalScrollBar().maximum() == 0 and table.verticalScrollBar().maximum() == 0
+    assert table.isVisibleTo(report)
+    right = table.mapTo(report.viewport(), table.rect().topRight()).x()
+    assert right < report.viewport().width()
+
+
+def _assert_headers_whole(ev, names: list[str]) -> None:
+    """Every header of the matrix ("pred" over a class name; rows "true NAME" or NAME) and of the
+    per-class table is whole, and neither table needs sideways scrolling (the report page neither)."""
+    table = ev.cm_table
     for j, name in enumerate(names):
         assert table.horizontalHeaderItem(j).text().splitlines() == ["pred", name]
-        assert header.sectionSize(j) >= header.fontMetrics().horizontalAdvance(name) + margin
-        assert header.sectionViewportPosition(j) + header.sectionSize(j) <= table.viewport().width()
-    assert [table.horizontalHeaderItem(j).toolTip() for j in range(3)] == [f"predicted {n}" for n in names]
-    assert table.horizontalScrollBar().maximum() == 0  # nothing of the matrix scrolled out of sight
-    rows = table.verticalHeader()
+    assert [table.horizontalHeaderItem(j).toolTip() for j in range(len(names))] == [f"predicted {n}"
+                                                                                  for n in names]
     for i, name in enumerate(names):
         head = table.verticalHeaderItem(i)
         assert head.text() in (f"true {name}", name) and head.toolTip() == f"true {name}"
-        assert rows.width() >= rows.fontMetrics().horizontalAdvance(head.text()) + margin
-    # the per-class table keeps the rest of the width, beside the matrix
-    assert ev.cm_split.sizes()[1] >= ev.cm_split.width() * (1 - 0.6) - ev.cm_split.handleWidth() - 1
+    scores = ev.prf_table
+    heads = [scores.horizontalHeaderItem(j).text() for j in range(4)]
+    assert heads == ["precision", "recall", "F1", "support"]
+    assert [scores.verticalHeaderItem(i).text() for i in range(len(names) + 1)] == [*names, "macro avg"]
+    for t in (table, scores):
+        _assert_table_whole(t, ev.cm_report)
+    assert ev.cm_report.horizontalScrollBar().maximum() == 0  # no sideways scrolling
 
 
 PENGUINS = ["Adelie", "Chinstrap", "Gentoo"]
@@ -108,14 +131,68 @@ def test_confusion_matrix_headers_are_whole_in_the_window(studio_window, qtbot, 
 
 
 def test_a_narrow_panel_names_rows_by_class_alone(panel, qtbot):
-    """Found under Xvfb: at 1280x800 with the Inspector's Data tab in front the panel is ~450 px wide
-    and the matrix's last column was cut; its rows then say "Chinstrap" (tooltip "true Chinstrap")
-    so every column still fits, and "true Chinstrap" comes back when the panel widens."""
-    panel.resize(450, 300)
-    panel.set_result(PENGUIN_LABELS, PENGUIN_PROBS, "multiclass", PENGUINS)
+    """A panel too narrow for "true Iris-versicolor" names the matrix's rows "Iris-versicolor" (tooltip
+    "true Iris-versicolor") so every column still fits, and "true Iris-versicolor" comes back when the
+    panel widens; wide enough, the per-class table sits beside the matrix, else below it."""
+    panel.resize(400, 300)
+    panel.set_result(PENGUIN_LABELS, PENGUIN_PROBS, "multiclass", IRIS)
     qtbot.wait(20)
-    _assert_headers_whole(panel, PENGUINS)
-    assert panel.cm_table.verticalHeaderItem(1).text() == "Chinstrap"
-    panel.resize(700, 300)
-    qtbot.waitUntil(lambda: panel.cm_table.verticalHeaderItem(1).text() == "true Chinstrap", timeout=2000)
-    _assert_headers_whole(panel, PENGUINS)
+    _assert_headers_whole(panel, IRIS)
+    assert panel.cm_table.verticalHeaderItem(1).text() == "Iris-versicolor"
+    assert not panel.cm_report.side_by_side
+    assert panel.prf_table.geometry().top() >= panel.cm_table.geometry().bottom()
+    panel.resize(900, 300)
+    qtbot.waitUntil(lambda: panel.cm_table.verticalHeaderItem(1).text() == "true Iris-versicolor",
+                    timeout=2000)
+    _assert_headers_whole(panel, IRIS)
+    assert panel.cm_report.side_by_side
+    assert panel.prf_table.geometry().left() > panel.cm_table.geometry().right()
+
+
+IRIS = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+DIGITS = [str(d) for d in range(10)]
+DIGIT_LABELS = np.arange(1000) % 10
+DIGIT_PROBS = np.eye(10)[(np.arange(1000) * 7) % 10]
+
+
+@pytest.mark.parametrize("names", [PENGUINS, IRIS, DIGITS], ids=["penguins", "iris", "digits"])
+def test_data_tab_in_front_at_1280x800_shows_both_tables_whole(studio_window, qtbot, names):
+    """Found under Xvfb: at 1280x800 with the Inspector's Data tab in front the Evaluation is ~450 px
+    wide and the per-class table beside the matrix scrolled sideways ("recall" cut to "re"). The two
+    tables now stack in a page that scrolls only vertically, each as wide as its columns need; ten
+    classes spread over the width."""
+    w = studio_window
+    w.resize(1280, 800)
+    w.size_docks()
+    tabs = w.side_tabs
+    tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Data"))
+    tc = w.training
+    tc.eval_dock.show()
+    tc.eval_dock.raise_()
+    qtbot.wait(50)
+    ev = tc.evaluation
+    if names is DIGITS:
+        ev.set_result(DIGIT_LABELS, DIGIT_PROBS, "multiclass", names, epoch=3)
+    else:
+        ev.set_result(PENGUIN_LABELS, PENGUIN_PROBS, "multiclass", names, epoch=3)
+    qtbot.wait(50)
+    assert ev.width() <= 560  # the narrow case this test is about
+    _assert_headers_whole(ev, names)
+    report = ev.cm_report
+    assert not report.side_by_side
+    assert ev.prf_table.geometry().top() >= ev.cm_table.geometry().bottom()
+    if names is DIGITS:  # spread: each table as wide as the page
+        assert ev.cm_table.width() == ev.prf_table.width() == report.room()
+    # the mouse wheel over a table scrolls the page: the table (no scroll bars of its own) leaves the
+    # event to its parents, as Qt passes a real wheel event on (a synthesized one is not passed on)
+    bar = report.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    for widget in (ev.cm_table.viewport(), report.viewport()):
+        centre = QPointF(widget.rect().center())
+        wheel = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, wheel)
+        if widget is ev.cm_table.viewport():
+            assert not wheel.isAccepted() and bar.value() == 0
+    assert bar.value() > 0
