@@ -1,8 +1,12 @@
-"""Training toolbar: Play/Pause, Step (one epoch), Stop, Reset; epoch, steps/s, elapsed, progress + ETA."""
+"""Training toolbar: Play/Pause, Step (one epoch), Stop, Reset; epoch, progress + ETA, steps/s, elapsed.
+
+In a window too narrow for every item with its text (below ~1280 px) the buttons show their icons only
+(their names stay in the tooltips and the Training menu); narrower still, Qt's » menu takes the last
+items, the steps per second and the elapsed time, before the epoch counter and the progress bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -78,7 +82,8 @@ def fix_label_size(label: QLabel, widest: str) -> None:
     (Qt skips the layout invalidation of ``updateGeometry`` for widgets whose minimum and maximum
     sizes are equal.)"""
     fm = label.fontMetrics()
-    width = max(label.minimumWidth(), fm.horizontalAdvance(widest) + 10)
+    margins = label.contentsMargins()
+    width = max(label.minimumWidth(), fm.horizontalAdvance(widest) + 6 + margins.left() + margins.right())
     label.setFixedSize(width, label.sizeHint().height())
 
 
@@ -185,7 +190,6 @@ class TrainingControls(QObject):
         toolbar.addAction(self.max_action)
         toolbar.addSeparator()
         self.epoch_label = QLabel("Epoch 0")
-        self.epoch_label.setMinimumWidth(110)
         self.rate_label = QLabel("– steps/s")
         self.rate_label.setMinimumWidth(100)
         self.elapsed_label = QLabel(format_duration(0.0))
@@ -203,12 +207,15 @@ class TrainingControls(QObject):
         # counters change several times per second while training: fixed sizes keep each new text
         # from invalidating the toolbar and main-window layouts (a relayout of every dock)
         for label, widest in (
-            (self.epoch_label, "Epoch 88888 / 88888"),
             (self.rate_label, "88,888 steps/s"),
             (self.elapsed_label, "88:88:88"),  # a run under 100 hours
         ):
+            label.setContentsMargins(6, 0, 0, 0)  # apart from the progress bar before them
             fix_label_size(label, widest)
-        for w in (self.epoch_label, self.rate_label, self.elapsed_label, self.progress):
+        self._epoch_width_for: object = ()  # the budget the epoch counter's width was fixed for
+        self._fit_epoch_label(None)
+        # the least needed last: a narrow window's » menu takes them first
+        for w in (self.epoch_label, self.progress, self.rate_label, self.elapsed_label):
             toolbar.addWidget(w)
         self.status_label = QLabel("")
         self.status_label.setStyleSheet("color: #6b7280; padding-left: 8px;")
@@ -217,7 +224,40 @@ class TrainingControls(QObject):
             status_bar.addPermanentWidget(self.status_label)
         else:
             toolbar.addWidget(self.status_label)
+        #: the toolbar's width with text beside the icons (measured while it shows them)
+        self._text_width = 0
+        toolbar.installEventFilter(self)
         self.set_running(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.toolbar and event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        """Text beside the buttons' icons when the toolbar has room for every item so, else icons only:
+        no counter and no progress bar goes into the » menu for the buttons' names."""
+        bar = self.toolbar
+        if bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonTextBesideIcon:
+            # as wide as with "Pause", the wider text of the Play button, so that a run's start does not
+            # push the last item out
+            fm = bar.widgetForAction(self.play_action).fontMetrics()
+            pause = 0 if self.running else fm.horizontalAdvance("Pause") - fm.horizontalAdvance("Play")
+            self._text_width = bar.sizeHint().width() + max(pause, 0)
+            if bar.width() < self._text_width:
+                bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        elif bar.width() >= self._text_width:
+            bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _fit_epoch_label(self, epochs: int | None) -> None:
+        """A fixed width for the epoch counter that fits every count of this budget ("Epoch 300 / 300"):
+        set again only when the budget changes, so the counter's new texts never re-lay the window."""
+        if epochs == self._epoch_width_for:
+            return
+        self._epoch_width_for = epochs
+        digits = "8" * max(len(str(epochs)), 3) if epochs else ""
+        self.epoch_label.setMinimumWidth(0)
+        fix_label_size(self.epoch_label, f"Epoch {digits} / {digits}" if epochs else "Epoch 888888")
 
     def _max_toggled(self, on: bool) -> None:
         index = self.speed_combo.currentIndex()
@@ -238,6 +278,7 @@ class TrainingControls(QObject):
         self.play_action.setIcon(self._pause_icon if running else self._play_icon)
         self.play_action.setText("Pause" if running else "Play")
         self.play_action.setToolTip("Pause training (Space)" if running else "Train continuously (Space)")
+        self.fit()
 
     def show_status(self, status: RunStatus) -> None:
         """Draw the run state: Pause while running, Play otherwise; the status note (red on failure)."""
@@ -247,6 +288,7 @@ class TrainingControls(QObject):
     def show_epoch(self, epoch: int, epochs: int | None) -> None:
         """The epoch counter and the bar's fraction (every frame while training; the rate, time and ETA
         follow less often): the bar never shows less than ``epoch / epochs`` beside the counter."""
+        self._fit_epoch_label(epochs)
         self.epoch_label.setText(f"Epoch {epoch}" + (f" / {epochs}" if epochs else ""))
         if epochs and self._bar is not None and self._bar[0] < min(epoch / epochs, 1.0):
             self._bar = (min(epoch / epochs, 1.0), self._bar[1])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar, QToolButton
 
 from studio.main_window import CANVAS_MIN_WIDTH, INSPECTOR_WIDTH, LAYOUT_VERSION
 from studio.plots.boundary import BoundaryView
@@ -13,12 +17,13 @@ def test_boundary_is_the_largest_plot_at_1440x900(studio_window, qtbot) -> None:
     w = studio_window
     w.resize(1440, 900)
     w.size_docks()
-    qtbot.wait(50)
     tc = w.training
+    plot = tc.boundary.plot_widget
     dock = tc.boundary_dock
+    # the docks take their sizes in the next layout pass, then the plot squares itself in the one after
+    qtbot.waitUntil(lambda: plot.width() >= 450 and abs(plot.width() - plot.height()) <= 8, timeout=3000)
     assert dock.isVisible()
     assert dock.width() * dock.height() >= 1440 * 900 / 4
-    plot = tc.boundary.plot_widget
     assert plot.width() >= 450 and abs(plot.width() - plot.height()) <= 8  # square: equal units
     assert plot.width() * plot.height() > tc.curves.width() * tc.curves.height()
     # the canvas and the Inspector (with every tab visible) still fit beside it
@@ -248,3 +253,58 @@ def test_a_maximized_window_shares_its_columns_again(studio_window, qtbot) -> No
     assert w.canvas.width() >= CANVAS_MIN_WIDTH
     qtbot.waitUntil(lambda: w.canvas.zoom() == 1.0, timeout=3000)  # refitted: 100 % in the wide canvas
     assert sorted(_cards_in_view(w)) == sorted(w.document.graph.nodes)
+
+
+def _training_toolbar_items(w) -> dict[str, Any]:
+    """The training toolbar's widgets by what they show (buttons by their action's name)."""
+    bar = w.training_toolbar
+    items = {}
+    for action in bar.actions():
+        widget = bar.widgetForAction(action)
+        if widget is not None and not action.isSeparator():
+            items[action.text() or widget.objectName() or f"{type(widget).__name__}@{len(items)}"] = widget
+    return items
+
+
+def _extension_shown(bar: QToolBar) -> bool:
+    buttons = bar.findChildren(QToolButton)
+    return any(b.isVisible() for b in buttons if b.objectName() == "qt_toolbar_ext_button")
+
+
+def test_training_toolbar_is_whole_at_1280_and_shows_icons_only_when_narrower(studio_window, qtbot) -> None:
+    """At 1280 px every item of the training toolbar is shown with its text, inside the window, the
+    progress bar wide enough for an ETA over an hour; narrower, the buttons keep only their icons (names in
+    the tooltips) before anything goes into the » menu; at the narrowest window only the last items
+    (steps/s, time) do, never the progress bar; back at 1280 the names come back."""
+    w = studio_window
+    c = w.training.controls
+    bar = w.training_toolbar
+    for width, style in ((1280, Qt.ToolButtonStyle.ToolButtonTextBesideIcon),
+                         (1100, Qt.ToolButtonStyle.ToolButtonIconOnly),
+                         (1280, Qt.ToolButtonStyle.ToolButtonTextBesideIcon)):
+        w.resize(width, 800)
+        w.size_docks()
+        for running in (False, True):
+            c.set_running(running)
+            c.show_progress(3, 5000, 100.0, 1.0, batches_per_epoch=80)  # "0%  ETA 1:06:38"
+            assert c.progress.format() == ("0%  ETA 1:06:38" if running else "0%")
+            qtbot.wait(50)
+            assert bar.toolButtonStyle() == style
+            assert not _extension_shown(bar)
+            for name, widget in _training_toolbar_items(w).items():
+                assert widget.isVisible(), name
+                assert widget.mapTo(w, widget.rect().topRight()).x() < w.width(), name
+            fm = c.progress.fontMetrics()
+            assert c.progress.width() >= fm.horizontalAdvance(c.progress.format()) + 4  # its frame
+            assert c.epoch_label.width() >= c.epoch_label.fontMetrics().horizontalAdvance("Epoch 5000 / 5000")
+            assert c.play_action.text() == ("Pause" if running else "Play")
+            assert c.play_action.toolTip().endswith("(Space)")
+    c.set_running(False)
+    w.resize(1000, 800)  # the narrowest the window goes
+    w.size_docks()
+    qtbot.wait(50)
+    assert bar.toolButtonStyle() == Qt.ToolButtonStyle.ToolButtonIconOnly
+    assert c.progress.isVisible() and c.epoch_label.isVisible()
+    assert bar.widgetForAction(c.play_action).isVisible()
+    hidden = [widget for widget in _training_toolbar_items(w).values() if not widget.isVisible()]
+    assert set(hidden) <= {c.rate_label, c.elapsed_label}
