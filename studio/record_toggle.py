@@ -10,8 +10,8 @@ with its progress and then the saved path in the status bar.
 
 Frame interval, speed and size are the project's ``training.record`` (``core.record_settings``; the
 button's menu edits them, undoably), so ``ffstudio record`` of the saved project records alike. The
-GIF goes to the project's folder (the working folder for an unsaved project) unless another folder
-was chosen in the menu, named after the project and the time.
+GIF goes to the folder chosen in the menu, else the project's folder, else (an unsaved project) the
+user's Documents (:mod:`studio.dialog_folder`), named after the project and the time.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton
 from core.record_settings import frame_interval, record_settings
 from studio import settings
 from studio.background import Task, run_in_background
+from studio.dialog_folder import user_folder
 from studio.recording import FrameData, FrameRenderer, metrics_text, renderer_for, write_gif
 from studio.training.run import epochs_budget
 
@@ -113,7 +114,7 @@ class RecordToggle(QObject):
         self.workspace = workspace
         self.training = window.training
         self.runs = window.runs  # the Runs dock's recorder: the one log of the running run's epochs
-        #: the folder chosen in the menu, kept in the app's settings (None: the project's folder)
+        #: the folder chosen in the menu, kept in the app's settings (None: see :meth:`output_folder`)
         saved = settings.text(window.settings, SETTINGS_KEY, "")
         self.folder: str | None = saved if saved and os.path.isdir(saved) else None
         #: the next take's file name instead of ``<project>-<time>.gif`` (scripts: ``screenshot --record``)
@@ -210,8 +211,13 @@ class RecordToggle(QObject):
 
     # ---- where --------------------------------------------------------------------------------
     def output_folder(self) -> str:
-        """The chosen folder, else the project's (the working folder for an unsaved project)."""
-        return self.folder or self.workspace.document.base_dir()
+        """Where GIFs go and the folder picker starts: the chosen folder, else the project's folder, else
+        (an unsaved project, whose folder is only the process's working folder: after ``make run`` the
+        source checkout) the user's Documents."""
+        if self.folder:
+            return self.folder
+        doc = self.workspace.document
+        return doc.base_dir() if doc.path else str(user_folder())
 
     def next_path(self) -> str:
         """A new GIF path in :meth:`output_folder`: ``<project>-<date>-<time>.gif`` (never an existing

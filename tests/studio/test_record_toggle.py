@@ -10,6 +10,7 @@ from PIL import Image
 
 from core.project import Project
 from core.record_settings import frame_interval, record_problems, record_settings
+from studio.dialog_folder import user_folder
 from studio.training.state import RunState
 from tests.studio.test_record import gif_frames
 
@@ -193,6 +194,26 @@ def test_the_recordings_folder_is_remembered(qtbot, studio_settings, tmp_path) -
     w = _make_window(qtbot, studio_settings)
     assert w.recorder.output_folder() == str(tmp_path)
     assert w.recorder.next_path().startswith(str(tmp_path / "run-"))
-    studio_settings.setValue("record_folder", str(tmp_path / "gone"))  # a folder since removed: the project's
+    studio_settings.setValue("record_folder", str(tmp_path / "gone"))  # a folder since removed: the default
     w2 = _make_window(qtbot, studio_settings)
-    assert w2.recorder.folder is None and w2.recorder.output_folder() == w2.document.base_dir()
+    assert w2.recorder.folder is None and w2.document.path is None
+    assert w2.recorder.output_folder() == str(user_folder())  # unsaved: Documents, not the working folder
+
+
+def test_record_is_off_in_every_new_window(qtbot, studio_settings) -> None:
+    """Record writes files: it is off until turned on (the button not pressed), a run while it is off
+    records nothing, and turning it on is not carried over into the next window."""
+    from tests.studio.conftest import _make_window
+
+    w = _make_window(qtbot, studio_settings)
+    rec = w.recorder
+    assert not rec.action.isChecked() and not rec.button.isChecked() and not rec.recording
+    assert rec.button.text() == "Record" and rec.button.isVisible()
+    w.training.step_epoch()  # one epoch, then paused
+    qtbot.waitUntil(lambda: w.training.epoch == 1 and w.training.status.state is not RunState.RUNNING,
+                    timeout=20000)
+    assert not rec.recording and rec.last_take is None
+    rec.action.setChecked(True)
+    assert rec.button.isChecked()
+    w2 = _make_window(qtbot, studio_settings)
+    assert not w2.recorder.action.isChecked() and not w2.recorder.button.isChecked()

@@ -130,3 +130,39 @@ def test_export_import_and_predict_start_in_documents_until_the_project_is_saved
     folder.mkdir()
     assert w.save_to(str(folder / "net.json"))
     assert actions._directory() == str(folder)
+
+
+def test_record_saves_and_its_folder_picker_starts_in_documents_until_the_project_is_saved(
+        studio_window, dialogs, monkeypatch):
+    """Found under Xvfb: Record's "Save recordings to…" opened in the source checkout (the working
+    folder: an unsaved project's folder), where its GIFs went too. Now Documents, then beside the saved
+    project, and the chosen folder once one is picked (remembered in the settings)."""
+    asked, answers, home = dialogs
+    documents = home / "Documents"
+
+    def folder_dialog(parent, caption, start="", *rest, **kw):
+        asked.append(("dir", start))
+        return answers.pop(0) if answers else ""
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(folder_dialog))
+    w = studio_window
+    rec = w.recorder
+    assert w.workspace.path is None and rec.folder is None
+    rec._choose_folder()
+    assert asked[-1] == ("dir", str(documents))
+    assert Path(rec.next_path()).parent == documents
+    folder = home / "projects"
+    folder.mkdir()
+    assert w.save_to(str(folder / "net.json"))
+    rec._choose_folder()
+    assert asked[-1] == ("dir", str(folder))
+    assert Path(rec.next_path()).parent == folder and Path(rec.next_path()).name.startswith("net-")
+    gifs = home / "gifs"
+    gifs.mkdir()
+    answers.append(str(gifs))
+    rec._choose_folder()
+    assert rec.folder == str(gifs) and w.settings.value("record_folder") == str(gifs)
+    assert Path(rec.next_path()).parent == gifs
+    rec._choose_folder()
+    assert asked[-1] == ("dir", str(gifs))
+    assert not any(Path.cwd().iterdir())  # nothing written where the app was started
