@@ -20,7 +20,8 @@ from core.errors import FFStudioError
 from studio.background import Task, run_in_background
 from studio.dialog_folder import user_folder
 from studio.export_dialog import ExportDialog
-from studio.workspace import Workspace, snapshot_model
+from studio.model_copy import snapshot_model
+from studio.workspace import Workspace
 
 NO_WEIGHTS_TIP = "There are no trained weights yet: train the network (or import weights) first."
 

@@ -35,7 +35,7 @@ from core.export import FORMATS, export_model, extra_note
 from core.files import check_destination
 from core.installation import extra_hint
 from studio.background import Task, run_in_background
-from studio.workspace import snapshot_model
+from studio.model_copy import snapshot_model
 
 FILE_FILTERS = {
     "npz": "NumPy weights (*.npz)",

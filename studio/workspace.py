@@ -6,10 +6,12 @@ holds a copy of this state. ``window.workspace.project`` and ``window.workspace.
 names for tests and scripts.
 
 Loading: :meth:`Workspace.replace_project` (New/Open) puts a project in place and loads its data in the
-background (``studio.background``); when the project references trained weights, the same background
-job builds the network and reads them, and the workspace sets ``dataset`` then ``model`` in that order
-on the GUI thread. A later data change (Data tab, undo) loads in the background too; a load that a newer
-one superseded is cancelled and never delivered.
+background (``studio.background``; what the job computes: ``studio.data_load``); when the project
+references trained weights, the same background job builds the network and reads them, and the
+workspace sets ``dataset`` then ``model`` in that order on the GUI thread. A later data change (Data
+tab, undo) loads in the background too; a load that a newer one superseded is cancelled and never
+delivered. While training runs, :meth:`Workspace.readable_model` hands out a copy following the
+worker's weight copies (``studio.model_copy``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from core.graph import DataInfo, Graph
-from core.project import Project, build_model, dataset_from_spec, save_project
+from core.project import Project, build_model, save_project
 from studio.background import Task, run_in_background
+from studio.data_load import describe_spec, load_data
 from studio.document import Document
+from studio.model_copy import ReadableCopy, snapshot_model
 
 #: ``workspace.busy`` while a training run is active
 TRAINING_BUSY = "Training is running: pause or stop it first."
@@ -69,9 +73,9 @@ class Workspace(QObject):
         #: (dataset, fresh key, model with fresh weights) built by the last data load
         self._prebuilt: tuple[Any, str, Any] | None = None
         #: the latest weight copies of ``model`` the training worker sent (per layer), and the copy of
-        #: ``model`` that :meth:`readable_model` hands out while training runs: (model, copy, its weights)
+        #: ``model`` that :meth:`readable_model` hands out while training runs
         self._worker_weights: list[list[Any]] | None = None
-        self._readable: tuple[Any, Any, Any] | None = None
+        self._readable = ReadableCopy()
         self.document.data_changed.connect(self._data_spec_changed)
         self.document.graph_changed.connect(self._graph_changed)
         self.document.modified_changed.connect(lambda _m: self.modified_changed.emit(self.modified))
@@ -110,7 +114,7 @@ class Workspace(QObject):
         self.model = model
         if changed:
             self._forget_worker_weights()
-            self._readable = None  # the copy of the replaced model would keep it alive
+            self._readable.drop()
         self._model_key = network_key(self.document.graph) if model is not None else None
         self._set_weights_unsaved(unsaved and model is not None)
         if changed:
@@ -141,22 +145,7 @@ class Workspace(QObject):
         model, weights = self.model, self._worker_weights
         if model is None or weights is None:
             return None
-        flat = [w for layer in weights for w in layer]
-        cached = self._readable
-        if cached is not None and cached[0] is model:
-            if cached[2] is not weights:
-                try:
-                    cached[1].set_weights(flat)
-                except ValueError:  # not this network's shapes: keep the weights shown before
-                    return cached[1]
-                self._readable = (model, cached[1], weights)
-            return cached[1]
-        try:
-            clone = snapshot_model(model, flat)
-        except ValueError:
-            return None
-        self._readable = (model, clone, weights)
-        return clone
+        return self._readable.of(model, weights)
 
     def mark_weights_unsaved(self) -> None:
         """The weights of ``model`` changed in place (training steps): saving would keep them."""
@@ -316,16 +305,7 @@ class Workspace(QObject):
         key, fresh_key = network_key(self.document.graph), self._fresh_key()
 
         def work(progress: Any) -> tuple[Any, Any, str | None, Any]:
-            # a CSV without a target: the last column is proposed, and the Data tab shows the proposal
-            dataset = dataset_from_spec(spec, project.base_dir, progress, propose_target=True)
-            model, error = None, None
-            if restore_weights and project.weights:
-                model, error = _read_weights(project, dataset)
-            try:  # the fresh model the training side builds next, built here off the GUI thread
-                fresh = build_model(project, dataset)
-            except Exception:  # noqa: BLE001 - the training side builds it again and says why
-                fresh = None
-            return dataset, model, error, fresh
+            return load_data(spec, project, restore_weights, progress)
 
         def done(result: tuple[Any, Any, str | None, Any]) -> None:
             if self._task is not task:
@@ -357,31 +337,9 @@ class Workspace(QObject):
             self.set_dataset(None)
             self.loading_finished.emit(message)
 
-        self.loading_started.emit(_describe(spec))
+        self.loading_started.emit(describe_spec(spec))
         task = run_in_background(work, done, failed, self.loading_progress.emit, name="data", owner=self)
         self._task = task
-
-
-def _read_weights(project: Project, dataset: Any) -> tuple[Any, str | None]:
-    """The project's network with its weights file loaded, or (None, reason); runs in any thread."""
-    from core.errors import FFStudioError
-    from core.export import import_weights
-
-    try:
-        model = build_model(project, dataset)
-        import_weights(model, project.weights_path)
-    except (FFStudioError, OSError, ValueError) as exc:
-        return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return model, None
-
-
-def _describe(spec: Mapping[str, Any]) -> str:
-    source = spec.get("source")
-    if source == "toy":
-        return f"toy data '{spec.get('name')}'"
-    if source == "csv":
-        return f"CSV {Path(str(spec.get('path', ''))).name}"
-    return "MNIST"
 
 
 def network_key(graph: Graph) -> str:
@@ -389,16 +347,3 @@ def network_key(graph: Graph) -> str:
     chain (a removed link does not change the layer list): equal keys = the same model fits."""
     return json.dumps([graph.to_network(), graph.chain() is not None], sort_keys=True, default=str)
 
-
-def snapshot_model(model: Any, weights: list[Any] | None = None) -> Any:
-    """An independent copy of ``model`` (same config; loss/optimizer referenced for codegen) holding
-    ``weights`` (a flat list, as ``model.get_weights()`` gives it) or else ``model``'s own weights."""
-    from core.model import Sequential
-
-    clone = Sequential.from_config(model.get_config())
-    clone.build(model.input_dim, seed=0)
-    clone.set_weights(model.get_weights() if weights is None else weights)
-    clone.epochs_trained = getattr(model, "epochs_trained", 0)
-    clone.loss = getattr(model, "loss", None)
-    clone.optimizer = getattr(model, "optimizer", None)
-    return clone

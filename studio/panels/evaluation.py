@@ -223,7 +223,7 @@ class EvaluationPanel(QWidget):
         from core.evaluate import evaluate_rows
         from core.predict import TrainedNetwork
         from studio.background import run_in_background
-        from studio.workspace import snapshot_model
+        from studio.model_copy import snapshot_model
 
         found = self.source() if self.source is not None else None
         if not found or found[0] is None or found[1] is None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 from core.probes import activation_images, forward_all, neuron_layer_indices
 from studio.background import one_line, run_in_background
+from studio.model_copy import snapshot_model
 from studio.panels.evaluation import EvaluationPanel, workspace_model_source
 from studio.plots.boundary import BoundaryView
 from studio.plots.curves import REDRAW_INTERVAL_S, LossCurves
@@ -23,7 +24,6 @@ from studio.plots.health import GradientHealth
 from studio.plots.neurons import layer_images
 from studio.plots.redraw import FrameGate, Throttle
 from studio.training.job import Evaluation, Snapshot
-from studio.workspace import snapshot_model
 
 #: Data with more features than this gets no live decision boundary (MNIST: the digit gallery instead).
 MAX_BOUNDARY_FEATURES = 64

@@ -29,15 +29,15 @@ def test_toy_thumbnail_click_loads_in_background(qtbot, panel):
     assert not panel.toy_buttons["moons"].icon().isNull()
     main = threading.get_ident()
     seen: list[int] = []
-    import studio.workspace as ws_module
+    import studio.data_load as load_module
 
-    real = ws_module.dataset_from_spec
+    real = load_module.dataset_from_spec
 
     def spy(spec, base_dir=".", progress=None, **options):
         seen.append(threading.get_ident())
         return real(spec, base_dir, progress, **options)
 
-    ws_module.dataset_from_spec = spy
+    load_module.dataset_from_spec = spy
     ws = panel.workspace
     try:
         panel.noise_slider.setValue(20)
@@ -45,7 +45,7 @@ def test_toy_thumbnail_click_loads_in_background(qtbot, panel):
         with qtbot.waitSignal(ws.dataset_changed, timeout=10000) as blocker:
             panel.toy_buttons["moons"].click()
     finally:
-        ws_module.dataset_from_spec = real
+        load_module.dataset_from_spec = real
     ds, spec = blocker.args[0], ws.document.data
     assert seen and seen[0] != main  # loaded off the GUI thread
     assert ds.name == "moons" and spec["source"] == "toy" and spec["noise"] == pytest.approx(0.2)
