@@ -33,6 +33,12 @@ def test_binary_confusion_matrix_and_roc(panel):
     assert "AUC 0.667" in panel.headline.text() and "epoch 3" in panel.headline.text()
     assert panel.tabs.isTabVisible(panel.roc_index)
     assert not panel.tabs.isTabVisible(panel.gallery_index)
+    # "Normalize rows" sits beside the tabs and only with the matrix in front
+    assert panel.tabs.cornerWidget(Qt.Corner.TopRightCorner) is panel.norm_box and panel.norm_box.isVisible()
+    panel.tabs.setCurrentIndex(panel.roc_index)
+    assert not panel.norm_box.isVisible()
+    panel.tabs.setCurrentIndex(0)
+    assert panel.norm_box.isVisible()
 
 
 def test_multiclass_and_gallery_misclassified_first(panel):
