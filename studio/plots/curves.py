@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -18,10 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.plots.curve_ranges import ValueBounds, YRange
+from studio.plots.legend import add_legend, place_legend
 from studio.plots.live_curve import LiveCurve
 from studio.plots.native_paint import NativePaintLayoutWidget
 from studio.plots.redraw import Throttle
-from studio.plots.run_series import GrowBuffer, RunSeries
+from studio.plots.run_series import RunSeries
 from studio.plots.style import SpacedAxis, cache_frame, plot_palette, style_plot
 
 TRAIN_COLOR = (8, 119, 189)
@@ -112,16 +112,16 @@ class LossCurves(QWidget):
         self._fit = False  # True after fit_x_to_data() until training continues
         self._run_counter = 0  # numbers the faded runs (#1, #2, ...) since the last Clear
         self._data_key = ""
-        self._y_loss: tuple[float, float] | None = None  # current y ranges (see _update_y_ranges)
-        self._y_metric: tuple[float, float] | None = None
-        #: per curve buffer and log flag: (rows seen, min, max) (see _bounds_of)
-        self._bounds: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # legends where the curves usually are not: loss falls (top right), accuracy rises (bottom right)
-        for p, title, corner in ((self.loss_plot, "Loss", (-10, 5)), (self.metric_plot, "Metric", (-10, -5))):
+        self._y_range = {p: YRange(p) for p in (self.loss_plot, self.metric_plot)}
+        self._bounds = ValueBounds()
+        # legends start where the curves usually are not: loss falls (top right), accuracy rises (bottom
+        # right); then they move to the corner the curves leave free (_place_legends)
+        self._legend_at = {self.loss_plot: (1, 0), self.metric_plot: (1, 1)}
+        for p, title in ((self.loss_plot, "Loss"), (self.metric_plot, "Metric")):
             p.showGrid(x=False, y=False)  # pyqtgraph grids cost ~20 ms per repaint
             p.setLabel("left", title)
             p.getAxis("left").enableAutoSIPrefix(False)
-            p.addLegend(offset=corner, labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
+            add_legend(p, self._legend_at[p], labelTextSize="8pt", colCount=3, brush=plot_palette()["legend"])
         self.metric_plot.setLabel("bottom", "epoch")
         style_plot(self.glw, [self.loss_plot, self.metric_plot])
         for plot in (self.loss_plot, self.metric_plot):
@@ -208,7 +208,7 @@ class LossCurves(QWidget):
         self._x_span = 0.0
         self._budget = None
         self._fit = False
-        self._y_loss = self._y_metric = None
+        self._reset_y_ranges()
         self.redraw.flush()
         self._redraw_previous()
 
@@ -242,6 +242,8 @@ class LossCurves(QWidget):
         self.settled = any(settled)
         self._update_x_span()
         self._update_y_ranges()
+        if self.settled:
+            self._place_legends()
         last = run.series("loss")
         self.shown_epoch = int(last[-1, 0]) if last is not None else 0
         if last is not None:
@@ -253,56 +255,28 @@ class LossCurves(QWidget):
         else:
             self.status.setText("")
 
-    def _y_bounds(self, keys: list[str], with_steps: bool, log: bool) -> tuple[float, float] | None:
-        """Smallest and largest finite value (log10 of the positive ones when ``log``) of ``keys`` in
-        the current and the shown previous runs, or None (no such value)."""
-        runs = [self.current] + self._shown_runs()
-        bufs = [b for run in runs for k in keys if (b := run.epochs.get(k)) is not None and b.n]
-        if with_steps and self.current.steps.n:
-            bufs.append(self.current.steps)
-        bounds = [self._bounds_of(b, log) for b in bufs]
-        lo, hi = min((b[0] for b in bounds), default=np.inf), max((b[1] for b in bounds), default=-np.inf)
-        if lo > hi:
-            return None
-        return (float(np.log10(lo)), float(np.log10(hi))) if log else (lo, hi)
-
-    def _bounds_of(self, buf: GrowBuffer, log: bool) -> tuple[float, float]:
-        """(min, max) of ``buf``'s finite (``log``: positive) values, brought up to date with its new
-        rows only: a frame does not re-read 100,000 steps."""
-        seen = self._bounds.setdefault(buf, {})
-        n0, lo, hi = seen.get(log, (0, np.inf, -np.inf))
-        if buf.n < n0:  # cleared and refilled
-            n0, lo, hi = 0, np.inf, -np.inf
-        if buf.n > n0:
-            v = buf.view()[n0:, 1]
-            v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
-            if v.size:
-                lo, hi = min(lo, float(v.min())), max(hi, float(v.max()))
-            seen[log] = (buf.n, lo, hi)
-        return lo, hi
-
     def _update_y_ranges(self) -> None:
-        """Set y ranges with hysteresis (only when the data leave the range or use < 60% of it)."""
+        """Fit each plot's y range to the current and the shown previous runs (see curve_ranges)."""
         key = self.metric_key
-        for plot, keys, steps, attr in (
-            (self.loss_plot, ["loss", "val_loss"], True, "_y_loss"),
-            (self.metric_plot, [key, f"val_{key}"] if key else [], False, "_y_metric"),
-        ):
+        runs = [self.current] + self._shown_runs()
+        for plot, keys in ((self.loss_plot, ["loss", "val_loss"]),
+                           (self.metric_plot, [key, f"val_{key}"] if key else [])):
+            bufs = [b for run in runs for k in keys if (b := run.epochs.get(k)) is not None]
+            if plot is self.loss_plot:
+                bufs.append(self.current.steps)
             log = plot is self.loss_plot and self.log_box.isChecked()
-            bounds = self._y_bounds(keys, steps, log)
-            if bounds is None:
+            extent = self._bounds.extent(bufs, log)
+            if extent is None:
                 continue
-            lo, hi = bounds
+            lo, hi = extent
             if plot is self.metric_plot and key == "r2":
                 lo = max(lo, -1.0)  # R² of an untrained net can be -50: keep the useful range readable
                 hi = max(hi, lo + 0.1)
-            cur = getattr(self, attr)
-            span = max(hi - lo, 1e-9)
-            if cur is None or lo < cur[0] or hi > cur[1] or span < 0.6 * (cur[1] - cur[0]):
-                pad = 0.08 * span
-                cur = (lo - pad, hi + pad)
-                setattr(self, attr, cur)
-                plot.setYRange(cur[0], cur[1], padding=0)
+            self._y_range[plot].fit(lo, hi)
+
+    def _reset_y_ranges(self) -> None:
+        for r in self._y_range.values():
+            r.reset()
 
     def set_budget(self, epochs: int | None) -> None:
         """The next run's epoch budget: before any data the epoch axis already spans 0..epochs."""
@@ -387,7 +361,7 @@ class LossCurves(QWidget):
         self._name_metric_axis()
         if not self.prev_box.isChecked():
             self._x_span = 0.0
-            self._y_loss = self._y_metric = None
+            self._reset_y_ranges()
             self._update_x_span()
             self._update_y_ranges()
             return
@@ -420,8 +394,9 @@ class LossCurves(QWidget):
         if self.log_box.isChecked():
             self._set_log(True)
         self._update_x_span()
-        self._y_loss = self._y_metric = None
+        self._reset_y_ranges()
         self._update_y_ranges()
+        self._place_legends()
 
     def _name_metric_axis(self) -> None:
         """Until the current run logs a metric, name the axis after the previous runs drawn on it, or
@@ -438,5 +413,22 @@ class LossCurves(QWidget):
         self.loss_plot.setLogMode(x=False, y=bool(on))
         for live in self.live:
             live.reset()
-        self._y_loss = None
+        self._y_range[self.loss_plot].reset()
         self._update_y_ranges()
+        self._place_legends()
+
+    def _place_legends(self) -> None:
+        """Move each legend to the corner the drawn curves cross least (:mod:`studio.plots.legend`)."""
+        runs = [self.current] + self._shown_runs()
+        key = self.metric_key
+        log = self.log_box.isChecked()
+        for plot, keys in ((self.loss_plot, ("loss", "val_loss")),
+                           (self.metric_plot, (key, f"val_{key}") if key else ())):
+            curves = [s for run in runs for k in keys if (s := run.series(k)) is not None]
+            if plot is self.loss_plot and self.current.steps.n:
+                steps = self.current.steps.view()
+                curves.append(steps[:: max(1, len(steps) // 2000)])
+            if log and plot is self.loss_plot:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    curves = [np.column_stack([c[:, 0], np.log10(c[:, 1])]) for c in curves]
+            self._legend_at[plot] = place_legend(plot, curves, self._legend_at[plot])
