@@ -54,6 +54,8 @@ class BoundaryView(QWidget):
         self.grid: GridSpec | None = None
         self.last_output: np.ndarray | None = None
         self.value_range = (0.0, 1.0)
+        #: regression: (min, max) of each target column, in target units; the first is ``value_range``
+        self.value_ranges: list[tuple[float, float]] = [self.value_range]
         #: images set (``frames``) and images painted on screen (``painted_frames``) so far
         self.frames = 0
         self.painted_frames = 0
@@ -187,9 +189,8 @@ class BoundaryView(QWidget):
         self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
         self.class_names = list(class_names)
         if task == "regression":
-            allv = np.concatenate([self._y_train, self._y_test]) if self._y_test.size else self._y_train
-            lo, hi = (float(np.min(allv)), float(np.max(allv))) if allv.size else (0.0, 1.0)
-            self.value_range = (lo, hi if hi > lo else lo + 1.0)
+            self.value_ranges = target_ranges(y_train, y_test)
+            self.value_range = self.value_ranges[0]
         defaults = default_axes(self.feature_names)
         for combo, default in ((self.x_combo, defaults[0]), (self.y_combo, defaults[1])):
             combo.blockSignals(True)
@@ -312,6 +313,11 @@ class BoundaryView(QWidget):
         self.empty_text.setVisible(False)
         self.frames += 1
 
+    def output_neuron_rgba(self, grid: np.ndarray) -> np.ndarray:
+        """The output neurons' pictures (units, H, W) in this view's colours -> (units, H, W, 4) uint8:
+        the Output card shows thumbnails of the boundary (:func:`colors.output_unit_rgba`)."""
+        return colors.output_unit_rgba(grid, self.task, self.value_ranges, len(self.class_names) or None)
+
     def _count_painted(self) -> None:
         if self._painted_image != self.frames:
             self._painted_image = self.frames
@@ -357,3 +363,14 @@ class BoundaryView(QWidget):
     def _clear_added(self) -> None:
         self.points.clear_added()
         self.points_cleared.emit()
+
+
+def target_ranges(y_train: np.ndarray, y_test: np.ndarray) -> list[tuple[float, float]]:
+    """(min, max) of each regression target column over both splits ((n,) or (n, k) each); a constant
+    target gets a span of 1."""
+    ys = [np.asarray(y, dtype=np.float64).reshape(len(y), -1) for y in (y_train, y_test) if np.size(y)]
+    if not ys:
+        return [(0.0, 1.0)]
+    allv = np.concatenate(ys)
+    lo, hi = allv.min(axis=0), allv.max(axis=0)
+    return [(float(a), float(b) if b > a else float(a) + 1.0) for a, b in zip(lo, hi, strict=True)]

@@ -1,10 +1,14 @@
 """Colour mapping for plots (NumPy only): model outputs -> uint8 RGBA images, class colours.
 
 Orange/blue diverging scale for binary outputs (TensorFlow Playground's convention), a qualitative
-palette for classes blended by probability, and a perceptual ramp for regression values.
+palette for classes blended by probability, and a perceptual ramp for regression values. How a model
+output maps to a colour lives here once: :func:`output_rgba` (the decision boundary, recordings) and
+:func:`output_unit_rgba` (the Output card's neuron pictures, one per unit).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -26,6 +30,8 @@ CLASS_COLORS = np.array(
 )
 
 WHITE = np.array([250, 250, 250], dtype=np.float32)
+#: how far a certain class region goes from white toward its class colour
+MULTICLASS_STRENGTH = 0.7
 
 # Viridis-like ramp control points for regression heatmaps (t, r, g, b).
 _RAMP = np.array(
@@ -81,7 +87,18 @@ def binary_rgba(p: np.ndarray, discretize: bool = False, strength: float = 0.75)
     return lut[idx]
 
 
-def multiclass_rgba(probs: np.ndarray, discretize: bool = False, strength: float = 0.7) -> np.ndarray:
+def _fade(rgb: np.ndarray, conf: np.ndarray, classes: int, strength: float) -> np.ndarray:
+    """``rgb`` (..., 3) or (3,) lightened toward white by confidence ``conf`` (..., 1) -> (..., 4) uint8.
+
+    Confidence 1/``classes`` (a guess) is white, 1 is the colour at ``strength``."""
+    lo = 1.0 / max(classes, 1)
+    a = np.clip((conf - lo) / max(1.0 - lo, 1e-6), 0.0, 1.0) * strength
+    return _rgba(WHITE * (1.0 - a) + rgb * a)
+
+
+def multiclass_rgba(
+    probs: np.ndarray, discretize: bool = False, strength: float = MULTICLASS_STRENGTH
+) -> np.ndarray:
     """Class colours blended by probability ``probs`` (H, W, C), lightened toward white -> (H, W, 4) uint8.
 
     Certain regions get the full class colour (times ``strength``), uncertain ones fade to grey-white.
@@ -91,13 +108,15 @@ def multiclass_rgba(probs: np.ndarray, discretize: bool = False, strength: float
     if discretize:
         probs = np.eye(c, dtype=np.float32)[np.argmax(probs, axis=-1)]
     pal = CLASS_COLORS[np.arange(c) % len(CLASS_COLORS)]
-    rgb = probs @ pal
-    conf = probs.max(axis=-1, keepdims=True)
-    # confidence 1/C -> mostly white, 1 -> strength
-    lo = 1.0 / max(c, 1)
-    a = np.clip((conf - lo) / max(1.0 - lo, 1e-6), 0.0, 1.0) * strength
-    rgb = WHITE * (1.0 - a) + rgb * a
-    return _rgba(rgb)
+    return _fade(probs @ pal, probs.max(axis=-1, keepdims=True), c, strength)
+
+
+def class_rgba(p: np.ndarray, k: int, classes: int, strength: float = MULTICLASS_STRENGTH) -> np.ndarray:
+    """P(class ``k``) ``p`` (H, W) of ``classes`` in class k's colour, faded toward white as
+    :func:`multiclass_rgba` fades uncertain regions (1/``classes`` and less: white) -> (H, W, 4) uint8.
+    Where class k is certain both give the same colour."""
+    return _fade(CLASS_COLORS[k % len(CLASS_COLORS)], np.asarray(p, dtype=np.float32)[..., None], classes,
+                 strength)
 
 
 def ramp_rgb(t: np.ndarray) -> np.ndarray:
@@ -123,7 +142,10 @@ def value_rgba(
 def output_rgba(
     out: np.ndarray, task: str, discretize: bool = False, value_range: tuple[float, float] = (0.0, 1.0)
 ) -> np.ndarray:
-    """Map a model output grid (H, W, units) for ``task`` to an RGBA image (H, W, 4) uint8."""
+    """Map a model output grid (H, W, units) for ``task`` to an RGBA image (H, W, 4) uint8.
+
+    The decision boundary's colours: the one place that says how a model output maps to a colour (the
+    Output card's neuron pictures use :func:`output_unit_rgba`, which maps with the same scales)."""
     out = np.asarray(out)
     if task == "regression":
         return value_rgba(out[..., 0], value_range[0], value_range[1], discretize=discretize)
@@ -132,6 +154,30 @@ def output_rgba(
     if out.shape[-1] == 2:  # two-unit softmax on a binary task: P(class 1) on the diverging scale
         return binary_rgba(out[..., 1], discretize=discretize)
     return multiclass_rgba(out, discretize=discretize)
+
+
+def output_unit_rgba(
+    grid: np.ndarray, task: str, value_ranges: Sequence[tuple[float, float]] = ((0.0, 1.0),),
+    classes: int | None = None,
+) -> np.ndarray:
+    """The output neurons' pictures (units, H, W) in the decision boundary's colours -> (units, H, W, 4).
+
+    Regression: target j on the boundary's value ramp over ``value_ranges[j]`` (target units); one or two
+    units of classification: each neuron shows the boundary itself (P(class 1), orange 0 - white 0.5 -
+    blue 1; a two-unit softmax's P(class 0) is 1 - P(class 1)); more classes: neuron k shows P(class k)
+    in class k's colour (:func:`class_rgba`). ``classes``: the output's units when ``grid`` holds only
+    the first ones.
+    """
+    grid = np.asarray(grid, dtype=np.float32)
+    units = grid.shape[0]
+    if task == "regression":
+        ranges = list(value_ranges) or [(0.0, 1.0)]
+        return np.stack([value_rgba(g, *ranges[min(j, len(ranges) - 1)]) for j, g in enumerate(grid)])
+    if units <= 2 and (classes or units) <= 2:
+        picture = output_rgba(np.moveaxis(grid, 0, -1), task)
+        return np.broadcast_to(picture, (units, *picture.shape))
+    c = max(units, classes or 0)
+    return np.stack([class_rgba(g, k, c) for k, g in enumerate(grid)])
 
 
 def diverging_rgba(a: np.ndarray, vmax: float | None = None) -> np.ndarray:

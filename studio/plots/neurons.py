@@ -1,4 +1,8 @@
-"""Neuron activation images for the canvas: (units, H, W) grids -> small QImages, one per neuron."""
+"""Neuron activation images for the canvas: (units, H, W) grids -> small QImages, one per neuron.
+
+Hidden neurons: a diverging scale centred at 0 (orange < 0 < blue), :func:`layer_images`. The Output
+card's neurons take the decision boundary's colours instead (:func:`rgba_images` of
+``BoundaryView.output_neuron_rgba``), so they look like thumbnails of it."""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ def layer_images(grid: np.ndarray, shared_scale: bool = False) -> list[QImage]:
     return [rgba_to_qimage(colors.diverging_rgba(g, vmax)) for g in grid]
 
 
-def network_images(grids: dict[int, np.ndarray]) -> dict[int, list[QImage]]:
-    """Images for every drawn layer: ``network_images(snapshot.neurons)[layer_index][unit]``."""
-    return {i: layer_images(g) for i, g in grids.items()}
+def rgba_images(rgba: np.ndarray) -> list[QImage]:
+    """One image per unit of (units, H, W, 4) uint8 pictures (e.g. the output neurons in the decision
+    boundary's colours, ``BoundaryView.output_neuron_rgba``)."""
+    return [rgba_to_qimage(a) for a in rgba]

@@ -21,7 +21,7 @@ from studio.panels.evaluation import EvaluationPanel, workspace_model_source
 from studio.plots.boundary import BoundaryView
 from studio.plots.curves import REDRAW_INTERVAL_S, LossCurves
 from studio.plots.health import GradientHealth
-from studio.plots.neurons import layer_images
+from studio.plots.neurons import layer_images, rgba_images
 from studio.plots.redraw import FrameGate, Throttle
 from studio.training.job import Evaluation, Snapshot
 
@@ -63,6 +63,8 @@ class TrainingViews(QObject):
         self.kernel_layers: list[int] = []
         #: model layer index -> canvas node id of the Dense/Output card drawing it
         self.neuron_nodes: dict[int, str] = {}
+        #: the model layer the Output card draws (its pictures take the decision boundary's colours)
+        self.output_layer: int | None = None
         #: engine layer name -> canvas node id
         self.layer_labels: dict[str, str] = {}
         self.on_kernels: list[Callable[[list[list[np.ndarray]]], None]] = []
@@ -136,6 +138,7 @@ class TrainingViews(QObject):
         """Model layer index -> canvas node id (chain order, Normalization = input node)."""
         self.kernel_layers = [i for i, la in enumerate(model.layers) if "kernel" in getattr(la, "params", {})]
         self.neuron_nodes = {}
+        self.output_layer = None
         try:
             chain = graph.chain() or graph.ordered_ids()
         except KeyError:  # a link to a node that is gone (a graph mid-edit): no pictures on the canvas
@@ -145,6 +148,7 @@ class TrainingViews(QObject):
         layers = [i for i in neuron_layer_indices(model) if type(model.layers[i]).__name__ != "Normalization"]
         if len(nodes) == len(layers):
             self.neuron_nodes = dict(zip(layers, nodes, strict=True))
+            self.output_layer = layers[-1] if layers else None
             inputs = [n for n in chain if graph.nodes[n].kind == "input"]
             if inputs and getattr(model.layers[0], "features", None) is not None:
                 self.neuron_nodes[0] = inputs[0]  # feature inputs: one neuron (and heatmap) per feature
@@ -257,8 +261,12 @@ class TrainingViews(QObject):
             return
         for idx, node_id in self.neuron_nodes.items():
             g = grids.get(idx)
-            if g is not None:
-                self.scene.set_neuron_images(node_id, layer_images(g))
+            if g is None:
+                continue
+            # the output's neurons in the boundary's colours (its thumbnails), the others diverging at 0
+            images = (rgba_images(self.boundary.output_neuron_rgba(g)) if idx == self.output_layer
+                      else layer_images(g))
+            self.scene.set_neuron_images(node_id, images)
 
     def flush(self) -> None:
         """Draw whatever the throttled views (curves, health, canvas) still hold."""
