@@ -283,7 +283,7 @@ class ExplainSide(QObject):
             if index is not None:
                 t = exp.layers[index]
                 units = range(t.a.size) if unit is None else [unit]
-                lines: list[str] = [f"{t.name} ({t.kind}, {t.activation})"]
+                lines: list[str] = [f"{node} ({t.kind}, {t.activation})"]  # the card's name, not the engine's
                 for j in units:
                     if j >= t.a.size:
                         continue

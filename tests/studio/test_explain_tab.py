@@ -123,3 +123,20 @@ def test_loss_under_target_scaling_is_the_engines(qtbot, studio_window, tmp_path
     target = float(np.ravel(ds.y_train[4])[0])
     assert lines[2].startswith(f"measured on standardized values: target ({num(target)} - {num(mean)}) / "
                                f"{num(std)} = {num((target - mean) / std)}, output ")
+
+
+def test_hovering_the_output_neuron_titles_it_with_the_card_name(qtbot, studio_window) -> None:
+    w = studio_window
+    model = w.training.model
+    engine = model.layers[-1].name
+    assert engine != "output"  # the engine calls it e.g. dense_2; the canvas calls it "output"
+    x = w.workspace.dataset.x_train[3].astype(np.float64)
+    w.explain.pick_plane_point(float(x[0]), float(x[1]))
+    scene = w.canvas_scene
+    card = scene.items_by_id["output"]
+    scene.neuron_hover(card, 0, card.mapToScene(card.neuron_center(0)))
+    first = w.explain.panel.text.toPlainText().splitlines()[0]
+    assert first == "output (Dense, sigmoid)"
+    hidden = scene.items_by_id["dense_1"]
+    scene.neuron_hover(hidden, 1, hidden.mapToScene(hidden.neuron_center(1)))
+    assert w.explain.panel.text.toPlainText().splitlines()[0] == "dense_1 (Dense, tanh)"
