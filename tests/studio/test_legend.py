@@ -9,12 +9,12 @@ from studio.plots.curves import LossCurves
 from studio.plots.legend import CORNERS, MARGIN, box_in_data, crossings
 
 
-def _shown(qtbot) -> LossCurves:
-    c = LossCurves()
-    qtbot.addWidget(c)
-    c.resize(520, 300)  # short plots, as in a 1600x1000 window: a legend covers a third of the height
-    c.show()
-    qtbot.waitExposed(c)
+@pytest.fixture
+def curves(qtbot, studio_window) -> LossCurves:
+    """The window's loss and metric plots (short: a legend row covers a good part of the height)."""
+    c = studio_window.training.curves
+    c.new_run()
+    qtbot.waitUntil(lambda: c.loss_plot.getViewBox().width() > 100)
     return c
 
 
@@ -42,29 +42,41 @@ def _curves_behind(c: LossCurves, plot, keys: tuple[str, str]) -> int:
     return crossings(data, box_in_data(plot, plot.legend, _corner_of(c, plot)))
 
 
-@pytest.mark.parametrize(("metric_key", "rising", "corner"), [
-    ("accuracy", True, (1, 1)),  # accuracy rises to the top right: the legend stays at the bottom right
-    ("mae", False, (1, 0)),  # MAE falls to the bottom right: the legend goes to the top right
-])
-def test_metric_legend_leaves_the_curves_free(qtbot, metric_key: str, rising: bool, corner) -> None:
-    c = _shown(qtbot)
+def _crossings_per_corner(c: LossCurves, plot, keys: tuple[str, str]) -> dict:
+    data = [c.current.series(k) for k in keys]
+    return {k: crossings(data, box_in_data(plot, plot.legend, k)) for k in CORNERS}
+
+
+@pytest.mark.parametrize(("metric_key", "rising"), [("accuracy", True), ("mae", False)])
+def test_metric_legend_leaves_the_curves_free(curves, metric_key: str, rising: bool) -> None:
+    """Accuracy rises to the top right, MAE falls to the bottom right: either way no curve is behind."""
+    c = curves
     t = np.linspace(0, 1, 30)
-    metric = 0.5 + 0.5 * (1 - np.exp(-6 * t)) if rising else 0.1 + 0.9 * np.exp(-6 * t)
-    _train(c, 2.0 * np.exp(-5 * t) + 0.05, metric_key, metric, metric * (0.97 if rising else 1.05))
-    assert _corner_of(c, c.metric_plot) == corner
-    assert _curves_behind(c, c.metric_plot, (metric_key, f"val_{metric_key}")) == 0
+    if rising:
+        metric = 0.5 + 0.5 * (1 - np.exp(-6 * t))
+        val = metric * 0.97
+    else:  # MAE falls, and the validation MAE rises again (overfitting) through the bottom right
+        metric = 0.3 + 0.7 * np.exp(-8 * t)
+        val = metric + 0.3 * t
+    _train(c, 2.0 * np.exp(-5 * t) + 0.05, metric_key, metric, val)
+    keys = (metric_key, f"val_{metric_key}")
+    counts = _crossings_per_corner(c, c.metric_plot, keys)
+    assert _curves_behind(c, c.metric_plot, keys) == 0 < max(counts.values())  # some corner was taken
+    if rising:
+        assert _corner_of(c, c.metric_plot) == (1, 1)  # where it starts: free
+    else:
+        assert counts[(1, 1)] > 0 and _corner_of(c, c.metric_plot) != (1, 1)  # moved off the curve
     assert _corner_of(c, c.loss_plot) == (1, 0)  # the falling loss leaves the top right free
     assert _curves_behind(c, c.loss_plot, ("loss", "val_loss")) == 0
 
 
-def test_a_rising_loss_moves_its_legend_to_the_least_crossed_corner_and_a_tie_keeps_it(qtbot) -> None:
-    c = _shown(qtbot)
+def test_a_rising_loss_moves_its_legend_to_the_least_crossed_corner_and_a_tie_keeps_it(curves) -> None:
+    c = curves
     t = np.linspace(0, 1, 30)
     _train(c, 0.2 + 3.0 * t**2, "accuracy", 0.9 - 0.3 * t, 0.85 - 0.3 * t)  # diverging
     plot, keys = c.loss_plot, ("loss", "val_loss")
     loss_corner = _corner_of(c, plot)
-    counts = {k: crossings([c.current.series(n) for n in keys], box_in_data(plot, plot.legend, k))
-              for k in CORNERS}
+    counts = _crossings_per_corner(c, plot, keys)
     assert loss_corner != (1, 0) and counts[loss_corner] == min(counts.values()) < counts[(1, 0)]
     metric_corner = _corner_of(c, c.metric_plot)
     assert _curves_behind(c, c.metric_plot, ("accuracy", "val_accuracy")) == 0
@@ -80,9 +92,9 @@ def test_crossings_count_segments_between_sparse_points() -> None:
     assert crossings([np.array([[1.0, np.nan], [2.0, np.inf]])], (0.0, 3.0, -1e9, 1e9)) == 0
 
 
-def test_legend_rows_are_one_text_line_high(qtbot) -> None:
+def test_legend_rows_are_one_text_line_high(curves) -> None:
     """pyqtgraph's default row was 39 px (20 px samples, 21 px labels, margins): half a short plot."""
-    c = _shown(qtbot)
+    c = curves
     for plot in (c.loss_plot, c.metric_plot):
         rect = plot.legend.boundingRect()
         assert 10 <= rect.height() <= 18, rect
