@@ -110,6 +110,9 @@ def test_a_light_frame_is_painted_by_the_event_loop_beside_the_worker_a_heavy_on
     tc.play_pause()
     qtbot.waitUntil(lambda: tc.session is not None and tc.session.snapshots >= 3, timeout=20000)
     s, bv = tc.session, tc.boundary
+    # the worker stops waiting after lockstep_s (0.08 s); a loaded machine's frame can take longer, and
+    # this test is about the order of things, not that timeout
+    s.worker.lockstep_s = 10.0
     held_at_paint: list[bool] = []
     real_paint = s.paint
 
