@@ -182,9 +182,8 @@ class BoundaryView(QWidget):
     ) -> None:
         """Show a dataset. ``y_*``: class indices (n,) or regression targets (n,) / (n, k) (first used)."""
         self._x_train, self._x_test = np.asarray(x_train), np.asarray(x_test)
-        # NB: read under the task of the data shown before (self.task is set below)
-        self._y_train = point_labels(y_train, self.task)
-        self._y_test = point_labels(y_test, self.task)
+        self._y_train = point_labels(y_train, task)
+        self._y_test = point_labels(y_test, task)
         self.task = task
         self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
         self.class_names = list(class_names)
