@@ -7,6 +7,8 @@ shows the neuron under the mouse; ``num``/``paren`` the numbers (4 significant d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from core import features as _features
@@ -99,16 +101,18 @@ def scaling_line(t: LayerTrace, i: int) -> str:
 
 
 def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8,
-                       backward: bool = True) -> str:
+                       backward: bool = True, layer_names: Mapping[int, str] | None = None) -> str:
     """The worked computation as text: inputs, each layer's neurons (``z = … = …``, ``a = f(z) = …``), the
     output, and with a target the loss and (``backward``) the gradients (``∂L/∂z``, ``∂L/∂w``). Layers
-    wider than ``max_units`` show their first neurons only."""
+    wider than ``max_units`` show their first neurons only. ``layer_names``: layer index -> the name the
+    user knows it by (the app's card names); other layers keep the engine's name."""
+    names = {i: t.name for i, t in enumerate(exp.layers)} | dict(layer_names or {})
     out: list[str] = []
     out.append("inputs: " + ", ".join(f"{n} = {num(v)}" for n, v in zip(exp.input_names, exp.inputs,
                                                                           strict=True)))
-    for t in exp.layers:
+    for index, t in enumerate(exp.layers):
         units = t.a.size
-        head = f"{t.name} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
+        head = f"{names[index]} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
         if t.activation == "unscale":
             head += ", undoes the target scaling: back to target units)"
         else:
@@ -131,11 +135,12 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
         target = ", ".join(num(v) for v in exp.target)
         out.append(f"loss ({exp.loss_name}, target [{target}]) = {num(exp.loss)}")
         out.extend(standardized_lines(exp))
-        for t in exp.layers:
+        for index, t in enumerate(exp.layers):
             if t.dkernel is None or not backward:
                 continue
             big = np.unravel_index(int(np.argmax(np.abs(t.dkernel))), t.dkernel.shape)
             i, j = int(big[0]), int(big[1])
-            out.append(f"{t.name}: ∂L/∂w = a_in · ∂L/∂z, e.g. ∂L/∂w[{i + 1}→{j + 1}] = {paren(t.x[i])} · "
-                       f"{paren(t.dz[j])} = {num(t.dkernel[i, j])} (largest); ∂L/∂b = ∂L/∂z")
+            out.append(f"{names[index]}: ∂L/∂w = a_in · ∂L/∂z, e.g. ∂L/∂w[{i + 1}→{j + 1}] = "
+                       f"{paren(t.x[i])} · {paren(t.dz[j])} = {num(t.dkernel[i, j])} (largest); "
+                       "∂L/∂b = ∂L/∂z")
     return "\n".join(out)

@@ -298,7 +298,7 @@ class ExplainSide(QObject):
                             lines.append(f"    ∂L/∂w[{i + 1}→{j + 1}] = {paren(t.x[i])} · {paren(t.dz[j])} = "
                                          f"{num(t.dkernel[i, j])}   (w = {num(t.kernel[i, j])})")
                 return "\n".join(lines)
-        return format_explanation(exp, backward=backward)
+        return format_explanation(exp, backward=backward, layer_names=self._node_of_layer(exp))
 
     def _shown_trace(self, exp: Explanation, index: int) -> Any:
         """The trace whose output layer ``index``'s neurons show: its own, or for the network's output the

@@ -153,6 +153,18 @@ def test_formatter_shows_scaling_negatives_and_backward() -> None:
     assert "loss (binary_crossentropy, target [1]) = " in text
 
 
+def test_formatter_names_layers_as_the_caller_says() -> None:
+    m, _ = _two_three_one()
+    exp = explain(m, [3.0, -0.5], np.array([1.0]), input_names=["a", "b"])
+    engine = [t.name for t in exp.layers]
+    text = format_explanation(exp, layer_names={0: "input", 2: "output"})
+    heads = [line for line in text.splitlines() if not line.startswith((" ", "inputs", "output: [", "loss"))]
+    assert [h.split(" ")[0].rstrip(":") for h in heads] == ["input", engine[1], "output", engine[1], "output"]
+    assert engine[2] not in text  # the last Dense: named "output" in its head and its gradient line
+    plain = format_explanation(exp)
+    assert f"{engine[2]} (Dense, 1 unit, sigmoid)" in plain and "\noutput (" not in plain
+
+
 def test_long_sums_are_elided() -> None:
     m = Sequential([Dense(1, activation="relu", input_dim=20)], dtype="float64")
     m.build(20)

@@ -140,3 +140,8 @@ def test_hovering_the_output_neuron_titles_it_with_the_card_name(qtbot, studio_w
     hidden = scene.items_by_id["dense_1"]
     scene.neuron_hover(hidden, 1, hidden.mapToScene(hidden.neuron_center(1)))
     assert w.explain.panel.text.toPlainText().splitlines()[0] == "dense_1 (Dense, tanh)"
+    # nothing hovered or selected: the whole pass, each layer under its card's name too
+    w.explain.focus = None
+    w.explain.refresh()
+    text = w.explain.panel.text.toPlainText()
+    assert "\noutput (Dense, 1 unit, sigmoid)" in text and f"\n{engine} (" not in text
