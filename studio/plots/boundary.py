@@ -315,7 +315,8 @@ class BoundaryView(QWidget):
     def output_neuron_rgba(self, grid: np.ndarray) -> np.ndarray:
         """The output neurons' pictures (units, H, W) in this view's colours -> (units, H, W, 4) uint8:
         the Output card shows thumbnails of the boundary (:func:`colors.output_unit_rgba`)."""
-        return colors.output_unit_rgba(grid, self.task, self.value_ranges, len(self.class_names) or None)
+        return colors.output_unit_rgba(grid, self.task, self.value_ranges, len(self.class_names) or None,
+                                       self.disc_box.isChecked())
 
     def _count_painted(self) -> None:
         if self._painted_image != self.frames:

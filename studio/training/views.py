@@ -71,6 +71,9 @@ class TrainingViews(QObject):
         self._pending_weights: list[list[np.ndarray]] | None = None
         self._pending_neurons: dict[int, np.ndarray] | None = None
         self.canvas_redraw = Throttle(self._draw_canvas, CANVAS_INTERVAL_S, self)
+        #: (node id, (units, h, w) grid) of the Output card's last pictures: Discretize redraws them
+        self._output_pictures: tuple[str, np.ndarray] | None = None
+        self.boundary.disc_box.toggled.connect(lambda _on: self._draw_output_pictures())
         # the gradient plot and the canvas repaint for several ms: at most one of them per frame
         self.frame_gate = FrameGate()
         for throttle in (self.health.redraw, self.canvas_redraw):
@@ -184,6 +187,7 @@ class TrainingViews(QObject):
         """
         self._pending_neurons = None
         self._pending_weights = None
+        self._output_pictures = None
         self.scene.set_weights(None)
         for node_id in list(self.scene.items_by_id):
             self.scene.set_neuron_images(node_id, None)
@@ -263,10 +267,18 @@ class TrainingViews(QObject):
             g = grids.get(idx)
             if g is None:
                 continue
-            # the output's neurons in the boundary's colours (its thumbnails), the others diverging at 0
-            images = (rgba_images(self.boundary.output_neuron_rgba(g)) if idx == self.output_layer
-                      else layer_images(g))
-            self.scene.set_neuron_images(node_id, images)
+            if idx == self.output_layer:
+                self._output_pictures = (node_id, g)
+                self._draw_output_pictures()
+            else:
+                self.scene.set_neuron_images(node_id, layer_images(g))
+
+    def _draw_output_pictures(self) -> None:
+        """The Output card's neurons in the boundary's colours, Discretize included (its thumbnails);
+        the other cards diverge at 0."""
+        if self._output_pictures is not None:
+            node_id, grid = self._output_pictures
+            self.scene.set_neuron_images(node_id, rgba_images(self.boundary.output_neuron_rgba(grid)))
 
     def flush(self) -> None:
         """Draw whatever the throttled views (curves, health, canvas) still hold."""

@@ -117,6 +117,29 @@ def test_output_card_is_a_thumbnail_of_the_boundary_binary(qtbot, studio_window)
         assert np.array_equal(_card_rgb(scene.items_by_id["dense_1"], j), rgba[..., :3])
 
 
+def test_output_card_follows_discretize(qtbot, studio_window) -> None:
+    w = studio_window
+    assert w.training.train_epochs(40)
+    qtbot.wait(100)
+    _synced_pictures(w)
+    card = w.canvas_scene.items_by_id["output"]
+    soft = _card_rgb(card, 0)
+    w.training.boundary.disc_box.setChecked(True)  # the boundary and its thumbnail: predicted class only
+    hard = _card_rgb(card, 0)
+    assert np.array_equal(hard, _boundary_at_neuron_pixels(w, hard.shape[:2]))
+    assert len(np.unique(hard.reshape(-1, 3), axis=0)) == 2 < len(np.unique(soft.reshape(-1, 3), axis=0))
+    w.training.boundary.disc_box.setChecked(False)
+    assert np.array_equal(_card_rgb(card, 0), soft)
+
+
+def test_discretized_classes_mark_each_neuron_s_predicted_region() -> None:
+    probs = np.array([[[0.5, 0.3, 0.2], [0.2, 0.35, 0.45]]], dtype=np.float32)  # (1, 2, C): unsure
+    units = colors.output_unit_rgba(np.moveaxis(probs, -1, 0), "multiclass", discretize=True)
+    boundary = colors.output_rgba(probs, "multiclass", discretize=True)
+    assert np.array_equal(units[0, 0, 0], boundary[0, 0]) and np.array_equal(units[2, 0, 1], boundary[0, 1])
+    assert units[1].min() >= 245 and units[0, 0, 1].min() >= 245  # not predicted anywhere / there: white
+
+
 def test_output_card_is_a_thumbnail_of_the_boundary_in_target_units(qtbot, studio_window, tmp_path) -> None:
     w = studio_window
     _big_offset_csv(tmp_path / "big.csv")  # prices 1000 ± 100
