@@ -264,10 +264,9 @@ def renderer_for(dataset: Any, size: tuple[int, int], title: str = "",
     y = np.asarray(dataset.y_train)
     if y.ndim == 2:
         y = y[:, 0] if y.shape[1] == 1 or dataset.task == "regression" else np.argmax(y, axis=1)
-    value_range = (0.0, 1.0)
-    if dataset.task == "regression" and y.size:
-        lo, hi = float(y.min()), float(y.max())
-        value_range = (lo, hi if hi > lo else lo + 1.0)
+    # the live boundary's range (both splits): a recorded frame colours values as the boundary does
+    regression = dataset.task == "regression"
+    value_range = colors.target_ranges(dataset.y_train, dataset.y_test)[0] if regression else (0.0, 1.0)
     renderer = FrameRenderer(size=size, points=np.asarray(dataset.x_train)[:, [a0, a1]].astype(np.float64),
                              labels=y, task=dataset.task, title=title, value_range=value_range)
     return renderer, grid

@@ -188,7 +188,7 @@ class BoundaryView(QWidget):
         self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
         self.class_names = list(class_names)
         if task == "regression":
-            self.value_ranges = target_ranges(y_train, y_test)
+            self.value_ranges = colors.target_ranges(y_train, y_test)
             self.value_range = self.value_ranges[0]
         defaults = default_axes(self.feature_names)
         for combo, default in ((self.x_combo, defaults[0]), (self.y_combo, defaults[1])):
@@ -364,13 +364,3 @@ class BoundaryView(QWidget):
         self.points.clear_added()
         self.points_cleared.emit()
 
-
-def target_ranges(y_train: np.ndarray, y_test: np.ndarray) -> list[tuple[float, float]]:
-    """(min, max) of each regression target column over both splits ((n,) or (n, k) each); a constant
-    target gets a span of 1."""
-    ys = [np.asarray(y, dtype=np.float64).reshape(len(y), -1) for y in (y_train, y_test) if np.size(y)]
-    if not ys:
-        return [(0.0, 1.0)]
-    allv = np.concatenate(ys)
-    lo, hi = allv.min(axis=0), allv.max(axis=0)
-    return [(float(a), float(b) if b > a else float(a) + 1.0) for a, b in zip(lo, hi, strict=True)]

@@ -72,11 +72,12 @@ class ColorScale(QWidget):
         self.update()
 
     def set_values(self, lo: float, hi: float, name: str = "value") -> None:
-        """Value ramp between ``lo`` and ``hi`` (the targets' range)."""
+        """Value ramp between ``lo`` and ``hi`` (the targets' range over both splits,
+        ``colors.target_ranges``)."""
         self.kind = "regression"
         t = np.linspace(0.0, 1.0, 256, dtype=np.float32)
         self._set_bar(t, colors.value_rgba(t[None, :], 0.0, 1.0))
-        self.title = f"Predicted {name} (colours span the training targets)"
+        self.title = f"Predicted {name} (colours span the targets of both splits)"
         self.ticks = [(0.0, _fmt(lo)), (0.5, _fmt((lo + hi) / 2)), (1.0, _fmt(hi))]
         self.classes = []
         self.update()

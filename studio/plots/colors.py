@@ -3,7 +3,8 @@
 Orange/blue diverging scale for binary outputs (TensorFlow Playground's convention), a qualitative
 palette for classes blended by probability, and a perceptual ramp for regression values. How a model
 output maps to a colour lives here once: :func:`output_rgba` (the decision boundary, recordings) and
-:func:`output_unit_rgba` (the Output card's neuron pictures, one per unit).
+:func:`output_unit_rgba` (the Output card's neuron pictures, one per unit); the regression ramp's ends
+for a data set once: :func:`target_ranges`.
 """
 
 from __future__ import annotations
@@ -137,6 +138,18 @@ def value_rgba(
     if discretize:
         t = np.floor(np.clip(t, 0, 0.999) * levels) / (levels - 1)
     return _rgba(ramp_rgb(t))
+
+
+def target_ranges(y_train: np.ndarray, y_test: np.ndarray) -> list[tuple[float, float]]:
+    """(min, max) of each regression target column over both splits ((n,) or (n, k) each); a constant
+    target gets a span of 1. The value ramp's ends wherever a data set's values are coloured: the decision
+    boundary, its Output card thumbnails and recorded frames."""
+    ys = [np.asarray(y, dtype=np.float64).reshape(len(y), -1) for y in (y_train, y_test) if np.size(y)]
+    if not ys:
+        return [(0.0, 1.0)]
+    allv = np.concatenate(ys)
+    lo, hi = allv.min(axis=0), allv.max(axis=0)
+    return [(float(a), float(b) if b > a else float(a) + 1.0) for a, b in zip(lo, hi, strict=True)]
 
 
 def output_rgba(
