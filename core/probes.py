@@ -7,7 +7,7 @@ fraction of dead ReLU units. Everything returned is a fresh array, safe to hand 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,16 +206,28 @@ def neuron_layer_indices(model: object) -> list[int]:
     return list(neuron_layers(model))
 
 
+def pictured_units(layers: Mapping[int, int], widths: Sequence[int], max_units: int = 16) -> dict[int, int]:
+    """Drawn layer index -> how many of its first units get a picture: at most ``max_units``, but every unit
+    of the model's output (the Output card marks where each class wins, an argmax over all of them).
+
+    ``layers``: :func:`neuron_layers`; ``widths``: every layer's output width."""
+    last = len(widths) - 1
+    return {i: int(widths[shown]) if shown == last else min(int(widths[shown]), max_units)
+            for i, shown in layers.items()}
+
+
 def neuron_grids(
     outputs: list[np.ndarray], spec: GridSpec, layers: Mapping[int, int], step: int = 3, max_units: int = 16
 ) -> dict[int, np.ndarray]:
-    """Drawn layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells.
+    """Drawn layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells;
+    units as :func:`pictured_units` says.
 
     ``outputs``: every layer's (n², units) output over the grid; ``layers``: :func:`neuron_layers`."""
     n = spec.resolution
     grids = {}
+    units = pictured_units(layers, [o.shape[-1] for o in outputs], max_units)
     for i, shown in layers.items():
-        a = outputs[shown][:, :max_units].reshape(n, n, -1)[::step, ::step]
+        a = outputs[shown][:, :units[i]].reshape(n, n, -1)[::step, ::step]
         grids[i] = np.array(np.moveaxis(a, -1, 0), dtype=np.float32, order="C", copy=True)
     return grids
 

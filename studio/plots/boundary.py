@@ -313,10 +313,10 @@ class BoundaryView(QWidget):
         self.frames += 1
 
     def output_neuron_rgba(self, grid: np.ndarray) -> np.ndarray:
-        """The output neurons' pictures (units, H, W) in this view's colours -> (units, H, W, 4) uint8:
-        the Output card shows thumbnails of the boundary (:func:`colors.output_unit_rgba`)."""
-        return colors.output_unit_rgba(grid, self.task, self.value_ranges, len(self.class_names) or None,
-                                       self.disc_box.isChecked())
+        """The output neurons' pictures (units, H, W), every unit of the output, in this view's colours
+        -> (units, H, W, 4) uint8: the Output card shows thumbnails of the boundary
+        (:func:`colors.output_unit_rgba`)."""
+        return colors.output_unit_rgba(grid, self.task, self.value_ranges, self.disc_box.isChecked())
 
     def _count_painted(self) -> None:
         if self._painted_image != self.frames:

@@ -171,15 +171,16 @@ def output_rgba(
 
 def output_unit_rgba(
     grid: np.ndarray, task: str, value_ranges: Sequence[tuple[float, float]] = ((0.0, 1.0),),
-    classes: int | None = None, discretize: bool = False,
+    discretize: bool = False,
 ) -> np.ndarray:
     """The output neurons' pictures (units, H, W) in the decision boundary's colours -> (units, H, W, 4).
 
     Regression: target j on the boundary's value ramp over ``value_ranges[j]`` (target units); one or two
     units of classification: each neuron shows the boundary itself (P(class 1), orange 0 - white 0.5 -
     blue 1; a two-unit softmax's P(class 0) is 1 - P(class 1)); more classes: neuron k shows P(class k)
-    in class k's colour (:func:`class_rgba`). ``classes``: the output's units when ``grid`` holds only
-    the first ones. ``discretize`` as the boundary's: neuron k shows where class k is predicted.
+    in class k's colour (:func:`class_rgba`). ``grid`` holds every unit of the output
+    (``core.probes.pictured_units``). ``discretize`` as the boundary's: neuron k shows where class k is
+    predicted, the argmax over all the units.
     """
     grid = np.asarray(grid, dtype=np.float32)
     units = grid.shape[0]
@@ -187,13 +188,12 @@ def output_unit_rgba(
         ranges = list(value_ranges) or [(0.0, 1.0)]
         return np.stack([value_rgba(g, *ranges[min(j, len(ranges) - 1)], discretize=discretize)
                          for j, g in enumerate(grid)])
-    if units <= 2 and (classes or units) <= 2:
+    if units <= 2:
         picture = output_rgba(np.moveaxis(grid, 0, -1), task, discretize=discretize)
         return np.broadcast_to(picture, (units, *picture.shape))
     if discretize:  # the predicted class's neuron at full colour, the others white
         grid = (np.argmax(grid, axis=0)[None] == np.arange(units)[:, None, None]).astype(np.float32)
-    c = max(units, classes or 0)
-    return np.stack([class_rgba(g, k, c) for k, g in enumerate(grid)])
+    return np.stack([class_rgba(g, k, units) for k, g in enumerate(grid)])
 
 
 def diverging_rgba(a: np.ndarray, vmax: float | None = None) -> np.ndarray:

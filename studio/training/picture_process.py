@@ -76,7 +76,7 @@ class PictureProcess:
         self._started_at = 0.0
         self._model_key: object = None
         self._widths: list[int] = []
-        self._neuron_layers: list[int] = []
+        self._neuron_layers: dict[int, int] = {}  # drawn layer -> the layer it shows (probes.neuron_layers)
         self._grid: probes.GridSpec | None = None
         self._weights = SharedBlock()
         self._out = SharedBlock()
@@ -237,7 +237,7 @@ class PictureProcess:
         shadow = Sequential.from_config(config)  # only to learn each layer's width
         shadow.build(input_dim, seed=0)
         self._widths = [int(o.shape[1]) for o in probes.forward_all(shadow, np.zeros((1, input_dim)))]
-        self._neuron_layers = probes.neuron_layer_indices(shadow)
+        self._neuron_layers = probes.neuron_layers(shadow)
         self._weights.fit([(np.shape(a), np.asarray(a).dtype) for ws in weights for a in ws])
         rows = np.ascontiguousarray(probe_rows) if probe_rows is not None else None
         header = {
@@ -263,8 +263,8 @@ class PictureProcess:
         out_key = (n, tuple(self._widths))
         if out_key != self._out_key:  # the boundary, then each drawn layer's heatmaps
             specs = [((n, n, self._widths[-1]), np.float32)]
-            specs += [((min(self._widths[i], MAX_UNITS), side, side), np.float32)
-                      for i in self._neuron_layers]
+            units = probes.pictured_units(self._neuron_layers, self._widths, MAX_UNITS)
+            specs += [((units[i], side, side), np.float32) for i in self._neuron_layers]
             self._out.fit(specs)
             out = self._out
             self._conn.send_bytes(pack({"op": "out", "name": out.shm.name, "layout": out.layout}))

@@ -56,9 +56,6 @@ def test_multiclass_neuron_k_shows_class_k_in_its_colour() -> None:
     assert np.abs(units[2, 0, 2].astype(int) - boundary[0, 2].astype(int)).max() <= 6
     # and is white where the class is no likelier than a guess (1/3)
     assert tuple(units[0, 0, 2, :3]) == (250, 250, 250) and tuple(units[1, 0, 1, :3]) == (250, 250, 250)
-    # with only the first units drawn, ``classes`` keeps the fading of the whole output
-    assert not np.array_equal(colors.output_unit_rgba(grid[:2], "multiclass", classes=3)[0],
-                              colors.output_unit_rgba(grid[:2], "multiclass")[0])
 
 
 def test_regression_neurons_use_the_value_ramp_of_their_target() -> None:
