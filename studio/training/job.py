@@ -1,12 +1,12 @@
 """What a training session is given and what it sends back: the job, snapshots, evaluations, errors.
 
-Plain data shared by the worker (:mod:`studio.training.runner`), the pictures thread
-(:mod:`studio.training.pictures`) and the controller; no Qt.
+Plain data (and the helpers that read it) shared by the worker (:mod:`studio.training.runner`), the
+pictures thread (:mod:`studio.training.pictures`) and the controller; no Qt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,19 @@ class TrainingJob:
         return cls(model=run.model, x_train=run.x_train, y_train=run.y_train, x_val=run.x_val,
                    y_val=run.y_val, y_val_labels=run.y_val_labels, epochs=epochs, batch_size=run.batch_size,
                    shuffle=run.shuffle, seed=run.seed, callbacks=run.callbacks, **options)
+
+    def generator(self, start_epoch: int) -> Iterator:
+        """A fresh ``iter_training`` generator resuming at ``start_epoch`` (epochs = the remaining budget)."""
+        it = self.iter_training
+        if it is None:
+            from core.training import iter_training as it
+        remaining = None if self.epochs is None else max(int(self.epochs) - start_epoch, 0)
+        if remaining == 0:
+            return iter(())
+        val = (self.x_val, self.y_val) if self.x_val is not None and self.y_val is not None else None
+        return it(self.model, self.x_train, self.y_train, epochs=remaining, batch_size=self.batch_size,
+                  validation_data=val, shuffle=self.shuffle, seed=self.seed,
+                  callbacks=list(self.callbacks) or None, start_epoch=start_epoch)
 
 
 @dataclass
@@ -99,6 +112,32 @@ class Evaluation:
     x: np.ndarray
     y_true: np.ndarray
     probs: np.ndarray
+
+
+def evaluation_of(job: TrainingJob, epoch: int) -> Evaluation | None:
+    """The model's outputs on ``job``'s validation split (None without one, or when they are not finite)."""
+    if job.x_val is None or job.y_val_labels is None or len(job.x_val) == 0:
+        return None
+    try:
+        probs = np.asarray(job.model.predict(job.x_val), dtype=np.float32)
+    except Exception:
+        return None
+    if not np.all(np.isfinite(probs)):
+        return None
+    return Evaluation(epoch=epoch, x=job.x_val, y_true=job.y_val_labels, probs=probs)
+
+
+def restore_finite_weights(model: Any, last: list[list[np.ndarray]]) -> None:
+    """After an exception, put back ``last`` (weight lists per layer) if the model's are not finite."""
+    try:
+        current = probes.copy_weights(model)
+        if all(np.all(np.isfinite(a)) for ws in current for a in ws):
+            return
+        for layer, ws in zip(model.layers, last, strict=False):
+            if ws:
+                layer.set_weights(ws)
+    except Exception:
+        pass
 
 
 def describe_error(exc: BaseException) -> str:

@@ -22,7 +22,13 @@ from PySide6.QtCore import QObject, Signal
 
 from core import probes
 from studio.training.blas_tuner import BlasTuner
-from studio.training.job import Evaluation, Snapshot, TrainingJob, describe_error
+from studio.training.job import (
+    Snapshot,
+    TrainingJob,
+    describe_error,
+    evaluation_of,
+    restore_finite_weights,
+)
 from studio.training.pacing import (
     EMIT_INTERVAL_S,
     PLAIN_EMIT_INTERVAL_S,
@@ -190,29 +196,6 @@ class TrainingWorker(QObject):
         return self._running.is_set() and not self._stop.is_set()
 
     # ---- worker thread ---------------------------------------------------------------------
-    def _make_generator(self, start_epoch: int):
-        """A fresh ``iter_training`` generator resuming at ``start_epoch`` (epochs = the remaining budget)."""
-        job = self.job
-        it = job.iter_training
-        if it is None:
-            from core.training import iter_training as it
-        remaining = None if job.epochs is None else max(int(job.epochs) - start_epoch, 0)
-        if remaining == 0:
-            return iter(())
-        val = (job.x_val, job.y_val) if job.x_val is not None and job.y_val is not None else None
-        return it(
-            job.model,
-            job.x_train,
-            job.y_train,
-            epochs=remaining,
-            batch_size=job.batch_size,
-            validation_data=val,
-            shuffle=job.shuffle,
-            seed=job.seed,
-            callbacks=list(job.callbacks) or None,
-            start_epoch=start_epoch,
-        )
-
     def run(self) -> None:
         """The training loop; returns when stopped, finished or failed.
 
@@ -230,7 +213,7 @@ class TrainingWorker(QObject):
         model = job.model
         reason = "stopped"
         try:
-            gen = self._make_generator(self.epoch)
+            gen = job.generator(self.epoch)
         except Exception as exc:  # bad job (shapes, data): report, never crash the thread
             self.failed.emit(describe_error(exc))
             self.finished.emit("error")
@@ -302,7 +285,7 @@ class TrainingWorker(QObject):
                     gen.close()
                     job.x_train, job.y_train = self._pending_data
                     self._pending_data = None
-                    gen = self._make_generator(self.epoch)
+                    gen = job.generator(self.epoch)
             if not self._go.is_set():
                 # Lockstep: the GUI thread draws a snapshot; do not fight it for the GIL (each
                 # pyqtgraph paint makes hundreds of Python callbacks, each of which a busy worker
@@ -320,7 +303,7 @@ class TrainingWorker(QObject):
                 reason = "epochs"
                 break
             except Exception as exc:
-                self._restore_if_broken()
+                restore_finite_weights(model, self._last_weights)
                 if step_losses or epoch_logs:
                     self._emit(rec, run_clock.elapsed(), rate.rate(), step_losses, epoch_logs, force=True)
                 self.failed.emit(describe_error(exc))
@@ -405,27 +388,7 @@ class TrainingWorker(QObject):
         self.snapshot.emit(snap)
 
     def _evaluate(self) -> None:
-        """Predict the validation split and emit an Evaluation (used by the evaluation panel)."""
-        job = self.job
-        if job.x_val is None or job.y_val_labels is None or len(job.x_val) == 0:
-            return
-        try:
-            probs = np.asarray(job.model.predict(job.x_val), dtype=np.float32)
-        except Exception:
-            return
-        if not np.all(np.isfinite(probs)):
-            return
-        self.evaluated.emit(Evaluation(epoch=self.epoch, x=job.x_val, y_true=job.y_val_labels, probs=probs))
-
-    def _restore_if_broken(self) -> None:
-        """After an exception, put back the last finite weights if the current ones are not finite."""
-        model = self.job.model
-        try:
-            current = probes.copy_weights(model)
-            if all(np.all(np.isfinite(a)) for ws in current for a in ws):
-                return
-            for layer, ws in zip(model.layers, self._last_weights, strict=False):
-                if ws:
-                    layer.set_weights(ws)
-        except Exception:
-            pass
+        """Emit the model's outputs on the validation split (used by the evaluation panel)."""
+        ev = evaluation_of(self.job, self.epoch)
+        if ev is not None:
+            self.evaluated.emit(ev)
