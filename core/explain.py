@@ -13,6 +13,10 @@ The input layer (Normalization) appears as a layer too: its ``z`` and ``a`` are 
 ``mean``/``std`` the training targets' statistics; the loss is then measured on standardized values, as
 training measures it.
 
+Each layer's step is its engine class's own (``explain_forward``, ``explain_backward``, ``explain_lines``;
+see ``core.layers.base``), so a layer kind is described where its computation is; a layer class that does
+not describe itself makes ``explain`` raise ValueError naming the layer.
+
 :mod:`core.explain_text` writes the computation out (``format_explanation``), e.g.::
 
     z = 0.9·1 + 0.3·0.5 + 0 = 1.05
@@ -21,15 +25,11 @@ training measures it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from core import features as _features
-from core.layers import Activation, Dense, Dropout, Normalization, PReLU
-from core.target_scaling import is_inverse_layer
 
 __all__ = ["LayerTrace", "Explanation", "explain", "target_row", "class_index", "label_target",
            "table_row_sample"]
@@ -60,6 +60,10 @@ class LayerTrace:
     #: the input layer's feature specs (``core.features``) and their names; ``z`` holds the scaled columns
     features: list[list[Any]] | None = None
     feature_labels: list[str] | None = None
+    #: the layer heading's last words: its activation, "scales the inputs", ...
+    heading: str = ""
+    #: the layer class's ``explain_lines(t, j, backward, max_terms)``: neuron ``j`` worked out as text
+    lines: Callable[[LayerTrace, int, bool, int], list[str]] | None = field(default=None, repr=False)
     da: np.ndarray | None = None
     dz: np.ndarray | None = None
     dkernel: np.ndarray | None = None
@@ -114,44 +118,14 @@ def _floats(a: Any) -> list[float]:
     return [float(v) for v in np.asarray(a, dtype=np.float64).ravel()]
 
 
-def _act(layer: Any) -> Any:
-    return getattr(layer, "activation", None)
-
-
 def _forward(model: Any, x: np.ndarray) -> list[LayerTrace]:
     traces: list[LayerTrace] = []
     a = x
-    for layer in model.layers:
-        weights = [np.asarray(w, dtype=np.float64) for w in layer.get_weights()]
-        t = LayerTrace(name=str(layer.name), kind=type(layer).__name__, activation="linear", x=a, z=a, a=a)
-        if is_inverse_layer(layer):  # weights z * std + mean as a Normalization: mean -m/s, variance 1/s²
-            t.std = np.sqrt(1.0 / weights[1])
-            t.mean = -weights[0] * t.std
-            t.a = a * t.std + t.mean
-            t.activation = "unscale"
-        elif isinstance(layer, Normalization):
-            mean, var = weights
-            t.mean, t.std = mean, np.sqrt(np.where(var > 0, var, 1.0))
-            t.z = t.a = (a - mean) / t.std
-            t.activation = "scale"
-            if layer.features is not None:
-                t.features = layer.features
-                t.a = _features.apply(t.z[None, :], layer.features)[0]
-        elif isinstance(layer, Dense):
-            t.kernel = weights[0]
-            t.bias = weights[1] if layer.use_bias else np.zeros(layer.units)
-            t.z = a @ t.kernel + t.bias
-            t.activation = layer.activation.name
-            t.a = layer.activation(t.z[None, :])[0]
-        elif isinstance(layer, Activation):
-            t.activation = layer.activation.name
-            t.a = layer.activation(a[None, :])[0]
-        elif isinstance(layer, PReLU):
-            t.alpha = weights[0]
-            t.activation = "prelu"
-            t.a = np.maximum(a, 0.0) + t.alpha * np.minimum(a, 0.0)
-        elif not isinstance(layer, Dropout):
-            raise ValueError(f"cannot explain layer '{layer.name}' of type {type(layer).__name__}")
+    for layer in model.layers:  # each layer class works out its own step (core.layers.base.explain_*)
+        fields = {"activation": "linear", "z": a, "a": a, **layer.explain_forward(a)}
+        fields.setdefault("heading", fields["activation"])
+        t = LayerTrace(name=str(layer.name), kind=type(layer).__name__, x=a,
+                       lines=type(layer).explain_lines, **fields)
         traces.append(t)
         a = t.a
     return traces
@@ -175,29 +149,8 @@ def _backward(model: Any, traces: list[LayerTrace], y: np.ndarray) -> float:
         last.da = g[0].copy()
     for i in range(len(traces) - 1, -1, -1):
         t = traces[i]
-        layer = model.layers[i]
-        if t.dz is None:
-            act = _act(layer)
-            if isinstance(layer, PReLU):
-                t.dz = t.da  # z = x: the slope is applied on the way to dx below
-            elif act is not None:
-                t.dz = act.backward(t.z[None, :].copy(), t.a[None, :].copy(), t.da[None, :].copy(),
-                                    np.empty((1, t.z.size)))[0]
-            else:
-                t.dz = t.da
-        if isinstance(layer, Dense):
-            t.dkernel = np.outer(t.x, t.dz)
-            t.dbias = t.dz.copy()
-            t.dx = t.kernel @ t.dz
-        elif isinstance(layer, PReLU):
-            t.dalpha = t.da * np.minimum(t.z, 0.0)
-            t.dx = t.da * np.where(t.z > 0, 1.0, t.alpha)
-        elif t.activation == "unscale":
-            t.dx = t.dz * t.std
-        elif isinstance(layer, Normalization):
-            t.dx = t.dz / t.std if t.features is None else None
-        else:
-            t.dx = t.dz
+        for key, grad in model.layers[i].explain_backward(t).items():
+            setattr(t, key, grad)
         if i > 0:
             traces[i - 1].da = t.dx
     return float(value)

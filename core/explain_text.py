@@ -8,13 +8,16 @@ shows the neuron under the mouse; ``num``/``paren`` the numbers (4 significant d
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from core import features as _features
-from core.explain import Explanation, LayerTrace
 
-__all__ = ["num", "paren", "dense_terms", "neuron_lines", "scaling_line", "standardized_lines",
+if TYPE_CHECKING:  # the layer classes import this module to write their steps out
+    from core.explain import Explanation, LayerTrace
+
+__all__ = ["num", "paren", "dense_terms", "neuron_lines", "dz_lines", "scaling_line", "standardized_lines",
            "format_explanation"]
 
 
@@ -47,37 +50,23 @@ def dense_terms(x: np.ndarray, w: np.ndarray, b: float, max_terms: int = 8) -> s
 
 def neuron_lines(t: LayerTrace, j: int, backward: bool = True, max_terms: int = 8) -> list[str]:
     """The worked computation of neuron ``j`` of layer ``t``: its ``z`` and ``a`` lines, then (after a
-    backward pass) its ``dL/dz`` line."""
-    lines: list[str] = []
-    if t.kind == "Normalization" and t.features is not None:
-        op, i = t.features[j][0], t.features[j][1]
-        s = t.z
-        formula = {"identity": num(s[i]), "square": f"{paren(s[i])}²", "sin": f"sin({num(s[i])})"}.get(
-            op, f"{paren(s[i])}·{paren(s[t.features[j][-1]])}")
-        lines.append(f"{formula} = {num(t.a[j])}")
-    elif t.activation == "unscale":
-        terms = f"{paren(t.z[j])}·{num(t.std[j])} + {paren(t.mean[j])}"
-        lines.append(f"a = z·std + mean = {terms} = {num(t.a[j])}")
-    elif t.kind == "Normalization":
-        lines.append(scaling_line(t, j))
-    elif t.kind == "Dense":
-        lines.append(f"z = {dense_terms(t.x, t.kernel[:, j], float(t.bias[j]), max_terms)} = {num(t.z[j])}")
-        lines.append(f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}")
-    elif t.kind == "PReLU":
-        lines.append(f"a = prelu({num(t.z[j])}, alpha={num(t.alpha[j])}) = {num(t.a[j])}")
-    elif t.kind == "Activation":
-        lines.append(f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}")
-    else:
-        lines.append(f"a = {num(t.a[j])} (passed through)")
-    if backward and t.dz is not None and t.kind != "Normalization":
-        if t.da is None:
-            lines.append(f"∂L/∂z = {num(t.dz[j])} (output minus target: {t.activation} with cross-entropy)")
-        elif t.activation in ("linear", "scale") or t.kind == "Dropout":
-            lines.append(f"∂L/∂z = ∂L/∂a = {num(t.dz[j])}")
-        else:
-            slope = paren(t.dz[j] / t.da[j]) if t.da[j] != 0 else "…"
-            lines.append(f"∂L/∂z = ∂L/∂a · {t.activation}'(z) = {paren(t.da[j])} · {slope} = {num(t.dz[j])}")
-    return lines
+    backward pass) its ``dL/dz`` line. Each layer class writes its own (``explain_lines``)."""
+    if t.lines is None:
+        raise ValueError(f"layer '{t.name}' ({t.kind}) has no way to write out its computation")
+    return t.lines(t, j, backward, max_terms)
+
+
+def dz_lines(t: LayerTrace, j: int, backward: bool = True) -> list[str]:
+    """Neuron ``j``'s ``∂L/∂z`` line after a backward pass (else none): output minus target for an output
+    fused with its loss, ``∂L/∂a`` itself for a linear step, else ``∂L/∂a · f'(z)``."""
+    if not backward or t.dz is None:
+        return []
+    if t.da is None:
+        return [f"∂L/∂z = {num(t.dz[j])} (output minus target: {t.activation} with cross-entropy)"]
+    if t.activation == "linear":
+        return [f"∂L/∂z = ∂L/∂a = {num(t.dz[j])}"]
+    slope = paren(t.dz[j] / t.da[j]) if t.da[j] != 0 else "…"
+    return [f"∂L/∂z = ∂L/∂a · {t.activation}'(z) = {paren(t.da[j])} · {slope} = {num(t.dz[j])}"]
 
 
 def standardized_lines(exp: Explanation) -> list[str]:
@@ -112,12 +101,7 @@ def format_explanation(exp: Explanation, max_units: int = 16, max_terms: int = 8
                                                                           strict=True)))
     for index, t in enumerate(exp.layers):
         units = t.a.size
-        head = f"{names[index]} ({t.kind}, {units} unit{'s' if units != 1 else ''}"
-        if t.activation == "unscale":
-            head += ", undoes the target scaling: back to target units)"
-        else:
-            head += ", scales the inputs)" if t.kind == "Normalization" else f", {t.activation})"
-        out.append(head)
+        out.append(f"{names[index]} ({t.kind}, {units} unit{'s' if units != 1 else ''}, {t.heading})")
         if t.features is not None:  # the scaled columns first, then the features made from them
             out.extend(f"  {n}: {scaling_line(t, i)}" for i, n in enumerate(exp.input_names[:max_units]))
         for j in range(min(units, max_units)):

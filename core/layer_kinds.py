@@ -6,7 +6,8 @@ help; valid names come from the engine registries ``activations.get``, ``initial
 and how wide its output is. The project validator (``core.project_schema``), the canvas validation
 (``core.graph``), ``core.project.build_model``, the palette and the Properties panel all read this table,
 so they accept the same values and report the same problems. A new layer kind is an entry here plus its
-engine class (and its exporters).
+engine class (and its exporters); the engine class also says how ``core.explain`` works it out for one
+sample (``explain_forward``, ``explain_backward``, ``explain_lines``: see ``core.layers.base``).
 """
 
 from __future__ import annotations

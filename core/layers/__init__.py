@@ -2,7 +2,8 @@
 
 Contract: ``build(input_dim, rng, dtype)``, ``output_dim``, ``forward(x, training)``, ``backward(g) -> dx``,
 ``params`` / ``grads`` dicts with the same keys, ``get_weights()`` / ``set_weights()``, ``get_config()``,
-``name``, ``count_params()``.
+``name``, ``count_params()``; for the Explain pass (``core.explain``) ``explain_forward(x)``,
+``explain_backward(trace)`` and ``explain_lines(trace, j, backward, max_terms)`` (one sample, float64).
 
 Shapes: ``x`` (batch, input_dim) -> (batch, output_dim). ``forward(x, training=True)`` keeps one cache per
 layer (overwritten each step) in preallocated work buffers; ``backward(g)`` returns d(loss)/dx and may

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from core import activations as _activations
-from core.layers.base import Layer, identity_backward
+from core.layers.base import Layer, explain_dz, identity_backward
 
 
 class Activation(Layer):
@@ -55,6 +55,19 @@ class Activation(Layer):
     def backward(self, g: np.ndarray) -> np.ndarray | None:
         g = self._act_backward(self._x, self._out, g, self._tmp)
         return None if self._skip_dx else g
+
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        return {"activation": self.activation.name, "a": self.activation(x[None, :])[0]}
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        dz = explain_dz(t, self.activation)
+        return {"dz": dz, "dx": dz}
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        from core.explain_text import dz_lines, num
+
+        return [f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}", *dz_lines(t, j, backward)]
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "activation": _activations.serialize(self._activation)}

@@ -166,6 +166,45 @@ class Layer:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} {self.input_dim}->{self.output_dim}>"
 
+    # -- explain: one sample in float64 with every step named (core.explain, core.explain_text) ----------
+    # Each engine class says how its own computation is worked out, so a layer kind is described in one
+    # place; a class that does not say fails loudly instead of being written out as some other kind.
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        """This layer on one sample ``x`` (inputs,) float64, as ``core.explain.LayerTrace`` fields: ``z``,
+        ``a`` (units,) (both default to ``x``), ``activation`` (the f of a = f(z), default "linear"),
+        ``heading`` (what the pass's layer heading says, default the activation) and the weights used."""
+        raise _cannot_explain(type(self).__name__, self.name)
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        """The gradient fields of trace ``t`` (``t.da`` set, or ``t.dz`` for an output fused with its loss):
+        ``dz`` (units,), ``dx`` (inputs,) or None, and the parameters' (``dkernel``, ``dbias``, ...)."""
+        raise _cannot_explain(type(self).__name__, self.name)
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        """Neuron ``j`` of trace ``t`` worked out (``a = f(z) = …``), then with ``backward`` its gradient."""
+        raise _cannot_explain(t.kind, t.name)
+
+    def _weights64(self) -> list[np.ndarray]:
+        return [np.asarray(w, dtype=np.float64) for w in self.get_weights()]
+
+
+def _cannot_explain(cls: str, name: str | None) -> ValueError:
+    return ValueError(f"cannot explain layer '{name}': the layer class {cls} does not say how its "
+                      "computation is worked out (it needs explain_forward, explain_backward and "
+                      "explain_lines, see core.layers.base)")
+
+
+def explain_dz(t: Any, activation: Any = None) -> np.ndarray:
+    """dL/dz (units,) of trace ``t``: as given (a fused output), else ``t.da`` through ``activation``
+    (None: a = z)."""
+    if t.dz is not None:
+        return t.dz
+    if activation is None:
+        return t.da
+    return activation.backward(t.z[None, :].copy(), t.a[None, :].copy(), t.da[None, :].copy(),
+                               np.empty((1, t.z.size)))[0]
+
 
 def identity_backward(z: np.ndarray, a: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> np.ndarray:
     return g

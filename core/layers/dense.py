@@ -10,7 +10,7 @@ import numpy as np
 from core import activations as _activations
 from core import initializers as _initializers
 from core import regularizers as _regularizers
-from core.layers.base import Layer, add_reduce, identity_backward
+from core.layers.base import Layer, add_reduce, explain_dz, identity_backward
 
 
 class Dense(Layer):
@@ -122,6 +122,25 @@ class Dense(Layer):
         if self.kernel_regularizer is None or self.kernel is None:
             return 0.0
         return self.kernel_regularizer(self.kernel)
+
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        weights = self._weights64()
+        kernel = weights[0]
+        bias = weights[1] if self.use_bias else np.zeros(self.units)
+        z = x @ kernel + bias
+        return {"kernel": kernel, "bias": bias, "z": z, "activation": self.activation.name,
+                "a": self.activation(z[None, :])[0]}
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        dz = explain_dz(t, self.activation)
+        return {"dz": dz, "dkernel": np.outer(t.x, dz), "dbias": dz.copy(), "dx": t.kernel @ dz}
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        from core.explain_text import dense_terms, dz_lines, num
+
+        return [f"z = {dense_terms(t.x, t.kernel[:, j], float(t.bias[j]), max_terms)} = {num(t.z[j])}",
+                f"a = {t.activation}({num(t.z[j])}) = {num(t.a[j])}", *dz_lines(t, j, backward)]
 
     def _expected_shapes(self) -> list[tuple[int, ...]]:
         if self.built:

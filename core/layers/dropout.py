@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from core.layers.base import Layer
+from core.layers.base import Layer, explain_dz
 
 
 def _check_rate(rate: Any) -> float:
@@ -61,6 +61,19 @@ class Dropout(Layer):
         if self._mask is not None:
             g *= self._mask
         return g
+
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        return {}  # the identity: explain shows inference
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        dz = explain_dz(t)
+        return {"dz": dz, "dx": dz}
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        from core.explain_text import dz_lines, num
+
+        return [f"a = {num(t.a[j])} (passed through)", *dz_lines(t, j, backward)]
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "rate": self.rate, "seed": self.seed}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from core import features as _features
-from core.layers.base import Layer
+from core.layers.base import Layer, explain_dz
 
 
 def _stat(value: Any, what: str) -> np.ndarray:
@@ -134,6 +134,46 @@ class Normalization(Layer):
             raise ValueError("an input layer with features must be the network's first layer")
         g *= self._inv_std
         return g
+
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        from core.target_scaling import is_inverse_layer
+
+        mean, var = self._weights64()
+        if is_inverse_layer(self):  # z * std + mean stored as a Normalization: mean -m/s, variance 1/s²
+            std = np.sqrt(1.0 / var)
+            shift = -mean * std
+            return {"std": std, "mean": shift, "a": x * std + shift, "activation": "unscale",
+                    "heading": "undoes the target scaling: back to target units"}
+        std = np.sqrt(np.where(var > 0, var, 1.0))
+        z = (x - mean) / std
+        fields = {"mean": mean, "std": std, "z": z, "a": z, "activation": "scale",
+                  "heading": "scales the inputs"}
+        if self.features is not None:
+            fields |= {"features": self.features, "a": _features.apply(z[None, :], self.features)[0]}
+        return fields
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        dz = explain_dz(t)
+        if t.activation == "unscale":
+            return {"dz": dz, "dx": dz * t.std}
+        return {"dz": dz, "dx": dz / t.std if t.features is None else None}
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        """A feature made from the scaled columns, the target scaling undone, or one column scaled; no
+        gradient line (nothing before the input layer learns)."""
+        from core.explain_text import num, paren, scaling_line
+
+        if t.features is not None:
+            op, i = t.features[j][0], t.features[j][1]
+            s = t.z
+            formula = {"identity": num(s[i]), "square": f"{paren(s[i])}²", "sin": f"sin({num(s[i])})"}.get(
+                op, f"{paren(s[i])}·{paren(s[t.features[j][-1]])}")
+            return [f"{formula} = {num(t.a[j])}"]
+        if t.activation == "unscale":
+            terms = f"{paren(t.z[j])}·{num(t.std[j])} + {paren(t.mean[j])}"
+            return [f"a = z·std + mean = {terms} = {num(t.a[j])}"]
+        return [scaling_line(t, j)]
 
     def get_config(self) -> dict[str, Any]:
         def js(a: np.ndarray) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from core import initializers as _initializers
-from core.layers.base import Layer, add_reduce
+from core.layers.base import Layer, add_reduce, explain_dz
 
 
 class PReLU(Layer):
@@ -64,6 +64,22 @@ class PReLU(Layer):
         tmp += self.alpha
         g *= tmp
         return g
+
+    def explain_forward(self, x: np.ndarray) -> dict[str, Any]:
+        alpha = self._weights64()[0]
+        return {"alpha": alpha, "activation": "prelu", "a": np.maximum(x, 0.0) + alpha * np.minimum(x, 0.0)}
+
+    def explain_backward(self, t: Any) -> dict[str, Any]:
+        # z = x: dL/dz is dL/da, and the slope is applied on the way to dx
+        return {"dz": explain_dz(t), "dalpha": t.da * np.minimum(t.z, 0.0),
+                "dx": t.da * np.where(t.z > 0, 1.0, t.alpha)}
+
+    @staticmethod
+    def explain_lines(t: Any, j: int, backward: bool, max_terms: int) -> list[str]:
+        from core.explain_text import dz_lines, num
+
+        return [f"a = prelu({num(t.z[j])}, alpha={num(t.alpha[j])}) = {num(t.a[j])}",
+                *dz_lines(t, j, backward)]
 
     def _expected_shapes(self) -> list[tuple[int, ...]]:
         return super()._expected_shapes() if self.built else [(self.input_dim or -1,)]

@@ -11,7 +11,7 @@ import pytest
 from core import Sequential
 from core.explain import class_index, explain, target_row
 from core.explain_text import format_explanation, num
-from core.layers import Dense, Normalization
+from core.layers import Dense, Layer, Normalization
 
 
 def _mazur() -> Sequential:
@@ -315,3 +315,55 @@ def test_cli_explain_target_with_numbered_classes(tmp_path, capsys: pytest.Captu
         assert json.loads(lines[-1])["target"] == [1.0 if k == index else 0.0 for k in range(3)]
     code, out, err = _run(capsys, "explain", str(project), "--input", "0.1,0.2", "--target", "7")
     assert code == 2 and out == "" and "expected a class name (1, 2, 3) or a class index (0 to 2)" in err
+
+
+class _Doubler(Layer):
+    """A layer class that never says how explain should write it out (a kind added without explain)."""
+
+    prefix = "doubler"
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return 2.0 * x
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return 2.0 * g
+
+
+def test_a_layer_class_without_explain_steps_fails_loudly() -> None:
+    """Not silently passed through as if it were a Dropout: explain names the layer and what it lacks, the
+    CLI and the Explain tab show that sentence."""
+    m = Sequential([Dense(2, activation="tanh", input_dim=2), _Doubler(), Dense(1)], dtype="float64")
+    m.compile(optimizer="sgd", loss="mse")
+    m.build(2, seed=0)
+    assert m.predict(np.array([[1.0, 2.0]])).shape == (1, 1)  # the engine runs it
+    with pytest.raises(ValueError, match=r"^cannot explain layer 'doubler_1': the layer class _Doubler does "
+                                         r"not say how its computation is worked out \(it needs "
+                                         r"explain_forward, explain_backward and explain_lines"):
+        explain(m, [1.0, 2.0])
+
+
+def test_a_layer_class_with_a_forward_step_only_fails_loudly_on_backward_and_text() -> None:
+    class Half(_Doubler):
+        def explain_forward(self, x: np.ndarray) -> dict[str, object]:
+            return {"a": 2.0 * x}
+
+    m = Sequential([Dense(2, activation="tanh", input_dim=2), Half(name="half"), Dense(1)], dtype="float64")
+    m.compile(optimizer="sgd", loss="mse")
+    m.build(2, seed=0)
+    exp = explain(m, [1.0, 2.0])
+    assert exp.layers[1].a == pytest.approx(2.0 * exp.layers[0].a)
+    with pytest.raises(ValueError, match="cannot explain layer 'half': the layer class Half does not say"):
+        format_explanation(exp)
+    with pytest.raises(ValueError, match="cannot explain layer 'half': the layer class Half does not say"):
+        explain(m, [1.0, 2.0], np.array([0.5]))
+
+
+def test_every_engine_class_of_the_table_writes_its_own_steps() -> None:
+    """Each layer kind's engine class defines the three explain steps itself (an inherited one would write
+    a new class out as its parent)."""
+    from core.layer_kinds import KINDS
+
+    for kind in KINDS.values():
+        cls = kind.engine_class()
+        for step in ("explain_forward", "explain_backward", "explain_lines"):
+            assert step in vars(cls), (kind.key, cls.__name__, step)

@@ -12,6 +12,8 @@ import pytest
 from core import layer_kinds
 from core.data_fit import DataInfo
 from core.errors import ProjectError
+from core.explain import explain, label_target
+from core.explain_text import format_explanation
 from core.features import PLAYGROUND
 from core.graph import Graph, canonical_ids
 from core.layer_kinds import KINDS, OUTPUT_ACTIVATIONS
@@ -234,5 +236,9 @@ def test_a_new_kind_needs_only_its_table_entry(monkeypatch, dataset) -> None:
     assert graph.units(info)["gelu_layer_1"] == 4 and graph.param_counts(info)["gelu_layer_1"] == 0
     model = build_model(Project.from_dict(_doc(layers)), dataset)
     assert type(model.layers[2]).__name__ == "Activation" and model.layers[2].activation.name == "gelu"
+    # and the Explain pass writes it out, through its engine class
+    target = label_target(dataset.y_test[0], task=dataset.task, units=int(model.output_dim))
+    text = format_explanation(explain(model, dataset.x_test[0], target), layer_names={2: "gelu_layer_1"})
+    assert "\ngelu_layer_1 (Activation, 4 units, gelu)\n  #1: a = gelu(" in text
     bad = _doc([{"type": "input"}, {"type": "gelu_layer", "activation": "nope"}, {"type": "output"}])
     assert validate_project(bad)[0].startswith("network.layers[1].activation: Unknown activation: 'nope'")
