@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
 )
 
 from studio.plots.curve_ranges import ValueBounds, YRange
+from studio.plots.epoch_axis import EpochAxis
 from studio.plots.legend import add_legend, place_legend
 from studio.plots.live_curve import LiveCurve
 from studio.plots.native_paint import NativePaintLayoutWidget
+from studio.plots.previous_runs import MAX_PREVIOUS_RUNS, add_faded_run, fill_runs_menu
 from studio.plots.redraw import Throttle
 from studio.plots.run_series import RunSeries
 from studio.plots.style import SpacedAxis, cache_frame, plot_palette, style_plot
@@ -27,9 +29,6 @@ from studio.plots.style import SpacedAxis, cache_frame, plot_palette, style_plot
 TRAIN_COLOR = (8, 119, 189)
 VAL_COLOR = (245, 147, 34)
 STEP_COLOR = (120, 160, 200)
-MAX_PREVIOUS_RUNS = 3
-#: Line styles of the faded previous runs (oldest first), so runs differ by more than their opacity.
-RUN_STYLES = (Qt.DotLine, Qt.DashDotLine, Qt.DashLine)
 #: Minimum seconds between two redraws of the curves while training (8 per second; a pause or the end
 #: of a run redraws them at once, so they then show the epoch the toolbar and the boundary show). Every
 #: redraw costs the training thread ~1 ms of handlers plus the plot's Python bounds calls beside it:
@@ -38,8 +37,6 @@ REDRAW_INTERVAL_S = 0.125
 
 #: Metric shown in the second plot, in order of preference.
 METRIC_KEYS = ("accuracy", "r2", "mae", "rmse")
-
-
 
 
 def _curve(
@@ -107,9 +104,7 @@ class LossCurves(QWidget):
         self.metric_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.metric_plot):
             plot.getAxis("left").setWidth(48)  # equal widths: the linked epoch axes line up point for point
-        self._x_span = 0.0  # current epoch-axis extent (see _update_x_span)
-        self._budget: int | None = None  # epoch budget of the current run, if known
-        self._fit = False  # True after fit_x_to_data() until training continues
+        self.epoch_axis = EpochAxis(self.loss_plot)
         self._run_counter = 0  # numbers the faded runs (#1, #2, ...) since the last Clear
         self._data_key = ""
         self._y_range = {p: YRange(p) for p in (self.loss_plot, self.metric_plot)}
@@ -161,9 +156,9 @@ class LossCurves(QWidget):
         """
         run = self.current
         if epochs is not None and epochs > 0:
-            self._budget = int(epochs)
+            self.epoch_axis.budget = int(epochs)
         if step_losses is not None and np.asarray(step_losses).size or epoch_logs:
-            self._fit = False  # training goes on: the axis follows the budget (or grows) again
+            self.epoch_axis.fit = False  # training goes on: the axis follows the budget (or grows) again
         run.add_steps(np.asarray(step_losses).reshape(-1, 2), batches_per_epoch)
         if epoch_logs:
             run.add_epochs(epoch_logs)
@@ -205,9 +200,7 @@ class LossCurves(QWidget):
         self.current.data_key = self._data_key
         for live in self.live:
             live.reset()
-        self._x_span = 0.0
-        self._budget = None
-        self._fit = False
+        self.epoch_axis.reset()
         self._reset_y_ranges()
         self.redraw.flush()
         self._redraw_previous()
@@ -280,10 +273,7 @@ class LossCurves(QWidget):
 
     def set_budget(self, epochs: int | None) -> None:
         """The next run's epoch budget: before any data the epoch axis already spans 0..epochs."""
-        self._budget = int(epochs) if epochs else None
-        if self._budget and not self.current.steps.n and self._data_x_max() <= self._budget:
-            self._x_span = float(self._budget)
-            self.loss_plot.setXRange(0, self._x_span, padding=0.02)
+        self.epoch_axis.show_budget(epochs, bool(self.current.steps.n), self._data_x_max())
 
     def _shown_runs(self) -> list[RunSeries]:
         """Previous runs currently drawn (the master checkbox and each run's own toggle)."""
@@ -293,20 +283,9 @@ class LossCurves(QWidget):
 
     def _rebuild_runs_menu(self) -> None:
         """One checkable entry per previous run (newest first), then "Clear runs"."""
-        self.runs_menu.clear()
-        self.run_actions.clear()
-        for run in reversed(self.runs):
-            ok = self.comparable(run)
-            act = self.runs_menu.addAction(run.label if ok else f"{run.label} — other data or metric, hidden")
-            act.setCheckable(True)
-            act.setChecked(run.visible and ok)
-            act.setEnabled(ok)
-            act.toggled.connect(lambda on, r=run: self.set_run_visible(r, on))
-            self.run_actions.append(act)
-        self.runs_menu.addSeparator()
-        self.clear_action = self.runs_menu.addAction("Clear runs")
-        self.clear_action.setToolTip("Forget the faded curves of previous runs")
-        self.clear_action.triggered.connect(self.clear_previous)
+        actions, self.clear_action = fill_runs_menu(
+            self.runs_menu, self.runs, self.comparable, self.set_run_visible, self.clear_previous)
+        self.run_actions[:] = actions
         self.runs_btn.setEnabled(bool(self.runs) and self.prev_box.isChecked())
 
     def set_run_visible(self, run: RunSeries, visible: bool) -> None:
@@ -317,7 +296,7 @@ class LossCurves(QWidget):
 
     def fit_x_to_data(self) -> None:
         """The run finished (or paused without a budget): the epoch axis ends where the data end."""
-        self._fit = True
+        self.epoch_axis.fit = True
         self._update_x_span()
 
     def _data_x_max(self) -> float:
@@ -333,25 +312,8 @@ class LossCurves(QWidget):
         return max(ends, default=0.0)
 
     def _update_x_span(self) -> None:
-        """Set the epoch axis only when its extent changes: redrawing the axes is costly.
-
-        Fitted to the data after a run ends; the epoch budget while one runs with a budget;
-        otherwise grown in x1.5 steps.
-        """
-        x_max = self._data_x_max()
-        if x_max <= 0:
-            return
-        if self._fit:
-            span = max(1.0, x_max)
-        elif self._budget is not None and x_max <= self._budget:
-            span = float(self._budget)
-        elif x_max > self._x_span or x_max < self._x_span / 4 or self._x_span == self._budget:
-            span = max(5.0, float(np.ceil(x_max * 1.5)))
-        else:
-            return
-        if span != self._x_span:
-            self._x_span = span
-            self.loss_plot.setXRange(0, span, padding=0.02)
+        """Let the epoch axis follow the drawn data (:class:`studio.plots.epoch_axis.EpochAxis`)."""
+        self.epoch_axis.update(self._data_x_max())
 
     def _redraw_previous(self) -> None:
         for plot, it in self.prev_items:
@@ -360,7 +322,7 @@ class LossCurves(QWidget):
         self._rebuild_runs_menu()
         self._name_metric_axis()
         if not self.prev_box.isChecked():
-            self._x_span = 0.0
+            self.epoch_axis.span = 0.0
             self._reset_y_ranges()
             self._update_x_span()
             self._update_y_ranges()
@@ -370,27 +332,13 @@ class LossCurves(QWidget):
         for i, run in enumerate(self.runs):
             if run not in shown:
                 continue
-            alpha = 90 + 30 * i
-            style = RUN_STYLES[(i - n) % len(RUN_STYLES)]  # the newest run is always dashed
             mkey = self._pick_metric(run)
-            for plot, key, color, name in (
+            self.prev_items += add_faded_run(run, i, n, (
                 (self.loss_plot, "loss", TRAIN_COLOR, run.label),  # one legend entry per run
                 (self.loss_plot, "val_loss", VAL_COLOR, None),
                 (self.metric_plot, mkey, TRAIN_COLOR, None),
                 (self.metric_plot, f"val_{mkey}" if mkey else None, VAL_COLOR, None),
-            ):
-                data = run.series(key) if key else None
-                if data is None:
-                    continue
-                it = pg.PlotDataItem(
-                    data[:, 0].copy(),
-                    data[:, 1].copy(),
-                    pen=pg.mkPen((*color, alpha), width=1.5, style=style),
-                    name=name,
-                )
-                it.setZValue(-10)
-                plot.addItem(it)
-                self.prev_items.append((plot, it))
+            ))
         if self.log_box.isChecked():
             self._set_log(True)
         self._update_x_span()
