@@ -103,8 +103,8 @@ class Sequential:
         for layer in self.layers:
             if layer._declared_input_dim is not None:
                 return layer._declared_input_dim
-            if isinstance(layer, Dense):
-                break
+            if layer.compute_output_dim(None) is not None:
+                break  # a layer setting its own width (Dense): later declared dims are not the model's input
         return self._input_dim
 
     @property
@@ -112,10 +112,10 @@ class Sequential:
         """Number of outputs (units of the last Dense layer, or the input width without one)."""
         if self.built:
             return self.layers[-1].output_dim
-        for layer in reversed(self.layers):
-            if isinstance(layer, Dense):
-                return layer.units
-        return self.input_dim
+        dim = self.input_dim
+        for layer in self.layers:
+            dim = layer.compute_output_dim(dim)
+        return dim
 
     def build(self, input_dim: int | None = None, seed: int | None = None) -> None:
         """Initialize all weights (from ``seed``) for ``input_dim`` features and bind them to flat buffers.
@@ -289,7 +289,7 @@ class Sequential:
 
     def regularization_loss(self) -> float:
         """Sum of all kernel penalties."""
-        return sum(layer.regularization_loss() for layer in self.layers if isinstance(layer, Dense))
+        return sum(layer.regularization_loss() for layer in self.layers if layer.regularized)
 
     def _check_compiled(self, what: str) -> None:
         if self.loss is None or self.optimizer is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.layers import Dense, Layer, Normalization
+from core.layers import Layer
 
 if TYPE_CHECKING:  # core.model imports this module
     from core.model import Sequential
@@ -21,14 +21,10 @@ def layer_table(model: Sequential) -> list[tuple[Layer, int | None, int | None, 
             dim = layer.output_dim
             rows.append((layer, dim, layer.count_params(), layer.count_non_trainable()))
             continue
-        n_in = dim
-        fixed = 0
-        if isinstance(layer, Dense):
-            dim = layer.units
+        n_in = dim  # each layer class knows its width and weights (no list of classes here)
+        dim = layer.compute_output_dim(n_in)
         params = type(layer).params_for(n_in or None, dim or None, layer.get_config())
-        if isinstance(layer, Normalization):
-            fixed = 2 * n_in if n_in else 0
-        rows.append((layer, dim, params, fixed))
+        rows.append((layer, dim, params, type(layer).fixed_for(n_in or None)))
     return rows
 
 

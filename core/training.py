@@ -83,7 +83,7 @@ class TrainingStep:
         self.last = layers[-1]
         self.fused = fused
         self.loss = model.loss
-        self.reg_layers = [la for la in layers if isinstance(la, Dense) and la.kernel_regularizer is not None]
+        self.reg_layers = [la for la in layers if la.regularized]
         self.optimizer = model.optimizer
         self.flat = model.flat_params
         self.flat_list = [model.flat_params]

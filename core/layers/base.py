@@ -39,7 +39,8 @@ class Layer:
         self._bufs: dict[int, tuple[np.ndarray, ...]] = {}
 
     # -- building ---------------------------------------------------------------------------------
-    def compute_output_dim(self, input_dim: int) -> int:
+    def compute_output_dim(self, input_dim: int | None) -> int | None:
+        """Output width for ``input_dim`` inputs (None: unknown; a layer setting its own width knows it)."""
         return input_dim
 
     def _init_params(self, input_dim: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -150,6 +151,20 @@ class Layer:
         """Trainable parameters of an unbuilt layer with ``fan_in`` inputs and ``units`` outputs (config
         as in the project file); None while a needed width is unknown. Layers without weights: 0."""
         return 0
+
+    @classmethod
+    def fixed_for(cls, fan_in: int | None) -> int:
+        """Fixed (non-trainable) weights of an unbuilt layer with ``fan_in`` inputs (0 while unknown)."""
+        return 0
+
+    @property
+    def regularized(self) -> bool:
+        """True when the layer adds a penalty to the loss (:meth:`regularization_loss`)."""
+        return False
+
+    def regularization_loss(self) -> float:
+        """The layer's penalty added to the loss (0.0 without one)."""
+        return 0.0
 
     # -- config -------------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

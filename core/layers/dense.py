@@ -66,7 +66,7 @@ class Dense(Layer):
         self._fused = fused
         self._act_backward = identity_backward if fused else self._activation.backward
 
-    def compute_output_dim(self, input_dim: int) -> int:
+    def compute_output_dim(self, input_dim: int | None) -> int:
         return self.units
 
     def _init_params(self, input_dim: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -116,6 +116,10 @@ class Dense(Layer):
         if self._skip_dx:
             return None
         return np.matmul(g, self.kernel.T, out=self._dx)
+
+    @property
+    def regularized(self) -> bool:
+        return self.kernel_regularizer is not None
 
     def regularization_loss(self) -> float:
         """Penalty of the kernel regularizer (0.0 without one)."""

@@ -60,8 +60,12 @@ class Normalization(Layer):
         self.mean: np.ndarray | None = None
         self.variance: np.ndarray | None = None
 
-    def compute_output_dim(self, input_dim: int) -> int:
+    def compute_output_dim(self, input_dim: int | None) -> int | None:
         return input_dim if self.features is None else len(self.features)
+
+    @classmethod
+    def fixed_for(cls, fan_in: int | None) -> int:
+        return 2 * fan_in if fan_in else 0  # a mean and a variance per input
 
     def build(self, input_dim: int, rng: np.random.Generator | None = None, dtype: Any = np.float32) -> None:
         if self.features is not None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import Sequential
-from core.layers import Activation, Dense, Dropout, Normalization, PReLU
+from core.layers import Activation, Dense, Dropout, Layer, Normalization, PReLU
 from core.optimizers import SGD, Adam
 
 
@@ -221,3 +221,63 @@ def test_model_with_input_dim_is_built_at_construction_as_in_keras() -> None:
         runs.append(m.layers[0].get_weights()[0])
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.allclose(runs[0], runs[2])  # the seed initializes (not only shuffles)
+
+
+class _Pairs(Layer):
+    """A layer class the model knows nothing about: it sets its own width (the sums of neighbouring input
+    pairs), holds fixed weights and adds a fixed penalty to the loss. The model and its summary ask the
+    class instead of treating it as a same-width, weightless, unpenalized layer."""
+
+    prefix = "pairs"
+
+    def compute_output_dim(self, input_dim: int | None) -> int:
+        return 2
+
+    @classmethod
+    def fixed_for(cls, fan_in: int | None) -> int:
+        return 7
+
+    @property
+    def regularized(self) -> bool:
+        return True
+
+    def regularization_loss(self) -> float:
+        return 0.25
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return x[:, 0::2] + x[:, 1::2]
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        return np.repeat(g, 2, axis=1)
+
+
+def test_the_model_asks_each_layer_class_for_its_width_weights_and_penalty() -> None:
+    model = Sequential([Dense(4, kernel_initializer="ones"), _Pairs(), Dense(1, kernel_initializer="ones")],
+                       dtype="float64")
+    assert model.input_dim is None and model.output_dim == 1
+    model.layers.pop()
+    assert model.output_dim == 2  # unbuilt: the width _Pairs sets, not its input's 4
+    model.add(Dense(1, kernel_initializer="ones"))
+    lines = model.summary().splitlines()  # unbuilt, input width unknown
+    assert any("pairs_1 (_Pairs)" in ln and "(None, 2)" in ln and "0 (+7 fixed)" in ln for ln in lines)
+    assert any("dense_2 (Dense)" in ln and "(None, 1)" in ln and ln.rstrip().endswith("3") for ln in lines)
+    model.compile(optimizer="sgd", loss="mse")
+    model.build(3, seed=0)
+    assert model.regularization_loss() == 0.25
+    x, y = np.array([[1.0, 2.0, 3.0]]), np.array([[1.0]])
+    # ones everywhere: each of the 4 units is 6, pairs of them 12, the output 24; (24 - 1)^2 + the penalty
+    assert model.evaluate(x, y)["loss"] == pytest.approx(23.0**2 + 0.25)
+    assert model.compute_gradients(x, y) == pytest.approx(23.0**2 + 0.25)  # the training step's loss
+
+
+def test_unbuilt_summary_of_an_input_layer_with_features() -> None:
+    """The input layer's width is its feature count (x1, x2, x1*x2: 3), so the next Dense has 3·4 + 4
+    parameters; the model's input is not taken from a declared dim after it."""
+    model = Sequential([Normalization(features=[["identity", 0], ["identity", 1], ["product", 0, 1]]),
+                        Dense(4, input_dim=3), Dense(1)])
+    lines = model.summary().splitlines()
+    assert any("normalization_1 (Normalization)" in ln and "(None, 3)" in ln for ln in lines)
+    assert any("dense_1 (Dense)" in ln and "(None, 4)" in ln and ln.rstrip().endswith("16") for ln in lines)
+    assert model.input_dim is None
+    model.build(2, seed=0)
+    assert model.input_dim == 2 and model.layers[1].input_dim == 3
