@@ -20,7 +20,7 @@ from core import losses as _losses
 from core.callbacks import History
 from core.errors import TrainingDiverged
 from core.flat_buffer import FlatBuffer, bind_flat
-from core.layers import LAYER_CLASSES, Activation, Dense, Layer, deserialize
+from core.layers import LAYER_CLASSES, Layer, deserialize
 from core.model_inputs import check_dtype, check_features, check_targets, infer_input_dim
 from core.model_summary import layer_table, summary_text
 from core.training import TrainingStep, iter_training
@@ -255,14 +255,9 @@ class Sequential:
             z = None
             for layer in self.layers[:-1]:
                 a = layer.forward(a, False)
-            if logits and isinstance(last, Dense):
-                z = a @ last.kernel
-                if last.use_bias:
-                    z += last.bias
-                a = last.activation.forward(z, np.empty_like(z))
-            elif logits and isinstance(last, Activation):
-                z = a
-                a = last.activation.forward(z, np.empty_like(z))
+            if logits and last.fusable_activation is not None:
+                z = last.logits(a)
+                a = last.fusable_activation.forward(z, np.empty_like(z))
             else:
                 a = last.forward(a, False)
             yield s, a, z
@@ -283,8 +278,7 @@ class Sequential:
         """True when the output activation and the loss use the fused logits - targets gradient."""
         if self.loss is None or not self.layers or self.loss.fused_activation is None:
             return False
-        last = self.layers[-1]
-        act = last.activation if isinstance(last, (Dense, Activation)) else None
+        act = self.layers[-1].fusable_activation
         return act is not None and act.name == self.loss.fused_activation
 
     def regularization_loss(self) -> float:

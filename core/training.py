@@ -34,7 +34,7 @@ import numpy as np
 
 from core.callbacks import Callback
 from core.errors import TrainingDiverged
-from core.layers import Dense, Dropout, Normalization
+from core.layers import Dropout, Normalization
 
 if TYPE_CHECKING:  # core.model imports this module (Sequential.fit drives iter_training)
     from core.model import Sequential
@@ -76,8 +76,7 @@ class TrainingStep:
         first = model.first_trainable_index()
         fused = model.output_fused()
         for i, layer in enumerate(layers):
-            if hasattr(layer, "_set_fused"):
-                layer._set_fused(fused and i == len(layers) - 1)
+            layer._set_fused(fused and i == len(layers) - 1)
         self.forwards = [layer.forward for layer in layers]
         self.backwards = [layer.backward for layer in reversed(layers[first:])] if first >= 0 else []
         self.last = layers[-1]
@@ -92,7 +91,7 @@ class TrainingStep:
         self._gbufs: dict[int, np.ndarray] = {}
         self.output: np.ndarray | None = None
         if fused:
-            z_of = (lambda: self.last._z) if isinstance(self.last, Dense) else (lambda: self.last._x)
+            z_of = self.last._train_logits
             fused_fn = self.loss.fused
 
             def loss_grad(y: np.ndarray, a: np.ndarray, g: np.ndarray) -> float:

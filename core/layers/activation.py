@@ -40,6 +40,16 @@ class Activation(Layer):
         self._fused = fused
         self._act_backward = identity_backward if fused else self._activation.backward
 
+    @property
+    def fusable_activation(self) -> _activations.Activation:
+        return self._activation
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return x  # the layer's input is its pre-activation
+
+    def _train_logits(self) -> np.ndarray:
+        return self._x
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if not training:
             return self._activation.forward(x, np.empty_like(x))

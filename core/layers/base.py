@@ -90,6 +90,24 @@ class Layer:
     def backward(self, g: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError  # pragma: no cover - abstract
 
+    # -- an output activation fused with the loss (sigmoid/softmax + cross-entropy) ----------------------
+    @property
+    def fusable_activation(self) -> Any:
+        """The activation a loss may fuse with when this layer is the output (None: it applies none).
+        A layer that returns one also gives its pre-activation: :meth:`logits`, :meth:`_train_logits`."""
+        return None
+
+    def _set_fused(self, fused: bool) -> None:
+        """The model fuses this layer's activation with the loss: backward then receives dL/dz."""
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Inference pre-activation z (batch, units) of ``x``, before :attr:`fusable_activation`."""
+        raise TypeError(f"{type(self).__name__} applies no activation a loss could fuse with")
+
+    def _train_logits(self) -> np.ndarray:
+        """The pre-activation z of the last training-mode forward."""
+        raise TypeError(f"{type(self).__name__} applies no activation a loss could fuse with")
+
     # -- weights ----------------------------------------------------------------------------------------
     @property
     def trainable(self) -> bool:

@@ -66,6 +66,19 @@ class Dense(Layer):
         self._fused = fused
         self._act_backward = identity_backward if fused else self._activation.backward
 
+    @property
+    def fusable_activation(self) -> _activations.Activation:
+        return self._activation
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        z = x @ self.kernel
+        if self.use_bias:
+            z += self.bias
+        return z
+
+    def _train_logits(self) -> np.ndarray:
+        return self._z
+
     def compute_output_dim(self, input_dim: int | None) -> int:
         return self.units
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from core import Sequential
+from core import Sequential, activations
 from core.layers import Activation, Dense, Dropout, Layer, Normalization, PReLU
 from core.optimizers import SGD, Adam
 
@@ -281,3 +281,53 @@ def test_unbuilt_summary_of_an_input_layer_with_features() -> None:
     assert model.input_dim is None
     model.build(2, seed=0)
     assert model.input_dim == 2 and model.layers[1].input_dim == 3
+
+
+class _SoftmaxOfDouble(Layer):
+    """softmax(2·x): a layer class with its own activation, which a cross-entropy loss fuses with."""
+
+    prefix = "double_softmax"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._softmax = activations.get("softmax")
+        self.fused = False
+
+    @property
+    def fusable_activation(self) -> activations.Activation:
+        return self._softmax
+
+    def _set_fused(self, fused: bool) -> None:
+        self.fused = fused
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return 2.0 * x
+
+    def _train_logits(self) -> np.ndarray:
+        return self._z
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        z = 2.0 * x
+        if training:
+            self._z = z
+        return self._softmax.forward(z, np.empty_like(z))
+
+    def backward(self, g: np.ndarray) -> np.ndarray:
+        assert self.fused  # receives dL/dz
+        return 2.0 * g
+
+
+def test_a_layer_class_with_its_own_output_activation_is_fused_with_the_loss() -> None:
+    model = Sequential([Dense(3, input_dim=2, use_bias=False), _SoftmaxOfDouble()], dtype="float64")
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.build(seed=1)
+    assert model.output_fused()
+    x, y = np.array([[0.5, -1.0], [2.0, 0.25]]), np.array([2, 0])
+    z = 2.0 * x @ model.layers[0].kernel
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    want = -np.mean(np.log(p[np.arange(2), y]))
+    assert model.evaluate(x, y)["loss"] == pytest.approx(want, rel=1e-12)
+    assert model.compute_gradients(x, y) == pytest.approx(want, rel=1e-12)
+    onehot = np.eye(3)[y]
+    assert model.layers[0].grads["kernel"] == pytest.approx(x.T @ (2.0 * (p - onehot) / 2), rel=1e-10)
