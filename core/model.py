@@ -24,6 +24,7 @@ from core.layers import LAYER_CLASSES, Layer, deserialize
 from core.model_inputs import check_dtype, check_features, check_targets, infer_input_dim
 from core.model_summary import layer_table, summary_text
 from core.training import TrainingStep, iter_training
+from core.training_history import TrainingHistory
 
 __all__ = ["Sequential"]
 
@@ -48,6 +49,8 @@ class Sequential:
         self.history: Any = None
         #: epochs these weights were trained for (counted by ``iter_training``, kept in weights files)
         self.epochs_trained = 0
+        #: the logs of those epochs, one row each (added by ``iter_training``, kept in weights files)
+        self.training_history = TrainingHistory()
         self._flat: FlatBuffer | None = None
         self._input_dim: int | None = None
         #: weights the constructor drew when it built the model (see _pristine); None after any other build
@@ -136,6 +139,8 @@ class Sequential:
             raise ValueError(f"input_dim must be a positive integer. Received: input_dim={input_dim!r}")
         rng = np.random.default_rng(seed)
         self._auto_weights = None
+        self.epochs_trained = 0  # fresh weights: trained for no epoch yet
+        self.training_history.clear()
         dim = int(input_dim)
         for layer in self.layers:
             layer.build(dim, rng, self.dtype)

@@ -331,6 +331,7 @@ def _run(
         for cb in callbacks:
             if hasattr(cb, "on_epoch_end"):
                 cb.on_epoch_end(epoch - 1, epoch_logs)
+        model.training_history.add(model.epochs_trained, epoch_logs)
         prev_logs = epoch_logs
         stopped = None
         if model.stop_training:

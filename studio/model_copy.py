@@ -14,6 +14,7 @@ def snapshot_model(model: Any, weights: list[Any] | None = None) -> Any:
     clone.build(model.input_dim, seed=0)
     clone.set_weights(model.get_weights() if weights is None else weights)
     clone.epochs_trained = getattr(model, "epochs_trained", 0)
+    clone.training_history = model.training_history.copy()
     clone.loss = getattr(model, "loss", None)
     clone.optimizer = getattr(model, "optimizer", None)
     return clone

@@ -20,6 +20,7 @@ import numpy as np
 from core import limits
 from core.errors import ExportError
 from core.files import loads_json, read_regular, write_file
+from core.training_history import TrainingHistory
 
 FORMAT = "ffstudio-weights"
 VERSION = 1
@@ -101,6 +102,7 @@ def header(model: Any, preprocessing: Mapping[str, Any] | None) -> dict[str, Any
         "preprocessing": json.loads(json.dumps(dict(preprocessing or {}), default=_json_default)),
         "tensors": list(named_weights(model)),
         "epochs_trained": int(getattr(model, "epochs_trained", 0)),
+        "history": model.training_history.to_json() if hasattr(model, "training_history") else None,
     }
 
 
@@ -262,6 +264,12 @@ def _arch_differs(model: Any, file_arch: Mapping[str, Any]) -> bool:
         return False
 
 
+def apply_trained_state(model: Any, doc: Mapping[str, Any]) -> None:
+    """Give ``model`` the epoch count and history of the weights file whose checked header is ``doc``."""
+    model.epochs_trained = doc["epochs_trained"]
+    model.training_history = doc["history"].copy()
+
+
 def parse_header(text: str, source: str) -> dict[str, Any]:
     """Parse the stored JSON header (size and nesting limited), raising ExportError naming ``source``."""
     return check_header(loads_json(text, source, ExportError, "weights header"), source)
@@ -283,6 +291,11 @@ def check_header(doc: Any, source: str) -> dict[str, Any]:
     if not isinstance(trained, int) or isinstance(trained, bool) or trained < 0:
         raise ExportError(f"{source}: the header's epochs_trained must be a non-negative integer, "
                           f"got {trained!r}")
+    try:  # files written before it was recorded: no history
+        doc["history"] = TrainingHistory() if doc.get("history") is None else \
+            TrainingHistory.from_json(doc["history"], trained)
+    except ValueError as exc:
+        raise ExportError(f"{source}: the header's {exc}") from None
     pre = doc.get("preprocessing")
     if pre is None:
         doc["preprocessing"] = {}

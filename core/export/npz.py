@@ -31,6 +31,7 @@ from core import limits
 from core.errors import ExportError
 from core.export.common import (
     apply_named_weights,
+    apply_trained_state,
     atomic_write,
     describe_content,
     header,
@@ -239,5 +240,5 @@ def load_weights_npz(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]
     """
     tensors, doc = read_weights_npz(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
-    model.epochs_trained = doc["epochs_trained"]
+    apply_trained_state(model, doc)
     return doc

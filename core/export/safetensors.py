@@ -23,6 +23,7 @@ from core import limits
 from core.errors import ExportError
 from core.export.common import (
     apply_named_weights,
+    apply_trained_state,
     atomic_write,
     check_header,
     describe_content,
@@ -64,6 +65,7 @@ def weights_safetensors_bytes(model: Any, preprocessing: Mapping[str, Any] | Non
         "architecture": json.dumps(doc["architecture"]),
         "preprocessing": json.dumps(doc["preprocessing"]),
         "epochs_trained": str(doc["epochs_trained"]),
+        "history": json.dumps(doc["history"]),
     }
     return bytes(st_numpy.save(named_weights(model), metadata=metadata))
 
@@ -93,6 +95,7 @@ def read_weights_safetensors(path: str | os.PathLike[str]) -> tuple[dict[str, np
                                       "metadata \"preprocessing\"")
     doc["epochs_trained"] = loads_json(metadata.get("epochs_trained", "0"), source, ExportError,
                                        "metadata \"epochs_trained\"")
+    doc["history"] = loads_json(metadata.get("history", "null"), source, ExportError, "metadata \"history\"")
     return tensors, check_header(doc, source)
 
 
@@ -132,5 +135,5 @@ def load_weights_safetensors(model: Any, path: str | os.PathLike[str]) -> dict[s
     """Load weights from ``path`` into ``model`` (all-or-nothing); return the header dict."""
     tensors, doc = read_weights_safetensors(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
-    model.epochs_trained = doc["epochs_trained"]
+    apply_trained_state(model, doc)
     return doc

@@ -46,9 +46,9 @@ def import_weights(model: Any, path: str | os.PathLike[str]) -> dict[str, Any]:
     Returns the file's header (``architecture``, ``preprocessing``). Raises ExportError listing
     every mismatch layer by layer.
     """
-    from core.export.common import apply_named_weights
+    from core.export.common import apply_named_weights, apply_trained_state
 
     tensors, doc = read_weights(path)
     apply_named_weights(model, tensors, os.fspath(path), doc.get("architecture"))
-    model.epochs_trained = doc["epochs_trained"]
+    apply_trained_state(model, doc)
     return doc

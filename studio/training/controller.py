@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject
 
 from studio.background import one_line
@@ -186,8 +187,13 @@ class TrainingController(QObject):
         self.run.epoch = int(getattr(model, "epochs_trained", 0))
         self.controls.show_progress(self.epoch, self._budget(), 0.0, 0.0)
         self.curves.new_run(run_label(self.workspace.document))  # fades the curves if they have data
-        if self.epoch:  # the toolbar says "Epoch 300 / 300": say why the curves are empty
-            self.curves.status.setText(f"{self.epoch} epochs trained before\n(curves are not saved)")
+        rows = model.training_history.rows()
+        if rows:  # the curves of the epochs its weights file recorded
+            self.curves.add_snapshot(np.zeros((0, 2)), rows, 1, epochs=self._budget())
+            self.curves.redraw.flush()
+        if self.epoch and (not rows or rows[0][0] > 1):  # "Epoch 300 / 300" beside empty curves: say why
+            shown = f"curves from epoch {rows[0][0]}" if rows else "saved without curves"
+            self.curves.status.setText(f"{self.epoch} epochs trained before\n({shown})")
         self.shown.adopt(model)
         self.links.refresh()
         self.views.evaluate_in_background(

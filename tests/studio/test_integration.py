@@ -124,7 +124,14 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.workspace.model.epochs_trained == 3 and other.training.epoch == 3
     assert other.training.controls.epoch_label.text() == "Epoch 3 / 300"
     assert other.training.controls.progress.value() == 10  # 3 of 300 epochs, in 1/1000
-    assert other.training.curves.status.text() == "3 epochs trained before\n(curves are not saved)"
+    # the loss curves come back from the weights file's history, epoch for epoch
+    saved_loss = w.training.curves.current.epochs["loss"].view().copy()
+    shown = other.training.curves.current.epochs
+    np.testing.assert_array_equal(saved_loss[:, 0], [1, 2, 3])
+    np.testing.assert_allclose(shown["loss"].view(), saved_loss)
+    np.testing.assert_allclose(shown["val_loss"].view(), w.training.curves.current.epochs["val_loss"].view())
+    assert other.training.curves.status.text() == w.training.curves.status.text() == (
+        "epoch 3  loss {:.4f}\nval_loss {:.4f}".format(saved_loss[-1, 1], shown["val_loss"].view()[-1, 1]))
     assert other.training.boundary.epoch_label.text() == "epoch 3"  # the picture names its epoch too
     headline = other.training.evaluation.headline
     qtbot.waitUntil(lambda: headline.text().startswith("Test after epoch 3:"), timeout=10000)
@@ -133,6 +140,7 @@ def test_save_writes_weights_and_reopening_restores_identical_predictions(
     assert other.training.session.job.model is other.workspace.model
     assert other.training.epoch == 4 and other.workspace.model.epochs_trained == 4
     assert other.training.controls.epoch_label.text() == "Epoch 4 / 300"
+    np.testing.assert_array_equal(other.training.curves.current.epochs["loss"].view()[:, 0], [1, 2, 3, 4])
 
     # Save As into another folder: the weights file follows the project
     sub = tmp_path / "copy"
