@@ -84,6 +84,14 @@ def test_train_resume_continues_from_the_projects_weights(tmp_path, capsys) -> N
     assert re.fullmatch(r"weights-[0-9a-f]{12}\.npz", saved["weights"])
     # the weights know all 33 epochs; the saved budget covers them, so the app shows "Epoch 33 / 33"
     assert saved["training"]["epochs"] == 33
+    # and their history: the first run's 30 epochs, then the resumed 3 (the app draws them as curves)
+    from core.export import read_weights_npz
+
+    first_history = read_weights_npz(tmp_path / "a" / json.loads(
+        (tmp_path / "a" / "project.json").read_text())["weights"])[1]["history"]
+    history = read_weights_npz(tmp_path / "d" / saved["weights"])[1]["history"]
+    assert history.epochs == list(range(1, 34)) and first_history.epochs == list(range(1, 31))
+    assert history.values["loss"][:30] == first_history.values["loss"]
 
 
 def test_train_resume_errors_are_one_line(tmp_path, capsys) -> None:
