@@ -111,26 +111,22 @@ class FrameRenderer:
         py = rect.bottom() - (self.points[:, 1] - y0) * sy
         p.save()
         p.setClipRect(rect)  # points added outside the plane stay out of the curves
-        p.setPen(QPen(QColor(255, 255, 255), 1.0))
         radius = max(2.0, rect.width() / 110)
-        for k, (x, y) in enumerate(zip(px, py, strict=True)):
-            p.setBrush(self._point_color(self.labels[k]))
-            p.drawEllipse(QPointF(float(x), float(y)), radius, radius)
+        centres = [QPointF(float(x), float(y)) for x, y in zip(px, py, strict=True)]
+        ring, rim = colors.point_edges("train")  # the boundary view's edges: a point reads over any colour
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(*rim))
+        for c in centres:  # every rim under every point, as the view's rim scatter lies under its points
+            p.drawEllipse(c, radius + colors.RIM_PX, radius + colors.RIM_PX)
+        p.setPen(QPen(QColor(*ring), 1.0))
+        fills = colors.point_rgb(self.labels, self.task, self.value_range).astype(np.uint8).tolist()
+        for c, fill in zip(centres, fills, strict=True):
+            p.setBrush(QColor(*fill))
+            p.drawEllipse(c, radius, radius)
         p.restore()
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(QColor(160, 166, 178), 1.0))
         p.drawRect(rect)
-
-    def _point_color(self, label: Any) -> QColor:
-        if self.task == "regression":
-            lo, hi = self.value_range
-            t = (float(label) - lo) / (hi - lo if hi > lo else 1.0)
-            r, g, b = colors.ramp_rgb(np.array([t]))[0]
-            return QColor(int(r), int(g), int(b))
-        k = int(label)
-        if self.task == "binary":  # P(class 1) blue, class 0 orange: the diverging scale's ends
-            k = 1 if k else 0
-        return QColor(*colors.class_color(k))
 
     def _curves(self, p: QPainter, frame: FrameData) -> None:
         w, h = self.size
@@ -261,9 +257,7 @@ def renderer_for(dataset: Any, size: tuple[int, int], title: str = "",
         grid = make_grid_spec(np.concatenate([dataset.x_train, dataset.x_test]), axes=(0, 1),
                               resolution=GRID_RESOLUTION)
     a0, a1 = grid.axes
-    y = np.asarray(dataset.y_train)
-    if y.ndim == 2:
-        y = y[:, 0] if y.shape[1] == 1 or dataset.task == "regression" else np.argmax(y, axis=1)
+    y = colors.point_labels(dataset.y_train, dataset.task)
     # the live boundary's range (both splits): a recorded frame colours values as the boundary does
     regression = dataset.task == "regression"
     value_range = colors.target_ranges(dataset.y_train, dataset.y_test)[0] if regression else (0.0, 1.0)

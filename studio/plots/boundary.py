@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from core.probes import GridSpec
 from studio.plots import colors
 from studio.plots.boundary_plane import default_axes, plane_grid, slice_note
-from studio.plots.boundary_points import PointLayer, cache_rendering, hide_when_empty, point_labels
+from studio.plots.boundary_points import PointLayer, cache_rendering, hide_when_empty
 from studio.plots.color_scale import ColorScale
 from studio.plots.native_paint import NativePaintPlotWidget
 from studio.plots.style import cache_frame, plot_palette, style_plot
@@ -70,7 +70,7 @@ class BoundaryView(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         bar = QHBoxLayout()
         self.test_box = QCheckBox("Test points")
-        self.test_box.setToolTip("Also draw the test split (hollow markers)")
+        self.test_box.setToolTip("Also draw the test split (points with a dark ring in a light rim)")
         self.disc_box = QCheckBox("Discretize")
         self.disc_box.setToolTip(
             "Colour each region by its predicted class only, without probability shading"
@@ -153,7 +153,7 @@ class BoundaryView(QWidget):
         for w in (self.x_label, self.x_combo, self.y_label, self.y_combo, self.add_box, self.class_combo,
                   self.clear_btn, self.slice_label, self.color_scale):
             w.setVisible(False)  # until data arrive (set_data shows what the data need)
-        self.test_box.toggled.connect(self.points.test.setVisible)
+        self.test_box.toggled.connect(self.points.show_test)
         self.disc_box.toggled.connect(lambda _on: self._render())
         self.x_combo.currentIndexChanged.connect(self._axes_changed)
         self.y_combo.currentIndexChanged.connect(self._axes_changed)
@@ -182,8 +182,8 @@ class BoundaryView(QWidget):
     ) -> None:
         """Show a dataset. ``y_*``: class indices (n,) or regression targets (n,) / (n, k) (first used)."""
         self._x_train, self._x_test = np.asarray(x_train), np.asarray(x_test)
-        self._y_train = point_labels(y_train, task)
-        self._y_test = point_labels(y_test, task)
+        self._y_train = colors.point_labels(y_train, task)
+        self._y_test = colors.point_labels(y_test, task)
         self.task = task
         self.feature_names = list(feature_names) or [f"x{i + 1}" for i in range(self._x_train.shape[1])]
         self.class_names = list(class_names)

@@ -1,4 +1,5 @@
-"""The data points over the decision boundary: training (filled), test (hollow), added by click (stars)."""
+"""The data points over the decision boundary: training and test points (filled with their label's colour,
+edged in two tones: ``colors.point_edges``), points added by click (stars)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
 from studio.plots import colors
+
+#: a point's diameter and the width of its ring (its outline), in pixels (its rim: ``colors.RIM_PX``)
+POINT_SIZE, RING_PX = 7.0, 1.2
 
 
 def cache_rendering(item: QGraphicsItem) -> None:
@@ -21,37 +25,37 @@ def hide_when_empty(scatter: pg.ScatterPlotItem) -> None:
     scatter.setVisible(len(scatter.data) > 0)
 
 
-def point_labels(y: np.ndarray, task: str) -> np.ndarray:
-    """What colours each point (n,): the class index of targets ``y`` (n,) / (n, k) one-hot, or the
-    first regression target."""
-    y = np.asarray(y)
-    if y.ndim == 2:
-        y = y[:, 0] if y.shape[1] == 1 else (np.argmax(y, axis=1) if task != "regression" else y[:, 0])
-    return y
-
-
 def point_brushes(y: np.ndarray, task: str, value_range: tuple[float, float]) -> list:
-    """One brush per label in ``y`` (n,): the class colour, or the value ramp over ``value_range``."""
-    if task == "regression":
-        lo, hi = value_range
-        rgb = colors.ramp_rgb((y.astype(np.float32) - lo) / (hi - lo))
-        return [pg.mkBrush(int(r), int(g), int(b)) for r, g, b in rgb]
-    cache = {k: pg.mkBrush(*colors.class_color(int(k))) for k in np.unique(y)}
-    return [cache[k] for k in y]
+    """One brush per label in ``y`` (n,): its fill, :func:`colors.point_rgb` (one brush per colour)."""
+    rgb = colors.point_rgb(y, task, value_range).astype(np.uint8)
+    cache: dict[tuple[int, int, int], object] = {}
+    return [cache.setdefault(c, pg.mkBrush(*c)) for c in map(tuple, rgb.tolist())]
+
+
+def _edged(split: str, plot: pg.PlotItem) -> tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]:
+    """The scatter of ``split``'s points, outlined by their ring, over a scatter of their rim (larger discs
+    of the rim colour): :func:`colors.point_edges`."""
+    ring, rim = colors.point_edges(split)
+    under = pg.ScatterPlotItem(size=POINT_SIZE + 2 * colors.RIM_PX, pen=None, brush=pg.mkBrush(*rim))
+    points = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen(*ring, width=RING_PX))
+    for s in (under, points):
+        plot.addItem(s)
+        cache_rendering(s)  # the points stay still while the image under them changes 30 times a second
+    return points, under
 
 
 class PointLayer:
-    """The three scatters over ``plot``'s plane and the points the user added (features (f,), class)."""
+    """The scatters over ``plot``'s plane (training and test points, each over its rim; added points) and the
+    points the user added (features (f,), class)."""
 
     def __init__(self, plot: pg.PlotItem) -> None:
-        self.train = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1.0))
-        self.test = pg.ScatterPlotItem(size=7, symbol="o", brush=None)
+        self.train, self.train_rim = _edged("train", plot)
+        self.test, self.test_rim = _edged("test", plot)
         self.added = pg.ScatterPlotItem(size=10, symbol="star", pen=pg.mkPen("k", width=1.0))
-        for s in (self.train, self.test, self.added):
-            plot.addItem(s)
-            cache_rendering(s)  # the points stay still while the image under them changes 30 times a second
+        plot.addItem(self.added)
+        cache_rendering(self.added)
         hide_when_empty(self.added)
-        self.test.setVisible(False)  # until "Test points" is ticked
+        self.show_test(False)  # until "Test points" is ticked
         self.added_points: list[tuple[np.ndarray, int]] = []
 
     def draw(
@@ -66,12 +70,16 @@ class PointLayer:
     ) -> None:
         """Draw the data (n, f) on feature ``axes``, coloured by their labels (n,)."""
         a, b = axes
-        self.train.setData(x=x_train[:, a], y=x_train[:, b], brush=point_brushes(y_train, task, value_range))
-        if x_test.size:
-            pens = [pg.mkPen(br.color(), width=1.6) for br in point_brushes(y_test, task, value_range)]
-            self.test.setData(x=x_test[:, a], y=x_test[:, b], pen=pens, brush=None)
-        else:
-            self.test.setData([], [])
+        for (points, rim), x, y in (((self.train, self.train_rim), x_train, y_train),
+                                    ((self.test, self.test_rim), x_test, y_test)):
+            xy = {"x": x[:, a], "y": x[:, b]} if x.size else {"x": [], "y": []}
+            rim.setData(**xy)
+            points.setData(**xy, brush=point_brushes(y, task, value_range) if x.size else [])
+
+    def show_test(self, on: bool) -> None:
+        """Draw the test split's points (the "Test points" box) or not."""
+        self.test.setVisible(on)
+        self.test_rim.setVisible(on)
 
     def add(self, features: np.ndarray, label: int, axes: tuple[int, int]) -> None:
         """Add a point (features (f,), class ``label``) and draw the added points on ``axes``."""
@@ -90,6 +98,6 @@ class PointLayer:
 
     def clear(self) -> None:
         """No data: every scatter empty."""
-        for scatter in (self.train, self.test, self.added):
+        for scatter in (self.train, self.train_rim, self.test, self.test_rim, self.added):
             scatter.setData([], [])
         self.added_points.clear()

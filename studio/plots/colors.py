@@ -47,6 +47,23 @@ _RAMP = np.array(
 )
 
 
+#: The two tones of every data point's edge (RGB): a ring round its fill and a rim outside the ring, one light
+#: and one dark, so a point reads over any picture colour, also where the model fits it and its fill is the
+#: colour under it (a regression ramp runs from dark purple to light yellow: no single outline contrasts
+#: with all of it).
+LIGHT_EDGE = (255, 255, 255)
+DARK_EDGE = (30, 30, 30)
+#: the rim's width outside the ring, in pixels
+RIM_PX = 1.5
+
+
+def point_edges(split: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(ring, rim) colours of a ``split`` ("train" or "test") point: training points have a white ring in
+    a dark rim (TensorFlow Playground's white outline), test points a dark ring in a light rim (its dark
+    one)."""
+    return (LIGHT_EDGE, DARK_EDGE) if split == "train" else (DARK_EDGE, LIGHT_EDGE)
+
+
 def class_color(k: int) -> tuple[int, int, int]:
     """RGB of class ``k`` (cycles after ten classes)."""
     c = CLASS_COLORS[k % len(CLASS_COLORS)]
@@ -127,6 +144,25 @@ def ramp_rgb(t: np.ndarray) -> np.ndarray:
     for ch in range(3):
         out[..., ch] = np.interp(t, _RAMP[:, 0], _RAMP[:, ch + 1])
     return out
+
+
+def point_labels(y: np.ndarray, task: str) -> np.ndarray:
+    """What colours each point (n,): the class index of targets ``y`` (n,) / (n, k) one-hot, or the
+    first regression target."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        y = y[:, 0] if y.shape[1] == 1 else (np.argmax(y, axis=1) if task != "regression" else y[:, 0])
+    return y
+
+
+def point_rgb(labels: np.ndarray, task: str, value_range: tuple[float, float]) -> np.ndarray:
+    """Fill colours (n, 3) float32 0..255 of points labelled ``labels`` (n,) (:func:`point_labels`): the
+    class colour, or the value ramp over ``value_range`` (the picture's, :func:`target_ranges`)."""
+    labels = np.asarray(labels)
+    if task == "regression":
+        lo, hi = value_range
+        return ramp_rgb((labels.astype(np.float32) - lo) / (hi - lo if hi > lo else 1.0))
+    return CLASS_COLORS[labels.astype(np.intp) % len(CLASS_COLORS)]
 
 
 def value_rgba(

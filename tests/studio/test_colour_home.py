@@ -11,6 +11,7 @@ import pytest
 
 from core.datasets.dataset import Dataset
 from core.datasets.toy import make_toy
+from studio.plots import colors
 from studio.plots.boundary import BoundaryView
 from studio.recording import FrameData, image_rgb, renderer_for
 
@@ -113,3 +114,78 @@ def test_picture_process_draws_every_output_unit_and_16_of_a_wide_hidden_layer(q
     assert pics.neurons[0].shape[0] == 16 and pics.neurons[1].shape[0] == CLASSES
     expected = probes.activation_images(model, grid)[1]
     np.testing.assert_allclose(pics.neurons[1], expected, rtol=1e-6, atol=1e-7)
+
+
+# ---- data points readable over the picture -----------------------------------------------------------
+def _luminance(rgb) -> float:
+    """WCAG relative luminance of an RGB 0..255 colour."""
+    c = np.asarray(rgb, dtype=np.float64)[:3] / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(c @ [0.2126, 0.7152, 0.0722])
+
+
+def _contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1..21; 3 is the minimum for graphics)."""
+    lo, hi = sorted((_luminance(a), _luminance(b)))
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _edges(layer, split: str) -> list[tuple[np.ndarray, list[np.ndarray]]]:
+    """(fill, edge colours) of every point of ``split``: its fill (None: hollow) and the colours around it,
+    its outline and the rim under it (if the layer draws one)."""
+    main = getattr(layer, split)
+    rim = getattr(layer, f"{split}_rim", None)
+    rims = rim.points() if rim is not None else [None] * len(main.points())
+    out = []
+    for spot, under in zip(main.points(), rims, strict=True):
+        brush = spot.brush()
+        fill = None if brush.style() == 0 else np.array(brush.color().getRgb()[:3])
+        edge = [np.array(spot.pen().color().getRgb()[:3])]
+        if under is not None:
+            assert under.size() > spot.size()  # a rim shows around the outline
+            edge.append(np.array(under.brush().color().getRgb()[:3]))
+        out.append((fill, edge))
+    return out
+
+
+@pytest.mark.parametrize("name", ["plane", "circle", "blobs"])
+def test_points_stand_out_from_any_picture_colour_under_them(qtbot, name: str) -> None:
+    ds = make_toy(name, samples=200, seed=0)
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.set_data(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.task, ds.feature_names, ds.class_names)
+    # every colour the picture can have under a point: the whole ramp, the class regions at any certainty
+    t = np.linspace(0.0, 1.0, 33)
+    picture = [*colors.ramp_rgb(t), *colors.binary_rgba(t[None])[0, :, :3]]
+    picture += [colors.class_rgba(np.array([p]), k, 3)[0, :3] for k in range(3) for p in t]
+    for split in ("train", "test"):
+        points = _edges(view.points, split)
+        assert len(points) > 50
+        for fill, edge in points:
+            assert fill is not None  # a hollow marker in the picture's colour vanishes where the model fits
+            for under in [fill, *picture]:
+                assert max(_contrast(e, under) for e in edge) >= 3.0, (split, fill, edge, under)
+    # training and test points are told apart by their edges (white ring for training, as Playground)
+    train_edge = _edges(view.points, "train")[0][1]
+    test_edge = _edges(view.points, "test")[0][1]
+    assert _luminance(train_edge[0]) > 0.9 and _luminance(test_edge[0]) < 0.05
+
+
+def test_recorded_points_have_the_view_s_two_tone_edge(qtbot) -> None:
+    ds = _wide_test_targets(1)
+    renderer, grid = renderer_for(ds, (800, 420))  # the default frame size
+    lo, hi = renderer.value_range
+    res = grid.resolution
+    x0, x1, y0, y1 = grid.extent
+    centre = np.array([[(x0 + x1) / 2, (y0 + y1) / 2]])
+    r = renderer.boundary_rect()
+    cx, cy = int(round(r.center().x())), int(round(r.center().y()))
+    for value in (lo, hi):  # the darkest and the lightest end of the ramp, a fitted point on each
+        one = replace(renderer, points=centre, labels=np.array([value]))
+        out = np.full((res, res, 1), value, dtype=np.float32)
+        frame = image_rgb(one.render(FrameData(out, grid.extent, [], [], 1, 1)))
+        background = frame[cy, cx + 20]
+        line = frame[cy, cx - 12:cx + 13]
+        assert max(_contrast(px, background) for px in line) >= 3.0, value  # the point reads as a point
+        # a dark rim and a light ring (1 px, antialiased: lighter than any ramp colour but yellow's end)
+        assert min(map(_luminance, line)) < 0.05 and max(map(_luminance, line)) > 0.25
