@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.drawn_neurons import drawn_units
 from core.target_scaling import is_inverse_layer
 
 #: Activation names whose units can "die" (output exactly 0 for every input).
@@ -206,38 +207,38 @@ def neuron_layer_indices(model: object) -> list[int]:
     return list(neuron_layers(model))
 
 
-def pictured_units(layers: Mapping[int, int], widths: Sequence[int], max_units: int = 16) -> dict[int, int]:
-    """Drawn layer index -> how many of its first units get a picture: at most ``max_units``, but every unit
-    of the model's output (the Output card marks where each class wins, an argmax over all of them).
+def pictured_units(layers: Mapping[int, int], widths: Sequence[int]) -> dict[int, list[int]]:
+    """Drawn layer index -> the units (ascending indices) that get a picture: the neurons its canvas card
+    draws (:func:`core.drawn_neurons.drawn_units`), but every unit of the model's output (the Output card
+    marks where each class wins, an argmax over all of them).
 
     ``layers``: :func:`neuron_layers`; ``widths``: every layer's output width."""
     last = len(widths) - 1
-    return {i: int(widths[shown]) if shown == last else min(int(widths[shown]), max_units)
+    return {i: list(range(int(widths[shown]))) if shown == last else drawn_units(int(widths[shown]))
             for i, shown in layers.items()}
 
 
 def neuron_grids(
-    outputs: list[np.ndarray], spec: GridSpec, layers: Mapping[int, int], step: int = 3, max_units: int = 16
+    outputs: list[np.ndarray], spec: GridSpec, layers: Mapping[int, int], step: int = 3
 ) -> dict[int, np.ndarray]:
-    """Drawn layer index -> activation images (units, h, w) float32, subsampled every ``step`` grid cells;
-    units as :func:`pictured_units` says.
+    """Drawn layer index -> activation images (k, h, w) float32, subsampled every ``step`` grid cells, of
+    the k units :func:`pictured_units` names, in its order.
 
     ``outputs``: every layer's (n², units) output over the grid; ``layers``: :func:`neuron_layers`."""
     n = spec.resolution
     grids = {}
-    units = pictured_units(layers, [o.shape[-1] for o in outputs], max_units)
+    units = pictured_units(layers, [o.shape[-1] for o in outputs])
     for i, shown in layers.items():
-        a = outputs[shown][:, :units[i]].reshape(n, n, -1)[::step, ::step]
+        a = outputs[shown].reshape(n, n, -1)[::step, ::step, units[i]]
         grids[i] = np.array(np.moveaxis(a, -1, 0), dtype=np.float32, order="C", copy=True)
     return grids
 
 
-def activation_images(
-    model: object, spec: GridSpec, step: int = 3, max_units: int = 16
-) -> dict[int, np.ndarray]:
-    """Layer index -> (units, H, W) activation grid over the plane ``spec`` for every canvas-drawn layer."""
+def activation_images(model: object, spec: GridSpec, step: int = 3) -> dict[int, np.ndarray]:
+    """Layer index -> (k, H, W) activation grid over the plane ``spec`` for every canvas-drawn layer, of its
+    pictured units (:func:`pictured_units`)."""
     outs = forward_all(model, spec.points())
-    return neuron_grids(outs, spec, neuron_layers(model), step=step, max_units=max_units)
+    return neuron_grids(outs, spec, neuron_layers(model), step=step)
 
 
 def trainable_layers(model: object) -> list[object]:

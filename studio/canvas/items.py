@@ -2,7 +2,7 @@
 
 Items are persistent: the scene updates their data (`LayerItem.set_data`) and they only repaint. A layer
 shows every neuron up to :data:`MAX_NEURONS`; larger layers show the first few, a
-"⋮" row and the last two, with the unit count in the header.
+"⋮" row and the last two, with the unit count in the header (:mod:`core.drawn_neurons`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from core.drawn_neurons import COMPACT_TOP, MAX_NEURONS, drawn_units
 from core.graph import KIND_LABELS
 from studio import theme
 
@@ -32,17 +33,14 @@ ROW_H = 19.0
 NEURON_D = 14.0
 PAD_B = 12.0
 PORT_R = 6.0
-MAX_NEURONS = 16
-COMPACT_TOP = 6
 
 
 def neuron_rows(units: int | None) -> list[int | None]:
     """Unit index shown in each row of the column (None = the "⋮" row); unknown units -> 3 placeholders."""
     if units is None or units < 1:
         return [-1, -1, -1]
-    if units <= MAX_NEURONS:
-        return list(range(units))
-    return [*range(COMPACT_TOP), None, units - 2, units - 1]
+    drawn: list[int | None] = list(drawn_units(units))
+    return drawn if len(drawn) == units else [*drawn[:COMPACT_TOP], None, *drawn[COMPACT_TOP:]]
 
 
 def format_count(n: int | None) -> str:

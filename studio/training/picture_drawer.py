@@ -18,7 +18,7 @@ from core import probes
 from studio.training.shared_arrays import attach, pack, unpack, views
 
 #: the neuron heatmaps' subsampling and unit limit (``probes.neuron_grids``' defaults)
-NEURON_STEP, MAX_UNITS = 3, 16
+NEURON_STEP = 3
 
 
 class _Drawer:
@@ -83,7 +83,7 @@ class _Drawer:
             self.out[0][...] = outs[-1].reshape(self.out[0].shape)
             if header.get("neurons"):
                 layers = probes.neuron_layers(shadow)
-                grids = probes.neuron_grids(outs, self.grid, layers, step=NEURON_STEP, max_units=MAX_UNITS)
+                grids = probes.neuron_grids(outs, self.grid, layers, step=NEURON_STEP)
                 for view, i in zip(self.out[1:], layers, strict=True):
                     view[...] = grids[i]
         return reply

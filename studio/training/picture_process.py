@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from core import probes
-from studio.training.picture_drawer import MAX_UNITS, NEURON_STEP
+from studio.training.picture_drawer import NEURON_STEP
 from studio.training.shared_arrays import SharedBlock, pack, unpack
 
 #: seconds one picture request may take before the child counts as hung (it is then ended)
@@ -263,8 +263,8 @@ class PictureProcess:
         out_key = (n, tuple(self._widths))
         if out_key != self._out_key:  # the boundary, then each drawn layer's heatmaps
             specs = [((n, n, self._widths[-1]), np.float32)]
-            units = probes.pictured_units(self._neuron_layers, self._widths, MAX_UNITS)
-            specs += [((units[i], side, side), np.float32) for i in self._neuron_layers]
+            units = probes.pictured_units(self._neuron_layers, self._widths)  # the drawn neurons only
+            specs += [((len(units[i]), side, side), np.float32) for i in self._neuron_layers]
             self._out.fit(specs)
             out = self._out
             self._conn.send_bytes(pack({"op": "out", "name": out.shm.name, "layout": out.layout}))

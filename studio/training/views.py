@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
+from core.drawn_neurons import drawn_units
 from core.probes import activation_images, forward_all, neuron_layer_indices
 from studio.background import one_line, run_in_background
 from studio.model_copy import snapshot_model
@@ -271,7 +272,15 @@ class TrainingViews(QObject):
                 self._output_pictures = (node_id, g)
                 self._draw_output_pictures()
             else:
-                self.scene.set_neuron_images(node_id, layer_images(g))
+                self._draw_hidden_pictures(node_id, g)
+
+    def _draw_hidden_pictures(self, node_id: str, grid: np.ndarray) -> None:
+        """A hidden card's neuron pictures: ``grid`` (k, h, w) holds the k neurons the card draws
+        (``core.probes.pictured_units``), in order; a grid of another width waits for the next one."""
+        item = self.scene.items_by_id.get(node_id)
+        units = drawn_units(item.units or 0) if item is not None else []
+        if len(units) == len(grid):
+            self.scene.set_neuron_images(node_id, dict(zip(units, layer_images(grid), strict=True)))
 
     def _draw_output_pictures(self) -> None:
         """The Output card's neurons in the boundary's colours, Discretize included (its thumbnails);
