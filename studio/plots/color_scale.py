@@ -63,9 +63,12 @@ class ColorScale(QWidget):
         self.update()
 
     def set_classes(self, names: list[str]) -> None:
-        """One swatch per class in the class colours the regions are painted with."""
+        """One swatch per class in the class colours the regions are painted with; the title says when
+        there are more classes than colours (they repeat)."""
         self.kind = "multiclass"
-        self.title = "Predicted class (paler = less sure)"
+        palette = len(colors.CLASS_COLORS)
+        repeat = f"; colours repeat after {palette} classes" if len(names) > palette else ""
+        self.title = f"Predicted class (paler = less sure{repeat})"
         self.classes = list(names)
         self.ticks = []
         self._bar = None

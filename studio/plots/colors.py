@@ -13,7 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-#: Class colours (RGB 0..255); class 0 orange and class 1 blue as in the binary diverging scale.
+#: Class colours (RGB 0..255); class 0 orange and class 1 blue as in the binary diverging scale. Twenty
+#: distinct ones; more classes repeat them (the colour key says so). The first ten are the familiar
+#: qualitative ten; the next ten are darker or other hues rather than pale partners: the boundary already
+#: fades a class toward white (white means unsure), and pale colours faded there look alike and unsure. Any
+#: two of the twenty differ by CIELAB ΔE > 15, at full colour and as a certain region paints them.
 CLASS_COLORS = np.array(
     [
         (245, 147, 34),  # orange
@@ -26,6 +30,9 @@ CLASS_COLORS = np.array(
         (127, 127, 127),  # grey
         (188, 189, 34),  # olive
         (23, 190, 207),  # cyan
+        # rust, navy, dark green, maroon, indigo; gold, magenta, charcoal, dark olive, teal
+        (153, 76, 0), (31, 52, 120), (0, 100, 0), (128, 0, 38), (84, 39, 143),
+        (255, 215, 0), (158, 1, 122), (60, 60, 60), (110, 110, 0), (0, 110, 120),
     ],
     dtype=np.float32,
 )
@@ -65,7 +72,7 @@ def point_edges(split: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]
 
 
 def class_color(k: int) -> tuple[int, int, int]:
-    """RGB of class ``k`` (cycles after ten classes)."""
+    """RGB of class ``k`` (repeats after ``len(CLASS_COLORS)`` classes)."""
     c = CLASS_COLORS[k % len(CLASS_COLORS)]
     return int(c[0]), int(c[1]), int(c[2])
 
