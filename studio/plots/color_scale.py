@@ -1,20 +1,25 @@
 """The colour key under the decision boundary: what the heatmap's colours mean.
 
 Binary: a bar from orange (P(class 1) = 0) through white (0.5) to blue (1), titled with the class;
-multiclass: one swatch per class with its name; regression: the value ramp between the targets'
-minimum and maximum. Painted by QPainter from the same NumPy colour maps the heatmap uses.
+multiclass: one swatch per class with its name, wrapped over as many rows as they need (at most
+:data:`MAX_CLASS_ROWS`, then "+N more"); regression: the value ramp between the targets' minimum and maximum.
+Painted by QPainter from the same NumPy colour maps the heatmap uses.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from studio.plots import colors
 
 BAR_HEIGHT = 12
+#: the most rows of class swatches; the classes that do not fit are counted in a "+N more" at the end
+MAX_CLASS_ROWS = 4
+#: a swatch's width and the gaps after it and after its name
+SWATCH_W, SWATCH_GAP, ITEM_GAP = 12, 4, 12
 
 
 def _fmt(v: float) -> str:
@@ -40,7 +45,41 @@ class ColorScale(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         fm = self.fontMetrics()
+        if self.kind == "multiclass":
+            rows = len({r.top() for _, _, r in self.swatch_rects()}) or 1
+            return QSize(240, fm.height() + 4 + rows * (fm.height() + 2) + 2)
         return QSize(240, 2 * fm.height() + BAR_HEIGHT + 8)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self.kind == "multiclass" and self.sizeHint().height() != self.height():
+            self.updateGeometry()  # the class swatches wrap onto more or fewer rows at this width
+
+    def swatch_rects(self) -> list[tuple[int, str, QRectF]]:
+        """(class index or -1, text, rectangle of swatch and text) of what the multiclass key draws at its
+        width: each class's swatch and name, rows wrapped, at most :data:`MAX_CLASS_ROWS`; the classes left
+        over are the last item, ``(-1, "+N more", rect)``."""
+        fm = self.fontMetrics()
+        lh, right = fm.height(), self.width() - 4.0
+        items: list[tuple[int, str, QRectF]] = []
+        x, row = 4.0, 0
+        for k, name in enumerate(self.classes):
+            text = fm.elidedText(name, Qt.TextElideMode.ElideRight, int(right - 4 - SWATCH_W - SWATCH_GAP))
+            item_w = SWATCH_W + SWATCH_GAP + fm.horizontalAdvance(text) + 2
+            if x + item_w > right and x > 4:
+                x, row = 4.0, row + 1
+            if row == MAX_CLASS_ROWS:
+                break
+            items.append((k, text, QRectF(x, lh + 4 + row * (lh + 2), item_w, lh)))
+            x += item_w + ITEM_GAP
+        while len(items) < len(self.classes):  # make room for "+N more" on the last row
+            more = f"+{len(self.classes) - len(items)} more"
+            more_w = fm.horizontalAdvance(more) + 2
+            last = items[-1][2] if items else QRectF(4.0 - ITEM_GAP, lh + 4, 0, lh)
+            if last.right() + ITEM_GAP + more_w <= right or len(items) <= 1:
+                return [*items, (-1, more, QRectF(last.right() + ITEM_GAP, last.top(), more_w, lh))]
+            items.pop()
+        return items
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(120, self.sizeHint().height())
@@ -60,6 +99,7 @@ class ColorScale(QWidget):
         low = f"0 ({negative})" if negative not in ("", "0", "class 0") else "0"
         self.ticks = [(0.0, low), (0.5, "0.5"), (1.0, f"1 ({positive})" if named else "1")]
         self.classes = []
+        self.updateGeometry()  # back to the bar's height
         self.update()
 
     def set_classes(self, names: list[str]) -> None:
@@ -72,6 +112,7 @@ class ColorScale(QWidget):
         self.classes = list(names)
         self.ticks = []
         self._bar = None
+        self.updateGeometry()
         self.update()
 
     def set_values(self, lo: float, hi: float, name: str = "value") -> None:
@@ -83,6 +124,7 @@ class ColorScale(QWidget):
         self.title = f"Predicted {name} (colours span the targets of both splits)"
         self.ticks = [(0.0, _fmt(lo)), (0.5, _fmt((lo + hi) / 2)), (1.0, _fmt(hi))]
         self.classes = []
+        self.updateGeometry()  # back to the bar's height
         self.update()
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
@@ -94,15 +136,12 @@ class ColorScale(QWidget):
         p.setPen(fg)
         if self.kind == "multiclass":
             p.drawText(QRectF(4, 0, w - 8, lh), Qt.AlignmentFlag.AlignLeft, self.title)
-            x, y = 4.0, lh + 4.0
-            for k, name in enumerate(self.classes):
-                text_w = fm.horizontalAdvance(name)
-                if x + 16 + text_w > w and x > 4:  # wrap is not possible in a fixed height: elide
-                    p.drawText(QRectF(x, y, w - x, lh), Qt.AlignmentFlag.AlignLeft, "…")
-                    break
-                p.fillRect(QRectF(x, y + 1, 12, lh - 2), QColor(*colors.class_color(k)))
-                p.drawText(QRectF(x + 16, y, text_w + 2, lh), Qt.AlignmentFlag.AlignLeft, name)
-                x += 16 + text_w + 12
+            for k, text, r in self.swatch_rects():
+                if k >= 0:
+                    swatch = QRectF(r.left(), r.top() + 1, SWATCH_W, lh - 2)
+                    p.fillRect(swatch, QColor(*colors.class_color(k)))
+                    r = r.adjusted(SWATCH_W + SWATCH_GAP, 0, 0, 0)
+                p.drawText(r, Qt.AlignmentFlag.AlignLeft, text)
             p.end()
             return
         p.drawText(QRectF(4, 0, w - 8, lh), Qt.AlignmentFlag.AlignLeft, self.title)

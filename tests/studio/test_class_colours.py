@@ -51,3 +51,39 @@ def test_the_key_says_when_colours_repeat(qtbot) -> None:
     key.set_classes([f"c{k:02d}" for k in range(len(colors.CLASS_COLORS) + 1)])
     assert colors.class_color(len(colors.CLASS_COLORS)) == colors.class_color(0)
     assert f"repeat after {len(colors.CLASS_COLORS)} classes" in key.title
+
+
+def test_the_key_shows_every_one_of_20_classes_on_wrapped_rows(qtbot) -> None:
+    from studio.plots.boundary import BoundaryView
+
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    x = np.random.default_rng(0).normal(size=(60, 2))
+    names = [f"c{k:02d}" for k in range(20)]
+    view.set_data(x, np.arange(60) % 20, x[:0], np.zeros(0, int), "multiclass", ["x1", "x2"], names)
+    view.resize(480, 640)
+    view.show()
+    key = view.color_scale
+    qtbot.waitUntil(lambda: key.height() == key.sizeHint().height() and key.width() > 300, timeout=3000)
+    drawn = key.swatch_rects()
+    assert [k for k, _, _ in drawn] == list(range(20)) and [t for _, t, _ in drawn] == names  # none cut off
+    rows = sorted({r.top() for _, _, r in drawn})
+    assert len(rows) >= 2  # one row of 20 names does not fit 480 px: they wrap (it showed c00..c10)
+    for _, _, r in drawn:
+        assert r.left() >= 4 and r.right() <= key.width() - 4 and r.bottom() <= key.height()
+    assert all(a.right() < b.left() for (_, _, a), (_, _, b) in zip(drawn, drawn[1:], strict=False)
+               if a.top() == b.top())
+
+
+def test_a_key_of_many_classes_ends_in_how_many_are_left(qtbot) -> None:
+    from studio.plots.color_scale import MAX_CLASS_ROWS
+
+    key = ColorScale()
+    qtbot.addWidget(key)
+    key.set_classes([f"class {k}" for k in range(200)])
+    key.resize(400, 200)
+    drawn = key.swatch_rects()
+    assert len({r.top() for _, _, r in drawn}) == MAX_CLASS_ROWS
+    k, more, r = drawn[-1]
+    assert k == -1 and more == f"+{200 - (len(drawn) - 1)} more" and r.right() <= 396
+    assert [k for k, _, _ in drawn[:-1]] == list(range(len(drawn) - 1))
