@@ -136,7 +136,7 @@ def restore_finite_weights(model: Any, last: list[list[np.ndarray]]) -> None:
         for layer, ws in zip(model.layers, last, strict=False):
             if ws:
                 layer.set_weights(ws)
-    except Exception:
+    except Exception:  # best effort: the run's own error is reported already; the weights stay as they are
         pass
 
 
